@@ -1,0 +1,7 @@
+// The protocol layer's public surface: primitives, codecs, headers, API and error tables.
+export * from './codec.ts';
+export * from './decode-error.ts';
+export * from './error-codes.ts';
+export * from './api-keys.ts';
+export * from './headers.ts';
+export * as messages from './messages/index.ts';
