@@ -4,7 +4,13 @@
  * the handlers it actually has, so nothing unimplemented is ever offered.
  *
  * Floors follow Kafka 4 (KIP-896): versions that only carry the old message
- * formats or were dropped by Kafka 4 are not served. Ceilings are the newest
+ * formats or were dropped by Kafka 4 are not served, with one exception kept
+ * for librdkafka before 2.6 (Debian ships 2.0): it turns on gzip, snappy and
+ * lz4 only when the broker advertises Produce v2 and Fetch v2, and otherwise
+ * silently sends uncompressed batches. So Produce is advertised from v0, as
+ * Kafka 4 does, but v0-v2 requests are refused (PRODUCE_VERSION_MIN), and
+ * Fetch is advertised and served from v0: its responses carry the stored
+ * batches unchanged whatever the version. Ceilings are the newest
  * stable version in the message specifications Samsa's codecs are generated
  * from. ZooKeeper-era inter-broker APIs are absent.
  */
@@ -39,8 +45,8 @@ export const ApiKey = {
 
 /** Version ranges Samsa may serve, by API key. */
 export const SERVABLE_APIS: readonly ApiRange[] = Object.freeze([
-  api(0, 'Produce', 3, 11),
-  api(1, 'Fetch', 4, 17),
+  api(0, 'Produce', 0, 11),
+  api(1, 'Fetch', 0, 17),
   api(2, 'ListOffsets', 1, 10),
   api(3, 'Metadata', 0, 12),
   api(8, 'OffsetCommit', 2, 9),
@@ -106,6 +112,9 @@ export const SERVABLE_APIS: readonly ApiRange[] = Object.freeze([
   api(81, 'RemoveRaftVoter', 0, 0),
   api(82, 'UpdateRaftVoter', 0, 0),
 ]);
+
+/** Produce below v3 carries only message format v0/v1, which Samsa does not store. */
+export const PRODUCE_VERSION_MIN = 3;
 
 const API_KEY_MAX = 127;
 

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// Installed entry point: runs the compiled CLI (built by `npm run build`, run on install by `prepare`).
+import { main } from '../dist/cli/main.js';
+
+process.exitCode = main(process.argv.slice(2));

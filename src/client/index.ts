@@ -1,0 +1,2 @@
+// Samsa's own client: connection, metadata, admin, producer, consumer. Arrives with the CLI issue.
+export {};

@@ -1,0 +1,2 @@
+// The web console and the metrics endpoint. Arrives with the operations issue.
+export {};

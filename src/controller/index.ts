@@ -1,0 +1,2 @@
+// Placement, leader election, ISR changes, broker registration. Arrives with the cluster issue.
+export {};

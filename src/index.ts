@@ -1,0 +1,4 @@
+// Samsa's public package surface for embedding and tools.
+export * as protocol from './protocol/index.ts';
+export * as records from './records/index.ts';
+export { SAMSA_VERSION } from './version.ts';

@@ -1,0 +1,2 @@
+// The pure Raft core and its driver. Arrives with the metadata quorum issue.
+export {};

@@ -1,0 +1,2 @@
+// TLS, SASL, principals, ACLs and quotas. Arrives with the security issue.
+export {};
