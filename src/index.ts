@@ -1,4 +1,5 @@
 // Samsa's public package surface for embedding and tools.
+export { startBroker, type RunningBroker, type StartOptions } from './server/index.ts';
 export * as protocol from './protocol/index.ts';
 export * as records from './records/index.ts';
 export { SAMSA_VERSION } from './version.ts';

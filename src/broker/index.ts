@@ -1,2 +1,7 @@
-// Replica manager, partition state, purgatory and API handlers. Arrives with the broker issue.
-export {};
+// The broker: hosted partitions, fetch purgatory and sessions, and the API handlers.
+export type { BrokerContext, ControllerApi, Handler, RequestContext } from './broker-context.ts';
+export { FetchPurgatory } from './fetch-purgatory.ts';
+export { FetchSessionCache } from './fetch-sessions.ts';
+export { advertisedApis, apiVersionsResponse, handlers, type HandlerEntry } from './handlers/index.ts';
+export { Partition } from './partition.ts';
+export { ReplicaManager, logConfigOf, type ReplicaManagerDeps } from './replica-manager.ts';

@@ -1,36 +1,39 @@
-/**
- * The `samsa` command. Each subcommand lands with its issue; until then the
- * command says plainly what is not there yet and exits non-zero.
- */
+/** The `samsa` command. */
+import { Command, CommanderError } from 'commander';
 import { SAMSA_VERSION } from '../version.ts';
+import { EXIT_CONFIG, runStart } from './start.ts';
 
-const USAGE = `usage: samsa <command>
+function collect(value: string, previous: string[]): string[] {
+  return previous.concat([value]);
+}
 
-commands:
-  start       run a broker (not there yet: it arrives with the single-node broker)
-  version     print the version
-  help        print this help`;
+export function program(): Command {
+  const cmd = new Command('samsa')
+    .description('An event streaming platform that speaks the Kafka protocol')
+    .version(SAMSA_VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`samsa: ${text.replace(/^error: /, '')}`) });
+  cmd.command('start')
+    .description('run a broker (process.roles=broker,controller)')
+    .option('-c, --config <file>', 'server.properties file')
+    .option('-o, --override <key=value>', 'set a config, overriding the file (repeatable)', collect, [])
+    .option('-p, --port <port>', 'port to listen on (0 picks a free one)')
+    .option('-d, --data-dir <dir>', 'data directory (log.dirs); default ./data')
+    .exitOverride()
+    .action(async (flags) => {
+      process.exitCode = await runStart(flags);
+    });
+  return cmd;
+}
 
-/** Exit code 2 is for usage errors, as with Kafka's tools. */
-const EXIT_USAGE = 2;
-const EXIT_UNAVAILABLE = 69;
-
-export function main(argv: string[]): number {
-  const command = argv[0] ?? 'help';
-  switch (command) {
-    case 'help': case '--help': case '-h':
-      console.log(USAGE);
-      return 0;
-    case 'version': case '--version': case '-V':
-      console.log(SAMSA_VERSION);
-      return 0;
-    case 'start':
-      console.error('samsa: the broker is not there yet; this build has the protocol codecs and record batches only');
-      return EXIT_UNAVAILABLE;
-    default:
-      console.error(`samsa: unknown command '${command}' (try 'samsa help')`);
-      return EXIT_USAGE;
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_CONFIG;
+    throw e;
   }
 }
 
-if (import.meta.main) process.exitCode = main(process.argv.slice(2));
+if (import.meta.main) process.exitCode = await main(process.argv.slice(2));

@@ -1,2 +1,3 @@
-// Placement, leader election, ISR changes, broker registration. Arrives with the cluster issue.
-export {};
+// The quorum controller: topic and partition placement, configs, broker registration.
+export { Controller, newTopicId, type BrokerRegistration, type ControllerDeps, type CreateTopicSpec, type TopicResult } from './controller.ts';
+

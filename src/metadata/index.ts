@@ -1,2 +1,10 @@
-// KRaft metadata record codecs (generated); the MetadataImage arrives with the broker issue.
+// The metadata layer: KRaft record codecs (generated), their log framing, and
+// the immutable MetadataImage they replay into.
 export * as records from './records/index.ts';
+export { decodeMetadataRecord, encodeMetadataRecord, metadataRecord, type MetadataRecord } from './record-frame.ts';
+export {
+  ConfigResourceType, MetadataDelta, MetadataImage, RecordType,
+  type BrokerEndpoint, type BrokerImage, type MetadataChanges, type PartitionImage, type TopicImage,
+} from './image.ts';
+export { collisionKey, isInternalTopic, topicNameError } from './topic-names.ts';
+export * from './config/index.ts';

@@ -1,2 +1,3 @@
-// The pure Raft core and its driver. Arrives with the metadata quorum issue.
-export {};
+// The metadata quorum. Today a single voter that commits on local durability;
+// the pure Raft core arrives with the metadata quorum issue behind the same calls.
+export { METADATA_TOPIC, SingleVoterQuorum, type MetadataLogWriter } from './single-voter-quorum.ts';

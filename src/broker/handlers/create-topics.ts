@@ -1,0 +1,37 @@
+/** CreateTopics (API key 19): validated and placed by the controller; v5+ answers with the resulting configs. */
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import type { BrokerContext, RequestContext } from '../broker-context.ts';
+
+type Request = messages.CreateTopicsRequest;
+type Response = messages.CreateTopicsResponse;
+
+const CONFIGS_IN_RESPONSE_VERSION_MIN = 5;
+
+export function handleCreateTopics(broker: BrokerContext, request: Request, ctx: RequestContext): Response {
+  const results = broker.controller.createTopics(
+    request.topics.map((t) => ({
+      name: t.name,
+      numPartitions: t.numPartitions,
+      replicationFactor: t.replicationFactor,
+      assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
+      configs: t.configs.map((c) => ({ name: c.name, value: c.value })),
+    })),
+    request.validateOnly,
+  );
+  const response = messages.CreateTopicsResponse.defaults();
+  response.topics = results.map((r) => {
+    const out = messages.defaultCreateTopicsResponseCreatableTopicResult();
+    out.name = r.name;
+    out.topicId = r.topicId;
+    out.errorCode = r.errorCode;
+    out.errorMessage = r.errorMessage;
+    out.numPartitions = r.numPartitions;
+    out.replicationFactor = r.replicationFactor;
+    if (ctx.apiVersion >= CONFIGS_IN_RESPONSE_VERSION_MIN && r.errorCode === ErrorCode.NONE) {
+      out.configs = broker.describeTopicConfigs(r.name, request.topics.find((t) => t.name === r.name)!.configs)
+        .map((c) => ({ ...messages.defaultCreateTopicsResponseCreatableTopicConfigs(), ...c }));
+    }
+    return out;
+  });
+  return response;
+}

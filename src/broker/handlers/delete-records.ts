@@ -1,0 +1,32 @@
+/** DeleteRecords (API key 21): moves a partition's log start offset forward; -1 means up to the high watermark. */
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import type { BrokerContext, RequestContext } from '../broker-context.ts';
+
+const TO_HIGH_WATERMARK = -1n;
+
+export function handleDeleteRecords(
+  broker: BrokerContext, request: messages.DeleteRecordsRequest, _ctx: RequestContext,
+): messages.DeleteRecordsResponse {
+  const response = messages.DeleteRecordsResponse.defaults();
+  response.topics = request.topics.map((t) => ({
+    ...messages.defaultDeleteRecordsResponseDeleteRecordsTopicResult(),
+    name: t.name,
+    partitions: t.partitions.map((p) => {
+      const out = messages.defaultDeleteRecordsResponseDeleteRecordsPartitionResult();
+      out.partitionIndex = p.partitionIndex;
+      const partition = broker.replicas.get(t.name, p.partitionIndex);
+      if (partition === undefined) out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      else if (partition.leaderId !== broker.nodeId) out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      else if (p.offset !== TO_HIGH_WATERMARK && (p.offset < 0n || p.offset > BigInt(partition.highWatermark))) {
+        out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+      } else {
+        const target = p.offset === TO_HIGH_WATERMARK ? partition.highWatermark : Number(p.offset);
+        const start = target > partition.logStartOffset ? partition.log.deleteRecordsBefore(target) : partition.logStartOffset;
+        out.lowWatermark = BigInt(start);
+        broker.replicas.notifyAppend(partition);
+      }
+      return out;
+    }),
+  }));
+  return response;
+}

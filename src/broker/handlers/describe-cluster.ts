@@ -1,0 +1,29 @@
+/** DescribeCluster (API key 60): cluster id, controller and live brokers. */
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import type { BrokerContext, RequestContext } from '../broker-context.ts';
+
+const BROKERS_ENDPOINT_TYPE = 1;
+const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+
+export function handleDescribeCluster(
+  broker: BrokerContext, request: messages.DescribeClusterRequest, ctx: RequestContext,
+): messages.DescribeClusterResponse {
+  const response = messages.DescribeClusterResponse.defaults();
+  response.clusterId = broker.clusterId;
+  response.controllerId = broker.nodeId;
+  response.clusterAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
+  response.endpointType = request.endpointType;
+  if (ctx.apiVersion >= 1 && request.endpointType !== BROKERS_ENDPOINT_TYPE) {
+    response.errorCode = ErrorCode.UNSUPPORTED_ENDPOINT_TYPE;
+    response.errorMessage = 'Only broker endpoints (endpoint type 1) are served.';
+    return response;
+  }
+  for (const b of broker.image().brokers.values()) {
+    const endpoint = b.endpoints[0];
+    if (b.fenced || endpoint === undefined) continue;
+    response.brokers.push({
+      ...messages.defaultDescribeClusterResponseDescribeClusterBroker(), brokerId: b.id, host: endpoint.host, port: endpoint.port, rack: b.rack,
+    });
+  }
+  return response;
+}

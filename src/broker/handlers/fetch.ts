@@ -1,0 +1,174 @@
+/**
+ * Fetch (API key 1): whole batches as stored, per partition up to its byte
+ * limit and the high watermark, with incremental sessions (KIP-227) and long
+ * polls that wait in the purgatory until an append brings enough bytes.
+ */
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import type { BrokerContext, RequestContext } from '../broker-context.ts';
+import { FINAL_EPOCH, type FetchSession, type SessionPartition } from '../fetch-sessions.ts';
+import type { Partition } from '../partition.ts';
+
+type Request = messages.FetchRequest;
+type Response = messages.FetchResponse;
+type PartitionOut = messages.FetchResponsePartitionData;
+
+const TOPIC_IDS_VERSION_MIN = 13;
+const EMPTY_RECORDS = Buffer.alloc(0);
+const READ_COMMITTED = 1;
+/** Long polls re-read after each wake-up; this bounds the loop whatever the appends do. */
+const WAKEUPS_MAX = 1000;
+
+interface Read {
+  target: SessionPartition;
+  out: PartitionOut;
+  bytes: number;
+}
+
+export async function handleFetch(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
+  const response = messages.FetchResponse.defaults();
+  const byId = ctx.apiVersion >= TOPIC_IDS_VERSION_MIN;
+  const lookup = ctx.apiVersion >= 7
+    ? broker.fetchSessions.resolve(request.sessionId, request.sessionEpoch, broker.clock.nowMs())
+    : { kind: 'sessionless' as const };
+  if (lookup.kind === 'error') {
+    response.errorCode = lookup.errorCode;
+    return response;
+  }
+  const session = lookup.kind === 'sessionless' ? null : lookup.session;
+  const incremental = lookup.kind === 'incremental';
+  const targets = fetchTargets(broker, request, session, incremental, byId);
+  if (session !== null) broker.fetchSessions.advance(session);
+  response.sessionId = session === null || request.sessionEpoch === FINAL_EPOCH ? 0 : session.id;
+
+  const deadline = broker.clock.nowMs() + Math.max(0, request.maxWaitMs);
+  let reads = readAll(broker, request, targets);
+  for (let wakeups = 0; wakeups < WAKEUPS_MAX && !enough(reads, request.minBytes); wakeups++) {
+    const waitMs = deadline - broker.clock.nowMs();
+    const watched = reads.map((r) => broker.replicas.get(r.target.topic, r.target.partition)).filter((p): p is Partition => p !== undefined);
+    if (waitMs <= 0 || !(await broker.purgatory.wait(watched, waitMs))) {
+      reads = readAll(broker, request, targets);
+      break;
+    }
+    reads = readAll(broker, request, targets);
+  }
+  const sent = incremental ? reads.filter(hasNews) : reads;
+  for (const r of sent) {
+    r.target.lastHighWatermark = Number(r.out.highWatermark);
+    r.target.lastLogStartOffset = Number(r.out.logStartOffset);
+  }
+  response.responses = groupByTopic(sent, byId);
+  return response;
+}
+
+/** The partitions this request fetches: its own list, or its session's after applying the request's changes. */
+function fetchTargets(
+  broker: BrokerContext, request: Request, session: FetchSession | null, incremental: boolean, byId: boolean,
+): SessionPartition[] {
+  const image = broker.image();
+  const fresh = new Map<string, SessionPartition>();
+  for (const t of request.topics) {
+    const name = byId ? image.topicsById.get(t.topicId)?.name ?? '' : t.topic;
+    const topicId = byId ? t.topicId : image.topicsByName.get(t.topic)?.id ?? '';
+    for (const p of t.partitions) {
+      fresh.set(`${byId ? topicId : name}:${p.partition}`, {
+        topic: name, topicId, partition: p.partition, fetchOffset: Number(p.fetchOffset),
+        partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch,
+        lastHighWatermark: -1, lastLogStartOffset: -1,
+      });
+    }
+  }
+  if (session === null) return [...fresh.values()];
+  if (!incremental) session.partitions.clear();
+  for (const [key, p] of fresh) {
+    const existing = session.partitions.get(key);
+    if (existing !== undefined) {
+      p.lastHighWatermark = existing.lastHighWatermark;
+      p.lastLogStartOffset = existing.lastLogStartOffset;
+    }
+    session.partitions.set(key, p);
+  }
+  for (const f of request.forgottenTopicsData) {
+    const topicKey = byId ? f.topicId : f.topic;
+    for (const partition of f.partitions) session.partitions.delete(`${topicKey}:${partition}`);
+  }
+  return [...session.partitions.values()];
+}
+
+function readAll(broker: BrokerContext, request: Request, targets: SessionPartition[]): Read[] {
+  let bytesLeft = request.maxBytes;
+  let anyRecords = false;
+  return targets.map((target) => {
+    const out = readPartition(broker, target, Math.min(target.partitionMaxBytes, Math.max(bytesLeft, 0)), !anyRecords);
+    if (request.isolationLevel === READ_COMMITTED) out.abortedTransactions = [];
+    const bytes = out.records === null ? 0 : out.records.length;
+    bytesLeft -= bytes;
+    if (bytes > 0) anyRecords = true;
+    return { target, out, bytes };
+  });
+}
+
+function readPartition(broker: BrokerContext, target: SessionPartition, maxBytes: number, minOneMessage: boolean): PartitionOut {
+  const out = messages.defaultFetchResponsePartitionData();
+  out.partitionIndex = target.partition;
+  out.records = EMPTY_RECORDS;
+  const partition = target.topic === '' ? undefined : broker.replicas.get(target.topic, target.partition);
+  if (partition === undefined) {
+    out.errorCode = target.topic === '' ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return out;
+  }
+  const hw = partition.highWatermark;
+  out.highWatermark = BigInt(hw);
+  out.lastStableOffset = BigInt(hw);
+  out.logStartOffset = BigInt(partition.logStartOffset);
+  const errorCode = partitionErrorCode(broker, partition, target);
+  if (errorCode !== ErrorCode.NONE) {
+    out.errorCode = errorCode;
+    return out;
+  }
+  if (target.fetchOffset < hw && (maxBytes > 0 || minOneMessage)) {
+    const { records } = partition.log.read(target.fetchOffset, maxBytes, hw, minOneMessage);
+    if (records !== null) out.records = records;
+  }
+  return out;
+}
+
+function partitionErrorCode(broker: BrokerContext, partition: Partition, target: SessionPartition): number {
+  if (partition.leaderId !== broker.nodeId) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  if (target.currentLeaderEpoch >= 0) {
+    if (target.currentLeaderEpoch < partition.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
+    if (target.currentLeaderEpoch > partition.leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
+  }
+  if (target.fetchOffset < partition.logStartOffset || target.fetchOffset > partition.logEndOffset) {
+    return ErrorCode.OFFSET_OUT_OF_RANGE;
+  }
+  return ErrorCode.NONE;
+}
+
+function enough(reads: Read[], minBytes: number): boolean {
+  let bytes = 0;
+  for (const r of reads) {
+    if (r.out.errorCode !== ErrorCode.NONE) return true;
+    bytes += r.bytes;
+  }
+  return bytes >= minBytes || reads.length === 0;
+}
+
+function hasNews(r: Read): boolean {
+  return r.bytes > 0 || r.out.errorCode !== ErrorCode.NONE
+    || Number(r.out.highWatermark) !== r.target.lastHighWatermark
+    || Number(r.out.logStartOffset) !== r.target.lastLogStartOffset;
+}
+
+function groupByTopic(reads: Read[], byId: boolean): messages.FetchResponseFetchableTopicResponse[] {
+  const topics = new Map<string, messages.FetchResponseFetchableTopicResponse>();
+  for (const r of reads) {
+    const key = byId ? r.target.topicId : r.target.topic;
+    let topic = topics.get(key);
+    if (topic === undefined) {
+      topic = { ...messages.defaultFetchResponseFetchableTopicResponse(), topic: r.target.topic, topicId: r.target.topicId || 'AAAAAAAAAAAAAAAAAAAAAA' };
+      topics.set(key, topic);
+    }
+    topic.partitions.push(r.out);
+  }
+  return [...topics.values()];
+}

@@ -1,0 +1,57 @@
+/**
+ * The table from API key to handler. What is here is exactly what the
+ * broker advertises in ApiVersions, intersected with the versions the
+ * protocol layer is willing to serve.
+ */
+import { SERVABLE_APIS, type ApiRange } from '../../protocol/index.ts';
+import type { Handler } from '../broker-context.ts';
+import { makeApiVersionsHandler } from './api-versions.ts';
+import { handleCreatePartitions } from './create-partitions.ts';
+import { handleCreateTopics } from './create-topics.ts';
+import { handleDeleteRecords } from './delete-records.ts';
+import { handleDeleteTopics } from './delete-topics.ts';
+import { handleDescribeCluster } from './describe-cluster.ts';
+import { handleDescribeLogDirs } from './describe-log-dirs.ts';
+import { handleDescribeTopicPartitions } from './describe-topic-partitions.ts';
+import { handleFetch } from './fetch.ts';
+import { handleInitProducerId } from './init-producer-id.ts';
+import { handleListOffsets } from './list-offsets.ts';
+import { handleMetadata } from './metadata.ts';
+import { handleProduce } from './produce.ts';
+
+export interface HandlerEntry {
+  readonly apiKey: number;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  readonly handle: Handler<any, any>;
+}
+
+const implemented: Record<number, Handler<any, any>> = {
+  0: handleProduce,
+  1: handleFetch,
+  2: handleListOffsets,
+  3: handleMetadata,
+  19: handleCreateTopics,
+  20: handleDeleteTopics,
+  21: handleDeleteRecords,
+  22: handleInitProducerId,
+  35: handleDescribeLogDirs,
+  37: handleCreatePartitions,
+  60: handleDescribeCluster,
+  75: handleDescribeTopicPartitions,
+};
+
+export const advertisedApis: readonly ApiRange[] = SERVABLE_APIS.filter((a) => a.apiKey in implemented || a.apiKey === 18);
+
+const API_KEY_MAX = 127;
+export const handlers: readonly (HandlerEntry | undefined)[] = (() => {
+  const table: (HandlerEntry | undefined)[] = new Array(API_KEY_MAX + 1).fill(undefined);
+  const apiVersions = makeApiVersionsHandler(advertisedApis);
+  for (const api of advertisedApis) {
+    const handle = api.apiKey === 18 ? apiVersions : implemented[api.apiKey]!;
+    table[api.apiKey] = { apiKey: api.apiKey, minVersion: api.minVersion, maxVersion: api.maxVersion, handle };
+  }
+  return table;
+})();
+
+export { apiVersionsResponse } from './api-versions.ts';

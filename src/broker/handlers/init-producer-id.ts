@@ -1,0 +1,21 @@
+/**
+ * InitProducerId (API key 22) for idempotent producers: a fresh producer id
+ * from the controller's allocation, epoch 0. Transactional ids need the
+ * transaction coordinator, which this version does not have yet.
+ */
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import type { BrokerContext, RequestContext } from '../broker-context.ts';
+
+type Request = messages.InitProducerIdRequest;
+type Response = messages.InitProducerIdResponse;
+
+export function handleInitProducerId(broker: BrokerContext, request: Request, _ctx: RequestContext): Response {
+  const response = messages.InitProducerIdResponse.defaults();
+  if (request.transactionalId !== null) {
+    response.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return response;
+  }
+  response.producerId = broker.controller.allocateProducerId();
+  response.producerEpoch = 0;
+  return response;
+}

@@ -1,0 +1,60 @@
+/** ListOffsets (API key 2): earliest, latest, max timestamp, or the first offset at or after a timestamp. */
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import type { BrokerContext, RequestContext } from '../broker-context.ts';
+import type { Partition } from '../partition.ts';
+
+type Request = messages.ListOffsetsRequest;
+type Response = messages.ListOffsetsResponse;
+type PartitionOut = messages.ListOffsetsResponseListOffsetsPartitionResponse;
+
+const LATEST = -1n;
+const EARLIEST = -2n;
+const MAX_TIMESTAMP = -3n;
+const EARLIEST_LOCAL = -4n;
+const LATEST_TIERED = -5n;
+
+export function handleListOffsets(broker: BrokerContext, request: Request, _ctx: RequestContext): Response {
+  const response = messages.ListOffsetsResponse.defaults();
+  response.topics = request.topics.map((t) => ({
+    ...messages.defaultListOffsetsResponseListOffsetsTopicResponse(),
+    name: t.name,
+    partitions: t.partitions.map((p) => listOffset(broker, t.name, p)),
+  }));
+  return response;
+}
+
+function listOffset(broker: BrokerContext, topic: string, p: messages.ListOffsetsRequestListOffsetsPartition): PartitionOut {
+  const out = messages.defaultListOffsetsResponseListOffsetsPartitionResponse();
+  out.partitionIndex = p.partitionIndex;
+  const partition = broker.replicas.get(topic, p.partitionIndex);
+  if (partition === undefined) {
+    out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return out;
+  }
+  if (partition.leaderId !== broker.nodeId) {
+    out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return out;
+  }
+  if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== partition.leaderEpoch) {
+    out.errorCode = p.currentLeaderEpoch < partition.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
+    return out;
+  }
+  const found = lookup(partition, p.timestamp);
+  out.offset = BigInt(found.offset);
+  out.timestamp = BigInt(found.timestamp);
+  out.leaderEpoch = found.offset >= 0 ? partition.leaderEpoch : -1;
+  return out;
+}
+
+function lookup(partition: Partition, timestamp: bigint): { offset: number; timestamp: number } {
+  switch (timestamp) {
+    case LATEST: case LATEST_TIERED: return { offset: partition.highWatermark, timestamp: -1 };
+    case EARLIEST: case EARLIEST_LOCAL: return { offset: partition.logStartOffset, timestamp: -1 };
+    case MAX_TIMESTAMP: return partition.log.offsetOfMaxTimestamp() ?? { offset: -1, timestamp: -1 };
+    default: {
+      const found = partition.log.offsetForTimestamp(Number(timestamp));
+      if (found === null || found.offset >= partition.highWatermark) return { offset: -1, timestamp: -1 };
+      return found;
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/** Metadata (API key 3): brokers, cluster id, controller, and topics, creating missing ones when allowed. */
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import { isInternalTopic, topicNameError, type MetadataImage, type TopicImage } from '../../metadata/index.ts';
+import type { BrokerContext, RequestContext } from '../broker-context.ts';
+
+type Request = messages.MetadataRequest;
+type Response = messages.MetadataResponse;
+type TopicOut = messages.MetadataResponseMetadataResponseTopic;
+
+const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+export function handleMetadata(broker: BrokerContext, request: Request, ctx: RequestContext): Response {
+  const response = messages.MetadataResponse.defaults();
+  response.clusterId = broker.clusterId;
+  response.controllerId = broker.nodeId;
+  response.clusterAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
+  response.topics = request.topics === null || (ctx.apiVersion === 0 && request.topics.length === 0)
+    ? allTopics(broker.image())
+    : requestedTopics(broker, request, ctx.apiVersion);
+  response.brokers = brokersOf(broker.image());
+  return response;
+}
+
+function brokersOf(image: MetadataImage): messages.MetadataResponseMetadataResponseBroker[] {
+  const out: messages.MetadataResponseMetadataResponseBroker[] = [];
+  for (const b of image.brokers.values()) {
+    if (b.fenced) continue;
+    const endpoint = b.endpoints[0];
+    if (endpoint === undefined) continue;
+    out.push({ ...messages.defaultMetadataResponseMetadataResponseBroker(), nodeId: b.id, host: endpoint.host, port: endpoint.port, rack: b.rack });
+  }
+  return out;
+}
+
+function allTopics(image: MetadataImage): TopicOut[] {
+  return [...image.topicsByName.values()].map(describeTopic);
+}
+
+function requestedTopics(broker: BrokerContext, request: Request, apiVersion: number): TopicOut[] {
+  const autoCreate = broker.config.autoCreateTopicsEnable && (apiVersion < 4 || request.allowAutoTopicCreation);
+  const missing: string[] = [];
+  for (const t of request.topics ?? []) {
+    if (t.name !== null && !broker.image().topicsByName.has(t.name) && topicNameError(t.name) === null) missing.push(t.name);
+  }
+  if (autoCreate && missing.length > 0) {
+    broker.controller.createTopics(
+      [...new Set(missing)].map((name) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] })),
+      false,
+    );
+  }
+  const image = broker.image();
+  return (request.topics ?? []).map((t) => {
+    const topic = t.name !== null ? image.topicsByName.get(t.name) : image.topicsById.get(t.topicId);
+    if (topic !== undefined) return describeTopic(topic);
+    return missingTopic(t.name, t.topicId);
+  });
+}
+
+function missingTopic(name: string | null, topicId: string): TopicOut {
+  const out = messages.defaultMetadataResponseMetadataResponseTopic();
+  out.name = name;
+  out.topicId = name === null ? topicId : ZERO_UUID;
+  out.topicAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
+  if (name === null) out.errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
+  else out.errorCode = topicNameError(name) === null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION;
+  return out;
+}
+
+export function describeTopic(topic: TopicImage): TopicOut {
+  const out = messages.defaultMetadataResponseMetadataResponseTopic();
+  out.name = topic.name;
+  out.topicId = topic.id;
+  out.isInternal = isInternalTopic(topic.name);
+  out.topicAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
+  out.partitions = topic.partitions.map((p) => ({
+    ...messages.defaultMetadataResponseMetadataResponsePartition(),
+    errorCode: p.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+    partitionIndex: p.partitionId,
+    leaderId: p.leader,
+    leaderEpoch: p.leaderEpoch,
+    replicaNodes: p.replicas.slice(),
+    isrNodes: p.isr.slice(),
+    offlineReplicas: [],
+  }));
+  return out;
+}

@@ -1,0 +1,119 @@
+/**
+ * Produce (API key 0). Each partition's records are checked from their batch
+ * headers and CRCs only, given offsets by patching the batch in place, and
+ * written as they arrived. Records are decoded only when the topic demands a
+ * different compression codec than the producer used.
+ */
+import { ErrorCode, PRODUCE_VERSION_MIN, messages } from '../../protocol/index.ts';
+import {
+  CompressionCodec, RecordBatch, RecordsError, buildRecordBatch, readBatchRecords, validateProduceBatches,
+} from '../../records/index.ts';
+import type { BrokerContext, RequestContext } from '../broker-context.ts';
+import type { Partition } from '../partition.ts';
+
+type Request = messages.ProduceRequest;
+type Response = messages.ProduceResponse;
+type PartitionOut = messages.ProduceResponsePartitionProduceResponse;
+
+const ZSTD_PRODUCE_VERSION_MIN = 7;
+const CODEC_BY_NAME: Record<string, CompressionCodec> = {
+  uncompressed: CompressionCodec.NONE, gzip: CompressionCodec.GZIP, snappy: CompressionCodec.SNAPPY,
+  lz4: CompressionCodec.LZ4, zstd: CompressionCodec.ZSTD,
+};
+
+export function handleProduce(broker: BrokerContext, request: Request, ctx: RequestContext): Response | null {
+  const response = messages.ProduceResponse.defaults();
+  const requestError = requestLevelError(request, ctx.apiVersion);
+  response.responses = request.topicData.map((topic) => ({
+    ...messages.defaultProduceResponseTopicProduceResponse(),
+    name: topic.name,
+    partitionResponses: topic.partitionData.map((p) => requestError !== ErrorCode.NONE
+      ? partitionError(p.index, requestError, null)
+      : producePartition(broker, topic.name, p.index, p.records, request.acks, ctx.apiVersion)),
+  }));
+  return request.acks === 0 ? null : response;
+}
+
+function requestLevelError(request: Request, apiVersion: number): number {
+  if (apiVersion < PRODUCE_VERSION_MIN) return ErrorCode.UNSUPPORTED_VERSION;
+  if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) return ErrorCode.INVALID_REQUIRED_ACKS;
+  return ErrorCode.NONE;
+}
+
+function partitionError(index: number, errorCode: number, errorMessage: string | null): PartitionOut {
+  return { ...messages.defaultProduceResponsePartitionProduceResponse(), index, errorCode, errorMessage };
+}
+
+function producePartition(
+  broker: BrokerContext, topic: string, index: number, records: Buffer | null, acks: number, apiVersion: number,
+): PartitionOut {
+  const partition = broker.replicas.get(topic, index);
+  if (partition === undefined) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+  if (partition.leaderId !== broker.nodeId) return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
+  if (acks === -1 && partition.isr.length < partition.config.minInsyncReplicas) {
+    return partitionError(index, ErrorCode.NOT_ENOUGH_REPLICAS, null);
+  }
+  if (records === null || records.length === 0) {
+    return partitionError(index, ErrorCode.INVALID_RECORD, 'The produce request carries no record batch.');
+  }
+  try {
+    const batch = checkBatch(partition, records, apiVersion);
+    if (!Buffer.isBuffer(batch)) return partitionError(index, batch.errorCode, batch.errorMessage);
+    return append(broker, partition, batch);
+  } catch (e) {
+    if (e instanceof RecordsError) return partitionError(index, e.kafkaErrorCode, e.message);
+    broker.log(`append to ${topic}-${index} failed: ${(e as Error).message}`);
+    return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, null);
+  }
+}
+
+/** Returns the batch to write (possibly recompressed), or the error to answer with. */
+function checkBatch(partition: Partition, records: Buffer, apiVersion: number): Buffer | { errorCode: number; errorMessage: string } {
+  const summary = validateProduceBatches(records, { batchBytesMax: partition.config.maxMessageBytes });
+  if (summary.tornTail) return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: 'The record batch is truncated.' };
+  if (summary.batchCount !== 1) {
+    return {
+      errorCode: ErrorCode.INVALID_RECORD,
+      errorMessage: `Produce requests from version 3 must carry exactly one record batch per partition, not ${summary.batchCount}.`,
+    };
+  }
+  if (apiVersion < ZSTD_PRODUCE_VERSION_MIN && (summary.compressionMask & (1 << CompressionCodec.ZSTD)) !== 0) {
+    return { errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, errorMessage: 'zstd needs produce version 7 or later.' };
+  }
+  const wanted = CODEC_BY_NAME[partition.config.compressionType];
+  const batch = new RecordBatch(records, 0);
+  if (wanted === undefined || wanted === batch.compression) return records;
+  return recompress(batch, wanted);
+}
+
+/** The topic's compression.type differs from the producer's codec: re-encode the batch, keeping its producer fields. */
+function recompress(batch: RecordBatch, codec: CompressionCodec): Buffer {
+  const decoded = readBatchRecords(batch);
+  return buildRecordBatch(
+    decoded.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp })),
+    {
+      compression: codec,
+      timestampType: batch.timestampType,
+      producerId: batch.producerId,
+      producerEpoch: batch.producerEpoch,
+      baseSequence: batch.baseSequence,
+      isTransactional: batch.isTransactional,
+    },
+  );
+}
+
+function append(broker: BrokerContext, partition: Partition, records: Buffer): PartitionOut {
+  const batch = new RecordBatch(records, 0);
+  batch.setPartitionLeaderEpoch(partition.leaderEpoch);
+  const logAppendTime = partition.config.messageTimestampType === 'LogAppendTime';
+  const nowMs = broker.clock.nowMs();
+  if (logAppendTime) batch.setLogAppendTime(BigInt(nowMs));
+  const { firstOffset } = partition.log.append(records, 1);
+  if (partition.advanceHighWatermark()) broker.replicas.notifyAppend(partition);
+  const out = messages.defaultProduceResponsePartitionProduceResponse();
+  out.index = partition.index;
+  out.baseOffset = BigInt(firstOffset);
+  out.logAppendTimeMs = logAppendTime ? BigInt(nowMs) : -1n;
+  out.logStartOffset = BigInt(partition.logStartOffset);
+  return out;
+}

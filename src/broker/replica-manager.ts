@@ -1,0 +1,117 @@
+/**
+ * The partitions this broker hosts, kept in step with the metadata image:
+ * a created topic gets its logs, a deleted one loses them, a config change
+ * reaches the logs. Appends and reads go through here so that an append can
+ * wake the fetches waiting for it.
+ */
+import type { LogConfig, LogManager } from '../storage/index.ts';
+import type { MetadataChanges, MetadataImage, TopicConfig, TopicImage } from '../metadata/index.ts';
+import { Partition } from './partition.ts';
+
+export function logConfigOf(c: TopicConfig): LogConfig {
+  return {
+    segmentBytes: c.segmentBytes,
+    segmentMs: c.segmentMs,
+    segmentIndexBytes: c.segmentIndexBytes,
+    indexIntervalBytes: c.indexIntervalBytes,
+    retentionMs: c.retentionMs,
+    retentionBytes: c.retentionBytes,
+    flushIntervalMessages: c.flushMessages,
+    flushIntervalMs: c.flushMs,
+    fileDeleteDelayMs: c.fileDeleteDelayMs,
+  };
+}
+
+export interface ReplicaManagerDeps {
+  nodeId: number;
+  logs: LogManager;
+  /** Effective config of a topic: broker defaults overlaid with the topic's overrides. */
+  topicConfig(image: MetadataImage, topic: string): TopicConfig;
+}
+
+export class ReplicaManager {
+  private readonly deps: ReplicaManagerDeps;
+  private readonly byTopic = new Map<string, Partition[]>();
+  private readonly appendListeners = new Set<(p: Partition) => void>();
+
+  constructor(deps: ReplicaManagerDeps) {
+    this.deps = deps;
+  }
+
+  get(topic: string, partition: number): Partition | undefined {
+    return this.byTopic.get(topic)?.[partition];
+  }
+
+  partitionsOf(topic: string): readonly Partition[] {
+    return this.byTopic.get(topic) ?? [];
+  }
+
+  all(): Iterable<Partition> {
+    return [...this.byTopic.values()].flat();
+  }
+
+  /** Called after every appended batch set, once the high watermark has moved. */
+  onAppend(listener: (p: Partition) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  notifyAppend(partition: Partition): void {
+    for (const l of this.appendListeners) l(partition);
+  }
+
+  /** Brings hosted partitions in line with a new image. */
+  applyMetadata(image: MetadataImage, changes: MetadataChanges | null): void {
+    for (const topic of changes?.deletedTopics ?? []) this.dropTopic(topic);
+    const names = changes === null ? [...image.topicsByName.keys()] : changes.changedTopics;
+    for (const name of names) {
+      const topic = image.topicsByName.get(name);
+      if (topic !== undefined) this.syncTopic(image, topic);
+    }
+    for (const key of changes?.changedConfigs ?? []) {
+      const [type, name] = splitConfigKey(key);
+      if (type === 2) this.refreshConfig(image, name);
+      else if (type === 4) for (const t of this.byTopic.keys()) this.refreshConfig(image, t);
+    }
+  }
+
+  private syncTopic(image: MetadataImage, topic: TopicImage): void {
+    const config = this.deps.topicConfig(image, topic.name);
+    const hosted = this.byTopic.get(topic.name) ?? [];
+    for (const p of topic.partitions) {
+      if (p === undefined || !p.replicas.includes(this.deps.nodeId)) continue;
+      const existing = hosted[p.partitionId];
+      const state = { leaderId: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr };
+      if (existing !== undefined) {
+        Object.assign(existing, state);
+        continue;
+      }
+      const log = this.deps.logs.getOrCreate(topic.name, p.partitionId, topic.id, logConfigOf(config));
+      hosted[p.partitionId] = new Partition(topic.name, topic.id, p.partitionId, log, config, state);
+    }
+    this.byTopic.set(topic.name, hosted);
+  }
+
+  private dropTopic(topic: TopicImage): void {
+    const hosted = this.byTopic.get(topic.name);
+    if (hosted === undefined) return;
+    this.byTopic.delete(topic.name);
+    for (const p of hosted) if (p !== undefined) this.deps.logs.deletePartition(topic.name, p.index);
+  }
+
+  private refreshConfig(image: MetadataImage, topic: string): void {
+    const hosted = this.byTopic.get(topic);
+    if (hosted === undefined) return;
+    const config = this.deps.topicConfig(image, topic);
+    for (const p of hosted) {
+      if (p === undefined) continue;
+      p.config = config;
+      p.log.updateConfig(logConfigOf(config));
+    }
+  }
+}
+
+function splitConfigKey(key: string): [number, string] {
+  const at = key.indexOf(':');
+  return [Number(key.slice(0, at)), key.slice(at + 1)];
+}

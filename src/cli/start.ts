@@ -1,0 +1,82 @@
+/**
+ * `samsa start`: one broker+controller process. Config comes from a
+ * server.properties file, then `--override key=value`, then the short flags;
+ * without any, it listens on 127.0.0.1:9092 with data in ./data.
+ */
+import { readFileSync } from 'node:fs';
+import { PropertiesSyntaxError, parseProperties } from '../metadata/index.ts';
+import { ConfigError, startBroker } from '../server/index.ts';
+
+export interface StartFlags {
+  config?: string;
+  override: string[];
+  port?: string;
+  dataDir?: string;
+}
+
+export const EXIT_CONFIG = 2;
+const DEFAULT_DATA_DIR = './data';
+const PORT_MAX = 65535;
+
+export class UsageError extends Error {
+  readonly code = 'SAMSA_ERR_USAGE';
+}
+
+export function startProps(flags: StartFlags): { props: Record<string, string>; port?: number; dataDir?: string } {
+  const props: Record<string, string> = {};
+  if (flags.config !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(flags.config, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read config file ${flags.config}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    try {
+      Object.assign(props, parseProperties(text));
+    } catch (e) {
+      if (e instanceof PropertiesSyntaxError) throw new UsageError(`${flags.config}: ${e.message}`);
+      throw e;
+    }
+  }
+  for (const o of flags.override) {
+    const eq = o.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--override expects key=value, got '${o}'`);
+    props[o.slice(0, eq).trim()] = o.slice(eq + 1).trim();
+  }
+  let port: number | undefined;
+  if (flags.port !== undefined) {
+    port = Number(flags.port);
+    if (!Number.isInteger(port) || port < 0 || port > PORT_MAX) throw new UsageError(`--port expects 0-${PORT_MAX}, got '${flags.port}'`);
+  }
+  let dataDir = flags.dataDir;
+  if (dataDir === undefined && props['log.dirs'] === undefined && props['log.dir'] === undefined) dataDir = DEFAULT_DATA_DIR;
+  return { props, port, dataDir };
+}
+
+export async function runStart(flags: StartFlags): Promise<number> {
+  let broker;
+  try {
+    const { props, port, dataDir } = startProps(flags);
+    broker = await startBroker({ config: props, port, dataDir });
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof UsageError) {
+      console.error(`samsa: ${e.message}`);
+      return EXIT_CONFIG;
+    }
+    console.error(`samsa: cannot start: ${(e as Error).message}`);
+    return 1;
+  }
+  console.log(`samsa ready on ${broker.bootstrap} (node ${broker.nodeId}, cluster ${broker.clusterId}, data in ${broker.dataDir})`);
+  await new Promise<void>((resolve) => {
+    const shutdown = (): void => {
+      process.off('SIGINT', shutdown);
+      process.off('SIGTERM', shutdown);
+      resolve();
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+  });
+  await broker.stop();
+  console.error('samsa: stopped');
+  return 0;
+}

@@ -1,0 +1,294 @@
+/**
+ * The quorum controller's state changes: it checks a request against the
+ * current metadata image, turns it into metadata records, and commits them
+ * through the metadata log before answering. Every answer is a Kafka error
+ * code and message; nothing here throws for bad client input.
+ */
+import { randomBytes } from 'node:crypto';
+import { ErrorCode } from '../protocol/index.ts';
+import {
+  ConfigResourceType, metadataRecord, records as recordCodecs, type MetadataImage, type MetadataRecord,
+} from '../metadata/index.ts';
+import { collisionKey, topicNameError } from '../metadata/index.ts';
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+const METADATA_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
+const PARTITION_COUNT_MAX = 100_000;
+/** Producer ids are handed out from blocks the controller reserves in the metadata log, as Kafka does. */
+const PRODUCER_ID_BLOCK_SIZE = 1000n;
+const METADATA_VERSION_FEATURE = 'metadata.version';
+/** metadata.version level written on first start (Kafka 3.9's IBP_3_9_IV0). */
+const METADATA_VERSION_LEVEL = 21;
+
+export interface ControllerDeps {
+  nodeId: number;
+  image(): MetadataImage;
+  /** Makes records durable in the metadata log and applies them to the image; returns once both are done. */
+  commit(records: MetadataRecord[]): void;
+  defaultPartitions(): number;
+  defaultReplicationFactor(): number;
+  deleteTopicEnable(): boolean;
+  /** Checks topic config overrides; returns an error message, or null when they are valid. */
+  validateTopicConfigs(configs: ReadonlyMap<string, string | null>): string | null;
+}
+
+export interface TopicResult {
+  name: string;
+  topicId: string;
+  errorCode: number;
+  errorMessage: string | null;
+  numPartitions: number;
+  replicationFactor: number;
+}
+
+export interface CreateTopicSpec {
+  name: string;
+  numPartitions: number;
+  replicationFactor: number;
+  /** Explicit replica lists by partition index; empty when the controller places them. */
+  assignments: { partitionIndex: number; brokerIds: number[] }[];
+  configs: { name: string; value: string | null }[];
+}
+
+function topicError(name: string, errorCode: number, errorMessage: string): TopicResult {
+  return { name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1 };
+}
+
+export function newTopicId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-') && id !== ZERO_UUID && id !== METADATA_TOPIC_ID) return id;
+  }
+}
+
+export interface BrokerRegistration {
+  incarnationId: string;
+  endpoints: { name: string; host: string; port: number; securityProtocol: number }[];
+  rack: string | null;
+}
+
+export class Controller {
+  private readonly deps: ControllerDeps;
+  private producerIdNext = 0n;
+  private producerIdBlockEnd = 0n;
+
+  constructor(deps: ControllerDeps) {
+    this.deps = deps;
+  }
+
+  private liveBrokers(): number[] {
+    return [...this.deps.image().brokers.values()].filter((b) => !b.fenced).map((b) => b.id).sort((a, b) => a - b);
+  }
+
+  createTopics(specs: CreateTopicSpec[], validateOnly: boolean): TopicResult[] {
+    const counts = new Map<string, number>();
+    for (const s of specs) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
+    const results: TopicResult[] = [];
+    const records: MetadataRecord[] = [];
+    for (const spec of specs) {
+      if (counts.get(spec.name)! > 1) {
+        results.push(topicError(spec.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
+        continue;
+      }
+      const planned = this.planTopic(spec, records);
+      results.push(planned);
+    }
+    if (!validateOnly && records.length > 0) this.deps.commit(records);
+    if (validateOnly) for (const r of results) if (r.errorCode === ErrorCode.NONE) r.topicId = ZERO_UUID;
+    return results;
+  }
+
+  /** Validates one topic and, when it is valid, appends its records to `out`. */
+  private planTopic(spec: CreateTopicSpec, out: MetadataRecord[]): TopicResult {
+    const image = this.deps.image();
+    const nameError = topicNameError(spec.name);
+    if (nameError !== null) return topicError(spec.name, ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
+    if (image.topicsByName.has(spec.name)) {
+      return topicError(spec.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+    }
+    for (const existing of image.topicsByName.keys()) {
+      if (collisionKey(existing) === collisionKey(spec.name)) {
+        return topicError(spec.name, ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${existing}`);
+      }
+    }
+    const placement = this.placeReplicas(spec);
+    if ('errorCode' in placement) return topicError(spec.name, placement.errorCode, placement.errorMessage);
+    const configError = this.deps.validateTopicConfigs(new Map(spec.configs.map((c) => [c.name, c.value])));
+    if (configError !== null) return topicError(spec.name, ErrorCode.INVALID_CONFIG, configError);
+
+    const topicId = newTopicId();
+    out.push(metadataRecord(recordCodecs.TopicRecord, { name: spec.name, topicId }));
+    placement.forEach((replicas, partitionId) => out.push(partitionRecord(topicId, partitionId, replicas)));
+    for (const c of spec.configs) {
+      if (c.value !== null) out.push(configRecord(ConfigResourceType.Topic, spec.name, c.name, c.value));
+    }
+    return {
+      name: spec.name, topicId, errorCode: ErrorCode.NONE, errorMessage: null,
+      numPartitions: placement.length, replicationFactor: placement[0]?.length ?? 0,
+    };
+  }
+
+  private placeReplicas(spec: CreateTopicSpec): number[][] | { errorCode: number; errorMessage: string } {
+    const live = this.liveBrokers();
+    if (spec.assignments.length > 0) {
+      if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
+        return {
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
+        };
+      }
+      return checkAssignments(spec.assignments, 0, live);
+    }
+    const partitions = spec.numPartitions === -1 ? this.deps.defaultPartitions() : spec.numPartitions;
+    const factor = spec.replicationFactor === -1 ? this.deps.defaultReplicationFactor() : spec.replicationFactor;
+    if (partitions <= 0 || partitions > PARTITION_COUNT_MAX) {
+      return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: 'Number of partitions must be larger than 0.' };
+    }
+    if (factor <= 0) {
+      return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'Replication factor must be larger than 0.' };
+    }
+    if (factor > live.length) {
+      return {
+        errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
+        errorMessage: `Unable to replicate the partition ${factor} time(s): The target replication factor of ${factor} cannot be reached because only ${live.length} broker(s) are registered.`,
+      };
+    }
+    return roundRobin(live, partitions, factor, 0);
+  }
+
+  deleteTopics(topics: { name: string | null; topicId: string }[]): TopicResult[] {
+    const image = this.deps.image();
+    const records: MetadataRecord[] = [];
+    const results = topics.map((t): TopicResult => {
+      const topic = t.name !== null ? image.topicsByName.get(t.name) : image.topicsById.get(t.topicId);
+      const label = t.name ?? t.topicId;
+      if (!this.deps.deleteTopicEnable()) {
+        return topicError(label, ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+      }
+      if (topic === undefined) {
+        return t.name !== null
+          ? topicError(label, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.')
+          : topicError(label, ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.');
+      }
+      records.push(metadataRecord(recordCodecs.RemoveTopicRecord, { topicId: topic.id }));
+      return {
+        name: topic.name, topicId: topic.id, errorCode: ErrorCode.NONE, errorMessage: null,
+        numPartitions: topic.partitions.length, replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
+      };
+    });
+    if (records.length > 0) this.deps.commit(records);
+    return results;
+  }
+
+  createPartitions(
+    requests: { name: string; count: number; assignments: number[][] | null }[], validateOnly: boolean,
+  ): { name: string; errorCode: number; errorMessage: string | null }[] {
+    const image = this.deps.image();
+    const records: MetadataRecord[] = [];
+    const results = requests.map((req) => {
+      const topic = image.topicsByName.get(req.name);
+      const fail = (errorCode: number, errorMessage: string) => ({ name: req.name, errorCode, errorMessage });
+      if (topic === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+      const current = topic.partitions.length;
+      if (req.count === current) return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
+      if (req.count < current) {
+        return fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${req.count}.`);
+      }
+      if (req.count > PARTITION_COUNT_MAX) return fail(ErrorCode.INVALID_PARTITIONS, `Too many partitions: ${req.count}.`);
+      const factor = topic.partitions[0]?.replicas.length ?? 1;
+      const placed = req.assignments !== null
+        ? checkAssignments(req.assignments.map((brokerIds, i) => ({ partitionIndex: current + i, brokerIds })), current, this.liveBrokers(), req.count - current)
+        : roundRobin(this.liveBrokers(), req.count - current, factor, current);
+      if ('errorCode' in placed) return fail(placed.errorCode, placed.errorMessage);
+      if (!validateOnly) placed.forEach((replicas, i) => records.push(partitionRecord(topic.id, current + i, replicas)));
+      return { name: req.name, errorCode: ErrorCode.NONE, errorMessage: null };
+    });
+    if (records.length > 0) this.deps.commit(records);
+    return results;
+  }
+
+  /** On a fresh metadata log: the feature levels every later record is read against. */
+  bootstrap(): void {
+    if (this.deps.image().features.has(METADATA_VERSION_FEATURE)) return;
+    this.deps.commit([metadataRecord(recordCodecs.FeatureLevelRecord, { name: METADATA_VERSION_FEATURE, featureLevel: METADATA_VERSION_LEVEL })]);
+  }
+
+  /** Registers this node with the endpoints it listens on now (a port-0 start has a new port every time). */
+  registerBroker(reg: BrokerRegistration): void {
+    this.deps.commit([metadataRecord(recordCodecs.RegisterBrokerRecord, {
+      ...recordCodecs.defaultRegisterBrokerRecord(),
+      brokerId: this.deps.nodeId,
+      incarnationId: reg.incarnationId,
+      brokerEpoch: BigInt(this.deps.image().offset + 1),
+      endPoints: reg.endpoints.map((e) => ({ ...recordCodecs.defaultRegisterBrokerRecordBrokerEndpoint(), ...e })),
+      rack: reg.rack,
+      fenced: false,
+    })]);
+  }
+
+  allocateProducerId(): bigint {
+    if (this.producerIdNext >= this.producerIdBlockEnd) {
+      const start = this.deps.image().nextProducerId;
+      const end = start + PRODUCER_ID_BLOCK_SIZE;
+      this.deps.commit([metadataRecord(recordCodecs.ProducerIdsRecord, {
+        brokerId: this.deps.nodeId, brokerEpoch: this.deps.image().brokers.get(this.deps.nodeId)?.epoch ?? 0n, nextProducerId: end,
+      })]);
+      this.producerIdNext = start;
+      this.producerIdBlockEnd = end;
+    }
+    return this.producerIdNext++;
+  }
+
+  /** Sets (value) or removes (null) config overrides of one resource; validation is the caller's. */
+  alterConfigs(resourceType: number, resourceName: string, changes: { name: string; value: string | null }[]): void {
+    if (changes.length === 0) return;
+    this.deps.commit(changes.map((c) => configRecord(resourceType, resourceName, c.name, c.value)));
+  }
+}
+
+function partitionRecord(topicId: string, partitionId: number, replicas: number[]): MetadataRecord {
+  return metadataRecord(recordCodecs.PartitionRecord, {
+    ...recordCodecs.defaultPartitionRecord(),
+    partitionId, topicId, replicas, isr: replicas.slice(), leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0,
+    directories: [],
+  }, 0);
+}
+
+function configRecord(resourceType: number, resourceName: string, name: string, value: string | null): MetadataRecord {
+  return metadataRecord(recordCodecs.ConfigRecord, { resourceType, resourceName, name, value });
+}
+
+/** Spreads replicas over the brokers, each partition starting one broker further, as Kafka's default placement does. */
+function roundRobin(brokers: number[], partitions: number, factor: number, firstPartition: number): number[][] {
+  const out: number[][] = [];
+  for (let p = 0; p < partitions; p++) {
+    const replicas: number[] = [];
+    for (let r = 0; r < factor; r++) replicas.push(brokers[(firstPartition + p + r) % brokers.length]!);
+    out.push(replicas);
+  }
+  return out;
+}
+
+function checkAssignments(
+  assignments: { partitionIndex: number; brokerIds: number[] }[], firstPartition: number, live: number[], expected = -1,
+): number[][] | { errorCode: number; errorMessage: string } {
+  const bad = (errorMessage: string) => ({ errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage });
+  if (expected !== -1 && assignments.length !== expected) {
+    return bad(`Increasing the number of partitions by ${expected} but ${assignments.length} assignments provided.`);
+  }
+  const sorted = [...assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+  const factor = sorted[0]?.brokerIds.length ?? 0;
+  const out: number[][] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const { partitionIndex, brokerIds } = sorted[i]!;
+    if (partitionIndex !== firstPartition + i) return bad('Partitions should be a consecutive 0-based integer sequence.');
+    if (brokerIds.length === 0) return bad(`Empty replica assignment for partition ${partitionIndex}.`);
+    if (brokerIds.length !== factor) return bad('All partitions should have the same number of replicas.');
+    if (new Set(brokerIds).size !== brokerIds.length) return bad(`Duplicate brokers in the replica assignment for partition ${partitionIndex}.`);
+    const unknown = brokerIds.find((id) => !live.includes(id));
+    if (unknown !== undefined) return bad(`The manual partition assignment includes broker ${unknown}, which is not registered.`);
+    out.push(brokerIds.slice());
+  }
+  if (out.length === 0) return bad('No partitions in the replica assignment.');
+  return out;
+}

@@ -1,0 +1,247 @@
+/**
+ * Broker configs Samsa knows, with Kafka's names, types, defaults, validators
+ * and update modes (Kafka 4.0: ServerConfigs, ServerLogConfigs, KRaftConfigs,
+ * QuorumConfig, SocketServerConfigs, ReplicationConfigs, CleanerConfig,
+ * GroupCoordinatorConfig, TransactionLogConfig). A key outside this table is an
+ * error unless it has a pass-through prefix (see resolve.ts).
+ *
+ * Where Kafka 4.0 changed a default or bound from 3.9 the 4.0 value is used and
+ * the note says so. Where Samsa's default differs, `kafkaDefault` keeps Kafka's.
+ */
+import { INT_MAX, LONG_MAX_TEXT, indexDefs, type ConfigDef, type ConfigDefType, type ConfigValidator, type UpdateMode } from './config-def.ts';
+
+type Extra = Partial<Pick<ConfigDef, 'validator' | 'kafkaDefault' | 'samsaNote' | 'internal'>>;
+
+function def(
+  name: string, type: ConfigDefType, dflt: string | null, updateMode: UpdateMode, documentation: string, extra: Extra = {},
+): ConfigDef {
+  return { name, type, default: dflt, sensitive: type === 'password', updateMode, documentation, ...extra };
+}
+
+export function atLeast(min: number): ConfigValidator {
+  return { kind: 'range', min };
+}
+export function between(min: number, max: number, also?: readonly number[]): ConfigValidator {
+  return also === undefined ? { kind: 'range', min, max } : { kind: 'range', min, max, also };
+}
+export function oneOf(...values: string[]): ConfigValidator {
+  return { kind: 'oneOf', values };
+}
+
+const RO = 'read-only';
+const PB = 'per-broker';
+const CW = 'cluster-wide';
+
+export const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const;
+export const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
+export const CLEANUP_POLICIES = ['compact', 'delete'] as const;
+export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+
+/** `listeners` when not set. Kafka binds every interface (`PLAINTEXT://:9092`); Samsa binds loopback only. */
+export const SAMSA_DEFAULT_LISTENERS = 'PLAINTEXT://127.0.0.1:9092';
+
+const IGNORED = 'Accepted for compatibility; Samsa runs on one event loop and ignores it.';
+
+const KRAFT: readonly ConfigDef[] = [
+  def('process.roles', 'list', 'broker,controller', RO, 'The roles this process plays: broker, controller, or both.', {
+    validator: oneOf('broker', 'controller'), kafkaDefault: '',
+    samsaNote: 'Samsa runs only as broker,controller, so that is its default and the only accepted value.',
+  }),
+  def('node.id', 'int', '1', RO, 'The id of this node in the cluster, shared by its broker and controller roles.', {
+    validator: atLeast(0), kafkaDefault: '-1', samsaNote: 'Kafka requires it in KRaft mode; a single Samsa node defaults to 1.',
+  }),
+  def('broker.id', 'int', '-1', RO, 'Older name for the node id; when set it must agree with node.id.', {
+    samsaNote: 'When node.id is not set, a non-negative broker.id supplies it.',
+  }),
+  def('controller.quorum.voters', 'list', '', RO, 'The static controller quorum, as id@host:port entries.', {
+    samsaNote: 'Empty means this process is the only voter.',
+  }),
+  def('controller.quorum.bootstrap.servers', 'list', '', RO, 'host:port entries used to discover a dynamic controller quorum.'),
+  def('controller.listener.names', 'string', null, RO, 'Comma-separated names of the listeners the controller uses.', {
+    samsaNote: 'The controller is in-process; the names are checked for form only.',
+  }),
+  def('controller.quorum.election.timeout.ms', 'int', '1000', RO, 'How long a voter waits without hearing a leader before it starts an election.'),
+  def('controller.quorum.fetch.timeout.ms', 'int', '2000', RO, 'How long a voter waits without a successful fetch before it suspects the leader.'),
+  def('broker.heartbeat.interval.ms', 'int', '2000', RO, 'Time between a broker\'s heartbeats to the controller.'),
+  def('broker.session.timeout.ms', 'int', '9000', RO, 'How long a broker stays registered without heartbeats before it is fenced.'),
+  def('broker.rack', 'string', null, RO, 'The rack of this broker, used for rack-aware replica placement.'),
+];
+
+const NETWORK: readonly ConfigDef[] = [
+  def('listeners', 'string', SAMSA_DEFAULT_LISTENERS, PB, 'Comma-separated NAME://host:port endpoints to listen on; an empty host means all interfaces.', {
+    kafkaDefault: 'PLAINTEXT://:9092', samsaNote: 'Samsa listens on 127.0.0.1 by default, not on every interface.',
+  }),
+  def('advertised.listeners', 'string', null, PB, 'Endpoints given to clients in metadata, when they differ from listeners.'),
+  def('listener.security.protocol.map', 'string', 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT', PB,
+    'Maps each listener name to its security protocol, as NAME:PROTOCOL pairs.'),
+  def('inter.broker.listener.name', 'string', null, RO, 'The listener brokers use to talk to each other.'),
+  def('security.inter.broker.protocol', 'string', 'PLAINTEXT', RO, 'Security protocol between brokers when no inter-broker listener name is set.', {
+    validator: oneOf(...SECURITY_PROTOCOLS),
+  }),
+  def('socket.request.max.bytes', 'int', '104857600', RO, 'The largest request frame the broker accepts.', { validator: atLeast(1) }),
+  def('socket.send.buffer.bytes', 'int', '102400', RO, 'SO_SNDBUF for server sockets; -1 keeps the OS default.', { samsaNote: IGNORED }),
+  def('socket.receive.buffer.bytes', 'int', '102400', RO, 'SO_RCVBUF for server sockets; -1 keeps the OS default.', { samsaNote: IGNORED }),
+  def('socket.listen.backlog.size', 'int', '50', RO, 'Queue length for connections not yet accepted.', { validator: atLeast(1) }),
+  def('connections.max.idle.ms', 'long', '600000', RO, 'Idle connections are closed after this long.'),
+  def('max.connections', 'int', String(INT_MAX), CW, 'The most connections the broker accepts at once.', { validator: atLeast(0) }),
+  def('max.connections.per.ip', 'int', String(INT_MAX), CW, 'The most connections accepted from one IP address.', { validator: atLeast(0) }),
+  def('num.network.threads', 'int', '3', CW, 'Threads that read requests and write responses.', { validator: atLeast(1), samsaNote: IGNORED }),
+  def('num.io.threads', 'int', '8', CW, 'Threads that process requests.', { validator: atLeast(1), samsaNote: IGNORED }),
+  def('num.recovery.threads.per.data.dir', 'int', '2', CW, 'Threads per log dir for recovery at start and flush at shutdown.', {
+    validator: atLeast(1), samsaNote: `Kafka 3.9's default was 1. ${IGNORED}`,
+  }),
+];
+
+const LOG: readonly ConfigDef[] = [
+  def('log.dirs', 'list', null, RO, 'Comma-separated directories holding the partition logs; log.dir is used when unset.', {
+    samsaNote: 'Typed LIST as in newer Kafka; Kafka 4.0 typed log.dirs and log.dir STRING (parsed the same way).',
+  }),
+  def('log.dir', 'list', '/tmp/kafka-logs', RO, 'The log directory used when log.dirs is not set.', {
+    samsaNote: '`samsa start` defaults to ./data and startBroker() to a temporary directory when neither log.dirs nor log.dir is set.',
+  }),
+  def('num.partitions', 'int', '1', RO, 'Partitions of a new topic when the request does not say.', { validator: atLeast(1) }),
+  def('log.segment.bytes', 'int', '1073741824', CW, 'Largest size of one log segment file.', {
+    validator: atLeast(1048576), samsaNote: 'Kafka 4.0 raised the minimum from 14 bytes to 1 MiB.',
+  }),
+  def('log.roll.ms', 'long', null, CW, 'Longest time before the active segment rolls; log.roll.hours is used when unset.'),
+  def('log.roll.hours', 'int', '168', RO, 'Longest time in hours before the active segment rolls, after log.roll.ms.', { validator: atLeast(1) }),
+  def('log.roll.jitter.ms', 'long', null, CW, 'Most random time subtracted from the roll time; log.roll.jitter.hours is used when unset.'),
+  def('log.roll.jitter.hours', 'int', '0', RO, 'Roll jitter in hours, after log.roll.jitter.ms.', { validator: atLeast(0) }),
+  def('log.retention.ms', 'long', null, CW, 'How long to keep a segment before deleting it; -1 keeps it forever. First of ms, minutes, hours.'),
+  def('log.retention.minutes', 'int', null, RO, 'Retention in minutes, used when log.retention.ms is not set.'),
+  def('log.retention.hours', 'int', '168', RO, 'Retention in hours, used when neither log.retention.ms nor log.retention.minutes is set.'),
+  def('log.retention.bytes', 'long', '-1', CW, 'Largest size of a partition log before old segments are deleted; -1 means no limit.'),
+  def('log.retention.check.interval.ms', 'long', '300000', RO, 'How often logs are checked for segments to delete.', { validator: atLeast(1) }),
+  def('log.cleanup.policy', 'list', 'delete', CW, 'Default cleanup policy for topics: delete, compact, or both.', { validator: oneOf(...CLEANUP_POLICIES) }),
+  def('log.index.size.max.bytes', 'int', '10485760', CW, 'Largest size of a segment\'s offset index; a full index rolls the segment.', {
+    validator: atLeast(12), samsaNote: 'Kafka accepts 4; Samsa needs room for one 12-byte time-index entry.',
+  }),
+  def('log.index.interval.bytes', 'int', '4096', CW, 'Log bytes between two entries of the sparse offset index.', { validator: atLeast(0) }),
+  def('log.flush.interval.messages', 'long', LONG_MAX_TEXT, CW, 'Messages appended to a partition before it is fsynced.', { validator: atLeast(1) }),
+  def('log.flush.interval.ms', 'long', null, CW, 'Longest time appended data waits for fsync; log.flush.scheduler.interval.ms is used when unset.'),
+  def('log.flush.scheduler.interval.ms', 'long', LONG_MAX_TEXT, RO, 'How often the flusher looks for logs due for fsync.'),
+  def('log.flush.offset.checkpoint.interval.ms', 'int', '60000', RO, 'How often the recovery-point checkpoint is written.', { validator: atLeast(0) }),
+  def('log.flush.start.offset.checkpoint.interval.ms', 'int', '60000', RO, 'How often the log-start-offset checkpoint is written.', { validator: atLeast(0) }),
+  def('log.segment.delete.delay.ms', 'long', '60000', CW, 'Delay before a deleted segment\'s files are removed from disk.', { validator: atLeast(0) }),
+  def('log.preallocate', 'boolean', 'false', CW, 'Whether a new segment file is preallocated to its full size.'),
+  def('log.message.timestamp.type', 'string', 'CreateTime', CW, 'Whether record timestamps are the producer\'s (CreateTime) or the broker\'s (LogAppendTime).', {
+    validator: oneOf(...TIMESTAMP_TYPES),
+  }),
+  def('log.message.timestamp.before.max.ms', 'long', LONG_MAX_TEXT, CW, 'With CreateTime, how far a timestamp may lie in the past before the batch is rejected.', {
+    validator: atLeast(0),
+  }),
+  def('log.message.timestamp.after.max.ms', 'long', '3600000', CW, 'With CreateTime, how far a timestamp may lie in the future before the batch is rejected.', {
+    validator: atLeast(0), samsaNote: 'Kafka 3.9\'s default was Long.MAX_VALUE; 4.0 made it one hour.',
+  }),
+  def('log.cleaner.enable', 'boolean', 'true', RO, 'Whether the log cleaner runs, compacting topics with cleanup.policy=compact.'),
+  def('log.cleaner.threads', 'int', '1', CW, 'Background threads compacting logs.', { validator: atLeast(0) }),
+  def('log.cleaner.backoff.ms', 'long', '15000', CW, 'Pause of the cleaner when no log needs cleaning.', { validator: atLeast(0) }),
+  def('log.cleaner.dedupe.buffer.size', 'long', '134217728', CW, 'Memory for the key map the cleaner builds, over all cleaner threads.'),
+  def('log.cleaner.delete.retention.ms', 'long', '86400000', CW, 'How long tombstones stay in a compacted log.', { validator: atLeast(0) }),
+  def('log.cleaner.min.compaction.lag.ms', 'long', '0', CW, 'Records younger than this are never compacted.', { validator: atLeast(0) }),
+  def('log.cleaner.max.compaction.lag.ms', 'long', LONG_MAX_TEXT, CW, 'Records older than this are made eligible for compaction.', { validator: atLeast(1) }),
+  def('log.cleaner.min.cleanable.ratio', 'double', '0.5', CW, 'Share of dirty bytes in a log at which it becomes due for cleaning.', { validator: between(0, 1) }),
+];
+
+const TOPICS: readonly ConfigDef[] = [
+  def('auto.create.topics.enable', 'boolean', 'true', RO, 'Whether a Metadata request for an unknown topic creates it.'),
+  def('delete.topic.enable', 'boolean', 'true', RO, 'Whether DeleteTopics is allowed.'),
+  def('default.replication.factor', 'int', '1', RO, 'Replication factor of a new topic when the request does not say.'),
+  def('min.insync.replicas', 'int', '1', CW, 'Fewest in-sync replicas for an acks=all write to succeed.', { validator: atLeast(1) }),
+  def('unclean.leader.election.enable', 'boolean', 'false', CW, 'Whether a replica outside the ISR may become leader, at the risk of losing data.'),
+  def('message.max.bytes', 'int', '1048588', CW, 'Largest record batch the broker accepts, after compression.', { validator: atLeast(0) }),
+  def('compression.type', 'string', 'producer', CW, 'Final compression of stored batches; producer keeps what the producer used.', {
+    validator: oneOf(...COMPRESSION_TYPES),
+  }),
+  def('compression.gzip.level', 'int', '-1', CW, 'gzip level when the broker compresses with gzip.', { validator: between(1, 9, [-1]) }),
+  def('compression.lz4.level', 'int', '9', CW, 'lz4 level when the broker compresses with lz4.', { validator: between(1, 17) }),
+  def('compression.zstd.level', 'int', '3', CW, 'zstd level when the broker compresses with zstd.', { validator: between(-131072, 22) }),
+];
+
+const REPLICATION: readonly ConfigDef[] = [
+  def('replica.lag.time.max.ms', 'long', '30000', RO, 'A follower that has not caught up for this long leaves the ISR.'),
+  def('replica.fetch.max.bytes', 'int', '1048576', RO, 'Bytes a follower asks for per partition in one fetch.', { validator: atLeast(0) }),
+  def('replica.fetch.wait.max.ms', 'int', '500', RO, 'Longest wait of a follower fetch on the leader.'),
+  def('replica.fetch.min.bytes', 'int', '1', RO, 'Bytes a follower fetch waits for before it is answered.'),
+  def('replica.fetch.response.max.bytes', 'int', '10485760', RO, 'Bytes a follower asks for in one whole fetch response.', { validator: atLeast(0) }),
+  def('replica.fetch.backoff.ms', 'int', '1000', RO, 'Pause of a follower after a failed fetch.', { validator: atLeast(0) }),
+  def('num.replica.fetchers', 'int', '1', CW, 'Fetcher threads per source broker.', { samsaNote: IGNORED }),
+  def('replica.high.watermark.checkpoint.interval.ms', 'long', '5000', RO, 'How often high watermarks are written to disk.'),
+  def('fetch.max.bytes', 'int', '57671680', RO, 'Most bytes returned for one fetch request.', { validator: atLeast(1024) }),
+  def('max.incremental.fetch.session.cache.slots', 'int', '1000', RO, 'Most incremental fetch sessions kept.', { validator: atLeast(0) }),
+];
+
+const GROUPS: readonly ConfigDef[] = [
+  def('group.initial.rebalance.delay.ms', 'int', '3000', RO, 'Wait for more members before the first rebalance of a new classic group.'),
+  def('group.min.session.timeout.ms', 'int', '6000', RO, 'Smallest session timeout a classic group member may ask for.'),
+  def('group.max.session.timeout.ms', 'int', '1800000', RO, 'Largest session timeout a classic group member may ask for.'),
+  def('group.max.size', 'int', String(INT_MAX), RO, 'Most members in one classic group.', { validator: atLeast(1) }),
+  def('group.consumer.session.timeout.ms', 'int', '45000', RO, 'Session timeout of members of consumer-protocol groups.', { validator: atLeast(1) }),
+  def('group.consumer.min.session.timeout.ms', 'int', '45000', RO, 'Smallest session timeout for consumer-protocol groups.', { validator: atLeast(1) }),
+  def('group.consumer.max.session.timeout.ms', 'int', '60000', RO, 'Largest session timeout for consumer-protocol groups.', { validator: atLeast(1) }),
+  def('group.consumer.heartbeat.interval.ms', 'int', '5000', RO, 'Heartbeat interval of members of consumer-protocol groups.', { validator: atLeast(1) }),
+  def('group.consumer.min.heartbeat.interval.ms', 'int', '5000', RO, 'Smallest heartbeat interval for consumer-protocol groups.', { validator: atLeast(1) }),
+  def('group.consumer.max.heartbeat.interval.ms', 'int', '15000', RO, 'Largest heartbeat interval for consumer-protocol groups.', { validator: atLeast(1) }),
+  def('offsets.topic.num.partitions', 'int', '50', RO, 'Partitions of __consumer_offsets; fixed once the topic exists.', { validator: atLeast(1) }),
+  def('offsets.topic.replication.factor', 'short', '3', RO, 'Replication factor of __consumer_offsets.', { validator: atLeast(1) }),
+  def('offsets.topic.segment.bytes', 'int', '104857600', RO, 'Segment size of __consumer_offsets, kept small for fast loading.', { validator: atLeast(1) }),
+  def('offsets.retention.minutes', 'int', '10080', RO, 'How long committed offsets of an empty group are kept.', { validator: atLeast(1) }),
+  def('offsets.retention.check.interval.ms', 'long', '600000', RO, 'How often expired offsets are looked for.', { validator: atLeast(1) }),
+  def('offset.metadata.max.bytes', 'int', '4096', RO, 'Largest metadata string stored with a committed offset.'),
+  def('offsets.commit.timeout.ms', 'int', '5000', RO, 'How long an offset commit waits for its write to replicate.', { validator: atLeast(1) }),
+];
+
+const TRANSACTIONS: readonly ConfigDef[] = [
+  def('transaction.state.log.num.partitions', 'int', '50', RO, 'Partitions of __transaction_state; fixed once the topic exists.', { validator: atLeast(1) }),
+  def('transaction.state.log.replication.factor', 'short', '3', RO, 'Replication factor of __transaction_state.', { validator: atLeast(1) }),
+  def('transaction.state.log.min.isr', 'int', '2', RO, 'min.insync.replicas of __transaction_state.', { validator: atLeast(1) }),
+  def('transaction.state.log.segment.bytes', 'int', '104857600', RO, 'Segment size of __transaction_state.', { validator: atLeast(1) }),
+  def('transaction.max.timeout.ms', 'int', '900000', RO, 'Largest transaction timeout a producer may ask for.', { validator: atLeast(1) }),
+  def('transactional.id.expiration.ms', 'int', '604800000', RO, 'A transactional id idle for this long is forgotten.', { validator: atLeast(1) }),
+  def('producer.id.expiration.ms', 'int', '86400000', CW, 'A producer id idle for this long loses its idempotence state.', { validator: atLeast(1) }),
+  def('transaction.partition.verification.enable', 'boolean', 'true', CW, 'Whether a transactional write is checked against the partitions added to its transaction.'),
+  def('share.coordinator.state.topic.replication.factor', 'short', '3', RO, 'Replication factor of the share-group state topic.', {
+    validator: atLeast(1), samsaNote: 'Samsa has no share groups yet; accepted because Kafka\'s sample server.properties sets it.',
+  }),
+  def('share.coordinator.state.topic.min.isr', 'short', '2', RO, 'min.insync.replicas of the share-group state topic.', {
+    validator: atLeast(1), samsaNote: 'Samsa has no share groups yet; accepted because Kafka\'s sample server.properties sets it.',
+  }),
+];
+
+const SECURITY: readonly ConfigDef[] = [
+  def('sasl.enabled.mechanisms', 'list', 'GSSAPI', PB, 'SASL mechanisms the broker offers.'),
+  def('ssl.client.auth', 'string', 'none', PB, 'Whether TLS clients must (required), may (requested) or need not (none) present a certificate.', {
+    validator: oneOf('required', 'requested', 'none'),
+  }),
+  def('ssl.keystore.type', 'string', 'JKS', PB, 'Format of the key store file.'),
+  def('ssl.keystore.location', 'string', null, PB, 'Path of the key store holding the broker\'s key and certificate.'),
+  def('ssl.keystore.password', 'password', null, PB, 'Password of the key store.'),
+  def('ssl.key.password', 'password', null, PB, 'Password of the private key in the key store.'),
+  def('ssl.truststore.type', 'string', 'JKS', PB, 'Format of the trust store file.'),
+  def('ssl.truststore.location', 'string', null, PB, 'Path of the trust store holding trusted certificates.'),
+  def('ssl.truststore.password', 'password', null, PB, 'Password of the trust store.'),
+];
+
+/** Every broker config, grouped as above. */
+export const BROKER_CONFIGS: readonly ConfigDef[] = [...KRAFT, ...NETWORK, ...LOG, ...TOPICS, ...REPLICATION, ...GROUPS, ...TRANSACTIONS, ...SECURITY];
+
+const BY_NAME = indexDefs(BROKER_CONFIGS);
+
+export function brokerConfigDef(name: string): ConfigDef | undefined {
+  return BY_NAME.get(name);
+}
+
+/**
+ * Kafka's broker-side synonym groups: describing one of these lists the others
+ * in this order (highest precedence first). Every other config is its own group.
+ */
+const BROKER_SYNONYM_GROUPS: readonly (readonly string[])[] = [
+  ['log.roll.ms', 'log.roll.hours'],
+  ['log.roll.jitter.ms', 'log.roll.jitter.hours'],
+  ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'],
+];
+
+export function brokerSynonymNames(name: string): readonly string[] {
+  if (name === 'log.flush.interval.ms') return ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'];
+  return BROKER_SYNONYM_GROUPS.find((group) => group.includes(name)) ?? [name];
+}

@@ -1,0 +1,259 @@
+/**
+ * The cluster metadata as an immutable value. Records from the metadata log
+ * are replayed into a MetadataDelta, which yields the next image; the old
+ * image stays valid for whoever still holds it (a request in flight sees one
+ * consistent view). Maps that a delta does not touch are shared.
+ */
+import type { MetadataRecord } from './record-frame.ts';
+
+export const RecordType = {
+  RegisterBroker: 0,
+  UnregisterBroker: 1,
+  Topic: 2,
+  Partition: 3,
+  Config: 4,
+  PartitionChange: 5,
+  FenceBroker: 7,
+  UnfenceBroker: 8,
+  RemoveTopic: 9,
+  FeatureLevel: 12,
+  ProducerIds: 15,
+  NoOp: 20,
+} as const;
+
+/** ConfigRecord resource types, as in DescribeConfigs. */
+export const ConfigResourceType = { Topic: 2, Broker: 4 } as const;
+
+export interface PartitionImage {
+  readonly partitionId: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+}
+
+export interface TopicImage {
+  readonly name: string;
+  readonly id: string;
+  /** Indexed by partition id. */
+  readonly partitions: readonly PartitionImage[];
+}
+
+export interface BrokerEndpoint {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly securityProtocol: number;
+}
+
+export interface BrokerImage {
+  readonly id: number;
+  readonly epoch: bigint;
+  readonly incarnationId: string;
+  readonly endpoints: readonly BrokerEndpoint[];
+  readonly rack: string | null;
+  readonly fenced: boolean;
+}
+
+type ConfigMap = ReadonlyMap<string, string>;
+
+export class MetadataImage {
+  readonly offset: number;
+  readonly topicsByName: ReadonlyMap<string, TopicImage>;
+  readonly topicsById: ReadonlyMap<string, TopicImage>;
+  readonly brokers: ReadonlyMap<number, BrokerImage>;
+  /** Keyed by `${resourceType}:${resourceName}`. */
+  readonly configs: ReadonlyMap<string, ConfigMap>;
+  readonly features: ReadonlyMap<string, number>;
+  readonly nextProducerId: bigint;
+
+  constructor(fields: {
+    offset: number; topicsByName: ReadonlyMap<string, TopicImage>; topicsById: ReadonlyMap<string, TopicImage>;
+    brokers: ReadonlyMap<number, BrokerImage>; configs: ReadonlyMap<string, ConfigMap>;
+    features: ReadonlyMap<string, number>; nextProducerId: bigint;
+  }) {
+    this.offset = fields.offset;
+    this.topicsByName = fields.topicsByName;
+    this.topicsById = fields.topicsById;
+    this.brokers = fields.brokers;
+    this.configs = fields.configs;
+    this.features = fields.features;
+    this.nextProducerId = fields.nextProducerId;
+  }
+
+  static empty(): MetadataImage {
+    return new MetadataImage({
+      offset: -1, topicsByName: new Map(), topicsById: new Map(), brokers: new Map(), configs: new Map(),
+      features: new Map(), nextProducerId: 0n,
+    });
+  }
+
+  topicConfigs(topic: string): ConfigMap {
+    return this.configs.get(`${ConfigResourceType.Topic}:${topic}`) ?? EMPTY_CONFIG;
+  }
+
+  brokerConfigs(brokerId: number | ''): ConfigMap {
+    return this.configs.get(`${ConfigResourceType.Broker}:${brokerId}`) ?? EMPTY_CONFIG;
+  }
+}
+
+const EMPTY_CONFIG: ConfigMap = new Map();
+
+/** What a delta changed, so the broker can create or drop partition replicas. */
+export interface MetadataChanges {
+  readonly createdTopics: readonly TopicImage[];
+  readonly deletedTopics: readonly TopicImage[];
+  /** Topics whose partitions were added or changed (including created ones). */
+  readonly changedTopics: readonly string[];
+  readonly changedConfigs: readonly string[];
+}
+
+export class MetadataDelta {
+  private readonly base: MetadataImage;
+  private topicsById: Map<string, TopicImage> | null = null;
+  private brokers: Map<number, BrokerImage> | null = null;
+  private configs: Map<string, ConfigMap> | null = null;
+  private features: Map<string, number> | null = null;
+  private nextProducerId: bigint;
+  private readonly created = new Map<string, TopicImage>();
+  private readonly deleted = new Map<string, TopicImage>();
+  private readonly changedTopicIds = new Set<string>();
+  private readonly changedConfigKeys = new Set<string>();
+
+  constructor(base: MetadataImage) {
+    this.base = base;
+    this.nextProducerId = base.nextProducerId;
+  }
+
+  private topics(): Map<string, TopicImage> {
+    return (this.topicsById ??= new Map(this.base.topicsById));
+  }
+
+  replay(record: MetadataRecord): void {
+    const d = record.data;
+    switch (record.type) {
+      case RecordType.Topic: {
+        const topic: TopicImage = { name: d.name, id: d.topicId, partitions: [] };
+        this.topics().set(topic.id, topic);
+        this.created.set(topic.id, topic);
+        this.changedTopicIds.add(topic.id);
+        break;
+      }
+      case RecordType.Partition: this.putPartition(d.topicId, partitionFromRecord(d)); break;
+      case RecordType.PartitionChange: this.changePartition(d); break;
+      case RecordType.RemoveTopic: {
+        const topic = this.topics().get(d.topicId);
+        if (topic === undefined) break;
+        this.topics().delete(d.topicId);
+        this.created.delete(d.topicId);
+        this.deleted.set(d.topicId, topic);
+        this.changedTopicIds.delete(d.topicId);
+        this.setConfigs(`${ConfigResourceType.Topic}:${topic.name}`, null);
+        break;
+      }
+      case RecordType.Config: this.putConfig(d.resourceType, d.resourceName, d.name, d.value); break;
+      case RecordType.RegisterBroker: this.putBroker(d); break;
+      case RecordType.UnregisterBroker: (this.brokers ??= new Map(this.base.brokers)).delete(d.brokerId); break;
+      case RecordType.FenceBroker: case RecordType.UnfenceBroker: this.setFenced(d.id, record.type === RecordType.FenceBroker); break;
+      case RecordType.FeatureLevel: (this.features ??= new Map(this.base.features)).set(d.name, d.featureLevel); break;
+      case RecordType.ProducerIds: this.nextProducerId = d.nextProducerId; break;
+      default: break; // Records this version does not act on stay in the log for later versions.
+    }
+  }
+
+  private putPartition(topicId: string, partition: PartitionImage): void {
+    const topic = this.topics().get(topicId);
+    if (topic === undefined) return;
+    const partitions = topic.partitions.slice();
+    partitions[partition.partitionId] = partition;
+    const next = { ...topic, partitions };
+    this.topics().set(topicId, next);
+    if (this.created.has(topicId)) this.created.set(topicId, next);
+    this.changedTopicIds.add(topicId);
+  }
+
+  private changePartition(d: any): void {
+    const current = this.topics().get(d.topicId)?.partitions[d.partitionId];
+    if (current === undefined) return;
+    const leaderChanged = d.leader !== -2 && d.leader !== current.leader;
+    this.putPartition(d.topicId, {
+      partitionId: current.partitionId,
+      replicas: d.replicas ?? current.replicas,
+      isr: d.isr ?? current.isr,
+      leader: d.leader === -2 ? current.leader : d.leader,
+      leaderEpoch: leaderChanged || d.replicas !== null ? current.leaderEpoch + 1 : current.leaderEpoch,
+      partitionEpoch: current.partitionEpoch + 1,
+    });
+  }
+
+  private putConfig(resourceType: number, resourceName: string, name: string, value: string | null): void {
+    const key = `${resourceType}:${resourceName}`;
+    const next = new Map(this.configs?.get(key) ?? this.base.configs.get(key) ?? []);
+    if (value === null) next.delete(name);
+    else next.set(name, value);
+    this.setConfigs(key, next);
+  }
+
+  private setConfigs(key: string, value: ConfigMap | null): void {
+    const configs = (this.configs ??= new Map(this.base.configs));
+    if (value === null || value.size === 0) configs.delete(key);
+    else configs.set(key, value);
+    this.changedConfigKeys.add(key);
+  }
+
+  private putBroker(d: any): void {
+    (this.brokers ??= new Map(this.base.brokers)).set(d.brokerId, {
+      id: d.brokerId,
+      epoch: d.brokerEpoch,
+      incarnationId: d.incarnationId,
+      endpoints: d.endPoints.map((e: any) => ({ name: e.name, host: e.host, port: e.port, securityProtocol: e.securityProtocol })),
+      rack: d.rack,
+      fenced: d.fenced,
+    });
+  }
+
+  private setFenced(id: number, fenced: boolean): void {
+    const brokers = (this.brokers ??= new Map(this.base.brokers));
+    const broker = brokers.get(id);
+    if (broker !== undefined) brokers.set(id, { ...broker, fenced });
+  }
+
+  /** The image after everything replayed so far, at metadata log offset `offset`. */
+  apply(offset: number): { image: MetadataImage; changes: MetadataChanges } {
+    const topicsById = this.topicsById ?? this.base.topicsById;
+    let topicsByName = this.base.topicsByName;
+    if (this.topicsById !== null) {
+      const byName = new Map<string, TopicImage>();
+      for (const t of topicsById.values()) byName.set(t.name, t);
+      topicsByName = byName;
+    }
+    const image = new MetadataImage({
+      offset,
+      topicsByName,
+      topicsById,
+      brokers: this.brokers ?? this.base.brokers,
+      configs: this.configs ?? this.base.configs,
+      features: this.features ?? this.base.features,
+      nextProducerId: this.nextProducerId,
+    });
+    const changes: MetadataChanges = {
+      createdTopics: [...this.created.values()],
+      deletedTopics: [...this.deleted.values()],
+      changedTopics: [...this.changedTopicIds].map((id) => topicsById.get(id)?.name).filter((n): n is string => n !== undefined),
+      changedConfigs: [...this.changedConfigKeys],
+    };
+    return { image, changes };
+  }
+}
+
+function partitionFromRecord(d: any): PartitionImage {
+  return {
+    partitionId: d.partitionId,
+    replicas: d.replicas,
+    isr: d.isr,
+    leader: d.leader,
+    leaderEpoch: d.leaderEpoch,
+    partitionEpoch: d.partitionEpoch,
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * One client connection: frames in, responses out in request order.
+ * Requests may complete out of order (a long-polling Fetch behind a quick
+ * Metadata); each gets a slot in a bounded ring and responses leave only from
+ * its head. When the ring is full the socket stops reading, which pushes back
+ * on the client instead of queueing without bound.
+ */
+import type { Socket } from 'node:net';
+import { FrameSizeError, FrameSplitter } from './frame-splitter.ts';
+
+/** Encoded response chunks (size prefix included), or null when the request gets no response (acks=0). */
+export type Response = Buffer[] | null;
+
+export interface FrameHandler {
+  /** Handles one request frame. Must not throw for bad client input; a throw closes this connection. */
+  handle(frame: Buffer, connection: Connection): Response | Promise<Response>;
+}
+
+export interface ConnectionLimits {
+  frameBytesMax: number;
+  inflightRequestsMax: number;
+}
+
+const PENDING = Symbol('pending');
+
+export class Connection {
+  readonly id: number;
+  readonly socket: Socket;
+  readonly remoteAddress: string;
+  private readonly handler: FrameHandler;
+  private readonly splitter: FrameSplitter;
+  private readonly slots: (Response | typeof PENDING)[];
+  /** Next slot to send from, next slot to fill; the ring holds `issued - sent` requests. */
+  private sent = 0;
+  private issued = 0;
+  private closed = false;
+  /** Frames read while the ring was full; bounded by one socket read's worth. */
+  private readonly waiting: Buffer[] = [];
+  private readonly onClose: (c: Connection) => void;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    id: number, socket: Socket, handler: FrameHandler, limits: ConnectionLimits,
+    onClose: (c: Connection) => void, log: (line: string) => void,
+  ) {
+    this.id = id;
+    this.socket = socket;
+    this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.handler = handler;
+    this.splitter = new FrameSplitter(limits.frameBytesMax);
+    this.slots = new Array(limits.inflightRequestsMax).fill(null);
+    this.onClose = onClose;
+    this.log = log;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.splitter.push(chunk, (frame) => this.onFrame(frame));
+    } catch (e) {
+      if (e instanceof FrameSizeError) this.log(`closing ${this.remoteAddress}: ${e.message}`);
+      else this.log(`closing ${this.remoteAddress}: ${(e as Error).message}`);
+      this.close();
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.closed) return;
+    if (this.issued - this.sent >= this.slots.length) {
+      // One chunk can carry several frames past the ring's end; they wait here while the socket is paused.
+      this.waiting.push(frame);
+      return;
+    }
+    const slot = this.issued++ % this.slots.length;
+    this.slots[slot] = PENDING;
+    if (this.issued - this.sent >= this.slots.length) this.socket.pause();
+    let result: Response | Promise<Response>;
+    try {
+      result = this.handler.handle(frame, this);
+    } catch (e) {
+      this.log(`closing ${this.remoteAddress}: ${(e as Error).message}`);
+      this.close();
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then((r) => this.complete(slot, r), (e: Error) => {
+        this.log(`closing ${this.remoteAddress}: ${e.message}`);
+        this.close();
+      });
+    } else {
+      this.complete(slot, result);
+    }
+  }
+
+  private complete(slot: number, response: Response): void {
+    if (this.closed) return;
+    this.slots[slot] = response;
+    const socket = this.socket;
+    let corked = false;
+    while (this.sent < this.issued) {
+      const head = this.sent % this.slots.length;
+      const ready = this.slots[head]!;
+      if (ready === PENDING) break;
+      this.slots[head] = null;
+      this.sent++;
+      if (ready === null) continue;
+      if (!corked) {
+        socket.cork();
+        corked = true;
+      }
+      for (const chunk of ready) socket.write(chunk);
+    }
+    if (corked) socket.uncork();
+    while (this.waiting.length > 0 && this.issued - this.sent < this.slots.length && !this.closed) {
+      this.onFrame(this.waiting.shift()!);
+    }
+    if (this.socket.isPaused() && this.issued - this.sent < this.slots.length) this.socket.resume();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    this.onClose(this);
+  }
+}

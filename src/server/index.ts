@@ -1,0 +1,2 @@
+// The server: sockets, framing, dispatch, and the process that starts the roles.
+export { ConfigError, startBroker, type RunningBroker, type StartOptions } from './broker-process.ts';
