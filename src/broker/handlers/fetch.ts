@@ -37,7 +37,7 @@ export async function handleFetch(broker: BrokerContext, request: Request, ctx: 
   const session = lookup.kind === 'sessionless' ? null : lookup.session;
   const incremental = lookup.kind === 'incremental';
   const targets = fetchTargets(broker, request, session, incremental, byId);
-  if (session !== null) broker.fetchSessions.advance(session);
+  if (incremental && session !== null) broker.fetchSessions.advance(session);
   response.sessionId = session === null || request.sessionEpoch === FINAL_EPOCH ? 0 : session.id;
 
   const deadline = broker.clock.nowMs() + Math.max(0, request.maxWaitMs);
