@@ -22,6 +22,15 @@ export interface ControllerApi {
     requests: { name: string; count: number; assignments: number[][] | null }[], validateOnly: boolean,
   ): { name: string; errorCode: number; errorMessage: string | null }[];
   alterConfigs(resourceType: number, resourceName: string, changes: { name: string; value: string | null }[]): void;
+  /** Legacy AlterConfigs of topic resources: the configs given become the whole override set. */
+  legacyAlterConfigs(
+    resources: { resourceType: number; resourceName: string; configs: { name: string; value: string }[] }[], validateOnly: boolean,
+  ): { errorCode: number; errorMessage: string | null }[];
+  /** IncrementalAlterConfigs of topic resources: SET, DELETE, APPEND, SUBTRACT by Kafka's operation id. */
+  incrementalAlterConfigs(
+    resources: { resourceType: number; resourceName: string; configs: { name: string; operation: number; value: string | null }[] }[],
+    validateOnly: boolean,
+  ): { errorCode: number; errorMessage: string | null }[];
   allocateProducerId(): bigint;
 }
 
@@ -43,6 +52,10 @@ export interface BrokerContext {
   readonly controller: ControllerApi;
   readonly purgatory: FetchPurgatory;
   readonly fetchSessions: FetchSessionCache;
+  /** The classic group coordinator and committed offsets. */
+  readonly groups: GroupCoordinatorApi;
+  /** The client address of a connection as Kafka reports it (`/127.0.0.1`), for group members' clientHost. */
+  clientHost(connectionId: number): string;
   /** The effective configs of a topic as CreateTopics v5+ reports them. */
   describeTopicConfigs(topic: string, requested: readonly { name: string }[]): {
     name: string; value: string | null; readOnly: boolean; configSource: number; isSensitive: boolean;
@@ -52,3 +65,125 @@ export interface BrokerContext {
 }
 
 export type Handler<Req, Res> = (broker: BrokerContext, request: Req, ctx: RequestContext) => Res | Promise<Res> | null;
+
+/**
+ * The group coordinator as the handlers see it; src/coordinator/group
+ * implements it. Inputs and results are version-neutral: handlers map the
+ * wire versions onto them. Errors are Kafka error codes, never throws.
+ */
+export interface GroupCoordinatorApi {
+  /** The `__consumer_offsets` partition that holds a group, creating the topic on first use. */
+  coordinatorPartition(groupId: string): { partition: number; errorCode: number; errorMessage: string | null };
+  /** Completes when the rebalance does (or at once with an error). */
+  joinGroup(request: GroupJoinRequest): Promise<GroupJoinResult>;
+  /** Completes when the leader's assignment is durable (or at once). */
+  syncGroup(request: GroupSyncRequest): Promise<GroupSyncResult>;
+  heartbeat(request: GroupMemberRef & { generationId: number }): number;
+  leaveGroup(groupId: string, members: readonly (GroupMemberRef & { reason: string | null })[]): GroupLeaveResult;
+  commitOffsets(request: GroupOffsetCommitRequest): GroupTopicErrors[];
+  fetchOffsets(groupId: string, topics: readonly GroupTopicPartitions[] | null, requireStable: boolean): GroupOffsetFetchResult;
+  deleteOffsets(groupId: string, topics: readonly GroupTopicPartitions[]): { errorCode: number; topics: GroupTopicErrors[] };
+  describeGroups(groupIds: readonly string[]): GroupDescription[];
+  listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): { errorCode: number; groups: GroupListing[] };
+  deleteGroups(groupIds: readonly string[]): { groupId: string; errorCode: number }[];
+}
+
+export interface GroupMemberRef {
+  groupId: string;
+  memberId: string;
+  groupInstanceId: string | null;
+}
+
+export interface GroupJoinRequest extends GroupMemberRef {
+  clientId: string;
+  clientHost: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: readonly { name: string; metadata: Buffer }[];
+  /** JoinGroup v4+: a new dynamic member is first handed its id (KIP-394). */
+  requireKnownMemberId: boolean;
+  /** JoinGroup v9+: a static leader rejoining a stable group may skip the assignment. */
+  supportSkipAssignment: boolean;
+  reason: string | null;
+}
+
+export interface GroupJoinResult {
+  errorCode: number;
+  generationId: number;
+  protocolType: string | null;
+  protocolName: string | null;
+  leader: string;
+  skipAssignment: boolean;
+  memberId: string;
+  /** Every member's metadata for the chosen protocol, for the leader only. */
+  members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[];
+}
+
+export interface GroupSyncRequest extends GroupMemberRef {
+  generationId: number;
+  protocolType: string | null;
+  protocolName: string | null;
+  assignments: readonly { memberId: string; assignment: Buffer }[];
+}
+
+export interface GroupSyncResult {
+  errorCode: number;
+  protocolType: string | null;
+  protocolName: string | null;
+  assignment: Buffer;
+}
+
+export interface GroupLeaveResult {
+  errorCode: number;
+  members: { memberId: string; groupInstanceId: string | null; errorCode: number }[];
+}
+
+export interface GroupOffsetCommitRequest extends GroupMemberRef {
+  generationId: number;
+  /** OffsetCommit v2–v4 retention; -1 for the broker's offsets.retention.minutes. */
+  retentionTimeMs: number;
+  /** OffsetCommit v9+ answers GROUP_ID_NOT_FOUND, older versions ILLEGAL_GENERATION, for a group that does not exist. */
+  unknownGroupIsNotFound: boolean;
+  topics: readonly {
+    name: string;
+    partitions: readonly { partitionIndex: number; offset: bigint; leaderEpoch: number; metadata: string | null }[];
+  }[];
+}
+
+export interface GroupTopicPartitions {
+  name: string;
+  partitionIndexes: readonly number[];
+}
+
+export interface GroupTopicErrors {
+  name: string;
+  partitions: { partitionIndex: number; errorCode: number }[];
+}
+
+export interface GroupOffsetFetchResult {
+  errorCode: number;
+  topics: {
+    name: string;
+    partitions: { partitionIndex: number; offset: bigint; leaderEpoch: number; metadata: string; errorCode: number }[];
+  }[];
+}
+
+export interface GroupDescription {
+  groupId: string;
+  errorCode: number;
+  groupState: string;
+  protocolType: string;
+  protocolData: string;
+  members: {
+    memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string;
+    memberMetadata: Buffer; memberAssignment: Buffer;
+  }[];
+}
+
+export interface GroupListing {
+  groupId: string;
+  protocolType: string;
+  groupState: string;
+  groupType: string;
+}

@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/index.ts';
 import {
-  ConfigResourceType, metadataRecord, records as recordCodecs, type MetadataImage, type MetadataRecord,
+  ConfigResourceType, metadataRecord, records as recordCodecs, topicConfigDef, type MetadataImage, type MetadataRecord,
 } from '../metadata/index.ts';
-import { collisionKey, topicNameError } from '../metadata/index.ts';
+import { CONFIG_OPERATION_NAMES, ConfigOperation, collisionKey, topicNameError } from '../metadata/index.ts';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const METADATA_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
@@ -66,6 +66,30 @@ export interface BrokerRegistration {
   endpoints: { name: string; host: string; port: number; securityProtocol: number }[];
   rack: string | null;
 }
+
+/** IncrementalAlterConfigs operations: Kafka's AlterConfigOp.OpType ids (wire protocol). */
+
+/** One resource's answer to AlterConfigs or IncrementalAlterConfigs. */
+export interface ConfigResourceResult {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+/** Legacy AlterConfigs: the complete set of overrides the resource should have. */
+export interface LegacyConfigResource {
+  resourceType: number;
+  resourceName: string;
+  configs: { name: string; value: string }[];
+}
+
+/** IncrementalAlterConfigs: operations on single keys; `value` is null only for DELETE. */
+export interface IncrementalConfigResource {
+  resourceType: number;
+  resourceName: string;
+  configs: { name: string; operation: number; value: string | null }[];
+}
+
+const CONFIG_OK: ConfigResourceResult = Object.freeze({ errorCode: ErrorCode.NONE, errorMessage: null });
 
 export class Controller {
   private readonly deps: ControllerDeps;
@@ -239,6 +263,66 @@ export class Controller {
     return this.producerIdNext++;
   }
 
+  /**
+   * Legacy AlterConfigs, as Kafka's controller runs it: each resource's configs
+   * become its whole override set, so keys left out are removed. The records
+   * of every resource that passes commit together; validateOnly commits none.
+   */
+  legacyAlterConfigs(resources: readonly LegacyConfigResource[], validateOnly: boolean): ConfigResourceResult[] {
+    const records: MetadataRecord[] = [];
+    const results = resources.map((r) =>
+      this.planConfigs(r.resourceType, r.resourceName, new Map(r.configs.map((c) => [c.name, c.value])), records));
+    if (!validateOnly && records.length > 0) this.deps.commit(records);
+    return results;
+  }
+
+  /**
+   * IncrementalAlterConfigs: SET, DELETE, APPEND and SUBTRACT on the current
+   * overrides; the result is checked as a whole, so one bad operation fails
+   * its resource and changes nothing there.
+   */
+  incrementalAlterConfigs(resources: readonly IncrementalConfigResource[], validateOnly: boolean): ConfigResourceResult[] {
+    const records: MetadataRecord[] = [];
+    const results = resources.map((r) => {
+      const target = applyConfigOperations(this.resourceConfigs(r.resourceType, r.resourceName), r.configs);
+      return target instanceof Map ? this.planConfigs(r.resourceType, r.resourceName, target, records) : target;
+    });
+    if (!validateOnly && records.length > 0) this.deps.commit(records);
+    return results;
+  }
+
+  private resourceConfigs(resourceType: number, resourceName: string): ReadonlyMap<string, string> {
+    return this.deps.image().configs.get(`${resourceType}:${resourceName}`) ?? new Map<string, string>();
+  }
+
+  /**
+   * Checks a resource's target overrides in Kafka's order (resource name, the
+   * configs, then that the topic exists) and, when they pass, appends a record
+   * for every key whose value changes or goes away. Only topics are dynamic here.
+   */
+  private planConfigs(
+    resourceType: number, resourceName: string, target: ReadonlyMap<string, string>, out: MetadataRecord[],
+  ): ConfigResourceResult {
+    const fail = (errorCode: number, errorMessage: string): ConfigResourceResult => ({ errorCode, errorMessage });
+    if (resourceType !== ConfigResourceType.Topic) return fail(ErrorCode.INVALID_REQUEST, `Unknown resource type ${resourceType}`);
+    if (resourceName === '') return fail(ErrorCode.INVALID_REQUEST, 'Default topic resources are not allowed.');
+    const nameError = topicNameError(resourceName);
+    if (nameError !== null) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
+    const configError = this.deps.validateTopicConfigs(target);
+    if (configError !== null) return fail(ErrorCode.INVALID_CONFIG, configError);
+    if (!this.deps.image().topicsByName.has(resourceName)) {
+      return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${resourceName}' does not exist.`);
+    }
+    const current = this.resourceConfigs(resourceType, resourceName);
+    for (const [name, value] of target) {
+      if (current.get(name) !== value) out.push(configRecord(resourceType, resourceName, name, value));
+    }
+    for (const name of current.keys()) {
+      if (!target.has(name)) out.push(configRecord(resourceType, resourceName, name, null));
+    }
+    return CONFIG_OK;
+  }
+
   /** Sets (value) or removes (null) config overrides of one resource; validation is the caller's. */
   alterConfigs(resourceType: number, resourceName: string, changes: { name: string; value: string | null }[]): void {
     if (changes.length === 0) return;
@@ -256,6 +340,58 @@ function partitionRecord(topicId: string, partitionId: number, replicas: number[
 
 function configRecord(resourceType: number, resourceName: string, name: string, value: string | null): MetadataRecord {
   return metadataRecord(recordCodecs.ConfigRecord, { resourceType, resourceName, name, value });
+}
+
+/**
+ * The overrides after a resource's operations, or the error that stops them.
+ * APPEND and SUBTRACT work on list configs only, starting from the override or
+ * else the topic config's own default (not the broker's), as Kafka does.
+ */
+function applyConfigOperations(
+  current: ReadonlyMap<string, string>, ops: readonly { name: string; operation: number; value: string | null }[],
+): Map<string, string> | ConfigResourceResult {
+  const target = new Map(current);
+  for (const op of ops) {
+    if (op.operation === ConfigOperation.DELETE) {
+      target.delete(op.name);
+      continue;
+    }
+    const opName = CONFIG_OPERATION_NAMES[op.operation];
+    if (opName === undefined) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown operation type ${op.operation}` };
+    if (op.value === null) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for : ${op.name}` };
+    if (op.operation === ConfigOperation.SET) {
+      target.set(op.name, op.value);
+      continue;
+    }
+    const def = topicConfigDef(op.name);
+    if (def === undefined || def.type !== 'list') {
+      return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Can't ${opName} to key ${op.name} because its type is not LIST.` };
+    }
+    const parts = listParts(target.get(op.name) ?? def.default);
+    for (const item of splitLikeJava(op.value)) {
+      if (op.operation === ConfigOperation.APPEND) {
+        if (!parts.includes(item)) parts.push(item);
+      } else {
+        const at = parts.indexOf(item);
+        if (at >= 0) parts.splice(at, 1);
+      }
+    }
+    target.set(op.name, parts.join(','));
+  }
+  return target;
+}
+
+/** The non-empty elements of a list value; none for null. */
+function listParts(text: string | null): string[] {
+  return text === null ? [] : splitLikeJava(text).filter((p) => p !== '');
+}
+
+/** Java's String.split(","): trailing empty strings are dropped, but "" alone stays [""]. */
+function splitLikeJava(text: string): string[] {
+  const parts = text.split(',');
+  if (text === '') return parts;
+  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  return parts;
 }
 
 /** Spreads replicas over the brokers, each partition starting one broker further, as Kafka's default placement does. */

@@ -8,3 +8,4 @@ export {
 } from './image.ts';
 export { collisionKey, isInternalTopic, topicNameError } from './topic-names.ts';
 export * from './config/index.ts';
+export { CONFIG_OPERATION_NAMES, ConfigOperation } from './config-operations.ts';

@@ -3,6 +3,7 @@
  * replays the metadata log into the image, listens, registers itself, and
  * serves until stopped. This is what `samsa start` and `startBroker()` run.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import {
   FetchPurgatory, FetchSessionCache, ReplicaManager, logConfigOf, type BrokerContext,
 } from '../broker/index.ts';
 import { Controller } from '../controller/index.ts';
+import { GroupCoordinator, OffsetsTopic, groupCoordinatorConfig, type OffsetsTopicDeps } from '../coordinator/index.ts';
 import {
   MetadataDelta, MetadataImage, decodeMetadataRecord, describeTopicConfigs, encodeMetadataRecord, resolveBrokerConfig,
   topicConfig, validateTopicConfigs, type BrokerConfig, type MetadataRecord,
@@ -136,6 +138,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   });
 
   const purgatory = new FetchPurgatory(replicas);
+  const groups = startGroupCoordinator({ nodeId: config.nodeId, config, image: () => image, replicas, controller, log }, clock);
+  const clientHosts = new Map<number, string>();
   const broker: BrokerContext = {
     nodeId: config.nodeId,
     clusterId: meta.clusterId,
@@ -147,10 +151,12 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     controller,
     purgatory,
     fetchSessions: new FetchSessionCache(),
+    groups: groups.coordinator,
+    clientHost: (connectionId) => clientHosts.get(connectionId) ?? '/unknown',
     log,
     describeTopicConfigs: (topic, _configs) => describeTopicConfigEntries(config, image, topic),
   };
-  const connections = serve(server, new Dispatcher(broker), config, log);
+  const connections = serve(server, new Dispatcher(broker), config, clientHosts, log);
   const timers = startTimers(config, logs);
 
   let stopped: Promise<void> | null = null;
@@ -158,6 +164,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     host: advertised.host, port, bootstrap: `${advertised.host}:${port}`, nodeId: config.nodeId, clusterId: meta.clusterId, dataDir: logDir,
     stop: () => (stopped ??= (async () => {
       for (const t of timers) clearInterval(t);
+      groups.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const c of connections) c.destroy();
@@ -180,15 +187,82 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-function serve(server: Server, dispatcher: Dispatcher, config: BrokerConfig, log: (line: string) => void): Set<Socket> {
+function serve(
+  server: Server, dispatcher: Dispatcher, config: BrokerConfig, clientHosts: Map<number, string>, log: (line: string) => void,
+): Set<Socket> {
   const sockets = new Set<Socket>();
   let nextId = 1;
   const limits = { frameBytesMax: config.socketRequestMaxBytes, inflightRequestsMax: CONNECTION_LIMITS_INFLIGHT_MAX };
   server.on('connection', (socket) => {
     sockets.add(socket);
-    new Connection(nextId++, socket, dispatcher, limits, () => sockets.delete(socket), log);
+    const id = nextId++;
+    // Kafka reports a member's host as InetAddress.toString(): "/" and the address.
+    clientHosts.set(id, `/${socket.remoteAddress ?? 'unknown'}`);
+    new Connection(id, socket, dispatcher, limits, () => {
+      sockets.delete(socket);
+      clientHosts.delete(id);
+    }, log);
   });
   return sockets;
+}
+
+/** The group coordinator, loaded from the `__consumer_offsets` partitions this node leads, with its timer running. */
+function startGroupCoordinator(deps: OffsetsTopicDeps, clock: Clock): { coordinator: GroupCoordinator; stop(): void } {
+  const coordinator = new GroupCoordinator({
+    config: groupCoordinatorConfig(deps.config),
+    log: new OffsetsTopic(deps),
+    clock,
+    newUuid: randomUUID,
+    logLine: deps.log,
+  });
+  coordinator.load(clock.nowMs());
+  const timer = driveGroupTimers(coordinator, clock, deps.log);
+  return {
+    coordinator,
+    stop: () => {
+      timer.stop();
+      coordinator.shutdown();
+    },
+  };
+}
+
+/**
+ * The group coordinator's one timer: armed for its earliest deadline,
+ * re-armed whenever its deadlines change, unref'd so it never keeps the
+ * process alive.
+ */
+function driveGroupTimers(groups: GroupCoordinator, clock: Clock, log: (line: string) => void): { stop(): void } {
+  let timer: NodeJS.Timeout | null = null;
+  let armedForMs: number | null = null;
+  let stopped = false;
+  const arm = (): void => {
+    if (stopped) return;
+    const next = groups.nextDeadlineMs();
+    if (timer !== null && next === armedForMs) return;
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    armedForMs = next;
+    if (next === null) return;
+    timer = setTimeout(() => {
+      timer = null;
+      armedForMs = null;
+      try {
+        groups.tick(clock.nowMs());
+      } catch (e) {
+        log(`group coordinator timer failed: ${(e as Error).stack ?? (e as Error).message}`);
+      }
+      arm();
+    }, Math.min(Math.max(next - clock.nowMs(), 0), TIMER_MS_MAX));
+    timer.unref();
+  };
+  groups.onDeadlinesChanged(arm);
+  arm();
+  return {
+    stop: () => {
+      stopped = true;
+      if (timer !== null) clearTimeout(timer);
+    },
+  };
 }
 
 function startTimers(config: BrokerConfig, logs: LogManager): NodeJS.Timeout[] {

@@ -5,19 +5,33 @@
  */
 import { SERVABLE_APIS, type ApiRange } from '../../protocol/index.ts';
 import type { Handler } from '../broker-context.ts';
+import { handleAlterConfigs } from './alter-configs.ts';
 import { makeApiVersionsHandler } from './api-versions.ts';
 import { handleCreatePartitions } from './create-partitions.ts';
 import { handleCreateTopics } from './create-topics.ts';
+import { handleDeleteGroups } from './delete-groups.ts';
 import { handleDeleteRecords } from './delete-records.ts';
 import { handleDeleteTopics } from './delete-topics.ts';
 import { handleDescribeCluster } from './describe-cluster.ts';
+import { handleDescribeConfigs } from './describe-configs.ts';
+import { handleDescribeGroups } from './describe-groups.ts';
 import { handleDescribeLogDirs } from './describe-log-dirs.ts';
 import { handleDescribeTopicPartitions } from './describe-topic-partitions.ts';
 import { handleFetch } from './fetch.ts';
+import { handleFindCoordinator } from './find-coordinator.ts';
+import { handleHeartbeat } from './heartbeat.ts';
+import { handleIncrementalAlterConfigs } from './incremental-alter-configs.ts';
 import { handleInitProducerId } from './init-producer-id.ts';
+import { handleJoinGroup } from './join-group.ts';
+import { handleLeaveGroup } from './leave-group.ts';
+import { handleListGroups } from './list-groups.ts';
 import { handleListOffsets } from './list-offsets.ts';
 import { handleMetadata } from './metadata.ts';
+import { handleOffsetCommit } from './offset-commit.ts';
+import { handleOffsetDelete } from './offset-delete.ts';
+import { handleOffsetFetch } from './offset-fetch.ts';
 import { handleProduce } from './produce.ts';
+import { handleSyncGroup } from './sync-group.ts';
 
 export interface HandlerEntry {
   readonly apiKey: number;
@@ -31,12 +45,26 @@ const implemented: Record<number, Handler<any, any>> = {
   1: handleFetch,
   2: handleListOffsets,
   3: handleMetadata,
+  8: handleOffsetCommit,
+  9: handleOffsetFetch,
+  10: handleFindCoordinator,
+  11: handleJoinGroup,
+  12: handleHeartbeat,
+  13: handleLeaveGroup,
+  14: handleSyncGroup,
+  15: handleDescribeGroups,
+  16: handleListGroups,
   19: handleCreateTopics,
   20: handleDeleteTopics,
   21: handleDeleteRecords,
   22: handleInitProducerId,
+  32: handleDescribeConfigs,
+  33: handleAlterConfigs,
   35: handleDescribeLogDirs,
   37: handleCreatePartitions,
+  42: handleDeleteGroups,
+  44: handleIncrementalAlterConfigs,
+  47: handleOffsetDelete,
   60: handleDescribeCluster,
   75: handleDescribeTopicPartitions,
 };

@@ -1,0 +1,141 @@
+/**
+ * AlterConfigs (API key 33): Kafka's original, non-incremental way to change
+ * dynamic configs. The configs given for a resource become its whole set of
+ * overrides: any override not named is removed. validateOnly checks and
+ * answers without committing.
+ *
+ * A request passes two stages, as in Kafka. Here, the broker's preprocessing
+ * (Kafka's ConfigAdminManager): a resource named twice, a config key named
+ * twice, null values, and broker and logger resources, which never reach the
+ * controller. Then the controller's stage for topics: the topic name, the
+ * configs (INVALID_CONFIG), that the topic exists, and the ConfigRecords.
+ * IncrementalAlterConfigs shares the first stage from this file.
+ *
+ * Broker resources: Samsa has no dynamic broker configs yet, so setting one is
+ * refused with INVALID_REQUEST, the code Kafka gives for a config that cannot
+ * be updated dynamically. Removing one succeeds and changes nothing.
+ */
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import { CONFIG_OPERATION_NAMES, ConfigOperation } from '../../metadata/index.ts';
+import type { BrokerContext, RequestContext } from '../broker-context.ts';
+import { invalidRequest, parseNodeId, ResourceType } from './describe-configs.ts';
+
+type Request = messages.AlterConfigsRequest;
+type Response = messages.AlterConfigsResponse;
+
+/** Kafka's AlterConfigOp.OpType ids (wire protocol); legacy AlterConfigs is all SET. */
+
+export interface ConfigChange {
+  readonly name: string;
+  readonly operation: number;
+  readonly value: string | null;
+}
+
+export interface ResourceChange {
+  readonly resourceType: number;
+  readonly resourceName: string;
+  readonly configs: readonly ConfigChange[];
+}
+
+export interface Outcome {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+}
+
+const OK: Outcome = Object.freeze({ errorCode: ErrorCode.NONE, errorMessage: null });
+
+export function handleAlterConfigs(broker: BrokerContext, request: Request, _ctx: RequestContext): Response {
+  const changes = request.resources.map((r) => ({
+    resourceType: r.resourceType,
+    resourceName: r.resourceName,
+    configs: r.configs.map((c) => ({ name: c.name, operation: ConfigOperation.SET, value: c.value })),
+  }));
+  const outcomes = completeOutcomes(preprocessConfigResources(broker, changes, false), (forwarded) =>
+    broker.controller.legacyAlterConfigs(forwarded.map((i) => {
+      const r = request.resources[i]!;
+      // preprocessing let no null value through
+      return { resourceType: r.resourceType, resourceName: r.resourceName, configs: r.configs.map((c) => ({ name: c.name, value: c.value! })) };
+    }), request.validateOnly));
+  const response = messages.AlterConfigsResponse.defaults();
+  response.responses = request.resources.map((r, i) => ({
+    ...messages.defaultAlterConfigsResponseAlterConfigsResourceResponse(),
+    resourceType: r.resourceType,
+    resourceName: r.resourceName,
+    errorCode: outcomes[i]!.errorCode,
+    errorMessage: outcomes[i]!.errorMessage,
+  }));
+  return response;
+}
+
+/**
+ * The broker's stage: an outcome for every resource it answers itself, null
+ * for a topic resource that goes on to the controller. `incremental` admits
+ * BROKER_LOGGER, which legacy AlterConfigs does not know.
+ */
+export function preprocessConfigResources(
+  broker: BrokerContext, resources: readonly ResourceChange[], incremental: boolean,
+): (Outcome | null)[] {
+  const counts = new Map<string, number>();
+  const keyOf = (r: ResourceChange): string => `${r.resourceType}:${r.resourceName}`;
+  for (const r of resources) counts.set(keyOf(r), (counts.get(keyOf(r)) ?? 0) + 1);
+  return resources.map((r) => {
+    if (counts.get(keyOf(r))! > 1) return invalidRequest('Each resource must appear at most once.');
+    const names = r.configs.map((c) => c.name);
+    if (new Set(names).size !== names.length) return invalidRequest('Error due to duplicate config keys');
+    const nulls = r.configs.filter((c) => c.value === null && c.operation !== ConfigOperation.DELETE).map((c) => c.name);
+    if (nulls.length > 0) return invalidRequest(`Null value not supported for : ${nulls.join(', ')}`);
+    switch (r.resourceType) {
+      case ResourceType.TOPIC: return null;
+      case ResourceType.BROKER: return brokerChange(broker, r);
+      case ResourceType.BROKER_LOGGER:
+        return incremental ? loggerChange(broker, r) : invalidRequest(`Unknown resource type ${r.resourceType}`);
+      default: return invalidRequest(`Unknown resource type ${r.resourceType}`);
+    }
+  });
+}
+
+/** Runs `controllerStage` on the resources preprocessing let through; every outcome, in request order. */
+export function completeOutcomes(preprocessed: readonly (Outcome | null)[], controllerStage: (forwarded: number[]) => Outcome[]): Outcome[] {
+  const forwarded = preprocessed.flatMap((o, i) => (o === null ? [i] : []));
+  const results = forwarded.length === 0 ? [] : controllerStage(forwarded);
+  const outcomes = preprocessed.slice();
+  forwarded.forEach((at, k) => {
+    outcomes[at] = results[k]!;
+  });
+  return outcomes.map((o) => o!);
+}
+
+function nodeIdError(broker: BrokerContext, name: string): Outcome | null {
+  const id = parseNodeId(name);
+  if (id === null) return invalidRequest(`Node id must be an integer, but it is: ${name}`);
+  if (id !== broker.nodeId) return invalidRequest(`Unexpected broker id, expected ${broker.nodeId}, but received ${name}`);
+  return null;
+}
+
+/** '' is the cluster-wide default, else the name must be this node's id. */
+function brokerChange(broker: BrokerContext, r: ResourceChange): Outcome {
+  const idError = r.resourceName === '' ? null : nodeIdError(broker, r.resourceName);
+  if (idError !== null) return idError;
+  const updated = r.configs.filter((c) => c.operation !== ConfigOperation.DELETE).map((c) => c.name);
+  if (updated.length === 0) return OK; // there are no dynamic broker configs to remove
+  return invalidRequest(
+    `Cannot update these configs dynamically: ${updated.join(', ')}. Samsa has no dynamic broker configs yet: ` +
+      'set them in the broker\'s configuration and restart it.',
+  );
+}
+
+/** Kafka's runtime log4j levels. Samsa's log has no named loggers, so no logger exists to change. */
+function loggerChange(broker: BrokerContext, r: ResourceChange): Outcome {
+  const idError = nodeIdError(broker, r.resourceName);
+  if (idError !== null) return idError;
+  for (const c of r.configs) {
+    if (c.operation === ConfigOperation.APPEND || c.operation === ConfigOperation.SUBTRACT) {
+      return invalidRequest(`${CONFIG_OPERATION_NAMES[c.operation]} operation is not allowed for the BROKER_LOGGER resource`);
+    }
+    if (c.operation !== ConfigOperation.SET && c.operation !== ConfigOperation.DELETE) {
+      return invalidRequest(`Unknown operation type ${c.operation} is not allowed for the BROKER_LOGGER resource`);
+    }
+    return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Logger ${c.name} does not exist!` };
+  }
+  return OK;
+}

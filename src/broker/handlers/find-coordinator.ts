@@ -1,0 +1,62 @@
+/**
+ * FindCoordinator (API key 10): the broker that leads the group's
+ * `__consumer_offsets` partition. v0–v3 ask for one key, v4+ for a batch.
+ * Transaction coordinators do not exist yet and are answered as unavailable.
+ */
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import type { BrokerContext, RequestContext } from '../broker-context.ts';
+
+type Request = messages.FindCoordinatorRequest;
+type Response = messages.FindCoordinatorResponse;
+
+const KEY_TYPE_GROUP = 0;
+const KEY_TYPE_TRANSACTION = 1;
+const BATCHED_KEYS_VERSION_MIN = 4;
+const GROUP_METADATA_TOPIC = '__consumer_offsets';
+
+interface Found {
+  nodeId: number;
+  host: string;
+  port: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export function handleFindCoordinator(broker: BrokerContext, request: Request, ctx: RequestContext): Response {
+  const response = messages.FindCoordinatorResponse.defaults();
+  if (ctx.apiVersion >= BATCHED_KEYS_VERSION_MIN) {
+    response.coordinators = request.coordinatorKeys.map((key) => ({
+      ...messages.defaultFindCoordinatorResponseCoordinator(), key, ...findCoordinator(broker, key, request.keyType),
+    }));
+    return response;
+  }
+  const found = findCoordinator(broker, request.key, request.keyType);
+  response.errorCode = found.errorCode;
+  response.errorMessage = found.errorMessage;
+  response.nodeId = found.nodeId;
+  response.host = found.host;
+  response.port = found.port;
+  return response;
+}
+
+function notFound(errorCode: number, errorMessage: string | null): Found {
+  return { nodeId: -1, host: '', port: -1, errorCode, errorMessage };
+}
+
+function findCoordinator(broker: BrokerContext, key: string, keyType: number): Found {
+  if (keyType === KEY_TYPE_TRANSACTION) {
+    return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'This broker has no transaction coordinator yet.');
+  }
+  if (keyType !== KEY_TYPE_GROUP) return notFound(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}.`);
+  const placed = broker.groups.coordinatorPartition(key);
+  if (placed.errorCode !== ErrorCode.NONE) return notFound(placed.errorCode, placed.errorMessage);
+  // The coordinator is whichever broker leads the group's partition, as the image has it now.
+  const image = broker.image();
+  const leader = image.topicsByName.get(GROUP_METADATA_TOPIC)?.partitions[placed.partition]?.leader ?? -1;
+  const node = leader >= 0 ? image.brokers.get(leader) : undefined;
+  const endpoint = node?.endpoints[0];
+  if (node === undefined || node.fenced || endpoint === undefined) {
+    return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+  }
+  return { nodeId: node.id, host: endpoint.host, port: endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };
+}

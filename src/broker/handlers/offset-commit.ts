@@ -1,0 +1,57 @@
+/**
+ * OffsetCommit (API key 8). Partitions of topics the cluster does not have
+ * are refused here, as Kafka does; the rest go to the group coordinator,
+ * which writes them to `__consumer_offsets` before this answers.
+ */
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import type { BrokerContext, RequestContext } from '../broker-context.ts';
+
+type Request = messages.OffsetCommitRequest;
+type Response = messages.OffsetCommitResponse;
+
+/** v2–v4 carry a retention time that sets an explicit expiry; later versions leave it to the broker. */
+const RETENTION_VERSION_MAX = 4;
+const LEADER_EPOCH_VERSION_MIN = 6;
+/** From v9 a commit to a group that does not exist is GROUP_ID_NOT_FOUND rather than ILLEGAL_GENERATION. */
+const GROUP_ID_NOT_FOUND_VERSION_MIN = 9;
+
+export function handleOffsetCommit(broker: BrokerContext, request: Request, ctx: RequestContext): Response {
+  const v = ctx.apiVersion;
+  const image = broker.image();
+  const exists = (topic: string, partition: number): boolean => image.topicsByName.get(topic)?.partitions[partition] !== undefined;
+  const known = request.topics
+    .map((t) => ({
+      name: t.name,
+      partitions: t.partitions.filter((p) => exists(t.name, p.partitionIndex)).map((p) => ({
+        partitionIndex: p.partitionIndex,
+        offset: p.committedOffset,
+        leaderEpoch: v >= LEADER_EPOCH_VERSION_MIN ? p.committedLeaderEpoch : -1,
+        metadata: p.committedMetadata,
+      })),
+    }))
+    .filter((t) => t.partitions.length > 0);
+  const errors = new Map<string, number>();
+  if (known.length > 0) {
+    const results = broker.groups.commitOffsets({
+      groupId: request.groupId,
+      generationId: request.generationIdOrMemberEpoch,
+      memberId: request.memberId,
+      groupInstanceId: request.groupInstanceId,
+      retentionTimeMs: v <= RETENTION_VERSION_MAX ? Number(request.retentionTimeMs) : -1,
+      unknownGroupIsNotFound: v >= GROUP_ID_NOT_FOUND_VERSION_MIN,
+      topics: known,
+    });
+    for (const t of results) for (const p of t.partitions) errors.set(`${t.name}\0${p.partitionIndex}`, p.errorCode);
+  }
+  const response = messages.OffsetCommitResponse.defaults();
+  response.topics = request.topics.map((t) => ({
+    ...messages.defaultOffsetCommitResponseOffsetCommitResponseTopic(),
+    name: t.name,
+    partitions: t.partitions.map((p) => ({
+      ...messages.defaultOffsetCommitResponseOffsetCommitResponsePartition(),
+      partitionIndex: p.partitionIndex,
+      errorCode: errors.get(`${t.name}\0${p.partitionIndex}`) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    })),
+  }));
+  return response;
+}

@@ -1,0 +1,30 @@
+/** OffsetDelete (API key 47): removes committed offsets of partitions a group no longer consumes. */
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import type { BrokerContext, RequestContext } from '../broker-context.ts';
+
+type Request = messages.OffsetDeleteRequest;
+type Response = messages.OffsetDeleteResponse;
+
+export function handleOffsetDelete(broker: BrokerContext, request: Request, _ctx: RequestContext): Response {
+  const image = broker.image();
+  const exists = (topic: string, partition: number): boolean => image.topicsByName.get(topic)?.partitions[partition] !== undefined;
+  const known = request.topics
+    .map((t) => ({ name: t.name, partitionIndexes: t.partitions.map((p) => p.partitionIndex).filter((p) => exists(t.name, p)) }))
+    .filter((t) => t.partitionIndexes.length > 0);
+  const result = broker.groups.deleteOffsets(request.groupId, known);
+  const response = messages.OffsetDeleteResponse.defaults();
+  response.errorCode = result.errorCode;
+  if (result.errorCode !== ErrorCode.NONE) return response;
+  const errors = new Map<string, number>();
+  for (const t of result.topics) for (const p of t.partitions) errors.set(`${t.name}\0${p.partitionIndex}`, p.errorCode);
+  response.topics = request.topics.map((t) => ({
+    ...messages.defaultOffsetDeleteResponseOffsetDeleteResponseTopic(),
+    name: t.name,
+    partitions: t.partitions.map((p) => ({
+      ...messages.defaultOffsetDeleteResponseOffsetDeleteResponsePartition(),
+      partitionIndex: p.partitionIndex,
+      errorCode: errors.get(`${t.name}\0${p.partitionIndex}`) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    })),
+  }));
+  return response;
+}

@@ -1,0 +1,475 @@
+/**
+ * The classic group coordinator: every group of the `__consumer_offsets`
+ * partitions this node leads, their committed offsets, and the records that
+ * make both durable. It answers the broker's GroupCoordinatorApi.
+ *
+ * Each group's rebalance protocol is a pure GroupMachine; this class owns
+ * the map of them, checks that a group is ours (NOT_COORDINATOR otherwise),
+ * writes to the log before answering, and turns replies into Promises. It
+ * reads the injected clock once per request and passes the time down.
+ * Timers are deadlines: the server's driver asks `nextDeadlineMs()`, calls
+ * `tick(nowMs)` when it comes, and re-asks whenever `onDeadlinesChanged` fires.
+ */
+import type {
+  GroupCoordinatorApi, GroupDescription, GroupJoinRequest, GroupJoinResult, GroupLeaveResult, GroupListing, GroupMemberRef,
+  GroupOffsetCommitRequest, GroupOffsetFetchResult, GroupSyncRequest, GroupSyncResult, GroupTopicErrors, GroupTopicPartitions,
+} from '../../broker/index.ts';
+import type { BrokerConfig } from '../../metadata/index.ts';
+import { ErrorCode } from '../../protocol/index.ts';
+import type { Clock } from '../../storage/index.ts';
+import { ClassicGroup, EMPTY_ASSIGNMENT, type CommittedOffset } from './classic-group.ts';
+import { PartitionLoader } from './group-loader.ts';
+import { GroupMachine, NEW_MEMBER_JOIN_TIMEOUT_MS, joinError, syncError, type GroupEnv } from './group-machine.ts';
+import { expiredOffsets, offsetRecordValue } from './offsets.ts';
+import type { OffsetsLog } from './offsets-topic.ts';
+import { partitionForGroup } from './partition-for.ts';
+import {
+  CoordinatorRecordError, decodeCoordinatorRecord, groupMetadataRecord, offsetCommitRecord,
+  type EncodedRecord, type GroupMetadataRecordValue,
+} from './records.ts';
+
+export interface GroupCoordinatorConfig {
+  readonly groupMinSessionTimeoutMs: number;
+  readonly groupMaxSessionTimeoutMs: number;
+  readonly groupInitialRebalanceDelayMs: number;
+  readonly groupMaxSize: number;
+  readonly offsetsRetentionMs: number;
+  readonly offsetsRetentionCheckIntervalMs: number;
+  readonly offsetMetadataMaxBytes: number;
+}
+
+export function groupCoordinatorConfig(c: BrokerConfig): GroupCoordinatorConfig {
+  return {
+    groupMinSessionTimeoutMs: c.groupMinSessionTimeoutMs,
+    groupMaxSessionTimeoutMs: c.groupMaxSessionTimeoutMs,
+    groupInitialRebalanceDelayMs: c.groupInitialRebalanceDelayMs,
+    groupMaxSize: c.groupMaxSize,
+    offsetsRetentionMs: c.offsetsRetentionMinutes * 60_000,
+    offsetsRetentionCheckIntervalMs: c.offsetsRetentionCheckIntervalMs,
+    offsetMetadataMaxBytes: c.offsetMetadataMaxBytes,
+  };
+}
+
+export interface GroupCoordinatorDeps {
+  readonly config: GroupCoordinatorConfig;
+  readonly log: OffsetsLog;
+  readonly clock: Clock;
+  newUuid(): string;
+  logLine(line: string): void;
+}
+
+/** DescribeGroups' protocolData for a group that is not Stable (Kafka's GroupCoordinator.NoProtocol). */
+const NO_PROTOCOL = '';
+const CLASSIC_GROUP_TYPE = 'classic';
+
+export class GroupCoordinator implements GroupCoordinatorApi {
+  private readonly deps: GroupCoordinatorDeps;
+  private readonly env: GroupEnv;
+  private readonly groups = new Map<string, GroupMachine>();
+  private readonly loadedPartitions = new Set<number>();
+  private retentionDeadlineMs: number | null = null;
+  private listener: (() => void) | null = null;
+
+  constructor(deps: GroupCoordinatorDeps) {
+    this.deps = deps;
+    this.env = {
+      config: {
+        initialRebalanceDelayMs: deps.config.groupInitialRebalanceDelayMs,
+        groupSizeMax: deps.config.groupMaxSize,
+        newMemberJoinTimeoutMs: NEW_MEMBER_JOIN_TIMEOUT_MS,
+      },
+      storeGroup: (group, assignments, nowMs) => this.storeGroup(group, assignments, nowMs),
+      newUuid: deps.newUuid,
+      log: deps.logLine,
+    };
+  }
+
+  // ---- ownership, loading, timers -----------------------------------------------------------
+
+  /** Loads the partitions this node leads and has not loaded yet; forgets those it no longer leads. */
+  load(nowMs: number): void {
+    const led = new Set(this.deps.log.ledPartitions());
+    for (const p of [...this.loadedPartitions]) if (!led.has(p)) this.unloadPartition(p);
+    for (const p of led) if (!this.loadedPartitions.has(p)) this.loadPartition(p, nowMs);
+    this.retentionDeadlineMs ??= nowMs + this.deps.config.offsetsRetentionCheckIntervalMs;
+    this.changed();
+  }
+
+  private loadPartition(partition: number, nowMs: number): void {
+    const loader = new PartitionLoader();
+    let skipped = 0;
+    this.deps.log.replay(partition, (key, value) => {
+      try {
+        loader.apply(decodeCoordinatorRecord(key, value));
+      } catch (e) {
+        if (!(e instanceof CoordinatorRecordError)) throw e;
+        skipped++;
+      }
+    });
+    const groups = loader.groups();
+    for (const group of groups) {
+      const machine = new GroupMachine(group, this.env);
+      machine.scheduleLoadedMembers(nowMs);
+      this.groups.set(group.groupId, machine);
+    }
+    this.loadedPartitions.add(partition);
+    if (groups.length > 0 || skipped > 0) {
+      this.deps.logLine(`loaded ${groups.length} groups from __consumer_offsets-${partition}${skipped > 0 ? `, skipped ${skipped} unreadable records` : ''}`);
+    }
+  }
+
+  private unloadPartition(partition: number): void {
+    for (const [groupId, machine] of [...this.groups]) {
+      const at = this.partitionFor(groupId);
+      // With the topic gone every group goes; otherwise only those of this partition.
+      if (at !== null && at !== partition) continue;
+      machine.unload(ErrorCode.NOT_COORDINATOR);
+      this.groups.delete(groupId);
+    }
+    this.loadedPartitions.delete(partition);
+  }
+
+  /** Stops coordinating: requests still waiting are answered NOT_COORDINATOR. */
+  shutdown(): void {
+    for (const machine of this.groups.values()) machine.unload(ErrorCode.NOT_COORDINATOR);
+    this.groups.clear();
+    this.loadedPartitions.clear();
+    this.retentionDeadlineMs = null;
+    this.listener = null;
+  }
+
+  onDeadlinesChanged(listener: () => void): void {
+    this.listener = listener;
+  }
+
+  private changed(): void {
+    this.listener?.();
+  }
+
+  nextDeadlineMs(): number | null {
+    let next = this.retentionDeadlineMs;
+    for (const machine of this.groups.values()) {
+      const t = machine.nextDeadlineMs();
+      if (t !== null && (next === null || t < next)) next = t;
+    }
+    return next;
+  }
+
+  tick(nowMs: number): void {
+    for (const machine of [...this.groups.values()]) {
+      const t = machine.nextDeadlineMs();
+      if (t !== null && t <= nowMs) machine.tick(nowMs);
+    }
+    if (this.retentionDeadlineMs !== null && this.retentionDeadlineMs <= nowMs) {
+      for (const machine of [...this.groups.values()]) this.expireOffsets(machine, nowMs);
+      this.retentionDeadlineMs = nowMs + this.deps.config.offsetsRetentionCheckIntervalMs;
+    }
+  }
+
+  private partitionFor(groupId: string): number | null {
+    const count = this.deps.log.partitionCount();
+    return count === null ? null : partitionForGroup(groupId, count);
+  }
+
+  /** Kafka's validateGroupStatus: a usable group id, and a group this node coordinates. */
+  private groupStatus(groupId: string, emptyIdAllowed: boolean): number {
+    if (!emptyIdAllowed && groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    const partition = this.partitionFor(groupId);
+    if (partition === null || !this.loadedPartitions.has(partition)) return ErrorCode.NOT_COORDINATOR;
+    return ErrorCode.NONE;
+  }
+
+  private append(groupId: string, records: readonly EncodedRecord[], nowMs: number): number {
+    const partition = this.partitionFor(groupId);
+    if (partition === null || !this.loadedPartitions.has(partition)) return ErrorCode.NOT_COORDINATOR;
+    return this.deps.log.append(partition, records, nowMs);
+  }
+
+  private storeGroup(group: ClassicGroup, assignments: ReadonlyMap<string, Buffer>, nowMs: number): number {
+    const error = this.append(group.groupId, [groupMetadataRecord(group.groupId, groupRecordValue(group, assignments))], nowMs);
+    return error === ErrorCode.RECORD_LIST_TOO_LARGE ? ErrorCode.UNKNOWN_SERVER_ERROR : error;
+  }
+
+  private createGroup(groupId: string, nowMs: number): GroupMachine {
+    const machine = new GroupMachine(new ClassicGroup(groupId, nowMs), this.env);
+    this.groups.set(groupId, machine);
+    return machine;
+  }
+
+  // ---- FindCoordinator and the rebalance APIs ------------------------------------------------
+
+  coordinatorPartition(groupId: string): { partition: number; errorCode: number; errorMessage: string | null } {
+    const ensured = this.deps.log.ensureTopic();
+    if (ensured.errorCode !== ErrorCode.NONE) return { partition: -1, ...ensured };
+    this.load(this.deps.clock.nowMs());
+    const partition = this.partitionFor(groupId);
+    if (partition === null) return { partition: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: null };
+    return { partition, errorCode: ErrorCode.NONE, errorMessage: null };
+  }
+
+  joinGroup(req: GroupJoinRequest): Promise<GroupJoinResult> {
+    const nowMs = this.deps.clock.nowMs();
+    let error = this.groupStatus(req.groupId, false);
+    const { groupMinSessionTimeoutMs: min, groupMaxSessionTimeoutMs: max } = this.deps.config;
+    if (error === ErrorCode.NONE && (req.sessionTimeoutMs < min || req.sessionTimeoutMs > max)) error = ErrorCode.INVALID_SESSION_TIMEOUT;
+    let machine = this.groups.get(req.groupId);
+    if (error === ErrorCode.NONE && machine === undefined && req.memberId !== '') error = ErrorCode.UNKNOWN_MEMBER_ID;
+    if (error !== ErrorCode.NONE) return Promise.resolve(joinError(req.memberId, error));
+    machine ??= this.createGroup(req.groupId, nowMs);
+    const target = machine;
+    return new Promise((resolve) => {
+      target.join(req, nowMs, resolve);
+      this.changed();
+    });
+  }
+
+  syncGroup(req: GroupSyncRequest): Promise<GroupSyncResult> {
+    const nowMs = this.deps.clock.nowMs();
+    const error = this.groupStatus(req.groupId, false);
+    if (error !== ErrorCode.NONE) return Promise.resolve(syncError(error));
+    const machine = this.groups.get(req.groupId);
+    if (machine === undefined) return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+    return new Promise((resolve) => {
+      machine.sync(req, nowMs, resolve);
+      this.changed();
+    });
+  }
+
+  heartbeat(req: GroupMemberRef & { generationId: number }): number {
+    const error = this.groupStatus(req.groupId, false);
+    if (error !== ErrorCode.NONE) return error;
+    const machine = this.groups.get(req.groupId);
+    if (machine === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    const result = machine.heartbeat(req, this.deps.clock.nowMs());
+    this.changed();
+    return result;
+  }
+
+  leaveGroup(groupId: string, members: readonly (GroupMemberRef & { reason: string | null })[]): GroupLeaveResult {
+    const error = this.groupStatus(groupId, false);
+    if (error !== ErrorCode.NONE) return { errorCode: error, members: [] };
+    const machine = this.groups.get(groupId);
+    if (machine === undefined) {
+      return {
+        errorCode: ErrorCode.NONE,
+        members: members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })),
+      };
+    }
+    const result = machine.leave(members, this.deps.clock.nowMs());
+    this.changed();
+    return result;
+  }
+
+  // ---- offsets ----------------------------------------------------------------------------------
+
+  commitOffsets(req: GroupOffsetCommitRequest): GroupTopicErrors[] {
+    const nowMs = this.deps.clock.nowMs();
+    const fail = (errorCode: number): GroupTopicErrors[] => req.topics.map((t) => ({
+      name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+    }));
+    const status = this.groupStatus(req.groupId, true);
+    if (status !== ErrorCode.NONE) return fail(status);
+    let machine = this.groups.get(req.groupId);
+    if (machine === undefined) {
+      // A commit with generation -1 and no group is a simple consumer or an admin tool: it gets a group of its own.
+      if (req.generationId >= 0) return fail(req.unknownGroupIsNotFound ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
+      machine = this.createGroup(req.groupId, nowMs);
+    }
+    const error = machine.validateOffsetCommit(req, nowMs);
+    this.changed();
+    if (error !== ErrorCode.NONE) return fail(error);
+    return this.storeOffsets(machine.group, req, nowMs);
+  }
+
+  /** Writes the acceptable offsets as one batch, then applies them; oversized metadata is refused per partition. */
+  private storeOffsets(group: ClassicGroup, req: GroupOffsetCommitRequest, nowMs: number): GroupTopicErrors[] {
+    const accepted: { topic: string; partition: number; committed: CommittedOffset }[] = [];
+    const records: EncodedRecord[] = [];
+    const results = req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p): { partitionIndex: number; errorCode: number } => {
+        const metadata = p.metadata ?? '';
+        if (metadata.length > this.deps.config.offsetMetadataMaxBytes) {
+          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+        }
+        const committed: CommittedOffset = {
+          offset: p.offset, leaderEpoch: p.leaderEpoch, metadata, commitTimestampMs: nowMs,
+          expireTimestampMs: req.retentionTimeMs >= 0 ? nowMs + req.retentionTimeMs : -1,
+        };
+        accepted.push({ topic: t.name, partition: p.partitionIndex, committed });
+        records.push(offsetCommitRecord(group.groupId, t.name, p.partitionIndex, offsetRecordValue(committed)));
+        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
+      }),
+    }));
+    if (records.length === 0) return results;
+    let error = this.append(group.groupId, records, nowMs);
+    if (error === ErrorCode.RECORD_LIST_TOO_LARGE) error = ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+    if (error !== ErrorCode.NONE) {
+      for (const t of results) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = error;
+      return results;
+    }
+    for (const a of accepted) group.putOffset(a.topic, a.partition, a.committed);
+    return results;
+  }
+
+  fetchOffsets(groupId: string, topics: readonly GroupTopicPartitions[] | null, _requireStable: boolean): GroupOffsetFetchResult {
+    const status = this.groupStatus(groupId, true);
+    if (status !== ErrorCode.NONE) return { errorCode: status, topics: [] };
+    const group = this.groups.get(groupId)?.group;
+    const none = { offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
+    if (topics === null) {
+      if (group === undefined) return { errorCode: ErrorCode.NONE, topics: [] };
+      return {
+        errorCode: ErrorCode.NONE,
+        topics: [...group.offsets].map(([name, byPartition]) => ({
+          name, partitions: [...byPartition].map(([partitionIndex, c]) => fetchedOffset(partitionIndex, c)),
+        })),
+      };
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      topics: topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((partitionIndex) => {
+          const c = group?.offset(t.name, partitionIndex);
+          return c === undefined ? { partitionIndex, ...none } : fetchedOffset(partitionIndex, c);
+        }),
+      })),
+    };
+  }
+
+  /** OffsetDelete: any offset of an empty group; of an active consumer group, only topics it does not subscribe to. */
+  deleteOffsets(groupId: string, topics: readonly GroupTopicPartitions[]): { errorCode: number; topics: GroupTopicErrors[] } {
+    const nowMs = this.deps.clock.nowMs();
+    const status = this.groupStatus(groupId, false);
+    if (status !== ErrorCode.NONE) return { errorCode: status, topics: [] };
+    const machine = this.groups.get(groupId);
+    if (machine === undefined) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+    const g = machine.group;
+    const consumerGroupActive = !g.is('Empty') && g.protocolType === 'consumer';
+    if (!g.is('Empty') && !consumerGroupActive) return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
+    const eligible: { topic: string; partition: number }[] = [];
+    const results = topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitionIndexes.map((partitionIndex) => {
+        if (consumerGroupActive && g.isSubscribedToTopic(t.name)) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+        eligible.push({ topic: t.name, partition: partitionIndex });
+        return { partitionIndex, errorCode: ErrorCode.NONE };
+      }),
+    }));
+    const error = this.removeOffsets(machine, eligible.filter((e) => g.offset(e.topic, e.partition) !== undefined), nowMs);
+    if (error !== ErrorCode.NONE) return { errorCode: error, topics: [] };
+    return { errorCode: ErrorCode.NONE, topics: results };
+  }
+
+  /**
+   * Writes tombstones for the offsets, and for the group too when it is
+   * Empty and keeps no offset; then forgets them (the group becomes Dead).
+   */
+  private removeOffsets(machine: GroupMachine, offsets: readonly { topic: string; partition: number }[], nowMs: number): number {
+    const g = machine.group;
+    const remaining = countOffsets(g) - offsets.length;
+    const dies = g.is('Empty') && remaining === 0;
+    if (offsets.length === 0 && !dies) return ErrorCode.NONE;
+    const records = offsets.map((o) => offsetCommitRecord(g.groupId, o.topic, o.partition, null));
+    if (dies) records.push(groupMetadataRecord(g.groupId, null));
+    const error = this.append(g.groupId, records, nowMs);
+    if (error !== ErrorCode.NONE) return error === ErrorCode.RECORD_LIST_TOO_LARGE ? ErrorCode.UNKNOWN_SERVER_ERROR : error;
+    for (const o of offsets) g.removeOffset(o.topic, o.partition);
+    if (dies) {
+      machine.markDead(nowMs);
+      this.groups.delete(g.groupId);
+    }
+    return ErrorCode.NONE;
+  }
+
+  private expireOffsets(machine: GroupMachine, nowMs: number): void {
+    const g = machine.group;
+    const expired = expiredOffsets(g, nowMs, this.deps.config.offsetsRetentionMs);
+    const error = this.removeOffsets(machine, expired, nowMs);
+    if (error !== ErrorCode.NONE) this.deps.logLine(`group ${g.groupId}: could not expire offsets (error ${error})`);
+    else if (expired.length > 0) this.deps.logLine(`group ${g.groupId}: expired ${expired.length} offsets`);
+  }
+
+  // ---- admin ------------------------------------------------------------------------------------
+
+  describeGroups(groupIds: readonly string[]): GroupDescription[] {
+    return groupIds.map((groupId) => {
+      const error = this.groupStatus(groupId, true);
+      const out: GroupDescription = { groupId, errorCode: error, groupState: '', protocolType: '', protocolData: '', members: [] };
+      if (error !== ErrorCode.NONE) return out;
+      const g = this.groups.get(groupId)?.group;
+      if (g === undefined) return { ...out, groupState: 'Dead' };
+      const stable = g.is('Stable');
+      return {
+        ...out,
+        groupState: g.state,
+        protocolType: g.protocolType ?? '',
+        protocolData: stable ? g.protocolName ?? NO_PROTOCOL : NO_PROTOCOL,
+        members: [...g.members.values()].map((m) => ({
+          memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+          memberMetadata: stable ? g.memberMetadata(m) : EMPTY_ASSIGNMENT, memberAssignment: stable ? m.assignment : EMPTY_ASSIGNMENT,
+        })),
+      };
+    });
+  }
+
+  listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): { errorCode: number; groups: GroupListing[] } {
+    const states = new Set(statesFilter.map((s) => s.toLowerCase()));
+    const types = new Set(typesFilter.map((t) => t.toLowerCase()));
+    if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return { errorCode: ErrorCode.NONE, groups: [] };
+    const groups: GroupListing[] = [];
+    for (const { group: g } of this.groups.values()) {
+      if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
+      groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: CLASSIC_GROUP_TYPE });
+    }
+    return { errorCode: ErrorCode.NONE, groups };
+  }
+
+  /** DeleteGroups: only Empty groups; their offsets and metadata get tombstones. */
+  deleteGroups(groupIds: readonly string[]): { groupId: string; errorCode: number }[] {
+    const nowMs = this.deps.clock.nowMs();
+    const results = groupIds.map((groupId) => {
+      const status = this.groupStatus(groupId, true);
+      if (status !== ErrorCode.NONE) return { groupId, errorCode: status };
+      const machine = this.groups.get(groupId);
+      if (machine === undefined) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
+      if (!machine.group.is('Empty')) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
+      return { groupId, errorCode: this.removeOffsets(machine, allOffsets(machine.group), nowMs) };
+    });
+    this.changed();
+    return results;
+  }
+}
+
+function fetchedOffset(partitionIndex: number, c: CommittedOffset) {
+  return { partitionIndex, offset: c.offset, leaderEpoch: c.leaderEpoch, metadata: c.metadata, errorCode: ErrorCode.NONE };
+}
+
+function countOffsets(g: ClassicGroup): number {
+  let n = 0;
+  for (const byPartition of g.offsets.values()) n += byPartition.size;
+  return n;
+}
+
+function allOffsets(g: ClassicGroup): { topic: string; partition: number }[] {
+  const out: { topic: string; partition: number }[] = [];
+  for (const [topic, byPartition] of g.offsets) for (const partition of byPartition.keys()) out.push({ topic, partition });
+  return out;
+}
+
+/** GroupMetadataValue as Kafka writes it: each member's metadata for the chosen protocol and its assignment. */
+function groupRecordValue(g: ClassicGroup, assignments: ReadonlyMap<string, Buffer>): GroupMetadataRecordValue {
+  return {
+    protocolType: g.protocolType ?? '',
+    generation: g.generationId,
+    protocol: g.protocolName,
+    leader: g.leaderId,
+    currentStateTimestamp: BigInt(g.stateTimestampMs ?? -1),
+    members: [...g.members.values()].map((m) => ({
+      memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+      rebalanceTimeout: m.rebalanceTimeoutMs, sessionTimeout: m.sessionTimeoutMs,
+      subscription: g.memberMetadata(m), assignment: assignments.get(m.memberId) ?? EMPTY_ASSIGNMENT,
+    })),
+  };
+}

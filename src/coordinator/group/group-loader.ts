@@ -1,0 +1,67 @@
+/**
+ * Rebuilds the groups of one `__consumer_offsets` partition from its records,
+ * as Kafka's GroupMetadataManager loads a partition: the last record of each
+ * key wins and a tombstone removes it; a group comes back Stable with its
+ * members when its last metadata had members (they must heartbeat within
+ * their session timeout, or they are expired), Empty otherwise; offsets of a
+ * group without metadata make an Empty group of their own (simple consumers).
+ */
+import { ClassicGroup, type GroupMember } from './classic-group.ts';
+import { committedOffsetFromRecord } from './offsets.ts';
+import type { CoordinatorRecord, GroupMetadataRecordValue, OffsetCommitRecordValue } from './records.ts';
+
+export class PartitionLoader {
+  /** group → last metadata (null once tombstoned). */
+  private readonly metadata = new Map<string, GroupMetadataRecordValue | null>();
+  /** group → "topic\0partition" → last offset (null once tombstoned). */
+  private readonly offsets = new Map<string, Map<string, { topic: string; partition: number; value: OffsetCommitRecordValue | null }>>();
+
+  apply(record: CoordinatorRecord): void {
+    if (record.kind === 'group') {
+      this.metadata.set(record.group, record.value);
+    } else if (record.kind === 'offset') {
+      let byPartition = this.offsets.get(record.group);
+      if (byPartition === undefined) this.offsets.set(record.group, byPartition = new Map());
+      byPartition.set(`${record.topic}\0${record.partition}`, { topic: record.topic, partition: record.partition, value: record.value });
+    }
+  }
+
+  /** The groups as they stand once every record is applied. */
+  groups(): ClassicGroup[] {
+    const out = new Map<string, ClassicGroup>();
+    for (const [groupId, value] of this.metadata) if (value !== null) out.set(groupId, groupFromRecord(groupId, value));
+    for (const [groupId, byPartition] of this.offsets) {
+      let group = out.get(groupId);
+      for (const o of byPartition.values()) {
+        if (o.value === null) continue;
+        if (group === undefined) out.set(groupId, group = new ClassicGroup(groupId, null));
+        group.putOffset(o.topic, o.partition, committedOffsetFromRecord(o.value));
+      }
+    }
+    return [...out.values()];
+  }
+}
+
+function groupFromRecord(groupId: string, v: GroupMetadataRecordValue): ClassicGroup {
+  const g = new ClassicGroup(groupId, v.currentStateTimestamp >= 0n ? Number(v.currentStateTimestamp) : null);
+  g.generationId = v.generation;
+  g.protocolType = v.protocolType === '' ? null : v.protocolType;
+  g.protocolName = v.protocol === '' ? null : v.protocol;
+  for (const m of v.members) {
+    const member: GroupMember = {
+      memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
+      // GroupMetadataValue v0 had no rebalance timeout: Kafka used the session timeout.
+      rebalanceTimeoutMs: m.rebalanceTimeout >= 0 ? m.rebalanceTimeout : m.sessionTimeout,
+      sessionTimeoutMs: m.sessionTimeout, protocolType: g.protocolType ?? '',
+      protocols: g.protocolName === null ? [] : [{ name: g.protocolName, metadata: m.subscription }],
+      assignment: m.assignment, joinReply: null, syncReply: null, isNew: false, heartbeatDeadlineMs: null,
+    };
+    g.add(member);
+  }
+  g.leaderId = v.leader !== null && g.has(v.leader) ? v.leader : g.members.keys().next().value ?? null;
+  if (g.size > 0) {
+    g.state = 'Stable';
+    g.subscribedTopics = g.computeSubscribedTopics();
+  }
+  return g;
+}
