@@ -8,14 +8,19 @@ import type { LogConfig, LogManager } from '../storage/index.ts';
 import type { MetadataChanges, MetadataImage, TopicConfig, TopicImage } from '../metadata/index.ts';
 import { Partition } from './partition.ts';
 
+/** Retention value meaning "keep forever". */
+const UNLIMITED = -1;
+
 export function logConfigOf(c: TopicConfig): LogConfig {
+  // A compact-only topic (like __consumer_offsets) is never trimmed by time or size; only `delete` enables retention.
+  const deletes = c.cleanupPolicy.includes('delete');
   return {
     segmentBytes: c.segmentBytes,
     segmentMs: c.segmentMs,
     segmentIndexBytes: c.segmentIndexBytes,
     indexIntervalBytes: c.indexIntervalBytes,
-    retentionMs: c.retentionMs,
-    retentionBytes: c.retentionBytes,
+    retentionMs: deletes ? c.retentionMs : UNLIMITED,
+    retentionBytes: deletes ? c.retentionBytes : UNLIMITED,
     flushIntervalMessages: c.flushMessages,
     flushIntervalMs: c.flushMs,
     fileDeleteDelayMs: c.fileDeleteDelayMs,
