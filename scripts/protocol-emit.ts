@@ -3,7 +3,7 @@
  * interface per struct, a reader, a writer and a defaults function per
  * struct, and one exported codec object of a single shape for the message.
  */
-import { VERSION_MAX, type FieldSpec, type MessageSpec, type VersionRange } from './protocol-spec.ts';
+import type { FieldSpec, MessageSpec, VersionRange } from './protocol-spec.ts';
 
 const PRIMITIVE_TYPES = new Set([
   'bool', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'float64', 'string', 'bytes', 'records', 'uuid',

@@ -1,5 +1,4 @@
 import { ProtocolEncodeError } from './decode-error.ts';
-import type { TaggedField } from './reader.ts';
 
 const INITIAL_SIZE_BYTES = 512;
 /**

@@ -14,13 +14,13 @@ import {
 import { Controller } from '../controller/index.ts';
 import { GroupCoordinator, OffsetsTopic, groupCoordinatorConfig, type OffsetsTopicDeps } from '../coordinator/index.ts';
 import {
-  MetadataDelta, MetadataImage, decodeMetadataRecord, describeTopicConfigs, encodeMetadataRecord, resolveBrokerConfig,
-  topicConfig, validateTopicConfigs, type BrokerConfig, type MetadataRecord,
+  describeTopicConfigs, resolveBrokerConfig, topicConfig, validateTopicConfigs, type BrokerConfig, type MetadataImage,
 } from '../metadata/index.ts';
 import { METADATA_TOPIC, SingleVoterQuorum } from '../raft/index.ts';
 import { LogManager, type Clock } from '../storage/index.ts';
 import { Connection } from './connection.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { MetadataPublisher } from './metadata-publisher.ts';
 import { parseListener } from './listeners.ts';
 import { ensureMetaProperties, randomUuid } from './meta-properties.ts';
 
@@ -92,30 +92,19 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const logs = LogManager.open(config.logDirs, clock, logConfigOf(brokerDefaults.config), log);
   const quorum = SingleVoterQuorum.open(join(logDir, `${METADATA_TOPIC}-0`), logConfigOf(brokerDefaults.config), clock);
 
-  let image = MetadataImage.empty();
-  quorum.replay((values, lastOffset) => {
-    const delta = new MetadataDelta(image);
-    for (const v of values) delta.replay(decodeMetadataRecord(v));
-    image = delta.apply(lastOffset).image;
-  });
-
+  const metadata = new MetadataPublisher(quorum);
+  metadata.replayLog();
+  const image = (): MetadataImage => metadata.image;
   const replicas = new ReplicaManager({
     nodeId: config.nodeId,
     logs,
     topicConfig: (img, topic) => effectiveTopicConfig(config, img, topic),
   });
-  const commit = (records: MetadataRecord[]): void => {
-    const lastOffset = quorum.append(records.map(encodeMetadataRecord));
-    const delta = new MetadataDelta(image);
-    for (const r of records) delta.replay(r);
-    const applied = delta.apply(lastOffset);
-    image = applied.image;
-    replicas.applyMetadata(image, applied.changes);
-  };
+  metadata.onChange((img, changes) => replicas.applyMetadata(img, changes));
   const controller = new Controller({
     nodeId: config.nodeId,
-    image: () => image,
-    commit,
+    image,
+    commit: (records) => metadata.commit(records),
     defaultPartitions: () => config.numPartitions,
     defaultReplicationFactor: () => config.defaultReplicationFactor,
     deleteTopicEnable: () => config.deleteTopicEnable,
@@ -123,7 +112,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       validateTopicConfigs(Object.fromEntries([...configs].filter(([, v]) => v !== null)) as Record<string, string>)?.errorMessage ?? null,
   });
   controller.bootstrap();
-  replicas.applyMetadata(image, null);
+  replicas.applyMetadata(image(), null);
 
   const listener = parseListener(config.listeners) as { name: string; host: string; port: number };
   const server = createServer();
@@ -138,7 +127,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   });
 
   const purgatory = new FetchPurgatory(replicas);
-  const groups = startGroupCoordinator({ nodeId: config.nodeId, config, image: () => image, replicas, controller, log }, clock);
+  const groups = startGroupCoordinator({ nodeId: config.nodeId, config, image, replicas, controller, log }, clock);
   const clientHosts = new Map<number, string>();
   const broker: BrokerContext = {
     nodeId: config.nodeId,
@@ -146,7 +135,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     config,
     clock,
     advertised,
-    image: () => image,
+    image,
     replicas,
     controller,
     purgatory,
@@ -154,7 +143,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     groups: groups.coordinator,
     clientHost: (connectionId) => clientHosts.get(connectionId) ?? '/unknown',
     log,
-    describeTopicConfigs: (topic, _configs) => describeTopicConfigEntries(config, image, topic),
+    describeTopicConfigs: (topic, _configs) => describeTopicConfigEntries(config, image(), topic),
   };
   const connections = serve(server, new Dispatcher(broker), config, clientHosts, log);
   const timers = startTimers(config, logs);
