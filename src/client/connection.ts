@@ -1,0 +1,206 @@
+/**
+ * One client connection to one broker: length-prefixed frames out, responses
+ * matched to requests by correlation id (Kafka answers in order, but a
+ * request with acks=0 gets no answer, so matching by id is the safe rule).
+ * On connect it asks ApiVersions once and then sends every request at the
+ * highest version both sides speak; the generated codecs write exactly the
+ * fields that version carries, so callers fill one shape for all versions.
+ */
+import { connect, type Socket } from 'node:net';
+import {
+  ErrorCode, Reader, Writer, messages, readResponseHeader, requestCodec, requestHeaderVersion, responseCodec,
+} from '../protocol/index.ts';
+
+const API_VERSIONS_KEY = 18;
+const API_VERSIONS_VERSION_MAX = 3;
+const INFLIGHT_REQUESTS_MAX = 1024;
+const RESPONSE_BYTES_MAX = 256 * 1024 * 1024;
+
+export class ClientError extends Error {
+  readonly code: string;
+  readonly kafkaErrorCode: number;
+  constructor(message: string, code = 'SAMSA_ERR_CLIENT', kafkaErrorCode = -1) {
+    super(message);
+    this.name = 'ClientError';
+    this.code = code;
+    this.kafkaErrorCode = kafkaErrorCode;
+  }
+}
+
+interface Pending {
+  apiKey: number;
+  version: number;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  clientId: string;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+export class BrokerConnection {
+  readonly host: string;
+  readonly port: number;
+  private readonly options: ConnectionOptions;
+  private socket: Socket | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextCorrelationId = 1;
+  private inbox: Buffer = Buffer.alloc(0);
+  /** Highest version this broker serves, by API key; -1 where it serves none. */
+  private readonly versions: number[] = new Array(128).fill(-1);
+  private closedError: Error | null = null;
+
+  private constructor(options: ConnectionOptions) {
+    this.options = options;
+    this.host = options.host;
+    this.port = options.port;
+  }
+
+  static async open(options: ConnectionOptions): Promise<BrokerConnection> {
+    const c = new BrokerConnection(options);
+    await c.connectSocket();
+    await c.negotiate();
+    return c;
+  }
+
+  private connectSocket(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: this.host, port: this.port, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new ClientError(`cannot connect to ${this.host}:${this.port}: timed out`, 'SAMSA_ERR_CONNECT'));
+      }, this.options.connectTimeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        this.socket = socket;
+        socket.on('data', (chunk: Buffer) => this.onData(chunk));
+        socket.on('close', () => this.fail(new ClientError(`connection to ${this.host}:${this.port} closed`, 'SAMSA_ERR_DISCONNECTED')));
+        resolve();
+      });
+      socket.once('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new ClientError(`cannot connect to ${this.host}:${this.port}: ${e.code ?? e.message}`, 'SAMSA_ERR_CONNECT'));
+      });
+    });
+  }
+
+  private async negotiate(): Promise<void> {
+    const req = { ...messages.ApiVersionsRequest.defaults(), clientSoftwareName: 'samsa', clientSoftwareVersion: '0' };
+    const res = await this.send<messages.ApiVersionsResponse>(API_VERSIONS_KEY, API_VERSIONS_VERSION_MAX, req);
+    if (res.errorCode !== ErrorCode.NONE) {
+      throw new ClientError(`ApiVersions failed with error ${res.errorCode}`, 'SAMSA_ERR_API_VERSIONS', res.errorCode);
+    }
+    for (const api of res.apiKeys) {
+      const ours = requestCodec(api.apiKey);
+      if (ours === undefined || api.apiKey >= this.versions.length) continue;
+      const version = Math.min(api.maxVersion, ours.maxVersion);
+      this.versions[api.apiKey] = version >= Math.max(api.minVersion, ours.minVersion) ? version : -1;
+    }
+  }
+
+  /** The version requests of this API go out at, or -1 when the broker does not serve it. */
+  versionOf(apiKey: number): number {
+    return this.versions[apiKey] ?? -1;
+  }
+
+  /** Sends at the negotiated version; resolves with the decoded response. */
+  request<Res>(apiKey: number, body: unknown): Promise<Res> {
+    const version = this.versionOf(apiKey);
+    if (version < 0) {
+      return Promise.reject(new ClientError(`broker ${this.host}:${this.port} does not serve API ${apiKey}`, 'SAMSA_ERR_UNSUPPORTED', ErrorCode.UNSUPPORTED_VERSION));
+    }
+    return this.send<Res>(apiKey, version, body);
+  }
+
+  /** Sends a request that gets no response (Produce with acks=0). */
+  sendOneWay(apiKey: number, body: unknown): void {
+    this.write(this.encode(apiKey, this.versionOf(apiKey), body, this.nextCorrelationId++));
+  }
+
+  private send<Res>(apiKey: number, version: number, body: unknown): Promise<Res> {
+    if (this.closedError !== null) return Promise.reject(this.closedError);
+    if (this.pending.size >= INFLIGHT_REQUESTS_MAX) return Promise.reject(new ClientError('too many requests in flight', 'SAMSA_ERR_BUSY'));
+    const correlationId = this.nextCorrelationId++;
+    const frame = this.encode(apiKey, version, body, correlationId);
+    return new Promise<Res>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(correlationId);
+        reject(new ClientError(`request ${apiKey} to ${this.host}:${this.port} timed out`, 'SAMSA_ERR_TIMEOUT', ErrorCode.REQUEST_TIMED_OUT));
+      }, this.options.requestTimeoutMs);
+      this.pending.set(correlationId, { apiKey, version, resolve: resolve as (v: unknown) => void, reject, timer });
+      this.write(frame);
+    });
+  }
+
+  private encode(apiKey: number, version: number, body: unknown, correlationId: number): Buffer[] {
+    const w = new Writer();
+    const sizeAt = w.reserve(4);
+    messages.RequestHeader.encode(w, {
+      ...messages.RequestHeader.defaults(), requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId: this.options.clientId,
+    }, requestHeaderVersion(apiKey, version));
+    requestCodec(apiKey)!.encode(w, body, version);
+    w.patchInt32(sizeAt, w.length - 4);
+    return w.toChunks();
+  }
+
+  private write(chunks: Buffer[]): void {
+    const socket = this.socket!;
+    socket.cork();
+    for (const c of chunks) socket.write(c);
+    socket.uncork();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.inbox = this.inbox.length === 0 ? chunk : Buffer.concat([this.inbox, chunk]);
+    while (this.inbox.length >= 4) {
+      const size = this.inbox.readInt32BE(0);
+      if (size < 4 || size > RESPONSE_BYTES_MAX) {
+        this.fail(new ClientError(`bad response size ${size} from ${this.host}:${this.port}`, 'SAMSA_ERR_PROTOCOL'));
+        return;
+      }
+      if (this.inbox.length < 4 + size) return;
+      const frame = this.inbox.subarray(4, 4 + size);
+      this.inbox = this.inbox.subarray(4 + size);
+      this.onFrame(frame);
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    const correlationId = frame.readInt32BE(0);
+    const p = this.pending.get(correlationId);
+    if (p === undefined) return;
+    this.pending.delete(correlationId);
+    clearTimeout(p.timer);
+    try {
+      const r = new Reader(frame);
+      readResponseHeader(r, p.apiKey, p.version);
+      p.resolve(responseCodec(p.apiKey)!.decode(r, p.version));
+    } catch (e) {
+      p.reject(new ClientError(`cannot decode response to API ${p.apiKey}: ${(e as Error).message}`, 'SAMSA_ERR_PROTOCOL'));
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.closedError !== null) return;
+    this.closedError = error;
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
+    this.pending.clear();
+    this.socket?.destroy();
+  }
+
+  get isClosed(): boolean {
+    return this.closedError !== null;
+  }
+
+  close(): void {
+    this.fail(new ClientError('connection closed by the client', 'SAMSA_ERR_CLOSED'));
+  }
+}
