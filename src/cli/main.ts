@@ -2,6 +2,13 @@
 import { Command, CommanderError } from 'commander';
 import { SAMSA_VERSION } from '../version.ts';
 import { EXIT_CONFIG, runStart } from './start.ts';
+import { register as registerConfigs } from './configs.ts';
+import { register as registerConsume } from './consume.ts';
+import { register as registerDeleteRecords } from './delete-records.ts';
+import { register as registerGroups } from './groups.ts';
+import { register as registerOffsets } from './offsets.ts';
+import { register as registerProduce } from './produce.ts';
+import { register as registerTopics } from './topics.ts';
 
 function collect(value: string, previous: string[]): string[] {
   return previous.concat([value]);
@@ -23,6 +30,13 @@ export function program(): Command {
     .action(async (flags) => {
       process.exitCode = await runStart(flags);
     });
+  registerTopics(cmd);
+  registerConfigs(cmd);
+  registerOffsets(cmd);
+  registerDeleteRecords(cmd);
+  registerGroups(cmd);
+  registerProduce(cmd);
+  registerConsume(cmd);
   return cmd;
 }
 

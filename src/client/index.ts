@@ -2,3 +2,15 @@
 // Admin, producer and consumer build on these.
 export { BrokerConnection, ClientError, type ConnectionOptions } from './connection.ts';
 export { Cluster, parseHostPort, type BrokerInfo, type ClientOptions, type PartitionInfo, type TopicInfo } from './cluster.ts';
+export {
+  Admin, CONFIG_SOURCES, decodeAssignment, kafkaError, type ClusterDescription, type ConfigEntry, type ConfigResourceType, type ConfigSourceName,
+  type CreatedTopic, type GroupDescription, type GroupListing, type GroupMember, type NewTopic, type GroupOffset, type PartitionOffset,
+} from './admin.ts';
+export { DefaultPartitioner, StickyPartitioner, murmur2, partitionForKey, toPositive } from './partitioner.ts';
+export {
+  COMPRESSION_CODECS, Producer, type Acks, type Bytes, type CompressionName, type ProducerOptions, type ProducerRecord, type RecordMetadata,
+} from './producer.ts';
+export {
+  Consumer, type ConsumerOptions, type ConsumerRecord, type OffsetSpec, type PartitionAssignment, type PartitionRef,
+} from './consumer.ts';
+export { ASSIGNORS, rangeAssignor, roundRobinAssignor, type Assignor, type GroupAssignment, type MemberSubscription, type TopicPartitions } from './assignors.ts';

@@ -1,0 +1,160 @@
+/**
+ * `samsa consume`: kafka-console-consumer.sh. Assigns every partition of the
+ * topic (or one with --partition), from the end by default, from the start
+ * with --from-beginning, or from --offset; with --group it joins the group
+ * instead, starts at the group's committed offsets and commits as it goes. Prints one line per
+ * record in Kafka's DefaultMessageFormatter layout:
+ * [CreateTime:ts\t][Partition:p\t][Offset:o\t][h1:v1,h2:v2\t][key\t]value.
+ * Stops after --max-messages, after --timeout-ms without a record, or on SIGINT,
+ * and reports "Processed a total of N messages" on stderr.
+ */
+import type { Command } from 'commander';
+import { Consumer, type ConsumerRecord, type OffsetSpec } from '../client/index.ts';
+import { CliError, EXIT_USAGE, clusterFrom, runCommand, withBootstrap } from './common.ts';
+import { parseProperties } from './produce.ts';
+
+const POLL_TIMEOUT_MS = 500;
+
+interface ConsumeFlags {
+  bootstrapServer: string;
+  json?: boolean;
+  topic?: string;
+  fromBeginning?: boolean;
+  partition?: string;
+  offset?: string;
+  maxMessages?: string;
+  timeoutMs?: string;
+  property: string[];
+  isolationLevel: string;
+  group?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return previous.concat([value]);
+}
+
+export interface PrintOptions {
+  key: boolean;
+  offset: boolean;
+  partition: boolean;
+  timestamp: boolean;
+  headers: boolean;
+  keySeparator: string;
+  lineSeparator: string;
+}
+
+export function printOptions(props: Map<string, string>): PrintOptions {
+  const on = (k: string): boolean => props.get(k) === 'true';
+  return {
+    key: on('print.key'), offset: on('print.offset'), partition: on('print.partition'), timestamp: on('print.timestamp'),
+    headers: on('print.headers'), keySeparator: props.get('key.separator') ?? '\t', lineSeparator: props.get('line.separator') ?? '\n',
+  };
+}
+
+function text(b: Buffer | null): string {
+  return b === null ? 'null' : b.toString('utf8');
+}
+
+export function formatRecord(r: ConsumerRecord, o: PrintOptions): string {
+  let line = '';
+  if (o.timestamp) line += `CreateTime:${r.timestamp}\t`;
+  if (o.partition) line += `Partition:${r.partition}\t`;
+  if (o.offset) line += `Offset:${r.offset}\t`;
+  if (o.headers) line += `${r.headers.length === 0 ? 'NO_HEADERS' : r.headers.map((h) => `${h.key}:${text(h.value)}`).join(',')}\t`;
+  if (o.key) line += `${text(r.key)}${o.keySeparator}`;
+  return line + text(r.value) + o.lineSeparator;
+}
+
+function parseOffset(textValue: string): OffsetSpec {
+  if (textValue === 'earliest' || textValue === 'latest') return textValue;
+  if (!/^\d+$/.test(textValue)) throw new CliError(`invalid --offset '${textValue}': expected a number, earliest or latest`, EXIT_USAGE);
+  return BigInt(textValue);
+}
+
+function parseCount(textValue: string | undefined, what: string): number | null {
+  if (textValue === undefined) return null;
+  if (!/^\d+$/.test(textValue) || Number(textValue) <= 0) throw new CliError(`invalid ${what} '${textValue}'`, EXIT_USAGE);
+  return Number(textValue);
+}
+
+function writeOut(chunk: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.write(chunk)) resolve();
+    else process.stdout.once('drain', resolve);
+  });
+}
+
+async function runConsume(flags: ConsumeFlags): Promise<void> {
+  if (flags.topic === undefined) throw new CliError('consume needs --topic', EXIT_USAGE);
+  if (flags.offset !== undefined && flags.partition === undefined) throw new CliError('--offset needs --partition', EXIT_USAGE);
+  if (flags.offset !== undefined && flags.fromBeginning === true) throw new CliError('--offset and --from-beginning cannot be used together', EXIT_USAGE);
+  if (flags.isolationLevel !== 'read_uncommitted' && flags.isolationLevel !== 'read_committed') {
+    throw new CliError(`invalid --isolation-level '${flags.isolationLevel}'`, EXIT_USAGE);
+  }
+  const topic = flags.topic;
+  const print = printOptions(parseProperties(flags.property));
+  const maxMessages = parseCount(flags.maxMessages, '--max-messages');
+  const timeoutMs = parseCount(flags.timeoutMs, '--timeout-ms');
+  const start: OffsetSpec = flags.offset !== undefined ? parseOffset(flags.offset) : flags.fromBeginning === true ? 'earliest' : 'latest';
+  if (flags.partition !== undefined && !/^\d+$/.test(flags.partition)) throw new CliError(`invalid --partition '${flags.partition}'`, EXIT_USAGE);
+  const onlyPartition = flags.partition === undefined ? null : Number(flags.partition);
+  if (flags.group !== undefined && (flags.partition !== undefined || flags.offset !== undefined)) {
+    throw new CliError('--group cannot be used with --partition or --offset', EXIT_USAGE);
+  }
+  const cluster = clusterFrom(flags);
+  const consumer = new Consumer(cluster, {
+    autoOffsetReset: flags.fromBeginning === true ? 'earliest' : 'latest', isolationLevel: flags.isolationLevel as 'read_uncommitted' | 'read_committed',
+    groupId: flags.group, autoCommitIntervalMs: 1000,
+  });
+  let stopped = false;
+  const onSignal = (): void => {
+    stopped = true;
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let count = 0;
+  try {
+    const info = await cluster.topic(topic);
+    if (onlyPartition !== null && info.partitions[onlyPartition] === undefined) throw new CliError(`topic '${topic}' has no partition ${onlyPartition}`);
+    const partitions = onlyPartition === null ? info.partitions.map((p) => p.partition) : [onlyPartition];
+    if (flags.group === undefined) consumer.assign(partitions.map((partition) => ({ topic, partition, offset: start })));
+    else consumer.subscribe([topic]);
+    let lastRecordMs = performance.now();
+    while (!stopped && (maxMessages === null || count < maxMessages)) {
+      const records = await consumer.poll(timeoutMs === null ? POLL_TIMEOUT_MS : Math.min(POLL_TIMEOUT_MS, timeoutMs));
+      if (records.length === 0) {
+        if (timeoutMs !== null && performance.now() - lastRecordMs >= timeoutMs) break;
+        continue;
+      }
+      lastRecordMs = performance.now();
+      const take = maxMessages === null ? records.length : Math.min(records.length, maxMessages - count);
+      let out = '';
+      for (let i = 0; i < take; i++) out += formatRecord(records[i]!, print);
+      count += take;
+      // Records polled but not printed are not consumed: rewind so a group commits only what was printed.
+      for (let i = records.length - 1; i >= take; i--) consumer.seek(records[i]!.topic, records[i]!.partition, records[i]!.offset);
+      await writeOut(out);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await consumer.close();
+    await cluster.close();
+  }
+  console.error(`Processed a total of ${count} messages`);
+}
+
+export function register(program: Command): void {
+  withBootstrap(program.command('consume').description('print a topic\'s records, one per line'))
+    .option('--topic <name>', 'the topic')
+    .option('--from-beginning', 'start at the earliest offset instead of the end')
+    .option('--partition <n>', 'read only this partition')
+    .option('--offset <n|earliest|latest>', 'start offset (needs --partition)')
+    .option('--max-messages <n>', 'exit after this many records')
+    .option('--timeout-ms <ms>', 'exit after this long without a record')
+    .option('--property <key=value>', 'print.key, print.offset, print.partition, print.timestamp, print.headers=true; key.separator (repeatable)', collect, [])
+    .option('--group <id>', 'consume as a member of this consumer group, committing offsets')
+    .option('--isolation-level <level>', 'read_uncommitted or read_committed', 'read_uncommitted')
+    .exitOverride()
+    .action((flags: ConsumeFlags) => runCommand(() => runConsume(flags)));
+}

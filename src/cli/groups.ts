@@ -1,0 +1,198 @@
+/** `samsa groups`: kafka-consumer-groups.sh's list, describe (lag), reset-offsets and delete. */
+import type { Command } from 'commander';
+import type { Admin, GroupDescription, GroupOffset } from '../client/index.ts';
+import { CliError, EXIT_USAGE, print, runCommand, table, withBootstrap } from './common.ts';
+import { type AdminFlags, bigintArg, collect, oneAction, required, withAdmin } from './admin-options.ts';
+import { parsePartitionList } from './offsets.ts';
+
+const ACTIONS = ['list', 'describe', 'resetOffsets', 'delete'] as const;
+const RESETS = ['toEarliest', 'toLatest', 'toOffset', 'shiftBy', 'toDatetime', 'byDuration'] as const;
+const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
+
+interface GroupsFlags extends AdminFlags {
+  list?: boolean; describe?: boolean; resetOffsets?: boolean; delete?: boolean;
+  group?: string;
+  members?: boolean;
+  state?: boolean;
+  topic: string[];
+  allTopics?: boolean;
+  toEarliest?: boolean; toLatest?: boolean; toOffset?: bigint; shiftBy?: bigint; toDatetime?: string; byDuration?: string;
+  dryRun?: boolean;
+  execute?: boolean;
+}
+
+export function register(program: Command): void {
+  withBootstrap(program.command('groups').description('list, describe, reset offsets of and delete consumer groups'))
+    .option('--list', 'list groups')
+    .option('--describe', 'a group\'s offsets and lag per partition (--members, --state for other views)')
+    .option('--reset-offsets', 'move a stopped group\'s committed offsets')
+    .option('--delete', 'delete a group with no active members')
+    .option('--group <id>', 'the group')
+    .option('--members', 'describe: the members and their assignments')
+    .option('--state', 'describe: the group\'s state')
+    .option('--topic <topic[:p1,p2]>', 'reset-offsets: a topic, optionally some partitions (repeatable)', collect, [])
+    .option('--all-topics', 'reset-offsets: every topic the group has offsets for')
+    .option('--to-earliest', 'reset to the earliest offset')
+    .option('--to-latest', 'reset to the latest offset')
+    .option('--to-offset <n>', 'reset to an offset', bigintArg)
+    .option('--shift-by <n>', 'move the committed offset by n (negative: back)', bigintArg)
+    .option('--to-datetime <iso>', 'reset to the first offset at or after a time (ISO 8601)')
+    .option('--by-duration <PnDTnHnMnS>', 'reset to the first offset at or after now minus a duration')
+    .option('--dry-run', 'reset-offsets: show the new offsets only')
+    .option('--execute', 'reset-offsets: commit the new offsets')
+    .action((flags: GroupsFlags) => runCommand(() => withAdmin(flags, (admin) => groups(admin, flags))));
+}
+
+async function groups(admin: Admin, flags: GroupsFlags): Promise<void> {
+  const action = oneAction(flags as unknown as Record<string, unknown>, ACTIONS, 'groups');
+  if (action === 'list') {
+    const listed = await admin.listGroups();
+    print(flags.json === true, listed, () => table(['GROUP', 'STATE', 'PROTOCOL-TYPE'], listed.map((g) => [g.groupId, g.state, g.protocolType])));
+    return;
+  }
+  const group = required(flags.group, '--group', `groups --${action === 'resetOffsets' ? 'reset-offsets' : action}`);
+  if (action === 'delete') {
+    await admin.deleteGroups([group]);
+    print(flags.json === true, { deleted: group }, () => `Deleted group ${group}.`);
+  } else if (action === 'describe') {
+    await describe(admin, group, flags);
+  } else {
+    await resetOffsets(admin, group, flags);
+  }
+}
+
+async function describeGroup(admin: Admin, group: string): Promise<{ desc: GroupDescription; committed: GroupOffset[] }> {
+  const [desc] = await admin.describeGroups([group]);
+  const committed = await admin.fetchCommittedOffsets(group);
+  if (desc === undefined || (desc.state === 'Dead' && committed.length === 0)) throw new CliError(`group '${group}' does not exist`);
+  return { desc, committed };
+}
+
+async function describe(admin: Admin, group: string, flags: GroupsFlags): Promise<void> {
+  const { desc, committed } = await describeGroup(admin, group);
+  const json = flags.json === true;
+  if (flags.state) {
+    const state = { group, state: desc.state, protocolType: desc.protocolType, protocol: desc.protocol, members: desc.members.length };
+    print(json, state, () => table(['GROUP', 'STATE', 'PROTOCOL-TYPE', 'ASSIGNMENT-STRATEGY', '#MEMBERS'],
+      [[group, desc.state, desc.protocolType, desc.protocol || null, desc.members.length]]));
+    return;
+  }
+  if (flags.members) {
+    const rows = desc.members.map((m) => [m.memberId, m.groupInstanceId, m.host, m.clientId,
+      m.assignment.reduce((n, a) => n + a.partitions.length, 0), m.assignment.map((a) => `${a.topic}(${a.partitions.join(',')})`).join(' ')]);
+    print(json, desc.members, () => table(['CONSUMER-ID', 'GROUP-INSTANCE-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS', 'ASSIGNMENT'], rows));
+    return;
+  }
+  const rows = await lagRows(admin, desc, committed);
+  if (!json && desc.members.length === 0) console.error(`Consumer group '${group}' has no active members.`);
+  print(json, rows, () => table(['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID'],
+    rows.map((r) => [r.topic, r.partition, r.currentOffset, r.logEndOffset, r.lag, r.consumerId, r.host, r.clientId])));
+}
+
+interface LagRow {
+  topic: string; partition: number; currentOffset: bigint | null; logEndOffset: bigint | null; lag: bigint | null;
+  consumerId: string | null; host: string | null; clientId: string | null;
+}
+
+/** One row per partition the group has committed or is assigned, with lag = log end - committed. */
+async function lagRows(admin: Admin, desc: GroupDescription, committed: GroupOffset[]): Promise<LagRow[]> {
+  const rows = new Map<string, LagRow>();
+  const row = (topic: string, partition: number): LagRow => {
+    const key = `${topic}\0${partition}`;
+    let r = rows.get(key);
+    if (r === undefined) {
+      r = { topic, partition, currentOffset: null, logEndOffset: null, lag: null, consumerId: null, host: null, clientId: null };
+      rows.set(key, r);
+    }
+    return r;
+  };
+  for (const c of committed) row(c.topic, c.partition).currentOffset = c.offset;
+  for (const m of desc.members) {
+    for (const a of m.assignment) {
+      for (const p of a.partitions) Object.assign(row(a.topic, p), { consumerId: m.memberId, host: m.host, clientId: m.clientId });
+    }
+  }
+  for (const topic of new Set([...rows.values()].map((r) => r.topic))) {
+    const ends = await admin.listOffsets(topic, 'latest').catch(() => []);
+    for (const e of ends) {
+      const r = rows.get(`${topic}\0${e.partition}`);
+      if (r === undefined) continue;
+      r.logEndOffset = e.offset;
+      r.lag = r.currentOffset === null ? null : e.offset - r.currentOffset;
+    }
+  }
+  return [...rows.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+}
+
+export function parseDurationMs(text: string): number {
+  const m = DURATION.exec(text);
+  if (m === null || text.toUpperCase() === 'P' || text.toUpperCase() === 'PT') {
+    throw new CliError(`invalid --by-duration '${text}': expected PnDTnHnMnS, e.g. PT1H30M`, EXIT_USAGE);
+  }
+  const [, d, h, min, s] = m;
+  return ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(min ?? 0)) * 60_000 + Number(s ?? 0) * 1000;
+}
+
+/** The topic-partitions a reset covers: --topic T[:p,...] entries, or --all-topics (those with committed offsets). */
+async function resetScope(admin: Admin, flags: GroupsFlags, committed: GroupOffset[]): Promise<{ topic: string; partition: number }[]> {
+  if (flags.allTopics) return committed.map((c) => ({ topic: c.topic, partition: c.partition }));
+  if (flags.topic.length === 0) throw new CliError('groups --reset-offsets needs --topic or --all-topics', EXIT_USAGE);
+  const out: { topic: string; partition: number }[] = [];
+  for (const spec of flags.topic) {
+    const at = spec.indexOf(':');
+    const topic = at < 0 ? spec : spec.slice(0, at);
+    const [info] = await admin.describeTopics([topic]);
+    const partitions = at < 0 ? info!.partitions.map((p) => p.partition) : parsePartitionList(spec.slice(at + 1));
+    out.push(...partitions.map((partition) => ({ topic, partition })));
+  }
+  return out;
+}
+
+async function resetOffsets(admin: Admin, group: string, flags: GroupsFlags): Promise<void> {
+  const how = oneAction(flags as unknown as Record<string, unknown>, RESETS, 'groups --reset-offsets');
+  if (flags.dryRun && flags.execute) throw new CliError('groups --reset-offsets: --dry-run and --execute exclude each other', EXIT_USAGE);
+  const [desc] = await admin.describeGroups([group]);
+  if (desc !== undefined && desc.state !== 'Empty' && desc.state !== 'Dead') {
+    throw new CliError(`group '${group}' is ${desc.state} with ${desc.members.length} member(s): offsets can only be reset while it has no active members`);
+  }
+  const committed = await admin.fetchCommittedOffsets(group);
+  const scope = await resetScope(admin, flags, committed);
+  const targets: GroupOffset[] = [];
+  for (const topic of new Set(scope.map((s) => s.topic))) {
+    const partitions = scope.filter((s) => s.topic === topic).map((s) => s.partition);
+    targets.push(...await targetOffsets(admin, group, topic, partitions, how, flags, committed));
+  }
+  if (flags.execute) await admin.commitGroupOffsets(group, targets);
+  else if (!flags.dryRun && !flags.json) console.error('No action was performed: add --execute to commit these offsets (--dry-run to silence this).');
+  print(flags.json === true, targets.map((t) => ({ group, topic: t.topic, partition: t.partition, newOffset: t.offset })),
+    () => table(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], targets.map((t) => [group, t.topic, t.partition, t.offset])));
+}
+
+async function targetOffsets(
+  admin: Admin, group: string, topic: string, partitions: number[], how: (typeof RESETS)[number], flags: GroupsFlags, committed: GroupOffset[],
+): Promise<GroupOffset[]> {
+  const earliest = new Map((await admin.listOffsets(topic, 'earliest', partitions)).map((o) => [o.partition, o.offset]));
+  const latest = new Map((await admin.listOffsets(topic, 'latest', partitions)).map((o) => [o.partition, o.offset]));
+  const clamp = (p: number, o: bigint): bigint => (o < earliest.get(p)! ? earliest.get(p)! : o > latest.get(p)! ? latest.get(p)! : o);
+  let byTime: Map<number, bigint> | null = null;
+  if (how === 'toDatetime' || how === 'byDuration') {
+    const ms = how === 'toDatetime' ? Date.parse(flags.toDatetime!) : Date.now() - parseDurationMs(flags.byDuration!);
+    if (Number.isNaN(ms)) throw new CliError(`invalid --to-datetime '${flags.toDatetime}': expected ISO 8601, e.g. 2024-01-31T12:00:00Z`, EXIT_USAGE);
+    byTime = new Map((await admin.listOffsets(topic, Math.max(0, ms), partitions)).map((o) => [o.partition, o.offset]));
+  }
+  return partitions.map((partition) => {
+    let offset: bigint;
+    if (how === 'toEarliest') offset = earliest.get(partition)!;
+    else if (how === 'toLatest') offset = latest.get(partition)!;
+    else if (how === 'toOffset') offset = clamp(partition, flags.toOffset!);
+    else if (how === 'shiftBy') {
+      const current = committed.find((c) => c.topic === topic && c.partition === partition);
+      if (current === undefined) throw new CliError(`group '${group}' has no committed offset for ${topic}:${partition} to shift`);
+      offset = clamp(partition, current.offset + flags.shiftBy!);
+    } else {
+      const found = byTime!.get(partition)!;
+      offset = found < 0n ? latest.get(partition)! : found;
+    }
+    return { topic, partition, offset };
+  });
+}

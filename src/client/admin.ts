@@ -1,0 +1,425 @@
+/**
+ * Admin: topics, partitions, configs, offsets, records and consumer groups,
+ * what Kafka's Admin client and command-line tools do. Every request is
+ * filled in its full generated shape and goes out at the version the broker
+ * and Samsa's codecs agree on (see BrokerConnection). A Kafka error becomes a
+ * ClientError whose code is Kafka's error name and whose message names the
+ * topic or group, e.g. "topic 'x' already exists (TOPIC_ALREADY_EXISTS)".
+ * Group requests go to the group's coordinator (FindCoordinator); retriable
+ * errors (coordinator loading, leader moving) are retried a bounded number of
+ * times with a growing backoff, refreshing metadata in between.
+ */
+import { ApiKey, ErrorCode, Reader, errorInfo, isRetriable, messages } from '../protocol/index.ts';
+import type { BrokerConnection } from './connection.ts';
+import { ClientError } from './connection.ts';
+import type { Cluster, TopicInfo } from './cluster.ts';
+
+const RETRIES_MAX = 10;
+const RETRY_BACKOFF_MS = 100;
+const ADMIN_TIMEOUT_MS = 15_000;
+const EARLIEST_TIMESTAMP = -2n;
+const LATEST_TIMESTAMP = -1n;
+const GROUP_KEY_TYPE = 0;
+const CONFIG_OP_SET = 0;
+const CONFIG_OP_DELETE = 1;
+
+export type ConfigResourceType = 'topic' | 'broker';
+const RESOURCE_TYPE: Record<ConfigResourceType, number> = { topic: 2, broker: 4 };
+
+/** Kafka's DescribeConfigsResponse ConfigSource ids, by name. */
+export const CONFIG_SOURCES = [
+  'UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG',
+  'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'CLIENT_METRICS_CONFIG', 'GROUP_CONFIG',
+] as const;
+export type ConfigSourceName = (typeof CONFIG_SOURCES)[number];
+
+/** How an error reads after its subject ("topic 'x' ..."); the rest use the broker's message. */
+const ERROR_PHRASES: Record<string, string> = {
+  TOPIC_ALREADY_EXISTS: 'already exists',
+  UNKNOWN_TOPIC_OR_PARTITION: 'does not exist',
+  UNKNOWN_TOPIC_ID: 'does not exist',
+  GROUP_ID_NOT_FOUND: 'does not exist',
+  NON_EMPTY_GROUP: 'is not empty (stop its consumers first)',
+  UNKNOWN_MEMBER_ID: 'has active members (stop its consumers first)',
+  ILLEGAL_GENERATION: 'has active members (stop its consumers first)',
+  REBALANCE_IN_PROGRESS: 'is rebalancing (stop its consumers first)',
+  OFFSET_OUT_OF_RANGE: 'offset is out of range',
+};
+
+export function kafkaError(subject: string, errorCode: number, errorMessage?: string | null): ClientError {
+  const { name } = errorInfo(errorCode);
+  const phrase = ERROR_PHRASES[name] ?? (errorMessage ? `failed: ${errorMessage}` : 'failed');
+  return new ClientError(`${subject} ${phrase} (${name})`, name, errorCode);
+}
+
+function check(subject: string, errorCode: number, errorMessage?: string | null): void {
+  if (errorCode !== ErrorCode.NONE) throw kafkaError(subject, errorCode, errorMessage);
+}
+
+export interface NewTopic {
+  name: string;
+  /** -1 (the default): the broker's num.partitions. */
+  partitions?: number;
+  /** -1 (the default): the broker's default.replication.factor. */
+  replicationFactor?: number;
+  configs?: Record<string, string>;
+}
+
+export interface CreatedTopic {
+  name: string;
+  topicId: string;
+  partitions: number;
+  replicationFactor: number;
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  source: ConfigSourceName;
+  isDefault: boolean;
+  readOnly: boolean;
+  sensitive: boolean;
+  synonyms: { name: string; value: string | null; source: ConfigSourceName }[];
+}
+
+export interface PartitionOffset {
+  partition: number;
+  offset: bigint;
+  timestamp: bigint;
+}
+
+export interface GroupListing {
+  groupId: string;
+  protocolType: string;
+  state: string;
+  type: string;
+}
+
+export interface GroupMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  host: string;
+  assignment: { topic: string; partitions: number[] }[];
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  protocol: string;
+  members: GroupMember[];
+}
+
+export interface GroupOffset {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  metadata?: string | null;
+}
+
+export interface ClusterDescription {
+  clusterId: string;
+  controllerId: number;
+  brokers: { nodeId: number; host: string; port: number; rack: string | null }[];
+}
+
+function sourceName(id: number): ConfigSourceName {
+  return CONFIG_SOURCES[id] ?? 'UNKNOWN';
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Decodes a member's assignment bytes (ConsumerProtocolAssignment, version in the first int16). */
+export function decodeAssignment(bytes: Buffer): { topic: string; partitions: number[] }[] {
+  if (bytes.length < 2) return [];
+  const codec = messages.ConsumerProtocolAssignment;
+  const version = Math.min(bytes.readInt16BE(0), codec.maxVersion);
+  if (version < codec.minVersion) return [];
+  const decoded = codec.decode(new Reader(bytes.subarray(2)), version);
+  return decoded.assignedPartitions.map((a) => ({ topic: a.topic, partitions: [...a.partitions].sort((x, y) => x - y) }));
+}
+
+export class Admin {
+  private readonly cluster: Cluster;
+
+  constructor(cluster: Cluster) {
+    this.cluster = cluster;
+  }
+
+  /** Runs `body`, retrying retriable Kafka errors with backoff and a metadata refresh. */
+  private async retrying<T>(body: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await body();
+      } catch (e) {
+        if (!(e instanceof ClientError) || !isRetriable(e.kafkaErrorCode) || attempt >= RETRIES_MAX) throw e;
+        await sleep(RETRY_BACKOFF_MS * attempt);
+        this.cluster.topics.clear();
+      }
+    }
+  }
+
+  async createTopics(specs: NewTopic[], options: { validateOnly?: boolean } = {}): Promise<CreatedTopic[]> {
+    const req = messages.CreateTopicsRequest.defaults();
+    req.timeoutMs = ADMIN_TIMEOUT_MS;
+    req.validateOnly = options.validateOnly ?? false;
+    req.topics = specs.map((s) => ({
+      ...messages.defaultCreateTopicsRequestCreatableTopic(),
+      name: s.name,
+      numPartitions: s.partitions ?? -1,
+      replicationFactor: s.replicationFactor ?? -1,
+      assignments: [],
+      configs: Object.entries(s.configs ?? {}).map(([name, value]) => ({ ...messages.defaultCreateTopicsRequestCreatableTopicConfig(), name, value })),
+    }));
+    const res = await (await this.cluster.any()).request<messages.CreateTopicsResponse>(ApiKey.CreateTopics, req);
+    for (const t of res.topics) check(`topic '${t.name}'`, t.errorCode, t.errorMessage);
+    return res.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.numPartitions, replicationFactor: t.replicationFactor }));
+  }
+
+  async deleteTopics(names: string[]): Promise<void> {
+    const req = messages.DeleteTopicsRequest.defaults();
+    req.timeoutMs = ADMIN_TIMEOUT_MS;
+    req.topicNames = names;
+    req.topics = names.map((name) => ({ ...messages.defaultDeleteTopicsRequestDeleteTopicState(), name }));
+    const res = await (await this.cluster.any()).request<messages.DeleteTopicsResponse>(ApiKey.DeleteTopics, req);
+    for (const t of res.responses) check(`topic '${t.name ?? t.topicId}'`, t.errorCode, t.errorMessage);
+    for (const name of names) this.cluster.topics.delete(name);
+  }
+
+  /** Every topic the cluster has, internal ones included, sorted by name. */
+  async listTopics(): Promise<TopicInfo[]> {
+    const topics = await this.cluster.refreshMetadata(null);
+    return topics.filter((t) => t.errorCode === ErrorCode.NONE).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async describeTopics(names: string[]): Promise<TopicInfo[]> {
+    return this.retrying(async () => {
+      const topics = await this.cluster.refreshMetadata(names);
+      for (const t of topics) check(`topic '${t.name}'`, t.errorCode);
+      return topics;
+    });
+  }
+
+  /** Grows a topic to `count` partitions in total. */
+  async createPartitions(topic: string, count: number): Promise<void> {
+    const req = messages.CreatePartitionsRequest.defaults();
+    req.timeoutMs = ADMIN_TIMEOUT_MS;
+    req.topics = [{ ...messages.defaultCreatePartitionsRequestCreatePartitionsTopic(), name: topic, count, assignments: null }];
+    const res = await (await this.cluster.any()).request<messages.CreatePartitionsResponse>(ApiKey.CreatePartitions, req);
+    for (const r of res.results) check(`topic '${r.name}'`, r.errorCode, r.errorMessage);
+    this.cluster.topics.delete(topic);
+  }
+
+  /** A topic's or broker's configs (broker name: its node id), sorted by name. */
+  async describeConfigs(type: ConfigResourceType, name: string, keys: string[] | null = null): Promise<ConfigEntry[]> {
+    const req = messages.DescribeConfigsRequest.defaults();
+    req.includeSynonyms = true;
+    req.resources = [{
+      ...messages.defaultDescribeConfigsRequestDescribeConfigsResource(), resourceType: RESOURCE_TYPE[type], resourceName: name, configurationKeys: keys,
+    }];
+    const res = await (await this.cluster.any()).request<messages.DescribeConfigsResponse>(ApiKey.DescribeConfigs, req);
+    const result = res.results[0];
+    if (result === undefined) throw new ClientError(`${type} '${name}': empty DescribeConfigs response`, 'SAMSA_ERR_PROTOCOL');
+    check(`${type} '${name}'`, result.errorCode, result.errorMessage);
+    return result.configs.map((c) => ({
+      name: c.name, value: c.value, source: sourceName(c.configSource), isDefault: c.isDefault, readOnly: c.readOnly, sensitive: c.isSensitive,
+      synonyms: c.synonyms.map((s) => ({ name: s.name, value: s.value, source: sourceName(s.source) })),
+    })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async incrementalAlterConfigs(type: ConfigResourceType, name: string, change: { set?: Record<string, string>; delete?: string[] }): Promise<void> {
+    const req = messages.IncrementalAlterConfigsRequest.defaults();
+    const config = (key: string, configOperation: number, value: string | null): messages.IncrementalAlterConfigsRequestAlterableConfig => (
+      { ...messages.defaultIncrementalAlterConfigsRequestAlterableConfig(), name: key, configOperation, value });
+    req.resources = [{
+      ...messages.defaultIncrementalAlterConfigsRequestAlterConfigsResource(),
+      resourceType: RESOURCE_TYPE[type],
+      resourceName: name,
+      configs: [
+        ...Object.entries(change.set ?? {}).map(([k, v]) => config(k, CONFIG_OP_SET, v)),
+        ...(change.delete ?? []).map((k) => config(k, CONFIG_OP_DELETE, null)),
+      ],
+    }];
+    const res = await (await this.cluster.any()).request<messages.IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, req);
+    for (const r of res.responses) check(`${type} '${name}'`, r.errorCode, r.errorMessage);
+  }
+
+  /** Per partition (all of the topic's when `partitions` is omitted): the earliest, latest, or first offset at or after a timestamp. */
+  async listOffsets(topic: string, spec: 'earliest' | 'latest' | number, partitions?: number[]): Promise<PartitionOffset[]> {
+    const timestamp = spec === 'earliest' ? EARLIEST_TIMESTAMP : spec === 'latest' ? LATEST_TIMESTAMP : BigInt(spec);
+    return this.retrying(async () => {
+      const info = await this.cluster.topic(topic);
+      const wanted = partitions ?? info.partitions.map((p) => p.partition);
+      const byLeader = new Map<number, number[]>();
+      for (const p of wanted) {
+        const leader = info.partitions[p]?.leader;
+        if (leader === undefined) throw kafkaError(`topic '${topic}' partition ${p}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+      }
+      const out: PartitionOffset[] = [];
+      for (const [leader, ps] of byLeader) out.push(...await this.listOffsetsAt(await this.cluster.node(leader), topic, ps, timestamp));
+      return out.sort((a, b) => a.partition - b.partition);
+    });
+  }
+
+  private async listOffsetsAt(conn: BrokerConnection, topic: string, partitions: number[], timestamp: bigint): Promise<PartitionOffset[]> {
+    const req = messages.ListOffsetsRequest.defaults();
+    req.replicaId = -1;
+    req.timeoutMs = ADMIN_TIMEOUT_MS;
+    req.topics = [{
+      ...messages.defaultListOffsetsRequestListOffsetsTopic(),
+      name: topic,
+      partitions: partitions.map((partitionIndex) => ({
+        ...messages.defaultListOffsetsRequestListOffsetsPartition(), partitionIndex, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1,
+      })),
+    }];
+    const res = await conn.request<messages.ListOffsetsResponse>(ApiKey.ListOffsets, req);
+    return res.topics.flatMap((t) => t.partitions.map((p) => {
+      check(`topic '${topic}' partition ${p.partitionIndex}`, p.errorCode);
+      return { partition: p.partitionIndex, offset: p.offset, timestamp: p.timestamp };
+    }));
+  }
+
+  /** Deletes records before `offset` (-1: the high watermark); returns the new low watermark. */
+  async deleteRecords(topic: string, partition: number, offset: bigint): Promise<bigint> {
+    return this.retrying(async () => {
+      const conn = await this.cluster.leaderFor(topic, partition).catch((e: unknown) => {
+        throw e instanceof ClientError && e.code === 'SAMSA_ERR_UNKNOWN_PARTITION'
+          ? kafkaError(`topic '${topic}' partition ${partition}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) : e;
+      });
+      const req = messages.DeleteRecordsRequest.defaults();
+      req.timeoutMs = ADMIN_TIMEOUT_MS;
+      req.topics = [{
+        ...messages.defaultDeleteRecordsRequestDeleteRecordsTopic(),
+        name: topic,
+        partitions: [{ ...messages.defaultDeleteRecordsRequestDeleteRecordsPartition(), partitionIndex: partition, offset }],
+      }];
+      const res = await conn.request<messages.DeleteRecordsResponse>(ApiKey.DeleteRecords, req);
+      const p = res.topics[0]?.partitions[0];
+      if (p === undefined) throw new ClientError(`topic '${topic}': empty DeleteRecords response`, 'SAMSA_ERR_PROTOCOL');
+      check(`topic '${topic}' partition ${partition}`, p.errorCode);
+      return p.lowWatermark;
+    });
+  }
+
+  async describeCluster(): Promise<ClusterDescription> {
+    const req = messages.DescribeClusterRequest.defaults();
+    const res = await (await this.cluster.any()).request<messages.DescribeClusterResponse>(ApiKey.DescribeCluster, req);
+    check('cluster', res.errorCode, res.errorMessage);
+    return {
+      clusterId: res.clusterId,
+      controllerId: res.controllerId,
+      brokers: res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })).sort((a, b) => a.nodeId - b.nodeId),
+    };
+  }
+
+  /** The groups every broker coordinates, sorted by id. */
+  async listGroups(): Promise<GroupListing[]> {
+    await this.cluster.refreshMetadata([]);
+    const out = new Map<string, GroupListing>();
+    for (const nodeId of this.cluster.brokers.keys()) {
+      const res = await this.retrying(async () => {
+        const r = await (await this.cluster.node(nodeId)).request<messages.ListGroupsResponse>(ApiKey.ListGroups, messages.ListGroupsRequest.defaults());
+        check(`listing groups on broker ${nodeId}`, r.errorCode);
+        return r;
+      });
+      for (const g of res.groups) out.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState, type: g.groupType });
+    }
+    return [...out.values()].sort((a, b) => a.groupId.localeCompare(b.groupId));
+  }
+
+  /** The connection to a group's coordinator. */
+  private async coordinator(groupId: string): Promise<BrokerConnection> {
+    const req = messages.FindCoordinatorRequest.defaults();
+    req.key = groupId;
+    req.keyType = GROUP_KEY_TYPE;
+    req.coordinatorKeys = [groupId];
+    const res = await (await this.cluster.any()).request<messages.FindCoordinatorResponse>(ApiKey.FindCoordinator, req);
+    const c = res.coordinators[0];
+    const found = c !== undefined
+      ? { errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId }
+      : { errorCode: res.errorCode, errorMessage: res.errorMessage, nodeId: res.nodeId };
+    check(`group '${groupId}': finding its coordinator`, found.errorCode, found.errorMessage);
+    return this.cluster.node(found.nodeId);
+  }
+
+  async describeGroups(groupIds: string[]): Promise<GroupDescription[]> {
+    const out: GroupDescription[] = [];
+    for (const groupId of groupIds) {
+      out.push(await this.retrying(async () => {
+        const req = messages.DescribeGroupsRequest.defaults();
+        req.groups = [groupId];
+        const res = await (await this.coordinator(groupId)).request<messages.DescribeGroupsResponse>(ApiKey.DescribeGroups, req);
+        const g = res.groups[0];
+        if (g === undefined) throw new ClientError(`group '${groupId}': empty DescribeGroups response`, 'SAMSA_ERR_PROTOCOL');
+        check(`group '${groupId}'`, g.errorCode);
+        return {
+          groupId: g.groupId, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData,
+          members: g.members.map((m) => ({
+            memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, host: m.clientHost,
+            assignment: g.protocolType === 'consumer' ? decodeAssignment(m.memberAssignment) : [],
+          })),
+        };
+      }));
+    }
+    return out;
+  }
+
+  /** A group's committed offsets, every topic, sorted by topic and partition. */
+  async fetchCommittedOffsets(groupId: string): Promise<GroupOffset[]> {
+    return this.retrying(async () => {
+      const req = messages.OffsetFetchRequest.defaults();
+      req.groupId = groupId;
+      req.topics = null;
+      req.groups = [{ ...messages.defaultOffsetFetchRequestOffsetFetchRequestGroup(), groupId, memberId: null, memberEpoch: -1, topics: null }];
+      const res = await (await this.coordinator(groupId)).request<messages.OffsetFetchResponse>(ApiKey.OffsetFetch, req);
+      const group = res.groups[0];
+      check(`group '${groupId}'`, group?.errorCode ?? res.errorCode);
+      const topics = group?.topics ?? res.topics;
+      const out: GroupOffset[] = [];
+      for (const t of topics) {
+        for (const p of t.partitions) {
+          check(`group '${groupId}' topic '${t.name}' partition ${p.partitionIndex}`, p.errorCode);
+          if (p.committedOffset >= 0n) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
+        }
+      }
+      return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    });
+  }
+
+  /** Commits offsets for a group with no active members (generation -1, no member id), as Kafka's tools do. */
+  async commitGroupOffsets(groupId: string, offsets: GroupOffset[]): Promise<void> {
+    const byTopic = new Map<string, GroupOffset[]>();
+    for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o]);
+    const req = messages.OffsetCommitRequest.defaults();
+    req.groupId = groupId;
+    req.generationIdOrMemberEpoch = -1;
+    req.memberId = '';
+    req.groupInstanceId = null;
+    req.retentionTimeMs = -1n;
+    req.topics = [...byTopic].map(([name, ps]) => ({
+      ...messages.defaultOffsetCommitRequestOffsetCommitRequestTopic(),
+      name,
+      partitions: ps.map((p) => ({
+        ...messages.defaultOffsetCommitRequestOffsetCommitRequestPartition(),
+        partitionIndex: p.partition, committedOffset: p.offset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: p.metadata ?? '',
+      })),
+    }));
+    await this.retrying(async () => {
+      const res = await (await this.coordinator(groupId)).request<messages.OffsetCommitResponse>(ApiKey.OffsetCommit, req);
+      for (const t of res.topics) for (const p of t.partitions) check(`group '${groupId}' topic '${t.name}' partition ${p.partitionIndex}`, p.errorCode);
+    });
+  }
+
+  async deleteGroups(groupIds: string[]): Promise<void> {
+    for (const groupId of groupIds) {
+      await this.retrying(async () => {
+        const req = messages.DeleteGroupsRequest.defaults();
+        req.groupsNames = [groupId];
+        const res = await (await this.coordinator(groupId)).request<messages.DeleteGroupsResponse>(ApiKey.DeleteGroups, req);
+        for (const r of res.results) check(`group '${r.groupId}'`, r.errorCode);
+      });
+    }
+  }
+}

@@ -1,0 +1,533 @@
+/**
+ * Samsa's producer. Records are appended to one open batch per partition
+ * (keyed: murmur2, null keys: sticky); a batch closes when it reaches
+ * batchSize bytes or is lingerMs old, and is then encoded once with
+ * buildRecordBatch. A drain sends, per leader broker, one Produce request
+ * carrying one ready batch of every partition that broker leads.
+ *
+ * Limits: bufferMemory bounds the bytes of records accepted but not yet
+ * acknowledged — send() waits (FIFO) when it is full; maxInFlight bounds the
+ * Produce requests outstanding per broker; maxRequestSize bounds one request.
+ *
+ * Ordering: records of one partition are sent in order; a retried batch goes
+ * back to the front of its partition's queue but may pass batches already in
+ * flight (as Kafka's producer without idempotence). Idempotence and
+ * transactions will add producerId/epoch/sequence to BatchOptions here.
+ */
+import { ErrorCode, errorName, isRetriable, messages } from '../protocol/index.ts';
+import { CompressionCodec, RECORD_BATCH_OVERHEAD, buildRecordBatch, type RecordHeader, type RecordInput } from '../records/index.ts';
+import type { Cluster, TopicInfo } from './cluster.ts';
+import { ClientError } from './connection.ts';
+import { DefaultPartitioner } from './partitioner.ts';
+
+const PRODUCE_KEY = 0;
+const API_VERSIONS_KEY = 18;
+/** Upper bound on one record's framing (varints for length, deltas, key/value lengths, header count). */
+const RECORD_OVERHEAD_BYTES_MAX = 24;
+
+export type Acks = 0 | 1 | -1;
+export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+export const COMPRESSION_CODECS: Readonly<Record<CompressionName, CompressionCodec>> = {
+  none: CompressionCodec.NONE, gzip: CompressionCodec.GZIP, snappy: CompressionCodec.SNAPPY, lz4: CompressionCodec.LZ4, zstd: CompressionCodec.ZSTD,
+};
+
+export interface ProducerOptions {
+  /** Kafka's acks: 0 (no answer), 1 (leader), -1 / all (ISR). Default -1. */
+  acks?: Acks;
+  /** linger.ms: how long a batch that is not full waits for more records. Default 5. */
+  lingerMs?: number;
+  /** batch.size in bytes. Default 16384. */
+  batchSize?: number;
+  compression?: CompressionName;
+  /** buffer.memory in bytes: records accepted but not yet acknowledged. Default 32 MiB. */
+  bufferMemory?: number;
+  /** The Produce request's timeoutMs (how long the broker may wait for acks). Default 30000. */
+  requestTimeoutMs?: number;
+  /** Retries of a batch after a retriable error. Default 5. */
+  retries?: number;
+  /** retry.backoff.ms. Default 100. */
+  retryBackoffMs?: number;
+  /** max.in.flight.requests.per.connection. Default 5. */
+  maxInFlight?: number;
+  /** max.request.size in bytes. Default 1 MiB. */
+  maxRequestSize?: number;
+  /** Let the broker create unknown topics (Kafka's producer does). Default true. */
+  allowAutoTopicCreation?: boolean;
+  /** Random source for sticky partitioning, for tests. */
+  random?: () => number;
+}
+
+export type Bytes = Buffer | string | null | undefined;
+
+export interface ProducerRecord {
+  topic: string;
+  key?: Bytes;
+  value: Bytes;
+  headers?: Record<string, Bytes> | readonly { key: string; value: Bytes }[];
+  /** Milliseconds since the epoch; default now. */
+  timestamp?: number | bigint | Date;
+  partition?: number;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** -1 with acks=0, where the broker does not answer. */
+  offset: bigint;
+}
+
+interface Delivery {
+  resolve(m: RecordMetadata): void;
+  reject(e: Error): void;
+}
+
+/** One batch of one partition: open while records join, then encoded once. */
+class Batch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: RecordInput[] = [];
+  readonly deliveries: Delivery[] = [];
+  readonly createdMs: number;
+  sizeBytes = RECORD_BATCH_OVERHEAD;
+  /** Bytes reserved from bufferMemory for these records. */
+  reservedBytes = 0;
+  encoded: Buffer | null = null;
+  attempts = 0;
+  retryAtMs = 0;
+
+  constructor(topic: string, partition: number, nowMs: number) {
+    this.topic = topic;
+    this.partition = partition;
+    this.createdMs = nowMs;
+  }
+}
+
+/** Per partition: the open batch and the closed ones waiting to be sent, oldest first. */
+class PartitionQueue {
+  open: Batch | null = null;
+  readonly ready: Batch[] = [];
+}
+
+interface MemoryWaiter {
+  bytes: number;
+  resolve(): void;
+}
+
+function toBytes(v: Bytes): Buffer | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === 'string' ? Buffer.from(v) : v;
+}
+
+function toHeaders(h: ProducerRecord['headers']): RecordHeader[] {
+  if (h === undefined) return [];
+  if (Array.isArray(h)) return (h as readonly { key: string; value: Bytes }[]).map((x) => ({ key: x.key, value: toBytes(x.value) }));
+  return Object.entries(h as Record<string, Bytes>).map(([key, value]) => ({ key, value: toBytes(value) }));
+}
+
+function toTimestamp(t: ProducerRecord['timestamp']): bigint {
+  if (t === undefined) return BigInt(Date.now());
+  if (typeof t === 'bigint') return t;
+  return BigInt(typeof t === 'number' ? Math.trunc(t) : t.getTime());
+}
+
+function estimateBytes(r: RecordInput): number {
+  let n = RECORD_OVERHEAD_BYTES_MAX + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const h of r.headers ?? []) n += 10 + Buffer.byteLength(h.key) + (h.value?.length ?? 0);
+  return n;
+}
+
+export class Producer {
+  private readonly cluster: Cluster;
+  private readonly acks: Acks;
+  private readonly lingerMs: number;
+  private readonly batchSize: number;
+  private readonly codec: CompressionCodec;
+  private readonly bufferMemory: number;
+  private readonly requestTimeoutMs: number;
+  private readonly retries: number;
+  private readonly retryBackoffMs: number;
+  private readonly maxInFlight: number;
+  private readonly maxRequestSize: number;
+  private readonly allowAutoTopicCreation: boolean;
+  private readonly partitioner: DefaultPartitioner;
+  /** Keyed by `topic\0partition`. */
+  private readonly queues = new Map<string, PartitionQueue>();
+  private readonly inFlightByNode = new Map<number, number>();
+  /** One metadata lookup per unknown topic, shared by every send waiting on it. */
+  private readonly topicLookups = new Map<string, Promise<TopicInfo>>();
+  private readonly memoryWaiters: MemoryWaiter[] = [];
+  /** Brokers sent acks=0 requests since the last flush: flush round-trips them so the bytes are known to have arrived. */
+  private readonly unconfirmedNodes = new Set<number>();
+  private memoryUsedBytes = 0;
+  /** Batches created and not yet acknowledged or failed. */
+  private pendingBatches = 0;
+  private flushWaiters: (() => void)[] = [];
+  private flushing = 0;
+  private drainScheduled = false;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(cluster: Cluster, options: ProducerOptions = {}) {
+    this.cluster = cluster;
+    this.acks = options.acks ?? -1;
+    this.lingerMs = options.lingerMs ?? 5;
+    this.batchSize = options.batchSize ?? 16_384;
+    this.codec = COMPRESSION_CODECS[options.compression ?? 'none'];
+    this.bufferMemory = options.bufferMemory ?? 32 * 1024 * 1024;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.retries = options.retries ?? 5;
+    this.retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.maxInFlight = options.maxInFlight ?? 5;
+    this.maxRequestSize = options.maxRequestSize ?? 1024 * 1024;
+    this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? true;
+    this.partitioner = new DefaultPartitioner(options.random);
+    if (![0, 1, -1].includes(this.acks)) throw new ClientError(`invalid acks ${String(this.acks)}: expected 0, 1 or -1`, 'SAMSA_ERR_CONFIG');
+    if (this.codec === undefined) throw new ClientError(`invalid compression '${String(options.compression)}'`, 'SAMSA_ERR_CONFIG');
+    for (const [name, v] of [['lingerMs', this.lingerMs], ['retries', this.retries], ['retryBackoffMs', this.retryBackoffMs]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new ClientError(`invalid ${name} ${v}`, 'SAMSA_ERR_CONFIG');
+    }
+    for (const [name, v] of [['batchSize', this.batchSize], ['bufferMemory', this.bufferMemory], ['maxInFlight', this.maxInFlight], ['maxRequestSize', this.maxRequestSize]] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new ClientError(`invalid ${name} ${v}`, 'SAMSA_ERR_CONFIG');
+    }
+  }
+
+  /** Bytes of records accepted and not yet acknowledged (never above bufferMemory). */
+  get bufferedBytes(): number {
+    return this.memoryUsedBytes;
+  }
+
+  /** Resolves with the record's partition and offset once its batch is acknowledged. */
+  send(record: ProducerRecord): Promise<RecordMetadata> {
+    if (this.closed) return Promise.reject(new ClientError('producer is closed', 'SAMSA_ERR_CLOSED'));
+    const input: RecordInput = {
+      key: toBytes(record.key), value: toBytes(record.value), headers: toHeaders(record.headers), timestamp: toTimestamp(record.timestamp),
+    };
+    const bytes = estimateBytes(input);
+    if (bytes + RECORD_BATCH_OVERHEAD > this.maxRequestSize || bytes > this.bufferMemory) {
+      return Promise.reject(new ClientError(`record of ${bytes} bytes is larger than max request size or buffer memory`, 'SAMSA_ERR_RECORD_TOO_LARGE', ErrorCode.MESSAGE_TOO_LARGE));
+    }
+    const topic = this.cluster.topics.get(record.topic);
+    // Fast path: metadata cached and memory free — append synchronously, keeping call order.
+    if (topic !== undefined && this.memoryWaiters.length === 0 && this.memoryUsedBytes + bytes <= this.bufferMemory) {
+      return new Promise((resolve, reject) => {
+        this.memoryUsedBytes += bytes;
+        try {
+          this.append(record, input, bytes, topic.partitions.length, { resolve, reject });
+        } catch (e) {
+          this.releaseMemory(bytes);
+          reject(e as Error);
+        }
+      });
+    }
+    return this.sendSlow(record, input, bytes);
+  }
+
+  private async sendSlow(record: ProducerRecord, input: RecordInput, bytes: number): Promise<RecordMetadata> {
+    await this.reserveMemory(bytes);
+    try {
+      const topic = await this.lookupTopic(record.topic);
+      return await new Promise<RecordMetadata>((resolve, reject) => this.append(record, input, bytes, topic.partitions.length, { resolve, reject }));
+    } catch (e) {
+      this.releaseMemory(bytes);
+      throw e;
+    }
+  }
+
+  private lookupTopic(name: string): Promise<TopicInfo> {
+    const cached = this.cluster.topics.get(name);
+    if (cached !== undefined) return Promise.resolve(cached);
+    let lookup = this.topicLookups.get(name);
+    if (lookup === undefined) {
+      lookup = this.cluster.topic(name, this.allowAutoTopicCreation).finally(() => this.topicLookups.delete(name));
+      this.topicLookups.set(name, lookup);
+    }
+    return lookup;
+  }
+
+  private append(record: ProducerRecord, input: RecordInput, bytes: number, numPartitions: number, delivery: Delivery): void {
+    const partition = record.partition ?? this.partitioner.partition(record.topic, input.key ?? null, numPartitions);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= numPartitions) {
+      throw new ClientError(`topic '${record.topic}' has no partition ${partition}`, 'SAMSA_ERR_UNKNOWN_PARTITION', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+    const q = this.queue(record.topic, partition);
+    let batch = q.open;
+    if (batch !== null && batch.sizeBytes + bytes > this.batchSize && batch.records.length > 0) {
+      this.closeBatch(q);
+      batch = null;
+    }
+    if (batch === null) {
+      batch = new Batch(record.topic, partition, performance.now());
+      q.open = batch;
+      this.pendingBatches++;
+      this.armLinger();
+    }
+    batch.records.push(input);
+    batch.deliveries.push(delivery);
+    batch.sizeBytes += bytes;
+    batch.reservedBytes += bytes;
+    if (batch.sizeBytes >= this.batchSize) this.closeBatch(q);
+  }
+
+  private queue(topic: string, partition: number): PartitionQueue {
+    const id = `${topic}\0${partition}`;
+    let q = this.queues.get(id);
+    if (q === undefined) {
+      q = new PartitionQueue();
+      this.queues.set(id, q);
+    }
+    return q;
+  }
+
+  /** Encodes the open batch once and queues it to be sent. */
+  private closeBatch(q: PartitionQueue): void {
+    const batch = q.open!;
+    q.open = null;
+    batch.encoded = buildRecordBatch(batch.records, { compression: this.codec });
+    q.ready.push(batch);
+    this.partitioner.batchSent(batch.topic, batch.partition);
+    this.scheduleDrain();
+  }
+
+  private armLinger(): void {
+    if (this.lingerTimer !== null) return;
+    this.lingerTimer = setTimeout(() => this.onLinger(), this.lingerMs);
+  }
+
+  private onLinger(): void {
+    this.lingerTimer = null;
+    const now = performance.now();
+    let oldestOpenMs = Infinity;
+    for (const q of this.queues.values()) {
+      if (q.open === null) continue;
+      if (this.flushing > 0 || now - q.open.createdMs >= this.lingerMs - 1) this.closeBatch(q);
+      else oldestOpenMs = Math.min(oldestOpenMs, q.open.createdMs);
+    }
+    if (oldestOpenMs !== Infinity) this.lingerTimer = setTimeout(() => this.onLinger(), Math.max(1, oldestOpenMs + this.lingerMs - now));
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  /** Sends ready batches until every broker's in-flight slots are used or nothing is ready. */
+  private drain(): void {
+    const now = performance.now();
+    while (this.drainOnce(now));
+  }
+
+  /** Groups the first ready batch of every partition by leader and sends one request per broker with a free slot. */
+  private drainOnce(now: number): boolean {
+    const byNode = new Map<number, Batch[]>();
+    const sizeByNode = new Map<number, number>();
+    const unknownTopics = new Set<string>();
+    let earliestRetryMs = Infinity;
+    for (const q of this.queues.values()) {
+      const batch = q.ready[0];
+      if (batch === undefined) continue;
+      if (batch.retryAtMs > now) {
+        earliestRetryMs = Math.min(earliestRetryMs, batch.retryAtMs);
+        continue;
+      }
+      const leader = this.cluster.topics.get(batch.topic)?.partitions[batch.partition]?.leader ?? -1;
+      if (leader < 0) {
+        unknownTopics.add(batch.topic);
+        continue;
+      }
+      if ((this.inFlightByNode.get(leader) ?? 0) >= this.maxInFlight) continue;
+      const list = byNode.get(leader) ?? [];
+      const size = sizeByNode.get(leader) ?? 0;
+      if (list.length > 0 && size + batch.encoded!.length > this.maxRequestSize) continue;
+      q.ready.shift();
+      list.push(batch);
+      byNode.set(leader, list);
+      sizeByNode.set(leader, size + batch.encoded!.length);
+    }
+    for (const [node, batches] of byNode) this.sendRequest(node, batches);
+    if (unknownTopics.size > 0) this.refreshAndRetry([...unknownTopics]);
+    if (earliestRetryMs !== Infinity) this.armRetry(earliestRetryMs - now);
+    return byNode.size > 0;
+  }
+
+  private armRetry(delayMs: number): void {
+    if (this.retryTimer !== null) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.scheduleDrain();
+    }, Math.max(1, delayMs));
+  }
+
+  private refreshAndRetry(topics: string[]): void {
+    this.cluster.refreshMetadata(topics, this.allowAutoTopicCreation).catch(() => undefined).finally(() => this.armRetry(this.retryBackoffMs));
+  }
+
+  private buildRequest(batches: Batch[]): messages.ProduceRequest {
+    const req = messages.ProduceRequest.defaults();
+    req.acks = this.acks;
+    req.timeoutMs = this.requestTimeoutMs;
+    const byTopic = new Map<string, messages.ProduceRequestTopicProduceData>();
+    for (const b of batches) {
+      let t = byTopic.get(b.topic);
+      if (t === undefined) {
+        t = { ...messages.defaultProduceRequestTopicProduceData(), name: b.topic, partitionData: [] };
+        byTopic.set(b.topic, t);
+        req.topicData.push(t);
+      }
+      t.partitionData.push({ ...messages.defaultProduceRequestPartitionProduceData(), index: b.partition, records: b.encoded });
+    }
+    return req;
+  }
+
+  private sendRequest(node: number, batches: Batch[]): void {
+    this.inFlightByNode.set(node, (this.inFlightByNode.get(node) ?? 0) + 1);
+    const req = this.buildRequest(batches);
+    const done = (): void => {
+      this.inFlightByNode.set(node, (this.inFlightByNode.get(node) ?? 1) - 1);
+      this.scheduleDrain();
+    };
+    void (async () => {
+      let conn;
+      try {
+        conn = await this.cluster.node(node);
+      } catch (e) {
+        this.failOrRetry(batches, e as Error, true);
+        done();
+        return;
+      }
+      if (this.acks === 0) {
+        try {
+          conn.sendOneWay(PRODUCE_KEY, req);
+          this.unconfirmedNodes.add(node);
+          for (const b of batches) this.complete(b, -1n);
+        } catch (e) {
+          this.failOrRetry(batches, e as Error, true);
+        }
+        done();
+        return;
+      }
+      try {
+        const res = await conn.request<messages.ProduceResponse>(PRODUCE_KEY, req);
+        this.onResponse(batches, res);
+      } catch (e) {
+        this.failOrRetry(batches, e as Error, true);
+      }
+      done();
+    })();
+  }
+
+  private onResponse(batches: Batch[], res: messages.ProduceResponse): void {
+    const answers = new Map<string, messages.ProduceResponsePartitionProduceResponse>();
+    for (const t of res.responses) for (const p of t.partitionResponses) answers.set(`${t.name}\0${p.index}`, p);
+    for (const b of batches) {
+      const p = answers.get(`${b.topic}\0${b.partition}`);
+      if (p === undefined) {
+        this.failOrRetry([b], new ClientError(`no answer for ${b.topic}-${b.partition}`, 'SAMSA_ERR_PROTOCOL'), true);
+      } else if (p.errorCode === ErrorCode.NONE) {
+        this.complete(b, p.baseOffset);
+      } else {
+        const message = `produce to ${b.topic}-${b.partition} failed: ${errorName(p.errorCode)}${p.errorMessage ? ` (${p.errorMessage})` : ''}`;
+        this.failOrRetry([b], new ClientError(message, 'SAMSA_ERR_PRODUCE', p.errorCode), isRetriable(p.errorCode));
+      }
+    }
+  }
+
+  private failOrRetry(batches: Batch[], error: Error, retriable: boolean): void {
+    const stale = new Set<string>();
+    for (const b of batches) {
+      b.attempts++;
+      if (!retriable || b.attempts > this.retries || this.acks === 0) {
+        this.fail(b, error);
+        continue;
+      }
+      b.retryAtMs = performance.now() + this.retryBackoffMs * 2 ** Math.min(b.attempts - 1, 10);
+      this.queue(b.topic, b.partition).ready.unshift(b);
+      stale.add(b.topic);
+    }
+    if (stale.size > 0) this.refreshAndRetry([...stale]);
+  }
+
+  private complete(b: Batch, baseOffset: bigint): void {
+    for (let i = 0; i < b.deliveries.length; i++) {
+      b.deliveries[i]!.resolve({ topic: b.topic, partition: b.partition, offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i) });
+    }
+    this.finish(b);
+  }
+
+  private fail(b: Batch, error: Error): void {
+    for (const d of b.deliveries) d.reject(error);
+    this.finish(b);
+  }
+
+  private finish(b: Batch): void {
+    this.releaseMemory(b.reservedBytes);
+    this.pendingBatches--;
+    if (this.pendingBatches === 0) {
+      const waiters = this.flushWaiters;
+      this.flushWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private reserveMemory(bytes: number): Promise<void> {
+    if (this.memoryWaiters.length === 0 && this.memoryUsedBytes + bytes <= this.bufferMemory) {
+      this.memoryUsedBytes += bytes;
+      return Promise.resolve();
+    }
+    // Full: close open batches so memory comes back, then wait in line.
+    for (const q of this.queues.values()) if (q.open !== null) this.closeBatch(q);
+    return new Promise((resolve) => this.memoryWaiters.push({ bytes, resolve }));
+  }
+
+  private releaseMemory(bytes: number): void {
+    this.memoryUsedBytes -= bytes;
+    while (this.memoryWaiters.length > 0 && this.memoryUsedBytes + this.memoryWaiters[0]!.bytes <= this.bufferMemory) {
+      const w = this.memoryWaiters.shift()!;
+      this.memoryUsedBytes += w.bytes;
+      w.resolve();
+    }
+  }
+
+  /** Sends every buffered record now and resolves when all are acknowledged or failed. */
+  async flush(): Promise<void> {
+    this.flushing++;
+    try {
+      while (this.pendingBatches > 0 || this.memoryWaiters.length > 0) {
+        for (const q of this.queues.values()) if (q.open !== null) this.closeBatch(q);
+        const waited = new Promise<void>((resolve) => this.flushWaiters.push(resolve));
+        if (this.pendingBatches === 0) break;
+        await waited;
+        // Sends that were waiting for memory may have opened new batches.
+        await new Promise((r) => setImmediate(r));
+      }
+      await this.confirmOneWay();
+    } finally {
+      this.flushing--;
+    }
+  }
+
+  /** A broker answers in order, so an answered ApiVersions means every acks=0 request before it was read. */
+  private async confirmOneWay(): Promise<void> {
+    const nodes = [...this.unconfirmedNodes];
+    this.unconfirmedNodes.clear();
+    await Promise.all(nodes.map(async (node) => {
+      const conn = await this.cluster.node(node);
+      await conn.request(API_VERSIONS_KEY, { ...messages.ApiVersionsRequest.defaults(), clientSoftwareName: 'samsa', clientSoftwareVersion: '0' });
+    }));
+  }
+
+  /** Flushes, then refuses further sends. The cluster (and its connections) stay the caller's. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.lingerTimer = null;
+    this.retryTimer = null;
+  }
+}

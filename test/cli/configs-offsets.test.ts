@@ -1,0 +1,75 @@
+/** `samsa configs`, `samsa offsets` and `samsa delete-records` as processes against a real broker. */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Kafka, logLevel } from 'kafkajs';
+import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
+import { isOneLineError, samsa } from '../helpers/samsa-cli.ts';
+
+let broker: TestBroker;
+let B: string[];
+
+before(async () => {
+  broker = await startTestBroker({ 'auto.create.topics.enable': 'false' });
+  B = ['--bootstrap-server', broker.bootstrap];
+});
+
+after(async () => {
+  await broker?.stop();
+});
+
+test('configs: describe and alter a topic, describe a broker', async () => {
+  assert.equal((await samsa(['topics', '--create', '--topic', 'cfg', '--partitions', '1', ...B])).code, 0);
+  let r = await samsa(['configs', '--alter', '--entity-type', 'topics', '--entity-name', 'cfg',
+    '--add-config', 'retention.ms=1000,max.message.bytes=2000', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  r = await samsa(['configs', '--describe', '--entity-type', 'topics', '--entity-name', 'cfg', ...B]);
+  assert.match(r.stdout, /retention\.ms\s+1000\s+DYNAMIC_TOPIC_CONFIG/);
+  assert.match(r.stdout, /max\.message\.bytes\s+2000/);
+
+  r = await samsa(['configs', '--alter', '--entity-type', 'topics', '--entity-name', 'cfg', '--delete-config', 'retention.ms', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  r = await samsa(['configs', '--describe', '--entity-type', 'topics', '--entity-name', 'cfg', '--all', '--json', ...B]);
+  const entries = JSON.parse(r.stdout) as { name: string; source: string; synonyms: unknown[] }[];
+  assert.equal(entries.find((e) => e.name === 'retention.ms')?.source !== 'DYNAMIC_TOPIC_CONFIG', true);
+  assert.equal(entries.find((e) => e.name === 'max.message.bytes')?.source, 'DYNAMIC_TOPIC_CONFIG');
+
+  r = await samsa(['configs', '--describe', '--entity-type', 'brokers', '--entity-name', '1', '--all', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /auto\.create\.topics\.enable\s+false/);
+
+  r = await samsa(['configs', '--describe', '--entity-type', 'topics', '--entity-name', 'missing', ...B]);
+  assert.ok(isOneLineError(r), r.stderr);
+  assert.match(r.stderr, /topic 'missing' does not exist/);
+});
+
+test('offsets and delete-records', async () => {
+  assert.equal((await samsa(['topics', '--create', '--topic', 'logs', '--partitions', '2', ...B])).code, 0);
+  const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'logs', messages: Array.from({ length: 10 }, (_, i) => ({ partition: 0, value: `v${i}` })) });
+  await producer.disconnect();
+
+  let r = await samsa(['offsets', '--topic', 'logs', '--json', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [{ topic: 'logs', partition: 0, offset: '10' }, { topic: 'logs', partition: 1, offset: '0' }]);
+
+  r = await samsa(['delete-records', '--topic', 'logs', '--partition', '0', '--offset', '4', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /logs\s+0\s+4/);
+  r = await samsa(['offsets', '--topic', 'logs', '--time', 'earliest', ...B]);
+  assert.match(r.stdout, /logs\s+0\s+4\n/);
+  r = await samsa(['offsets', '--topic', 'logs', '--time', '0', '--partitions', '0', '--json', ...B]);
+  assert.deepEqual(JSON.parse(r.stdout), [{ topic: 'logs', partition: 0, offset: '4' }]);
+
+  const errors = await Promise.all([
+    samsa(['offsets', '--topic', 'nope', ...B]),
+    samsa(['offsets', '--topic', 'logs', '--time', 'yesterday', ...B]),
+    samsa(['delete-records', '--topic', 'logs', '--partition', '7', '--offset', '1', ...B]),
+    samsa(['delete-records', '--topic', 'logs', '--partition', '0', '--offset', '99', ...B]),
+  ]);
+  for (const e of errors) assert.ok(isOneLineError(e), `${e.code} ${e.stderr}`);
+  assert.match(errors[0]!.stderr, /nope/);
+  assert.match(errors[2]!.stderr, /partition 7/);
+  assert.match(errors[3]!.stderr, /OFFSET_OUT_OF_RANGE/);
+});
