@@ -1,7 +1,7 @@
 /** The `samsa` command. */
 import { Command, CommanderError } from 'commander';
 import { SAMSA_VERSION } from '../version.ts';
-import { EXIT_CONFIG, runStart } from './start.ts';
+import { EXIT_USAGE } from './common.ts';
 import { register as registerConfigs } from './configs.ts';
 import { register as registerConsume } from './consume.ts';
 import { register as registerDeleteRecords } from './delete-records.ts';
@@ -28,6 +28,8 @@ export function program(): Command {
     .option('-d, --data-dir <dir>', 'data directory (log.dirs); default ./data')
     .exitOverride()
     .action(async (flags) => {
+      // Loaded only here, so the client commands start without the broker's modules.
+      const { runStart } = await import('./start.ts');
       process.exitCode = await runStart(flags);
     });
   registerTopics(cmd);
@@ -45,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     await program().parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_CONFIG;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_USAGE;
     throw e;
   }
 }
