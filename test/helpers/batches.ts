@@ -4,8 +4,7 @@
  * producer id, timestamp type) and not only what the records say.
  */
 import { messages } from '../../src/protocol/index.ts';
-import { scanBatches } from '../../src/records/index.ts';
-import { request } from './raw-fetch.ts';
+import { fetchBatches, request } from './raw-fetch.ts';
 
 const API_VERSIONS = 18;
 const FIND_COORDINATOR = 10;
@@ -20,31 +19,10 @@ export interface BatchSummary {
 }
 
 export async function fetchBatchSummaries(bootstrap: string, topic: string, partition: number): Promise<BatchSummary[]> {
-  const out: BatchSummary[] = [];
-  let next = 0n;
-  for (let round = 0; round < 1000; round++) {
-    const req = messages.FetchRequest.defaults();
-    req.maxWaitMs = 0;
-    req.minBytes = 0;
-    req.maxBytes = 1 << 20;
-    req.topics = [{
-      ...messages.defaultFetchRequestFetchTopic(), topic,
-      partitions: [{ ...messages.defaultFetchRequestFetchPartition(), partition, fetchOffset: next, partitionMaxBytes: 1 << 20 }],
-    }];
-    const res = await request<messages.FetchResponse>(bootstrap, 1, 11, req);
-    const p = res.responses[0]!.partitions[0]!;
-    if (p.errorCode !== 0) throw new Error(`fetch error ${p.errorCode}`);
-    for (const b of scanBatches(p.records ?? Buffer.alloc(0)).batches) {
-      if (b.lastOffset < next) continue;
-      out.push({
-        baseOffset: b.baseOffset, lastOffset: b.lastOffset, compression: b.compression,
-        producerId: b.producerId, timestampType: b.timestampType, records: b.lastOffsetDelta + 1,
-      });
-      next = b.lastOffset + 1n;
-    }
-    if (next >= p.highWatermark) return out;
-  }
-  throw new Error('fetchBatchSummaries did not reach the high watermark');
+  return (await fetchBatches(bootstrap, topic, partition, 0n)).map((b) => ({
+    baseOffset: b.baseOffset, lastOffset: b.lastOffset, compression: b.compression,
+    producerId: b.producerId, timestampType: b.timestampType, records: b.lastOffsetDelta + 1,
+  }));
 }
 
 /** Kafka's compression attribute values. */

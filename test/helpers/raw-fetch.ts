@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import {
   Reader, Writer, messages, readResponseHeader, requestCodec, requestHeaderVersion, responseCodec,
 } from '../../src/protocol/index.ts';
-import { readBatchRecords, scanBatches, type DecodedRecord } from '../../src/records/index.ts';
+import { readBatchRecords, scanBatches, type DecodedRecord, type RecordBatch } from '../../src/records/index.ts';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -65,9 +65,9 @@ export async function request<T>(bootstrap: string, apiKey: number, apiVersion: 
   return responseCodec(apiKey)!.decode(r, apiVersion) as T;
 }
 
-/** Reads every record of a partition from `offset` to the high watermark with Fetch v11. */
-export async function fetchAll(bootstrap: string, topic: string, partition: number, offset: bigint): Promise<DecodedRecord[]> {
-  const out: DecodedRecord[] = [];
+/** Reads every batch of a partition that ends at or after `offset`, up to the high watermark, with Fetch v11. */
+export async function fetchBatches(bootstrap: string, topic: string, partition: number, offset: bigint): Promise<RecordBatch[]> {
+  const out: RecordBatch[] = [];
   let next = offset;
   for (let round = 0; round < 1000; round++) {
     const req = messages.FetchRequest.defaults();
@@ -81,12 +81,18 @@ export async function fetchAll(bootstrap: string, topic: string, partition: numb
     const res = await request<messages.FetchResponse>(bootstrap, 1, 11, req);
     const p = res.responses[0]!.partitions[0]!;
     if (p.errorCode !== 0) throw new Error(`fetch error ${p.errorCode}`);
-    const records = p.records ?? Buffer.alloc(0);
-    for (const batch of scanBatches(records).batches) {
-      for (const r of readBatchRecords(batch)) if (r.offset >= next) out.push(r);
+    for (const batch of scanBatches(p.records ?? Buffer.alloc(0)).batches) {
+      if (batch.lastOffset < next) continue;
+      out.push(batch);
+      next = batch.lastOffset + 1n;
     }
-    if (out.length > 0) next = out[out.length - 1]!.offset + 1n;
     if (next >= p.highWatermark) return out;
   }
-  throw new Error('fetchAll did not reach the high watermark');
+  throw new Error('fetchBatches did not reach the high watermark');
+}
+
+/** Reads every record of a partition from `offset` to the high watermark. */
+export async function fetchAll(bootstrap: string, topic: string, partition: number, offset: bigint): Promise<DecodedRecord[]> {
+  const batches = await fetchBatches(bootstrap, topic, partition, offset);
+  return batches.flatMap((b) => readBatchRecords(b)).filter((r) => r.offset >= offset);
 }
