@@ -1,5 +1,5 @@
-// Samsa's own Kafka client: connections with version negotiation and a metadata cache.
-// Admin, producer and consumer build on these.
+// Samsa's own Kafka client: connections with version negotiation, a metadata cache,
+// and the admin, producer and consumer built on them.
 export { BrokerConnection, ClientError, type ConnectionOptions } from './connection.ts';
 export { Cluster, parseHostPort, type BrokerInfo, type ClientOptions, type PartitionInfo, type TopicInfo } from './cluster.ts';
 export {
