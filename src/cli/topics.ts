@@ -15,6 +15,8 @@ interface TopicsFlags extends AdminFlags {
   ifNotExists?: boolean;
   ifExists?: boolean;
   excludeInternal?: boolean;
+  underReplicatedPartitions?: boolean;
+  unavailablePartitions?: boolean;
 }
 
 export function register(program: Command): void {
@@ -31,6 +33,8 @@ export function register(program: Command): void {
     .option('--if-not-exists', 'create: no error when the topic exists')
     .option('--if-exists', 'alter/delete/describe: no error when the topic does not exist')
     .option('--exclude-internal', 'list/describe: leave out internal topics')
+    .option('--under-replicated-partitions', 'describe: only partitions whose ISR is smaller than their replica set')
+    .option('--unavailable-partitions', 'describe: only partitions without a leader')
     .action((flags: TopicsFlags) => runCommand(() => withAdmin(flags, (admin) => topics(admin, flags))));
 }
 
@@ -81,7 +85,7 @@ async function describe(admin: Admin, flags: TopicsFlags): Promise<void> {
     if (flags.ifExists && (e as { code?: string }).code === 'UNKNOWN_TOPIC_OR_PARTITION') return;
     throw e;
   }
-  infos = infos.filter((t) => !(flags.excludeInternal && t.isInternal));
+  infos = onlyFlaggedPartitions(infos.filter((t) => !(flags.excludeInternal && t.isInternal)), flags);
   const described: { info: TopicInfo; configs: ConfigEntry[] }[] = [];
   for (const info of infos) {
     const configs = (await admin.describeConfigs('topic', info.name)).filter((c) => c.source !== 'DEFAULT_CONFIG');
@@ -98,4 +102,13 @@ async function describe(admin: Admin, flags: TopicsFlags): Promise<void> {
     const rows = info.partitions.map((p) => [info.name, p.partition, p.leader, p.replicas.join(','), p.isr.join(',')]);
     return `${head}\n${table(['TOPIC', 'PARTITION', 'LEADER', 'REPLICAS', 'ISR'], rows)}`;
   }).join('\n\n'));
+}
+
+/** kafka-topics' health filters: keep only the partitions asked for, and only topics that have some. */
+function onlyFlaggedPartitions(infos: TopicInfo[], flags: TopicsFlags): TopicInfo[] {
+  if (!flags.underReplicatedPartitions && !flags.unavailablePartitions) return infos;
+  const keep = (p: TopicInfo['partitions'][number]): boolean =>
+    (flags.underReplicatedPartitions === true && p.isr.length < p.replicas.length)
+    || (flags.unavailablePartitions === true && p.leader < 0);
+  return infos.map((t) => ({ ...t, partitions: t.partitions.filter(keep) })).filter((t) => t.partitions.length > 0);
 }

@@ -43,6 +43,12 @@ test('topics: create, list, describe, alter, delete', async () => {
   const [described] = JSON.parse(r.stdout) as { partitions: { leader: number; isr: number[] }[]; configs: Record<string, string> }[];
   assert.equal(described!.partitions.length, 5);
   assert.equal(described!.configs['cleanup.policy'], 'compact');
+  // A healthy single node has no under-replicated or leaderless partitions: the filters leave nothing.
+  for (const filter of ['--under-replicated-partitions', '--unavailable-partitions']) {
+    r = await samsa(['topics', '--describe', '--topic', 'events', filter, '--json', ...B]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), []);
+  }
 
   r = await samsa(['topics', '--delete', '--topic', 'events', ...B]);
   assert.equal(r.code, 0, r.stderr);
