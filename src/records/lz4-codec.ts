@@ -1,4 +1,9 @@
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
+import { createRequire } from 'node:module';
+
+// The native addon is loaded on the first lz4 batch: most brokers never see one, and it costs RSS at idle.
+const requireNative = createRequire(import.meta.url);
+let lz4Addon: typeof import('lz4-napi') | undefined;
+const lz4 = (): typeof import('lz4-napi') => (lz4Addon ??= requireNative('lz4-napi') as typeof import('lz4-napi'));
 import { RecordsError, RecordsErrorCode, corrupt } from './errors.ts';
 import { decodeLz4Block } from './lz4-block.ts';
 import { xxhash32Short } from './xxhash32.ts';
@@ -45,7 +50,7 @@ interface FrameLayout {
 }
 
 export function lz4Compress(data: Buffer): Buffer {
-  return compressFrameSync(data);
+  return lz4().compressFrameSync(data);
 }
 
 export function lz4Decompress(data: Buffer, decompressedBytesMax: number): Buffer {
@@ -54,7 +59,7 @@ export function lz4Decompress(data: Buffer, decompressedBytesMax: number): Buffe
   if (frame.descriptorChecksumOk && frame.decompressedBound <= decompressedBytesMax) {
     let output: Buffer;
     try {
-      output = decompressFrameSync(data.subarray(0, frame.frameEnd));
+      output = lz4().decompressFrameSync(data.subarray(0, frame.frameEnd));
     } catch (error) {
       throw corrupt(`invalid lz4 data: ${(error as Error).message}`);
     }

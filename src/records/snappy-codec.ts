@@ -1,4 +1,9 @@
-import snappy from 'snappy';
+import { createRequire } from 'node:module';
+
+// The native addon is loaded on the first snappy batch: most brokers never see one, and it costs RSS at idle.
+const requireNative = createRequire(import.meta.url);
+let snappyAddon: typeof import('snappy') | undefined;
+const snappy = (): typeof import('snappy') => (snappyAddon ??= requireNative('snappy') as typeof import('snappy'));
 import { RecordsError, RecordsErrorCode, corrupt } from './errors.ts';
 
 /**
@@ -19,7 +24,7 @@ const XERIAL_HEADER_BYTES = 16;
 const XERIAL_BLOCK_LENGTH_BYTES = 4;
 
 export function snappyCompress(data: Buffer): Buffer {
-  return snappy.compressSync(data);
+  return snappy().compressSync(data);
 }
 
 export function isXerialFramed(data: Buffer): boolean {
@@ -54,7 +59,7 @@ function rawBlock(block: Buffer, decompressedBytesMax: number): Buffer {
     );
   }
   try {
-    return snappy.uncompressSync(block) as Buffer;
+    return snappy().uncompressSync(block) as Buffer;
   } catch (error) {
     throw corrupt(`invalid snappy data: ${(error as Error).message}`);
   }

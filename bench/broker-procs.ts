@@ -1,0 +1,221 @@
+// Helpers for bench/broker.bench.ts: bounded child processes, a `samsa start`
+// broker process, and /proc readings (RSS, CPU time) of a process by pid.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..');
+export const CLI = { src: join(ROOT, 'src', 'cli', 'main.ts'), dist: join(ROOT, 'bin', 'samsa.js') } as const;
+export type Entry = keyof typeof CLI;
+
+const live = new Set<ChildProcess>();
+
+/** SIGKILLs every child started here that is still running. */
+export function killAll(): void {
+  for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  live.clear();
+}
+
+function track(child: ChildProcess): ChildProcess {
+  live.add(child);
+  child.on('exit', () => live.delete(child));
+  return child;
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  /** Bytes seen on stdout (counted even when not kept). */
+  stdoutBytes: number;
+  /** ms from spawn to exit. */
+  ms: number;
+  /** ms from spawn to the first stdout byte, or null. */
+  firstStdoutMs: number | null;
+}
+
+export interface RunOptions {
+  timeoutMs: number;
+  env?: Record<string, string>;
+  /** Keep stdout as a string (default true); false only counts its bytes. */
+  keepStdout?: boolean;
+  /** Called once per stdout line (only when keepStdout). */
+  onLine?: (line: string) => void;
+}
+
+/** Runs a command to completion; SIGKILL after timeoutMs. Never rejects on a bad exit: check code. */
+export function run(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  const keep = options.keepStdout ?? true;
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = track(spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } }));
+    let stdout = '';
+    let stderr = '';
+    let stdoutBytes = 0;
+    let firstStdoutMs: number | null = null;
+    let timedOut = false;
+    let partial = '';
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      firstStdoutMs ??= performance.now() - start;
+      stdoutBytes += chunk.length;
+      if (!keep) return;
+      const text = chunk.toString();
+      stdout += text;
+      if (options.onLine !== undefined) {
+        partial += text;
+        let nl;
+        while ((nl = partial.indexOf('\n')) >= 0) {
+          options.onLine(partial.slice(0, nl));
+          partial = partial.slice(nl + 1);
+        }
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (stderr.length < 64 * 1024) stderr += chunk.toString();
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, timedOut, stdout, stderr, stdoutBytes, ms: performance.now() - start, firstStdoutMs });
+    });
+  });
+}
+
+/** The last line of stdout that parses as a JSON object, or throws with the child's output. */
+export function lastJson<T>(result: RunResult, what: string): T {
+  const lines = result.stdout.trim().split('\n').reverse();
+  for (const line of lines) {
+    if (line.startsWith('{')) return JSON.parse(line) as T;
+  }
+  throw new Error(`${what}: no result (exit ${result.code}${result.timedOut ? ', timed out' : ''})\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`);
+}
+
+export interface BrokerProcess {
+  readonly pid: number;
+  readonly port: number;
+  readonly bootstrap: string;
+  /** ms from spawn to the ready line on stdout. */
+  readonly readyMs: number;
+  stop(): Promise<void>;
+}
+
+/** `samsa start --port 0 --data-dir DIR` as its own process; resolves on the ready line. */
+export function startBrokerProcess(
+  entry: Entry,
+  dataDir: string,
+  options: { nodeArgs?: string[]; overrides?: string[]; env?: Record<string, string>; maxLifeMs: number },
+): Promise<BrokerProcess> {
+  const args = [...(options.nodeArgs ?? []), CLI[entry], 'start', '--port', '0', '--data-dir', dataDir];
+  for (const o of options.overrides ?? []) args.push('--override', o);
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = track(spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } }));
+    const life = setTimeout(() => child.kill('SIGKILL'), options.maxLifeMs);
+    let out = '';
+    let err = '';
+    let ready = false;
+    const exited = new Promise<void>((done) => child.on('exit', () => {
+      clearTimeout(life);
+      done();
+    }));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (err.length < 16 * 1024) err += chunk.toString();
+    });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (ready) return;
+      out += chunk.toString();
+      const m = /samsa ready on (\S+):(\d+)/.exec(out);
+      if (m === null) return;
+      ready = true;
+      const readyMs = performance.now() - start;
+      const port = Number(m[2]);
+      resolve({
+        pid: child.pid!,
+        port,
+        bootstrap: `${m[1]}:${port}`,
+        readyMs,
+        stop: async () => {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill('SIGTERM');
+          const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+          await exited;
+          clearTimeout(kill);
+        },
+      });
+    });
+    child.on('exit', (code, signal) => {
+      if (!ready) reject(new Error(`broker exited before ready (code ${code}, signal ${signal})\n${out}\n${err}`));
+    });
+    setTimeout(() => {
+      if (!ready) {
+        child.kill('SIGKILL');
+        reject(new Error(`broker not ready after 20 s\n${out}\n${err}`));
+      }
+    }, 20_000).unref();
+  });
+}
+
+export interface MemStatus {
+  rssMB: number;
+  hwmMB: number;
+  anonMB: number;
+  fileMB: number;
+}
+
+/** VmRSS, VmHWM (peak RSS), RssAnon and RssFile of a process, in MiB. */
+export function memStatus(pid: number): MemStatus | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN) / 1024;
+  return { rssMB: kb('VmRSS'), hwmMB: kb('VmHWM'), anonMB: kb('RssAnon'), fileMB: kb('RssFile') };
+}
+
+const CLOCK_TICKS = 100;
+
+/** User and system CPU seconds a process (all its threads) has used so far. */
+export function cpuTimes(pid: number): { user: number; sys: number } {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(fields[11]) / CLOCK_TICKS, sys: Number(fields[12]) / CLOCK_TICKS };
+  } catch {
+    return { user: NaN, sys: NaN };
+  }
+}
+
+/** User + system CPU seconds a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.sys;
+}
+
+/** Samples VmRSS every 50 ms until stopped; returns the highest value seen (MiB). */
+export function rssSampler(pid: number): { stop(): number } {
+  let peak = 0;
+  const sample = (): void => {
+    const s = memStatus(pid);
+    if (s !== null && s.rssMB > peak) peak = s.rssMB;
+  };
+  sample();
+  const timer = setInterval(sample, 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
+}
