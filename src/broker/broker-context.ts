@@ -3,12 +3,18 @@
  * passes it to every handler; handlers keep no state of their own.
  */
 import type { BrokerConfig, MetadataImage } from '../metadata/index.ts';
+import type { messages } from '../protocol/index.ts';
 import type { Clock } from '../storage/index.ts';
 import type { FetchSessionCache } from './fetch-sessions.ts';
 import type { FetchPurgatory } from './fetch-purgatory.ts';
 import type { ReplicaManager } from './replica-manager.ts';
 
-/** The controller as the broker sees it (the same process today, a forwarding client in a cluster). */
+/**
+ * The active controller as a broker sees it: the local controller when this
+ * node leads the metadata quorum, else the leader over its controller
+ * listener. Results carry Kafka error codes; NOT_CONTROLLER or
+ * REQUEST_TIMED_OUT when no controller answered in time.
+ */
 export interface ControllerApi {
   createTopics(
     specs: {
@@ -16,22 +22,22 @@ export interface ControllerApi {
       assignments: { partitionIndex: number; brokerIds: number[] }[]; configs: { name: string; value: string | null }[];
     }[],
     validateOnly: boolean,
-  ): { name: string; topicId: string; errorCode: number; errorMessage: string | null; numPartitions: number; replicationFactor: number }[];
-  deleteTopics(topics: { name: string | null; topicId: string }[]): { name: string; topicId: string; errorCode: number; errorMessage: string | null }[];
+  ): Promise<{ name: string; topicId: string; errorCode: number; errorMessage: string | null; numPartitions: number; replicationFactor: number }[]>;
+  deleteTopics(topics: { name: string | null; topicId: string }[]): Promise<{ name: string; topicId: string; errorCode: number; errorMessage: string | null }[]>;
   createPartitions(
     requests: { name: string; count: number; assignments: number[][] | null }[], validateOnly: boolean,
-  ): { name: string; errorCode: number; errorMessage: string | null }[];
-  alterConfigs(resourceType: number, resourceName: string, changes: { name: string; value: string | null }[]): void;
+  ): Promise<{ name: string; errorCode: number; errorMessage: string | null }[]>;
   /** Legacy AlterConfigs of topic resources: the configs given become the whole override set. */
   legacyAlterConfigs(
     resources: { resourceType: number; resourceName: string; configs: { name: string; value: string }[] }[], validateOnly: boolean,
-  ): { errorCode: number; errorMessage: string | null }[];
+  ): Promise<{ errorCode: number; errorMessage: string | null }[]>;
   /** IncrementalAlterConfigs of topic resources: SET, DELETE, APPEND, SUBTRACT by Kafka's operation id. */
   incrementalAlterConfigs(
     resources: { resourceType: number; resourceName: string; configs: { name: string; operation: number; value: string | null }[] }[],
     validateOnly: boolean,
-  ): { errorCode: number; errorMessage: string | null }[];
-  allocateProducerId(): bigint;
+  ): Promise<{ errorCode: number; errorMessage: string | null }[]>;
+  /** A producer id from this broker's current block, fetching a new block from the controller when it runs out. */
+  allocateProducerId(): Promise<{ errorCode: number; producerId: bigint }>;
 }
 
 export interface RequestContext {
@@ -50,6 +56,10 @@ export interface BrokerContext {
   image(): MetadataImage;
   readonly replicas: ReplicaManager;
   readonly controller: ControllerApi;
+  /** The node id of the active controller as this node knows it, else -1 (Metadata's controllerId). */
+  activeControllerId(): number;
+  /** DescribeQuorum as the metadata quorum's leader answers it. */
+  describeQuorum(): Promise<messages.DescribeQuorumResponse>;
   readonly purgatory: FetchPurgatory;
   readonly fetchSessions: FetchSessionCache;
   /** The classic group coordinator and committed offsets. */
@@ -73,7 +83,7 @@ export type Handler<Req, Res> = (broker: BrokerContext, request: Req, ctx: Reque
  */
 export interface GroupCoordinatorApi {
   /** The `__consumer_offsets` partition that holds a group, creating the topic on first use. */
-  coordinatorPartition(groupId: string): { partition: number; errorCode: number; errorMessage: string | null };
+  coordinatorPartition(groupId: string): Promise<{ partition: number; errorCode: number; errorMessage: string | null }>;
   /** Completes when the rebalance does (or at once with an error). */
   joinGroup(request: GroupJoinRequest): Promise<GroupJoinResult>;
   /** Completes when the leader's assignment is durable (or at once). */

@@ -6,6 +6,6 @@ export type {
 } from './broker-context.ts';
 export { FetchPurgatory } from './fetch-purgatory.ts';
 export { FetchSessionCache } from './fetch-sessions.ts';
-export { advertisedApis, apiVersionsResponse, handlers, type HandlerEntry } from './handlers/index.ts';
+export { advertisedApis, apiVersionsResponse, handlers, makeApiVersionsHandler, type HandlerEntry } from './handlers/index.ts';
 export { Partition } from './partition.ts';
 export { ReplicaManager, logConfigOf, type ReplicaManagerDeps } from './replica-manager.ts';

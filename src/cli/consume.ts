@@ -89,7 +89,7 @@ async function runConsume(flags: ConsumeFlags): Promise<void> {
   if (flags.offset !== undefined && flags.partition === undefined) throw new CliError('--offset needs --partition', EXIT_USAGE);
   if (flags.offset !== undefined && flags.fromBeginning === true) throw new CliError('--offset and --from-beginning cannot be used together', EXIT_USAGE);
   if (flags.isolationLevel !== 'read_uncommitted' && flags.isolationLevel !== 'read_committed') {
-    throw new CliError(`invalid --isolation-level '${flags.isolationLevel}'`, EXIT_USAGE);
+    throw new CliError(`invalid --isolation-level '${flags.isolationLevel}': expected read_uncommitted or read_committed`, EXIT_USAGE);
   }
   const topic = flags.topic;
   const print = printOptions(parseProperties(flags.property));

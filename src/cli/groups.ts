@@ -1,4 +1,8 @@
-/** `samsa groups`: kafka-consumer-groups.sh's list, describe (lag), reset-offsets and delete. */
+/**
+ * `samsa groups`: kafka-consumer-groups.sh's list, describe (lag), reset-offsets
+ * and delete. Describe and delete take several groups (repeated --group, or
+ * --all-groups); their rows carry a GROUP column, as Kafka's tool prints.
+ */
 import type { Command } from 'commander';
 import type { Admin, GroupDescription, GroupOffset } from '../client/index.ts';
 import { CliError, EXIT_USAGE, print, runCommand, table, withBootstrap } from './common.ts';
@@ -11,7 +15,8 @@ const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?
 
 interface GroupsFlags extends AdminFlags {
   list?: boolean; describe?: boolean; resetOffsets?: boolean; delete?: boolean;
-  group?: string;
+  group: string[];
+  allGroups?: boolean;
   members?: boolean;
   state?: boolean;
   topic: string[];
@@ -27,7 +32,8 @@ export function register(program: Command): void {
     .option('--describe', 'a group\'s offsets and lag per partition (--members, --state for other views)')
     .option('--reset-offsets', 'move a stopped group\'s committed offsets')
     .option('--delete', 'delete a group with no active members')
-    .option('--group <id>', 'the group')
+    .option('--group <id>', 'the group (repeatable for --describe and --delete)', collect, [])
+    .option('--all-groups', 'describe or delete every group')
     .option('--members', 'describe: the members and their assignments')
     .option('--state', 'describe: the group\'s state')
     .option('--topic <topic[:p1,p2]>', 'reset-offsets: a topic, optionally some partitions (repeatable)', collect, [])
@@ -50,15 +56,41 @@ async function groups(admin: Admin, flags: GroupsFlags): Promise<void> {
     print(flags.json === true, listed, () => table(['GROUP', 'STATE', 'PROTOCOL-TYPE'], listed.map((g) => [g.groupId, g.state, g.protocolType])));
     return;
   }
-  const group = required(flags.group, '--group', `groups --${action === 'resetOffsets' ? 'reset-offsets' : action}`);
-  if (action === 'delete') {
-    await admin.deleteGroups([group]);
-    print(flags.json === true, { deleted: group }, () => `Deleted group ${group}.`);
-  } else if (action === 'describe') {
-    await describe(admin, group, flags);
-  } else {
-    await resetOffsets(admin, group, flags);
+  const groupIds = await selectGroups(admin, action, flags);
+  if (action === 'delete') await deleteGroups(admin, groupIds, flags);
+  else if (action === 'describe') await describe(admin, groupIds, flags);
+  else await resetOffsets(admin, groupIds[0]!, flags);
+}
+
+/** The groups named by --group (repeated) or --all-groups; reset-offsets takes exactly one. */
+async function selectGroups(admin: Admin, action: Exclude<(typeof ACTIONS)[number], 'list'>, flags: GroupsFlags): Promise<string[]> {
+  const context = `groups --${action === 'resetOffsets' ? 'reset-offsets' : action}`;
+  if (flags.allGroups === true) {
+    if (action === 'resetOffsets') throw new CliError(`${context} takes one --group, not --all-groups`, EXIT_USAGE);
+    if (flags.group.length > 0) throw new CliError(`${context}: --group and --all-groups cannot be used together`, EXIT_USAGE);
+    return (await admin.listGroups()).map((g) => g.groupId).sort();
   }
+  if (flags.group.length === 0) required(undefined, '--group', context);
+  if (action === 'resetOffsets' && flags.group.length > 1) throw new CliError(`${context} takes one --group`, EXIT_USAGE);
+  return [...new Set(flags.group)];
+}
+
+/** Deletes each group; the ones that failed are named in one line at the end (exit 1), after the others were deleted. */
+async function deleteGroups(admin: Admin, groupIds: string[], flags: GroupsFlags): Promise<void> {
+  const deleted: string[] = [];
+  const failed: string[] = [];
+  for (const id of groupIds) {
+    try {
+      await admin.deleteGroups([id]);
+      deleted.push(id);
+    } catch (e) {
+      failed.push((e as Error).message);
+    }
+  }
+  if (deleted.length > 0 || failed.length === 0) {
+    print(flags.json === true, { deleted }, () => (deleted.length === 0 ? 'No groups to delete.' : deleted.map((id) => `Deleted group ${id}.`).join('\n')));
+  }
+  if (failed.length > 0) throw new CliError(failed.join('; '));
 }
 
 async function describeGroup(admin: Admin, group: string): Promise<{ desc: GroupDescription; committed: GroupOffset[] }> {
@@ -68,40 +100,46 @@ async function describeGroup(admin: Admin, group: string): Promise<{ desc: Group
   return { desc, committed };
 }
 
-async function describe(admin: Admin, group: string, flags: GroupsFlags): Promise<void> {
-  const { desc, committed } = await describeGroup(admin, group);
+/** One table (one JSON array) for all the groups, each row naming its group. */
+async function describe(admin: Admin, groupIds: string[], flags: GroupsFlags): Promise<void> {
   const json = flags.json === true;
+  const described: { group: string; desc: GroupDescription; committed: GroupOffset[] }[] = [];
+  for (const group of groupIds) described.push({ group, ...await describeGroup(admin, group) });
   if (flags.state) {
-    const state = { group, state: desc.state, protocolType: desc.protocolType, protocol: desc.protocol, members: desc.members.length };
-    print(json, state, () => table(['GROUP', 'STATE', 'PROTOCOL-TYPE', 'ASSIGNMENT-STRATEGY', '#MEMBERS'],
-      [[group, desc.state, desc.protocolType, desc.protocol || null, desc.members.length]]));
+    const states = described.map(({ group, desc }) => ({ group, state: desc.state, protocolType: desc.protocolType, protocol: desc.protocol, members: desc.members.length }));
+    print(json, states, () => table(['GROUP', 'STATE', 'PROTOCOL-TYPE', 'ASSIGNMENT-STRATEGY', '#MEMBERS'],
+      states.map((g) => [g.group, g.state, g.protocolType, g.protocol || null, g.members])));
     return;
   }
   if (flags.members) {
-    const rows = desc.members.map((m) => [m.memberId, m.groupInstanceId, m.host, m.clientId,
+    const members = described.flatMap(({ group, desc }) => desc.members.map((m) => ({ group, ...m })));
+    const rows = members.map((m) => [m.group, m.memberId, m.groupInstanceId, m.host, m.clientId,
       m.assignment.reduce((n, a) => n + a.partitions.length, 0), m.assignment.map((a) => `${a.topic}(${a.partitions.join(',')})`).join(' ')]);
-    print(json, desc.members, () => table(['CONSUMER-ID', 'GROUP-INSTANCE-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS', 'ASSIGNMENT'], rows));
+    print(json, members, () => table(['GROUP', 'CONSUMER-ID', 'GROUP-INSTANCE-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS', 'ASSIGNMENT'], rows));
     return;
   }
-  const rows = await lagRows(admin, desc, committed);
-  if (!json && desc.members.length === 0) console.error(`Consumer group '${group}' has no active members.`);
-  print(json, rows, () => table(['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID'],
-    rows.map((r) => [r.topic, r.partition, r.currentOffset, r.logEndOffset, r.lag, r.consumerId, r.host, r.clientId])));
+  const rows: LagRow[] = [];
+  for (const { group, desc, committed } of described) {
+    rows.push(...await lagRows(admin, group, desc, committed));
+    if (!json && desc.members.length === 0) console.error(`Consumer group '${group}' has no active members.`);
+  }
+  print(json, rows, () => table(['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID'],
+    rows.map((r) => [r.group, r.topic, r.partition, r.currentOffset, r.logEndOffset, r.lag, r.consumerId, r.host, r.clientId])));
 }
 
 interface LagRow {
-  topic: string; partition: number; currentOffset: bigint | null; logEndOffset: bigint | null; lag: bigint | null;
+  group: string; topic: string; partition: number; currentOffset: bigint | null; logEndOffset: bigint | null; lag: bigint | null;
   consumerId: string | null; host: string | null; clientId: string | null;
 }
 
 /** One row per partition the group has committed or is assigned, with lag = log end - committed. */
-async function lagRows(admin: Admin, desc: GroupDescription, committed: GroupOffset[]): Promise<LagRow[]> {
+async function lagRows(admin: Admin, group: string, desc: GroupDescription, committed: GroupOffset[]): Promise<LagRow[]> {
   const rows = new Map<string, LagRow>();
   const row = (topic: string, partition: number): LagRow => {
     const key = `${topic}\0${partition}`;
     let r = rows.get(key);
     if (r === undefined) {
-      r = { topic, partition, currentOffset: null, logEndOffset: null, lag: null, consumerId: null, host: null, clientId: null };
+      r = { group, topic, partition, currentOffset: null, logEndOffset: null, lag: null, consumerId: null, host: null, clientId: null };
       rows.set(key, r);
     }
     return r;

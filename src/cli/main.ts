@@ -2,10 +2,12 @@
 import { Command, CommanderError } from 'commander';
 import { SAMSA_VERSION } from '../version.ts';
 import { EXIT_USAGE } from './common.ts';
+import { register as registerCluster } from './cluster.ts';
 import { register as registerConfigs } from './configs.ts';
 import { register as registerConsume } from './consume.ts';
 import { register as registerDeleteRecords } from './delete-records.ts';
 import { register as registerGroups } from './groups.ts';
+import { register as registerMetadataQuorum } from './metadata-quorum.ts';
 import { register as registerOffsets } from './offsets.ts';
 import { register as registerProduce } from './produce.ts';
 import { register as registerTopics } from './topics.ts';
@@ -21,11 +23,12 @@ export function program(): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`samsa: ${text.replace(/^error: /, '')}`) });
   cmd.command('start')
-    .description('run a broker (process.roles=broker,controller)')
+    .description('run a node: broker and controller by default (see process.roles)')
     .option('-c, --config <file>', 'server.properties file')
     .option('-o, --override <key=value>', 'set a config, overriding the file (repeatable)', collect, [])
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)')
     .option('-d, --data-dir <dir>', 'data directory (log.dirs); default ./data')
+    .option('--cluster-id <id>', 'cluster id to format a fresh data directory with (nodes of one cluster share it)')
     .exitOverride()
     .action(async (flags) => {
       // Loaded only here, so the client commands start without the broker's modules.
@@ -39,6 +42,8 @@ export function program(): Command {
   registerGroups(cmd);
   registerProduce(cmd);
   registerConsume(cmd);
+  registerMetadataQuorum(cmd);
+  registerCluster(cmd);
   return cmd;
 }
 

@@ -12,6 +12,7 @@ export interface StartFlags {
   override: string[];
   port?: string;
   dataDir?: string;
+  clusterId?: string;
 }
 
 export const EXIT_CONFIG = 2;
@@ -57,7 +58,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
   let broker;
   try {
     const { props, port, dataDir } = startProps(flags);
-    broker = await startBroker({ config: props, port, dataDir });
+    broker = await startBroker({ config: props, port, dataDir, clusterId: flags.clusterId });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof UsageError) {
       console.error(`samsa: ${e.message}`);

@@ -23,8 +23,13 @@ const GROUP_KEY_TYPE = 0;
 const CONFIG_OP_SET = 0;
 const CONFIG_OP_DELETE = 1;
 
-export type ConfigResourceType = 'topic' | 'broker';
-const RESOURCE_TYPE: Record<ConfigResourceType, number> = { topic: 2, broker: 4 };
+export type ConfigResourceType = 'topic' | 'broker' | 'broker_logger';
+const RESOURCE_TYPE: Record<ConfigResourceType, number> = { topic: 2, broker: 4, broker_logger: 8 };
+
+/** How errors name a config resource; a broker with no name is the cluster-wide default. */
+function resourceLabel(type: ConfigResourceType, name: string): string {
+  return type === 'broker' && name === '' ? 'the brokers\' default' : `${type.replace('_', ' ')} '${name}'`;
+}
 
 /** Kafka's DescribeConfigsResponse ConfigSource ids, by name. */
 export const CONFIG_SOURCES = [
@@ -220,8 +225,8 @@ export class Admin {
     }];
     const res = await (await this.cluster.any()).request<messages.DescribeConfigsResponse>(ApiKey.DescribeConfigs, req);
     const result = res.results[0];
-    if (result === undefined) throw new ClientError(`${type} '${name}': empty DescribeConfigs response`, 'SAMSA_ERR_PROTOCOL');
-    check(`${type} '${name}'`, result.errorCode, result.errorMessage);
+    if (result === undefined) throw new ClientError(`${resourceLabel(type, name)}: empty DescribeConfigs response`, 'SAMSA_ERR_PROTOCOL');
+    check(resourceLabel(type, name), result.errorCode, result.errorMessage);
     return result.configs.map((c) => ({
       name: c.name, value: c.value, source: sourceName(c.configSource), isDefault: c.isDefault, readOnly: c.readOnly, sensitive: c.isSensitive,
       synonyms: c.synonyms.map((s) => ({ name: s.name, value: s.value, source: sourceName(s.source) })),
@@ -242,7 +247,7 @@ export class Admin {
       ],
     }];
     const res = await (await this.cluster.any()).request<messages.IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, req);
-    for (const r of res.responses) check(`${type} '${name}'`, r.errorCode, r.errorMessage);
+    for (const r of res.responses) check(resourceLabel(type, name), r.errorCode, r.errorMessage);
   }
 
   /** Per partition (all of the topic's when `partitions` is omitted): the earliest, latest, or first offset at or after a timestamp. */

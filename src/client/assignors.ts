@@ -7,12 +7,25 @@
  * - roundrobin (RoundRobinAssignor): every partition of every subscribed
  *   topic, sorted by topic then partition, dealt in turn to the members,
  *   skipping members not subscribed to that topic.
+ * - cooperative-sticky (CooperativeStickyAssignor): balanced, and moves as
+ *   few partitions as it can. Each member reports the partitions it owns and
+ *   the generation it owned them in; a partition claimed by two members stays
+ *   with the newer generation. Members keep what they own, the unowned
+ *   partitions go to the least loaded subscriber, and then a partition moves
+ *   from a member to a subscriber holding at least two fewer until none can.
+ *   Being cooperative, a partition that changes owner is left out of this
+ *   round: its old owner revokes it and rejoins, and the next round hands it
+ *   to the new one.
  */
 
 export interface MemberSubscription {
   memberId: string;
   groupInstanceId: string | null;
   topics: readonly string[];
+  /** ConsumerProtocolSubscription v1+: the partitions the member owns now. */
+  ownedPartitions?: readonly TopicPartitions[];
+  /** The generation those partitions were owned in (-1: none known). */
+  generationId?: number;
 }
 
 export interface TopicPartitions {
@@ -24,8 +37,10 @@ export interface TopicPartitions {
 export type GroupAssignment = Map<string, TopicPartitions[]>;
 
 export interface Assignor {
-  /** The protocol name in JoinGroup ('range', 'roundrobin'). */
+  /** The protocol name in JoinGroup ('range', 'roundrobin', 'cooperative-sticky'). */
   readonly name: string;
+  /** COOPERATIVE rebalancing: members keep consuming what they keep, and only revoke what moves. */
+  readonly cooperative: boolean;
   assign(members: readonly MemberSubscription[], partitionCounts: ReadonlyMap<string, number>): GroupAssignment;
 }
 
@@ -56,6 +71,7 @@ function give(owned: Map<string, Map<string, number[]>>, memberId: string, topic
 
 export const rangeAssignor: Assignor = {
   name: 'range',
+  cooperative: false,
   assign(members, partitionCounts) {
     const owned = new Map<string, Map<string, number[]>>();
     const sorted = sortMembers(members);
@@ -78,6 +94,7 @@ export const rangeAssignor: Assignor = {
 
 export const roundRobinAssignor: Assignor = {
   name: 'roundrobin',
+  cooperative: false,
   assign(members, partitionCounts) {
     const owned = new Map<string, Map<string, number[]>>();
     const sorted = sortMembers(members);
@@ -96,4 +113,109 @@ export const roundRobinAssignor: Assignor = {
   },
 };
 
-export const ASSIGNORS: Readonly<Record<string, Assignor>> = { range: rangeAssignor, roundrobin: roundRobinAssignor };
+const tpKey = (topic: string, partition: number): string => `${topic}\0${partition}`;
+
+/** Valid current owners: subscribed, existing partitions; the newest generation wins a double claim. */
+function currentOwners(members: readonly MemberSubscription[], partitionCounts: ReadonlyMap<string, number>): Map<string, string> {
+  const owners = new Map<string, { memberId: string; generationId: number }>();
+  for (const m of members) {
+    const generationId = m.generationId ?? -1;
+    for (const { topic, partitions } of m.ownedPartitions ?? []) {
+      const count = partitionCounts.get(topic);
+      if (count === undefined || !m.topics.includes(topic)) continue;
+      for (const p of partitions) {
+        if (p < 0 || p >= count) continue;
+        const previous = owners.get(tpKey(topic, p));
+        if (previous === undefined || previous.generationId < generationId) owners.set(tpKey(topic, p), { memberId: m.memberId, generationId });
+      }
+    }
+  }
+  return new Map([...owners].map(([k, v]) => [k, v.memberId]));
+}
+
+interface StickyState {
+  /** memberId → partition keys it holds in the plan being built. */
+  holds: Map<string, Set<string>>;
+  subscribers: Map<string, Set<string>>;
+}
+
+/** Moves a partition from the most to a less loaded subscriber (two or more fewer) until no move is left. */
+function balance(state: StickyState, sorted: readonly MemberSubscription[], partitionTopic: ReadonlyMap<string, string>): void {
+  const partitionCount = partitionTopic.size;
+  // Every move lowers the sum of squared loads by at least 2, so this bounds the loop.
+  const movesMax = partitionCount * partitionCount + 1;
+  for (let move = 0; move < movesMax; move++) {
+    const byLoad = [...sorted].sort((a, b) => state.holds.get(b.memberId)!.size - state.holds.get(a.memberId)!.size);
+    let moved = false;
+    for (const from of byLoad) {
+      const held = state.holds.get(from.memberId)!;
+      // The highest partitions move first, so members keep the low ones they started with.
+      for (const p of [...held].sort(comparePartitionKeys).reverse()) {
+        const target = leastLoaded(state, sorted, partitionTopic.get(p)!);
+        if (target === null || state.holds.get(target)!.size > held.size - 2) continue;
+        held.delete(p);
+        state.holds.get(target)!.add(p);
+        moved = true;
+        break;
+      }
+      if (moved) break;
+    }
+    if (!moved) return;
+  }
+}
+
+function leastLoaded(state: StickyState, sorted: readonly MemberSubscription[], topic: string): string | null {
+  let best: string | null = null;
+  for (const m of sorted) {
+    if (!state.subscribers.get(topic)?.has(m.memberId)) continue;
+    if (best === null || state.holds.get(m.memberId)!.size < state.holds.get(best)!.size) best = m.memberId;
+  }
+  return best;
+}
+
+function comparePartitionKeys(a: string, b: string): number {
+  const [ta, pa] = a.split('\0') as [string, string];
+  const [tb, pb] = b.split('\0') as [string, string];
+  return ta < tb ? -1 : ta > tb ? 1 : Number(pa) - Number(pb);
+}
+
+export const cooperativeStickyAssignor: Assignor = {
+  name: 'cooperative-sticky',
+  cooperative: true,
+  assign(members, partitionCounts) {
+    const sorted = sortMembers(members);
+    const state: StickyState = { holds: new Map(sorted.map((m) => [m.memberId, new Set<string>()])), subscribers: new Map() };
+    const partitionTopic = new Map<string, string>();
+    for (const m of sorted) {
+      for (const topic of m.topics) {
+        const count = partitionCounts.get(topic);
+        if (count === undefined) continue;
+        if (!state.subscribers.has(topic)) state.subscribers.set(topic, new Set());
+        state.subscribers.get(topic)!.add(m.memberId);
+        for (let p = 0; p < count; p++) partitionTopic.set(tpKey(topic, p), topic);
+      }
+    }
+    const owners = currentOwners(sorted, partitionCounts);
+    for (const [p, memberId] of owners) state.holds.get(memberId)!.add(p);
+    for (const p of [...partitionTopic.keys()].sort(comparePartitionKeys)) {
+      if (owners.has(p)) continue;
+      state.holds.get(leastLoaded(state, sorted, partitionTopic.get(p)!)!)!.add(p);
+    }
+    balance(state, sorted, partitionTopic);
+    const owned = new Map<string, Map<string, number[]>>();
+    for (const [memberId, held] of state.holds) {
+      for (const p of held) {
+        const owner = owners.get(p);
+        // Cooperative: a partition changing hands waits for its owner to revoke it.
+        if (owner !== undefined && owner !== memberId) continue;
+        const [topic, partition] = p.split('\0') as [string, string];
+        give(owned, memberId, topic, Number(partition));
+      }
+    }
+    return collect(members, owned);
+  },
+};
+
+export const ASSIGNORS: Readonly<Record<string, Assignor>> = {
+  range: rangeAssignor, roundrobin: roundRobinAssignor, 'cooperative-sticky': cooperativeStickyAssignor,
+};

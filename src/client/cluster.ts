@@ -2,7 +2,10 @@
  * The client's view of a cluster: one connection per broker, opened on first
  * use, and a metadata cache (brokers, topics, partition leaders) refreshed on
  * demand — callers refresh after NOT_LEADER_OR_FOLLOWER or
- * UNKNOWN_TOPIC_OR_PARTITION, as Kafka's clients do.
+ * UNKNOWN_TOPIC_OR_PARTITION, as Kafka's clients do — and every
+ * metadataMaxAgeMs (metadata.max.age.ms) for the topics it knows, so that new
+ * partitions and moved leaders are seen without an error first. That refresh
+ * runs on one unref'd timer, re-armed after each refresh of any kind.
  */
 import { ErrorCode, messages } from '../protocol/index.ts';
 import { BrokerConnection, ClientError } from './connection.ts';
@@ -15,6 +18,8 @@ export interface ClientOptions {
   clientId?: string;
   requestTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** metadata.max.age.ms: the known topics' metadata is refreshed at least this often. Default 300000. */
+  metadataMaxAgeMs?: number;
 }
 
 export interface PartitionInfo {
@@ -59,14 +64,19 @@ export class Cluster {
   topics = new Map<string, TopicInfo>();
   clusterId: string | null = null;
   controllerId = -1;
+  private ageTimer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(options: ClientOptions) {
     if (options.bootstrapServers.length === 0) throw new ClientError('no bootstrap servers given', 'SAMSA_ERR_CONFIG');
     options.bootstrapServers.forEach(parseHostPort);
     this.options = {
-      clientId: 'samsa', requestTimeoutMs: 30_000, connectTimeoutMs: 10_000, ...options,
+      clientId: 'samsa', requestTimeoutMs: 30_000, connectTimeoutMs: 10_000, metadataMaxAgeMs: 300_000, ...options,
     };
     this.clientId = this.options.clientId;
+    if (!Number.isInteger(this.options.metadataMaxAgeMs) || this.options.metadataMaxAgeMs <= 0) {
+      throw new ClientError(`invalid metadataMaxAgeMs ${this.options.metadataMaxAgeMs}`, 'SAMSA_ERR_CONFIG');
+    }
   }
 
   private open(host: string, port: number): Promise<BrokerConnection> {
@@ -133,7 +143,24 @@ export class Cluster {
       if (t.errorCode === ErrorCode.NONE) this.topics.set(t.name, t);
       else this.topics.delete(t.name);
     }
+    if (topics === null || topics.length > 0) this.armAgeTimer();
     return out;
+  }
+
+  /** metadata.max.age.ms after the last topic refresh: refresh every cached topic. */
+  private armAgeTimer(): void {
+    if (this.closed) return;
+    if (this.ageTimer !== null) {
+      this.ageTimer.refresh();
+      return;
+    }
+    this.ageTimer = setTimeout(() => {
+      this.ageTimer = null;
+      const known = [...this.topics.keys()];
+      // A failed refresh keeps the old view; the next use that fails refreshes again.
+      if (known.length > 0) this.refreshMetadata(known).catch(() => this.armAgeTimer());
+    }, this.options.metadataMaxAgeMs);
+    this.ageTimer.unref();
   }
 
   /** A topic's metadata, from the cache or fetched; throws a ClientError naming the topic when it is unknown. */
@@ -155,6 +182,9 @@ export class Cluster {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.ageTimer !== null) clearTimeout(this.ageTimer);
+    this.ageTimer = null;
     const all = [...this.byNode.values(), ...(this.bootstrap ? [this.bootstrap] : [])];
     this.byNode.clear();
     this.bootstrap = null;

@@ -50,7 +50,12 @@ export class BrokerConnection {
   private socket: Socket | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
+  /** Bytes received and not yet framed: `inbox` plus `inboxChunks` (joined once the frame they start is complete). */
   private inbox: Buffer = Buffer.alloc(0);
+  private inboxChunks: Buffer[] = [];
+  private inboxChunkBytes = 0;
+  /** The size of the frame being waited for (4 + its length), or 0 while its length is unknown. */
+  private inboxNeedBytes = 0;
   /** Highest version this broker serves, by API key; -1 where it serves none. */
   private readonly versions: number[] = new Array(128).fill(-1);
   private closedError: Error | null = null;
@@ -156,14 +161,28 @@ export class BrokerConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.inbox = this.inbox.length === 0 ? chunk : Buffer.concat([this.inbox, chunk]);
+    // A large response arrives in many chunks: join them once it is whole, not once per chunk.
+    if (this.inboxNeedBytes > 0) {
+      this.inboxChunks.push(chunk);
+      this.inboxChunkBytes += chunk.length;
+      if (this.inbox.length + this.inboxChunkBytes < this.inboxNeedBytes) return;
+      this.inbox = Buffer.concat([this.inbox, ...this.inboxChunks]);
+      this.inboxChunks = [];
+      this.inboxChunkBytes = 0;
+      this.inboxNeedBytes = 0;
+    } else {
+      this.inbox = this.inbox.length === 0 ? chunk : Buffer.concat([this.inbox, chunk]);
+    }
     while (this.inbox.length >= 4) {
       const size = this.inbox.readInt32BE(0);
       if (size < 4 || size > RESPONSE_BYTES_MAX) {
         this.fail(new ClientError(`bad response size ${size} from ${this.host}:${this.port}`, 'SAMSA_ERR_PROTOCOL'));
         return;
       }
-      if (this.inbox.length < 4 + size) return;
+      if (this.inbox.length < 4 + size) {
+        this.inboxNeedBytes = 4 + size;
+        return;
+      }
       const frame = this.inbox.subarray(4, 4 + size);
       this.inbox = this.inbox.subarray(4 + size);
       this.onFrame(frame);

@@ -10,22 +10,30 @@
  * and a partition with buffered records is not fetched again until drained);
  * maxBytes / partitionMaxBytes bound a fetch.
  *
- * Or `subscribe(topics)` with a groupId: a classic group member (range or
- * roundrobin, static membership with groupInstanceId) whose assignment
- * replaces the manual one at each rebalance; positions start at the
- * committed offsets, and commits are explicit (`commit()`) or automatic
- * (enableAutoCommit, every autoCommitIntervalMs during poll, before a
- * rejoin and on close). close() leaves the group.
+ * Or `subscribe(topics, listener?)` with a groupId: a classic group member
+ * (range, roundrobin or cooperative-sticky; static membership with
+ * groupInstanceId) whose assignment replaces the manual one. At each
+ * rebalance the listener hears the partitions revoked (all of them under
+ * range/roundrobin, only those that move under cooperative-sticky) and then
+ * those assigned; a partition kept keeps its position and buffered records,
+ * a new one starts at the group's committed offset. Commits are explicit
+ * (`commit()`) or automatic (enableAutoCommit, every autoCommitIntervalMs
+ * during poll, before a rejoin and on close). close() leaves the group,
+ * except a static member, which keeps its slot for session.timeout.ms.
  */
 import { ErrorCode, errorName, isRetriable, messages } from '../protocol/index.ts';
-import { type RecordHeader, readBatchRecords, scanBatches } from '../records/index.ts';
+import { type RecordBatch, type RecordHeader, readBatchRecords, scanBatches } from '../records/index.ts';
 import type { Cluster } from './cluster.ts';
 import { ClientError } from './connection.ts';
+import type { TopicPartitions } from './assignors.ts';
 import { GroupMembership, type GroupOptions } from './group.ts';
 
 const FETCH_KEY = 1;
 const LIST_OFFSETS_KEY = 2;
 const EARLIEST_TIMESTAMP = -2n;
+const READ_COMMITTED = 1;
+/** How long offsetsForTimes retries partitions whose leader moved. */
+const LIST_OFFSETS_RETRY_MS_MAX = 10_000;
 const LATEST_TIMESTAMP = -1n;
 
 export type OffsetSpec = bigint | number | 'earliest' | 'latest';
@@ -71,6 +79,12 @@ export interface ConsumerOptions {
   autoCommitIntervalMs?: number;
 }
 
+/** Java's ConsumerRebalanceListener: called inside poll(), revoked first. */
+export interface RebalanceListener {
+  onPartitionsRevoked?(partitions: TopicPartitions[]): void | Promise<void>;
+  onPartitionsAssigned?(partitions: TopicPartitions[]): void | Promise<void>;
+}
+
 export interface ConsumerRecord {
   topic: string;
   partition: number;
@@ -90,6 +104,8 @@ class PartitionState {
   reset: 'earliest' | 'latest' | 'none';
   paused = false;
   highWatermark = -1n;
+  /** read_committed reads up to here: the first offset of a transaction still open. */
+  lastStableOffset = -1n;
   buffered: ConsumerRecord[] = [];
   bufferedIndex = 0;
 
@@ -102,6 +118,43 @@ class PartitionState {
 
   get hasBuffered(): boolean {
     return this.bufferedIndex < this.buffered.length;
+  }
+}
+
+/** A control record's key: int16 version, int16 type; type 0 is an ABORT marker, 1 a COMMIT. */
+const CONTROL_TYPE_ABORT = 0;
+
+/**
+ * read_committed filtering of one fetched partition, as Java's consumer does
+ * it: the response lists the aborted transactions (producer id and first
+ * offset) overlapping the fetched range; a transactional batch of a producer
+ * whose aborted transaction has started by the batch's end is dropped, until
+ * that producer's ABORT marker closes the transaction. Control batches are
+ * never returned.
+ */
+export class AbortedTransactions {
+  private readonly pending: { producerId: bigint; firstOffset: bigint }[];
+  private pendingIndex = 0;
+  private readonly aborted = new Set<bigint>();
+
+  constructor(list: readonly { producerId: bigint; firstOffset: bigint }[] | null) {
+    this.pending = [...(list ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+  }
+
+  /** True when the batch belongs to an aborted transaction (or is its ABORT marker) and must be skipped. */
+  skips(batch: RecordBatch): boolean {
+    if (!batch.hasProducerId) return false;
+    const last = batch.lastOffset;
+    while (this.pendingIndex < this.pending.length && this.pending[this.pendingIndex]!.firstOffset <= last) {
+      this.aborted.add(this.pending[this.pendingIndex++]!.producerId);
+    }
+    const producerId = batch.producerId;
+    if (batch.isControl) {
+      const marker = readBatchRecords(batch)[0]?.key;
+      if (marker !== undefined && marker !== null && marker.length >= 4 && marker.readInt16BE(2) === CONTROL_TYPE_ABORT) this.aborted.delete(producerId);
+      return true;
+    }
+    return batch.isTransactional && this.aborted.has(producerId);
   }
 }
 
@@ -126,6 +179,9 @@ export class Consumer {
   private readonly enableAutoCommit: boolean;
   private readonly autoCommitIntervalMs: number;
   private group: GroupMembership | null = null;
+  private listener: RebalanceListener = {};
+  /** subscribe() was called: the group owns the assignment. */
+  private subscribed = false;
   private nextAutoCommitMs = 0;
 
   constructor(cluster: Cluster, options: ConsumerOptions = {}) {
@@ -136,7 +192,7 @@ export class Consumer {
     this.fetchMinBytes = options.fetchMinBytes ?? 1;
     this.fetchMaxBytes = options.fetchMaxBytes ?? 50 * 1024 * 1024;
     this.partitionMaxBytes = options.partitionMaxBytes ?? 1024 * 1024;
-    this.isolationLevel = options.isolationLevel === 'read_committed' ? 1 : 0;
+    this.isolationLevel = options.isolationLevel === 'read_committed' ? READ_COMMITTED : 0;
     if (!Number.isInteger(this.maxPollRecords) || this.maxPollRecords <= 0) throw new ClientError(`invalid maxPollRecords ${this.maxPollRecords}`, 'SAMSA_ERR_CONFIG');
     this.groupOptions = options.groupId === undefined ? null : {
       groupId: options.groupId, groupInstanceId: options.groupInstanceId ?? null, sessionTimeoutMs: options.sessionTimeoutMs,
@@ -153,10 +209,13 @@ export class Consumer {
   }
 
   /** Joins the group (at the next poll) for these topics; the group's assignment replaces any manual one. */
-  subscribe(topics: readonly string[]): void {
+  subscribe(topics: readonly string[], listener: RebalanceListener = {}): void {
     if (topics.length === 0) throw new ClientError('subscribe needs at least one topic', 'SAMSA_ERR_CONFIG');
     this.membership().subscribe(topics);
-    this.assigned.clear();
+    this.listener = listener;
+    // Manually assigned partitions go; those the group gave stay until its next rebalance revokes them.
+    if (!this.subscribed) this.assigned.clear();
+    this.subscribed = true;
   }
 
   /** Commits the next offset to read of every assigned partition (or the given offsets) to the group. */
@@ -177,23 +236,41 @@ export class Consumer {
     return partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: got.get(key(p.topic, p.partition)) ?? -1n }));
   }
 
-  /** Rejoins when needed and takes the new assignment, starting at committed offsets. */
+  /** Rejoins when needed: drops what was revoked, and starts what was assigned at its committed offset. */
   private async syncGroup(): Promise<void> {
     const group = this.group;
-    if (group === null) return;
-    const { assignment, changed } = await group.ensureJoined(() => (this.enableAutoCommit ? this.commit() : Promise.resolve()));
-    if (!changed) return;
-    this.assigned.clear();
-    for (const a of assignment) {
-      for (const partition of a.partitions) this.assigned.set(key(a.topic, partition), new PartitionState(a.topic, partition, null, this.autoOffsetReset));
+    if (group === null || !this.subscribed) return;
+    const outcome = await group.ensureJoined(() => (this.enableAutoCommit ? this.commit() : Promise.resolve()));
+    if (!outcome.changed) return;
+    if (outcome.revoked.length > 0) await this.listener.onPartitionsRevoked?.(outcome.revoked);
+    const current = new Set(outcome.assignment.flatMap((a) => a.partitions.map((p) => key(a.topic, p))));
+    for (const k of [...this.assigned.keys()]) if (!current.has(k)) this.assigned.delete(k);
+    const added: PartitionState[] = [];
+    for (const a of outcome.assignment) {
+      for (const partition of a.partitions) {
+        if (this.assigned.has(key(a.topic, partition))) continue;
+        const s = new PartitionState(a.topic, partition, null, this.autoOffsetReset);
+        this.assigned.set(key(a.topic, partition), s);
+        added.push(s);
+      }
     }
-    if (assignment.length === 0) return;
-    const committed = await group.committed(assignment);
-    for (const s of this.assigned.values()) {
-      const offset = committed.get(key(s.topic, s.partition)) ?? -1n;
-      if (offset >= 0n) s.position = offset;
+    if (added.length > 0) {
+      const byTopic = new Map<string, number[]>();
+      for (const s of added) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s.partition]);
+      const committed = await group.committed([...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
+      for (const s of added) {
+        const offset = committed.get(key(s.topic, s.partition)) ?? -1n;
+        if (offset >= 0n) s.position = offset;
+      }
     }
     this.nextAutoCommitMs = performance.now() + this.autoCommitIntervalMs;
+    await this.listener.onPartitionsAssigned?.(outcome.assigned);
+  }
+
+  /** The group membership's member id and generation (null without subscribe). */
+  groupMetadata(): { groupId: string; memberId: string; generationId: number; groupInstanceId: string | null } | null {
+    const g = this.group;
+    return g === null || this.groupOptions === null ? null : { groupId: g.groupId, memberId: g.memberId, generationId: g.generationId, groupInstanceId: this.groupOptions.groupInstanceId ?? null };
   }
 
   private async maybeAutoCommit(): Promise<void> {
@@ -204,6 +281,7 @@ export class Consumer {
 
   /** Replaces the assignment. A partition without an offset starts at auto.offset.reset. */
   assign(partitions: readonly PartitionAssignment[]): void {
+    if (this.subscribed) throw new ClientError('assign() after subscribe(): a consumer is either a group member or manually assigned', 'SAMSA_ERR_CONFIG');
     this.assigned.clear();
     for (const p of partitions) {
       const state = new PartitionState(p.topic, p.partition, null, this.autoOffsetReset);
@@ -317,43 +395,93 @@ export class Consumer {
     return [...this.assigned.values()].filter((s) => !s.paused && s.position !== null && !s.hasBuffered);
   }
 
-  /** ListOffsets for every partition without a position, one request per leader. */
+  /** ListOffsets for every partition without a position. */
   private async resolvePositions(): Promise<void> {
     const unresolved = [...this.assigned.values()].filter((s) => s.position === null);
     if (unresolved.length === 0) return;
-    const byLeader = await this.groupByLeader(unresolved);
-    await Promise.all([...byLeader].map(async ([node, states]) => {
+    for (const s of unresolved) {
+      if (s.reset === 'none') throw new ClientError(`no offset for ${s.topic}-${s.partition} and auto.offset.reset is none`, 'SAMSA_ERR_NO_OFFSET');
+    }
+    const found = await this.listOffsets(unresolved.map((s) => ({ topic: s.topic, partition: s.partition, timestamp: s.reset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP })));
+    for (const s of unresolved) {
+      const got = found.get(key(s.topic, s.partition));
+      if (got !== undefined && s.position === null && this.assigned.get(key(s.topic, s.partition)) === s) s.position = got.offset;
+    }
+  }
+
+  /**
+   * Java's offsetsForTimes: per partition, the first offset whose timestamp
+   * is at or after the given one (ms since the epoch), with that record's
+   * timestamp; null where no record is that late. Under read_committed the
+   * broker answers within the last stable offset. Works on any partition,
+   * assigned or not.
+   */
+  async offsetsForTimes(query: readonly { topic: string; partition: number; timestamp: number | bigint }[]): Promise<({ topic: string; partition: number; offset: bigint; timestamp: bigint } | null)[]> {
+    for (const q of query) {
+      if (BigInt(q.timestamp) < 0n) throw new ClientError(`invalid timestamp ${q.timestamp} for ${q.topic}-${q.partition}: it must be >= 0`, 'SAMSA_ERR_CONFIG');
+    }
+    // A request names a partition once: the n-th query of each partition goes in round n.
+    const seen = new Map<string, number>();
+    const rounds: { index: number; topic: string; partition: number; timestamp: bigint }[][] = [];
+    query.forEach((q, index) => {
+      const round = seen.get(key(q.topic, q.partition)) ?? 0;
+      seen.set(key(q.topic, q.partition), round + 1);
+      (rounds[round] ??= []).push({ index, topic: q.topic, partition: q.partition, timestamp: BigInt(q.timestamp) });
+    });
+    const out: ({ topic: string; partition: number; offset: bigint; timestamp: bigint } | null)[] = new Array(query.length).fill(null);
+    const deadline = performance.now() + LIST_OFFSETS_RETRY_MS_MAX;
+    for (let pending of rounds) {
+      while (pending.length > 0) {
+        const found = await this.listOffsets(pending);
+        for (const q of pending) {
+          const got = found.get(key(q.topic, q.partition));
+          if (got !== undefined && got.offset >= 0n) out[q.index] = { topic: q.topic, partition: q.partition, offset: got.offset, timestamp: got.timestamp };
+        }
+        pending = pending.filter((q) => !found.has(key(q.topic, q.partition)));
+        if (pending.length > 0 && performance.now() > deadline) {
+          throw new ClientError(`offsetsForTimes: no leader answered for ${pending.map((q) => `${q.topic}-${q.partition}`).join(', ')}`, 'SAMSA_ERR_TIMEOUT');
+        }
+        if (pending.length > 0) await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One ListOffsets per leader, at this consumer's isolation level. Answers
+   * by partition key; a partition with a retriable error (a moved leader) is
+   * left out after dropping its cached metadata, for the caller to retry.
+   */
+  private async listOffsets(entries: readonly { topic: string; partition: number; timestamp: bigint }[]): Promise<Map<string, { offset: bigint; timestamp: bigint }>> {
+    const out = new Map<string, { offset: bigint; timestamp: bigint }>();
+    const byLeader = await this.groupByLeader(entries);
+    await Promise.all([...byLeader].map(async ([node, list]) => {
       const req = messages.ListOffsetsRequest.defaults();
       req.isolationLevel = this.isolationLevel;
       const topics = new Map<string, messages.ListOffsetsRequestListOffsetsTopic>();
-      for (const s of states) {
-        if (s.reset === 'none') throw new ClientError(`no offset for ${s.topic}-${s.partition} and auto.offset.reset is none`, 'SAMSA_ERR_NO_OFFSET');
-        let t = topics.get(s.topic);
+      for (const e of list) {
+        let t = topics.get(e.topic);
         if (t === undefined) {
-          t = { ...messages.defaultListOffsetsRequestListOffsetsTopic(), name: s.topic, partitions: [] };
-          topics.set(s.topic, t);
+          t = { ...messages.defaultListOffsetsRequestListOffsetsTopic(), name: e.topic, partitions: [] };
+          topics.set(e.topic, t);
           req.topics.push(t);
         }
-        t.partitions.push({
-          ...messages.defaultListOffsetsRequestListOffsetsPartition(), partitionIndex: s.partition,
-          timestamp: s.reset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP,
-        });
+        t.partitions.push({ ...messages.defaultListOffsetsRequestListOffsetsPartition(), partitionIndex: e.partition, timestamp: e.timestamp });
       }
       const res = await (await this.cluster.node(node)).request<messages.ListOffsetsResponse>(LIST_OFFSETS_KEY, req);
       for (const t of res.topics) {
         for (const p of t.partitions) {
-          const s = this.assigned.get(key(t.name, p.partitionIndex));
-          if (s === undefined || s.position !== null) continue;
-          if (p.errorCode === ErrorCode.NONE) s.position = p.offset;
+          if (p.errorCode === ErrorCode.NONE) out.set(key(t.name, p.partitionIndex), { offset: p.offset, timestamp: p.timestamp });
           else if (isRetriable(p.errorCode)) this.cluster.topics.delete(t.name);
           else throw new ClientError(`cannot list offsets of ${t.name}-${p.partitionIndex}: ${errorName(p.errorCode)}`, 'SAMSA_ERR_LIST_OFFSETS', p.errorCode);
         }
       }
     }));
+    return out;
   }
 
-  private async groupByLeader(states: PartitionState[]): Promise<Map<number, PartitionState[]>> {
-    const out = new Map<number, PartitionState[]>();
+  private async groupByLeader<T extends PartitionRef>(states: readonly T[]): Promise<Map<number, T[]>> {
+    const out = new Map<number, T[]>();
     for (const s of states) {
       const info = await this.cluster.topic(s.topic);
       const leader = info.partitions[s.partition]?.leader ?? -1;
@@ -429,9 +557,18 @@ export class Consumer {
       throw new ClientError(`fetch from ${topic}-${p.partitionIndex} failed: ${errorName(p.errorCode)}`, 'SAMSA_ERR_FETCH', p.errorCode);
     }
     s.highWatermark = p.highWatermark;
+    s.lastStableOffset = p.lastStableOffset;
     if (p.records === null || p.records.length === 0) return;
     const fetchedFrom = s.position;
+    const aborted = this.isolationLevel === READ_COMMITTED ? new AbortedTransactions(p.abortedTransactions) : null;
+    // read_committed: nothing at or past the last stable offset, should a broker send it.
+    const stableEnd = aborted !== null && p.lastStableOffset >= 0n ? p.lastStableOffset : null;
     for (const batch of scanBatches(p.records).batches) {
+      if (stableEnd !== null && batch.baseOffset >= stableEnd) break;
+      if (aborted?.skips(batch) === true) {
+        if (batch.lastOffset >= s.position) s.position = batch.lastOffset + 1n;
+        continue;
+      }
       if (batch.lastOffset < fetchedFrom) continue;
       if (!batch.isControl) {
         for (const r of readBatchRecords(batch)) {
@@ -446,6 +583,11 @@ export class Consumer {
   /** The last high watermark a fetch reported for a partition (-1 before the first). */
   highWatermark(topic: string, partition: number): bigint {
     return this.state(topic, partition).highWatermark;
+  }
+
+  /** The last stable offset a fetch reported for a partition (-1 before the first); read_committed reads below it. */
+  lastStableOffset(topic: string, partition: number): bigint {
+    return this.state(topic, partition).lastStableOffset;
   }
 
   /** Stops polling; a group member commits (with auto-commit) and leaves the group. */

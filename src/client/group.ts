@@ -6,7 +6,19 @@
  * fetch returns the current assignment (rejoining when a heartbeat reported a
  * rebalance); the heartbeat timer only sets flags.
  *
- * Not here yet: cooperative-sticky, KIP-848 (ConsumerGroupHeartbeat).
+ * Rebalance protocols, as Java's ConsumerCoordinator runs them:
+ * - EAGER (range, roundrobin): every owned partition is revoked before the
+ *   join and the new assignment replaces it whole.
+ * - COOPERATIVE (cooperative-sticky): the subscription (version 1 and up)
+ *   carries the owned partitions and their generation; after SyncGroup the
+ *   member revokes only what it owned and was not given back, keeps the rest,
+ *   and when it revoked anything it rejoins at once, so that the partitions it
+ *   let go are handed out in a second round.
+ * Static membership (group.instance.id): the member id survives a restart
+ * inside session.timeout.ms (the broker keeps the slot and its assignment),
+ * and leave() sends no LeaveGroup.
+ *
+ * Not here yet: KIP-848 (ConsumerGroupHeartbeat).
  */
 import { ErrorCode, Reader, Writer, errorName, messages } from '../protocol/index.ts';
 import { ASSIGNORS, type Assignor, type MemberSubscription, type TopicPartitions } from './assignors.ts';
@@ -20,7 +32,9 @@ const LEAVE_GROUP_KEY = 13;
 const SYNC_GROUP_KEY = 14;
 const OFFSET_COMMIT_KEY = 8;
 const OFFSET_FETCH_KEY = 9;
-const CONSUMER_PROTOCOL_VERSION = 0;
+/** Subscription v1 carries owned partitions; its generation goes in userData as Java's CooperativeStickyAssignor does. */
+const SUBSCRIPTION_VERSION = 1;
+const ASSIGNMENT_VERSION = 0;
 /** Join attempts per ensureJoined() before giving up with the last error. */
 const JOIN_ATTEMPTS_MAX = 20;
 const JOIN_BACKOFF_MS = 100;
@@ -32,7 +46,23 @@ export interface GroupOptions {
   rebalanceTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   /** partition.assignment.strategy, in preference order. Default ['range', 'roundrobin']. */
-  assignors?: readonly ('range' | 'roundrobin')[];
+  assignors?: readonly AssignorName[];
+}
+
+export type AssignorName = 'range' | 'roundrobin' | 'cooperative-sticky';
+
+/** What one completed join changed; `revoked` and `assigned` are what the rebalance listener hears. */
+export interface JoinOutcome {
+  assignment: TopicPartitions[];
+  changed: boolean;
+  revoked: TopicPartitions[];
+  assigned: TopicPartitions[];
+}
+
+export interface Subscription {
+  topics: string[];
+  ownedPartitions: TopicPartitions[];
+  generationId: number;
 }
 
 const REJOIN_CODES: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID]);
@@ -40,26 +70,49 @@ const COORDINATOR_CODES: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATO
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export function encodeSubscription(topics: readonly string[]): Buffer {
+export function encodeSubscription(topics: readonly string[], ownedPartitions: readonly TopicPartitions[] = [], generationId = -1): Buffer {
+  const userData = Buffer.alloc(4);
+  userData.writeInt32BE(generationId);
   const w = new Writer();
-  w.int16(CONSUMER_PROTOCOL_VERSION);
-  messages.ConsumerProtocolSubscription.encode(w, { ...messages.ConsumerProtocolSubscription.defaults(), topics: [...topics] }, CONSUMER_PROTOCOL_VERSION);
+  w.int16(SUBSCRIPTION_VERSION);
+  messages.ConsumerProtocolSubscription.encode(w, {
+    ...messages.ConsumerProtocolSubscription.defaults(), topics: [...topics], userData, generationId,
+    ownedPartitions: ownedPartitions.map((p) => ({ ...messages.defaultConsumerProtocolSubscriptionTopicPartition(), topic: p.topic, partitions: [...p.partitions] })),
+  }, SUBSCRIPTION_VERSION);
   return w.toBuffer();
 }
 
-export function decodeSubscription(bytes: Buffer): string[] {
+/**
+ * Any version's subscription. The generation comes from the v2+ field, else
+ * from userData: Java's cooperative-sticky writes a bare int32, the sticky
+ * format (librdkafka) ends with one; anything else counts as unknown (-1).
+ */
+export function decodeSubscription(bytes: Buffer): Subscription {
   const codec = messages.ConsumerProtocolSubscription;
   const version = Math.min(bytes.readInt16BE(0), codec.maxVersion);
-  return codec.decode(new Reader(bytes.subarray(2)), version).topics;
+  const s = codec.decode(new Reader(bytes.subarray(2)), version);
+  let generationId = version >= 2 ? s.generationId : -1;
+  if (version < 2 && s.userData !== null && s.userData.length >= 4) generationId = s.userData.readInt32BE(s.userData.length - 4);
+  return { topics: s.topics, ownedPartitions: s.ownedPartitions.map((p) => ({ topic: p.topic, partitions: p.partitions })), generationId };
+}
+
+function partitionKeys(list: readonly TopicPartitions[]): Set<string> {
+  return new Set(list.flatMap((t) => t.partitions.map((p) => `${t.topic}\0${p}`)));
+}
+
+/** The partitions of `a` that are not in `b`, grouped as TopicPartitions. */
+export function subtractPartitions(a: readonly TopicPartitions[], b: readonly TopicPartitions[]): TopicPartitions[] {
+  const drop = partitionKeys(b);
+  return a.map((t) => ({ topic: t.topic, partitions: t.partitions.filter((p) => !drop.has(`${t.topic}\0${p}`)) })).filter((t) => t.partitions.length > 0);
 }
 
 export function encodeAssignment(partitions: readonly TopicPartitions[]): Buffer {
   const w = new Writer();
-  w.int16(CONSUMER_PROTOCOL_VERSION);
+  w.int16(ASSIGNMENT_VERSION);
   messages.ConsumerProtocolAssignment.encode(w, {
     ...messages.ConsumerProtocolAssignment.defaults(),
     assignedPartitions: partitions.map((p) => ({ ...messages.defaultConsumerProtocolAssignmentTopicPartition(), topic: p.topic, partitions: p.partitions })),
-  }, CONSUMER_PROTOCOL_VERSION);
+  }, ASSIGNMENT_VERSION);
   return w.toBuffer();
 }
 
@@ -83,7 +136,13 @@ export class GroupMembership {
   memberId = '';
   generationId = -1;
   private needsJoin = true;
+  /** The partitions this member owns, and the generation it got them in. */
   private assignment: TopicPartitions[] = [];
+  private ownedGenerationId = -1;
+  /** The protocol of the last join: COOPERATIVE keeps what is not moved. Before any join, the preferred assignor's. */
+  private cooperative: boolean;
+  /** Set when the coordinator no longer knows this member's generation: its partitions are lost, not revoked. */
+  private lost = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private heartbeating = false;
 
@@ -99,6 +158,7 @@ export class GroupMembership {
       if (a === undefined) throw new ClientError(`unknown assignor '${n}'`, 'SAMSA_ERR_CONFIG');
       return a;
     });
+    this.cooperative = this.assignors[0]!.cooperative;
   }
 
   subscribe(topics: readonly string[]): void {
@@ -110,17 +170,31 @@ export class GroupMembership {
     return this.needsJoin;
   }
 
-  /** The current assignment, joining (or rejoining) first when needed. `beforeRejoin` commits what the old assignment consumed. */
-  async ensureJoined(beforeRejoin: () => Promise<void>): Promise<{ assignment: TopicPartitions[]; changed: boolean }> {
-    if (!this.needsJoin) return { assignment: this.assignment, changed: false };
-    if (this.generationId >= 0) await beforeRejoin().catch(() => undefined);
+  /**
+   * The current assignment, joining (or rejoining) first when needed.
+   * `beforeRejoin` commits what the old assignment consumed. Under EAGER the
+   * whole old assignment is revoked; under COOPERATIVE only what the new one
+   * lacks (and what a lost membership or a dropped topic took away).
+   */
+  async ensureJoined(beforeRejoin: () => Promise<void>): Promise<JoinOutcome> {
+    if (!this.needsJoin) return { assignment: this.assignment, changed: false, revoked: [], assigned: [] };
+    if (this.generationId >= 0 && !this.lost) await beforeRejoin().catch(() => undefined);
+    const kept = this.cooperative && !this.lost ? this.assignment.filter((t) => this.topics.includes(t.topic)) : [];
+    const revokedBefore = subtractPartitions(this.assignment, kept);
+    this.assignment = kept;
+    this.lost = false;
     let last: Error | null = null;
     for (let attempt = 0; attempt < JOIN_ATTEMPTS_MAX; attempt++) {
       try {
-        await this.joinAndSync();
-        this.needsJoin = false;
+        const next = await this.joinAndSync();
+        const revoked = subtractPartitions(this.assignment, next);
+        const assigned = subtractPartitions(next, this.assignment);
+        this.assignment = next;
+        this.ownedGenerationId = this.generationId;
+        // COOPERATIVE: what was revoked goes to its new owner in a second round, which this rejoin starts.
+        this.needsJoin = this.cooperative && revoked.length > 0;
         this.startHeartbeat();
-        return { assignment: this.assignment, changed: true };
+        return { assignment: next, changed: true, revoked: [...revokedBefore, ...revoked], assigned };
       } catch (e) {
         if (!(e instanceof ClientError) || e.code === 'SAMSA_ERR_CONFIG') throw e;
         last = e;
@@ -148,16 +222,19 @@ export class GroupMembership {
     if (errorCode === ErrorCode.NONE) return;
     if (COORDINATOR_CODES.has(errorCode)) this.coordinator = null;
     if (errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
+    // The group moved on without this member: what it owned may be someone else's now (Java's onPartitionsLost).
+    if (errorCode === ErrorCode.UNKNOWN_MEMBER_ID || errorCode === ErrorCode.ILLEGAL_GENERATION) this.lost = true;
     if (REJOIN_CODES.has(errorCode)) this.needsJoin = true;
     throw new ClientError(`${what} for group '${this.groupId}' failed: ${errorName(errorCode)}`, 'SAMSA_ERR_GROUP', errorCode);
   }
 
-  private async joinAndSync(): Promise<void> {
+  /** JoinGroup then SyncGroup; returns this member's new assignment. */
+  private async joinAndSync(): Promise<TopicPartitions[]> {
     this.stopHeartbeat();
     const partitionCounts = new Map<string, number>();
     for (const t of this.topics) partitionCounts.set(t, (await this.cluster.topic(t)).partitions.length);
     const conn = await this.coordinatorConnection();
-    const metadata = encodeSubscription(this.topics);
+    const metadata = encodeSubscription(this.topics, this.assignment, this.ownedGenerationId);
     const join = async (): Promise<messages.JoinGroupResponse> => conn.request<messages.JoinGroupResponse>(JOIN_GROUP_KEY, {
       ...messages.JoinGroupRequest.defaults(), groupId: this.groupId, sessionTimeoutMs: this.sessionTimeoutMs, rebalanceTimeoutMs: this.rebalanceTimeoutMs,
       memberId: this.memberId, groupInstanceId: this.groupInstanceId, protocolType: 'consumer',
@@ -171,16 +248,17 @@ export class GroupMembership {
     this.check(res.errorCode, 'JoinGroup');
     this.memberId = res.memberId;
     this.generationId = res.generationId;
+    const chosen = this.assignors.find((a) => a.name === res.protocolName) ?? this.assignors[0]!;
+    this.cooperative = chosen.cooperative;
     let assignments: messages.SyncGroupRequestSyncGroupRequestAssignment[] = [];
     if (res.leader === res.memberId && !res.skipAssignment) {
-      const assignor = this.assignors.find((a) => a.name === res.protocolName) ?? this.assignors[0]!;
-      const members: MemberSubscription[] = res.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, topics: decodeSubscription(m.metadata) }));
+      const members: MemberSubscription[] = res.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, ...decodeSubscription(m.metadata) }));
       for (const m of members) {
         for (const t of m.topics) {
           if (!partitionCounts.has(t)) partitionCounts.set(t, (await this.cluster.topic(t)).partitions.length);
         }
       }
-      const plan = assignor.assign(members, partitionCounts);
+      const plan = chosen.assign(members, partitionCounts);
       assignments = [...plan].map(([memberId, parts]) => ({ ...messages.defaultSyncGroupRequestSyncGroupRequestAssignment(), memberId, assignment: encodeAssignment(parts) }));
     }
     const sync = await conn.request<messages.SyncGroupResponse>(SYNC_GROUP_KEY, {
@@ -188,7 +266,7 @@ export class GroupMembership {
       groupInstanceId: this.groupInstanceId, protocolType: 'consumer', protocolName: res.protocolName, assignments,
     });
     this.check(sync.errorCode, 'SyncGroup');
-    this.assignment = decodeMemberAssignment(sync.assignment);
+    return decodeMemberAssignment(sync.assignment);
   }
 
   private startHeartbeat(): void {

@@ -11,6 +11,6 @@ export {
   COMPRESSION_CODECS, Producer, type Acks, type Bytes, type CompressionName, type ProducerOptions, type ProducerRecord, type RecordMetadata,
 } from './producer.ts';
 export {
-  Consumer, type ConsumerOptions, type ConsumerRecord, type OffsetSpec, type PartitionAssignment, type PartitionRef,
+  AbortedTransactions, Consumer, type ConsumerOptions, type ConsumerRecord, type OffsetSpec, type PartitionAssignment, type PartitionRef, type RebalanceListener,
 } from './consumer.ts';
-export { ASSIGNORS, rangeAssignor, roundRobinAssignor, type Assignor, type GroupAssignment, type MemberSubscription, type TopicPartitions } from './assignors.ts';
+export { ASSIGNORS, cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, type Assignor, type GroupAssignment, type MemberSubscription, type TopicPartitions } from './assignors.ts';

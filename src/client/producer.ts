@@ -8,6 +8,11 @@
  * Limits: bufferMemory bounds the bytes of records accepted but not yet
  * acknowledged — send() waits (FIFO) when it is full; maxInFlight bounds the
  * Produce requests outstanding per broker; maxRequestSize bounds one request.
+ * deliveryTimeoutMs bounds a record's life from the moment its batch opened:
+ * past it the batch fails with SAMSA_ERR_DELIVERY_TIMEOUT wherever it is
+ * (open, waiting for a leader or a retry, or in flight, whose late answer is
+ * then ignored), and it is not retried again — as Java's producer, whose
+ * retries default to unbounded for that reason.
  *
  * Ordering: records of one partition are sent in order; a retried batch goes
  * back to the front of its partition's queue but may pass batches already in
@@ -44,10 +49,14 @@ export interface ProducerOptions {
   bufferMemory?: number;
   /** The Produce request's timeoutMs (how long the broker may wait for acks). Default 30000. */
   requestTimeoutMs?: number;
-  /** Retries of a batch after a retriable error. Default 5. */
+  /** Retries of a batch after a retriable error. Default 2147483647: deliveryTimeoutMs is the bound, as in Java. */
   retries?: number;
-  /** retry.backoff.ms. Default 100. */
+  /** retry.backoff.ms: the first retry's wait, doubled for each next one. Default 100. */
   retryBackoffMs?: number;
+  /** retry.backoff.max.ms: the cap on that doubling. Default 1000. */
+  retryBackoffMaxMs?: number;
+  /** delivery.timeout.ms: a record not acknowledged this long after its batch opened fails. Default 120000; at least lingerMs + requestTimeoutMs. */
+  deliveryTimeoutMs?: number;
   /** max.in.flight.requests.per.connection. Default 5. */
   maxInFlight?: number;
   /** max.request.size in bytes. Default 1 MiB. */
@@ -89,6 +98,10 @@ class Batch {
   readonly records: RecordInput[] = [];
   readonly deliveries: Delivery[] = [];
   readonly createdMs: number;
+  /** delivery.timeout.ms after createdMs. */
+  readonly expiresAtMs: number;
+  /** Acknowledged, failed or expired: a later answer for it is ignored. */
+  done = false;
   sizeBytes = RECORD_BATCH_OVERHEAD;
   /** Bytes reserved from bufferMemory for these records. */
   reservedBytes = 0;
@@ -96,10 +109,11 @@ class Batch {
   attempts = 0;
   retryAtMs = 0;
 
-  constructor(topic: string, partition: number, nowMs: number) {
+  constructor(topic: string, partition: number, nowMs: number, deliveryTimeoutMs: number) {
     this.topic = topic;
     this.partition = partition;
     this.createdMs = nowMs;
+    this.expiresAtMs = nowMs + deliveryTimeoutMs;
   }
 }
 
@@ -125,8 +139,19 @@ function toHeaders(h: ProducerRecord['headers']): RecordHeader[] {
   return Object.entries(h as Record<string, Bytes>).map(([key, value]) => ({ key, value: toBytes(value) }));
 }
 
+/** The last Date.now() and its bigint: records sent in the same millisecond share one conversion. */
+let nowMsCached = 0;
+let nowCached = 0n;
+
 function toTimestamp(t: ProducerRecord['timestamp']): bigint {
-  if (t === undefined) return BigInt(Date.now());
+  if (t === undefined) {
+    const ms = Date.now();
+    if (ms !== nowMsCached) {
+      nowMsCached = ms;
+      nowCached = BigInt(ms);
+    }
+    return nowCached;
+  }
   if (typeof t === 'bigint') return t;
   return BigInt(typeof t === 'number' ? Math.trunc(t) : t.getTime());
 }
@@ -147,13 +172,19 @@ export class Producer {
   private readonly requestTimeoutMs: number;
   private readonly retries: number;
   private readonly retryBackoffMs: number;
+  private readonly retryBackoffMaxMs: number;
+  private readonly deliveryTimeoutMs: number;
   private readonly maxInFlight: number;
   private readonly maxRequestSize: number;
   private readonly allowAutoTopicCreation: boolean;
   private readonly partitioner: DefaultPartitioner;
-  /** Keyed by `topic\0partition`. */
+  /** Every partition's queue, for the drain and expiry scans. */
   private readonly queues = new Map<string, PartitionQueue>();
+  /** The same queues by topic, then partition index: the per-record lookup builds no string. */
+  private readonly queuesByTopic = new Map<string, PartitionQueue[]>();
   private readonly inFlightByNode = new Map<number, number>();
+  /** Batches sent and not yet answered, for delivery.timeout.ms. */
+  private readonly inFlight = new Set<Batch>();
   /** One metadata lookup per unknown topic, shared by every send waiting on it. */
   private readonly topicLookups = new Map<string, Promise<TopicInfo>>();
   private readonly memoryWaiters: MemoryWaiter[] = [];
@@ -167,6 +198,8 @@ export class Producer {
   private drainScheduled = false;
   private lingerTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Fires at the oldest pending batch's expiry; one timer, re-armed, never one per batch. */
+  private expiryTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(cluster: Cluster, options: ProducerOptions = {}) {
@@ -177,16 +210,22 @@ export class Producer {
     this.codec = COMPRESSION_CODECS[options.compression ?? 'none'];
     this.bufferMemory = options.bufferMemory ?? 32 * 1024 * 1024;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-    this.retries = options.retries ?? 5;
+    this.retries = options.retries ?? 2_147_483_647;
     this.retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.retryBackoffMaxMs = options.retryBackoffMaxMs ?? 1000;
+    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 120_000;
     this.maxInFlight = options.maxInFlight ?? 5;
     this.maxRequestSize = options.maxRequestSize ?? 1024 * 1024;
     this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? true;
     this.partitioner = new DefaultPartitioner(options.random);
     if (![0, 1, -1].includes(this.acks)) throw new ClientError(`invalid acks ${String(this.acks)}: expected 0, 1 or -1`, 'SAMSA_ERR_CONFIG');
     if (this.codec === undefined) throw new ClientError(`invalid compression '${String(options.compression)}'`, 'SAMSA_ERR_CONFIG');
-    for (const [name, v] of [['lingerMs', this.lingerMs], ['retries', this.retries], ['retryBackoffMs', this.retryBackoffMs]] as const) {
+    for (const [name, v] of [['lingerMs', this.lingerMs], ['retries', this.retries], ['retryBackoffMs', this.retryBackoffMs], ['retryBackoffMaxMs', this.retryBackoffMaxMs]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new ClientError(`invalid ${name} ${v}`, 'SAMSA_ERR_CONFIG');
+    }
+    // Java refuses this too: a record could expire before its first request may even time out.
+    if (!Number.isInteger(this.deliveryTimeoutMs) || this.deliveryTimeoutMs < this.lingerMs + this.requestTimeoutMs) {
+      throw new ClientError(`invalid deliveryTimeoutMs ${this.deliveryTimeoutMs}: it must be at least lingerMs + requestTimeoutMs (${this.lingerMs + this.requestTimeoutMs})`, 'SAMSA_ERR_CONFIG');
     }
     for (const [name, v] of [['batchSize', this.batchSize], ['bufferMemory', this.bufferMemory], ['maxInFlight', this.maxInFlight], ['maxRequestSize', this.maxRequestSize]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ClientError(`invalid ${name} ${v}`, 'SAMSA_ERR_CONFIG');
@@ -258,10 +297,11 @@ export class Producer {
       batch = null;
     }
     if (batch === null) {
-      batch = new Batch(record.topic, partition, performance.now());
+      batch = new Batch(record.topic, partition, performance.now(), this.deliveryTimeoutMs);
       q.open = batch;
       this.pendingBatches++;
       this.armLinger();
+      this.armExpiry(batch.expiresAtMs);
     }
     batch.records.push(input);
     batch.deliveries.push(delivery);
@@ -271,11 +311,16 @@ export class Producer {
   }
 
   private queue(topic: string, partition: number): PartitionQueue {
-    const id = `${topic}\0${partition}`;
-    let q = this.queues.get(id);
+    let byPartition = this.queuesByTopic.get(topic);
+    if (byPartition === undefined) {
+      byPartition = [];
+      this.queuesByTopic.set(topic, byPartition);
+    }
+    let q = byPartition[partition];
     if (q === undefined) {
       q = new PartitionQueue();
-      this.queues.set(id, q);
+      byPartition[partition] = q;
+      this.queues.set(`${topic}\0${partition}`, q);
     }
     return q;
   }
@@ -355,6 +400,40 @@ export class Producer {
     return byNode.size > 0;
   }
 
+  private armExpiry(atMs: number): void {
+    if (this.expiryTimer !== null) return;
+    this.expiryTimer = setTimeout(() => this.onExpiry(), Math.max(1, atMs - performance.now()));
+    this.expiryTimer.unref();
+  }
+
+  /** Fails every batch past delivery.timeout.ms, wherever it waits, and re-arms for the next oldest. */
+  private onExpiry(): void {
+    this.expiryTimer = null;
+    const now = performance.now();
+    let nextMs = Infinity;
+    const check = (b: Batch): boolean => {
+      if (b.expiresAtMs > now) {
+        nextMs = Math.min(nextMs, b.expiresAtMs);
+        return false;
+      }
+      this.fail(b, this.expiredError(b, now));
+      return true;
+    };
+    for (const q of this.queues.values()) {
+      if (q.open !== null && check(q.open)) q.open = null;
+      for (let i = q.ready.length - 1; i >= 0; i--) if (check(q.ready[i]!)) q.ready.splice(i, 1);
+    }
+    for (const b of this.inFlight) if (check(b)) this.inFlight.delete(b);
+    if (nextMs !== Infinity) this.armExpiry(nextMs);
+  }
+
+  private expiredError(b: Batch, nowMs: number): ClientError {
+    return new ClientError(
+      `${b.records.length} record(s) for ${b.topic}-${b.partition} expired: ${Math.round(nowMs - b.createdMs)} ms passed since the batch opened (delivery.timeout.ms ${this.deliveryTimeoutMs})`,
+      'SAMSA_ERR_DELIVERY_TIMEOUT', ErrorCode.REQUEST_TIMED_OUT,
+    );
+  }
+
   private armRetry(delayMs: number): void {
     if (this.retryTimer !== null) return;
     this.retryTimer = setTimeout(() => {
@@ -386,8 +465,10 @@ export class Producer {
 
   private sendRequest(node: number, batches: Batch[]): void {
     this.inFlightByNode.set(node, (this.inFlightByNode.get(node) ?? 0) + 1);
+    for (const b of batches) this.inFlight.add(b);
     const req = this.buildRequest(batches);
     const done = (): void => {
+      for (const b of batches) this.inFlight.delete(b);
       this.inFlightByNode.set(node, (this.inFlightByNode.get(node) ?? 1) - 1);
       this.scheduleDrain();
     };
@@ -439,13 +520,19 @@ export class Producer {
 
   private failOrRetry(batches: Batch[], error: Error, retriable: boolean): void {
     const stale = new Set<string>();
+    const now = performance.now();
     for (const b of batches) {
+      if (b.done) continue;
       b.attempts++;
       if (!retriable || b.attempts > this.retries || this.acks === 0) {
         this.fail(b, error);
         continue;
       }
-      b.retryAtMs = performance.now() + this.retryBackoffMs * 2 ** Math.min(b.attempts - 1, 10);
+      if (now >= b.expiresAtMs) {
+        this.fail(b, this.expiredError(b, now));
+        continue;
+      }
+      b.retryAtMs = now + Math.min(this.retryBackoffMaxMs, this.retryBackoffMs * 2 ** Math.min(b.attempts - 1, 20));
       this.queue(b.topic, b.partition).ready.unshift(b);
       stale.add(b.topic);
     }
@@ -453,6 +540,7 @@ export class Producer {
   }
 
   private complete(b: Batch, baseOffset: bigint): void {
+    if (b.done) return;
     for (let i = 0; i < b.deliveries.length; i++) {
       b.deliveries[i]!.resolve({ topic: b.topic, partition: b.partition, offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i) });
     }
@@ -460,11 +548,13 @@ export class Producer {
   }
 
   private fail(b: Batch, error: Error): void {
+    if (b.done) return;
     for (const d of b.deliveries) d.reject(error);
     this.finish(b);
   }
 
   private finish(b: Batch): void {
+    b.done = true;
     this.releaseMemory(b.reservedBytes);
     this.pendingBatches--;
     if (this.pendingBatches === 0) {
@@ -527,7 +617,9 @@ export class Producer {
     this.closed = true;
     if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
     this.lingerTimer = null;
     this.retryTimer = null;
+    this.expiryTimer = null;
   }
 }

@@ -23,8 +23,8 @@ const METADATA_VERSION_LEVEL = 21;
 export interface ControllerDeps {
   nodeId: number;
   image(): MetadataImage;
-  /** Makes records durable in the metadata log and applies them to the image; returns once both are done. */
-  commit(records: MetadataRecord[]): void;
+  /** Makes records durable on a quorum and applies them to the image; resolves once both are done, rejects when this node stops leading. */
+  commit(records: MetadataRecord[]): Promise<void>;
   defaultPartitions(): number;
   defaultReplicationFactor(): number;
   deleteTopicEnable(): boolean;
@@ -62,9 +62,25 @@ export function newTopicId(): string {
 }
 
 export interface BrokerRegistration {
+  brokerId: number;
   incarnationId: string;
   endpoints: { name: string; host: string; port: number; securityProtocol: number }[];
   rack: string | null;
+}
+
+export interface BrokerHeartbeat {
+  brokerId: number;
+  brokerEpoch: bigint;
+  currentMetadataOffset: number;
+  wantFence: boolean;
+  wantShutDown: boolean;
+}
+
+export interface BrokerHeartbeatResult {
+  errorCode: number;
+  isCaughtUp: boolean;
+  isFenced: boolean;
+  shouldShutDown: boolean;
 }
 
 /** IncrementalAlterConfigs operations: Kafka's AlterConfigOp.OpType ids (wire protocol). */
@@ -93,18 +109,49 @@ const CONFIG_OK: ConfigResourceResult = Object.freeze({ errorCode: ErrorCode.NON
 
 export class Controller {
   private readonly deps: ControllerDeps;
-  private producerIdNext = 0n;
-  private producerIdBlockEnd = 0n;
+  /**
+   * Operations run one at a time: each validates against the image its
+   * predecessors' committed records produced, so two creates of one name
+   * cannot both pass.
+   */
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Last heartbeat time by broker id, in this controller's clock; lost on failover (each broker then gets a fresh session). */
+  private readonly sessions = new Map<number, number>();
 
   constructor(deps: ControllerDeps) {
     this.deps = deps;
   }
 
-  private liveBrokers(): number[] {
-    return [...this.deps.image().brokers.values()].filter((b) => !b.fenced).map((b) => b.id).sort((a, b) => a - b);
+  private serial<T>(op: () => T | Promise<T>): Promise<T> {
+    const run = this.tail.then(op, op);
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
-  createTopics(specs: CreateTopicSpec[], validateOnly: boolean): TopicResult[] {
+  /**
+   * Unfenced brokers in placement order: sorted by id, and when racks are set
+   * interleaved rack by rack (Kafka's rack-aware order), so consecutive
+   * partitions, and a partition's replicas, land on different racks.
+   */
+  private liveBrokers(): number[] {
+    const live = [...this.deps.image().brokers.values()].filter((b) => !b.fenced).sort((a, b) => a.id - b.id);
+    if (live.every((b) => b.rack === null)) return live.map((b) => b.id);
+    const byRack = new Map<string, number[]>();
+    for (const b of live) {
+      const rack = b.rack ?? '';
+      byRack.set(rack, [...(byRack.get(rack) ?? []), b.id]);
+    }
+    const racks = [...byRack.keys()].sort().map((r) => byRack.get(r)!);
+    const ordered: number[] = [];
+    for (let i = 0; ordered.length < live.length; i++) for (const ids of racks) if (i < ids.length) ordered.push(ids[i]!);
+    return ordered;
+  }
+
+  createTopics(specs: CreateTopicSpec[], validateOnly: boolean): Promise<TopicResult[]> {
+    return this.serial(() => this.createTopicsNow(specs, validateOnly));
+  }
+
+  private async createTopicsNow(specs: CreateTopicSpec[], validateOnly: boolean): Promise<TopicResult[]> {
     const counts = new Map<string, number>();
     for (const s of specs) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
     const results: TopicResult[] = [];
@@ -117,7 +164,7 @@ export class Controller {
       const planned = this.planTopic(spec, records);
       results.push(planned);
     }
-    if (!validateOnly && records.length > 0) this.deps.commit(records);
+    if (!validateOnly && records.length > 0) await this.deps.commit(records);
     if (validateOnly) for (const r of results) if (r.errorCode === ErrorCode.NONE) r.topicId = ZERO_UUID;
     return results;
   }
@@ -161,7 +208,14 @@ export class Controller {
           errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
         };
       }
-      return checkAssignments(spec.assignments, 0, live);
+      const assigned = checkAssignments(spec.assignments, 0, live);
+      if (!('errorCode' in assigned) && assigned[0]!.length > 1) {
+        return {
+          errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
+          errorMessage: 'Replica assignments with more than one replica are not supported yet: Samsa does not replicate partition data between brokers.',
+        };
+      }
+      return assigned;
     }
     const partitions = spec.numPartitions === -1 ? this.deps.defaultPartitions() : spec.numPartitions;
     const factor = spec.replicationFactor === -1 ? this.deps.defaultReplicationFactor() : spec.replicationFactor;
@@ -170,6 +224,12 @@ export class Controller {
     }
     if (factor <= 0) {
       return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'Replication factor must be larger than 0.' };
+    }
+    if (factor > 1 && live.length > 1) {
+      return {
+        errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
+        errorMessage: `Replication factor ${factor} is not supported yet: Samsa does not replicate partition data between brokers, so topics have one replica.`,
+      };
     }
     if (factor > live.length) {
       return {
@@ -180,7 +240,11 @@ export class Controller {
     return roundRobin(live, partitions, factor, 0);
   }
 
-  deleteTopics(topics: { name: string | null; topicId: string }[]): TopicResult[] {
+  deleteTopics(topics: { name: string | null; topicId: string }[]): Promise<TopicResult[]> {
+    return this.serial(() => this.deleteTopicsNow(topics));
+  }
+
+  private async deleteTopicsNow(topics: { name: string | null; topicId: string }[]): Promise<TopicResult[]> {
     const image = this.deps.image();
     const records: MetadataRecord[] = [];
     const results = topics.map((t): TopicResult => {
@@ -200,13 +264,19 @@ export class Controller {
         numPartitions: topic.partitions.length, replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
       };
     });
-    if (records.length > 0) this.deps.commit(records);
+    if (records.length > 0) await this.deps.commit(records);
     return results;
   }
 
   createPartitions(
     requests: { name: string; count: number; assignments: number[][] | null }[], validateOnly: boolean,
-  ): { name: string; errorCode: number; errorMessage: string | null }[] {
+  ): Promise<{ name: string; errorCode: number; errorMessage: string | null }[]> {
+    return this.serial(() => this.createPartitionsNow(requests, validateOnly));
+  }
+
+  private async createPartitionsNow(
+    requests: { name: string; count: number; assignments: number[][] | null }[], validateOnly: boolean,
+  ): Promise<{ name: string; errorCode: number; errorMessage: string | null }[]> {
     const image = this.deps.image();
     const records: MetadataRecord[] = [];
     const results = requests.map((req) => {
@@ -227,40 +297,132 @@ export class Controller {
       if (!validateOnly) placed.forEach((replicas, i) => records.push(partitionRecord(topic.id, current + i, replicas)));
       return { name: req.name, errorCode: ErrorCode.NONE, errorMessage: null };
     });
-    if (records.length > 0) this.deps.commit(records);
+    if (records.length > 0) await this.deps.commit(records);
     return results;
   }
 
   /** On a fresh metadata log: the feature levels every later record is read against. */
-  bootstrap(): void {
-    if (this.deps.image().features.has(METADATA_VERSION_FEATURE)) return;
-    this.deps.commit([metadataRecord(recordCodecs.FeatureLevelRecord, { name: METADATA_VERSION_FEATURE, featureLevel: METADATA_VERSION_LEVEL })]);
+  bootstrap(): Promise<void> {
+    return this.serial(async () => {
+      if (this.deps.image().features.has(METADATA_VERSION_FEATURE)) return;
+      await this.deps.commit([metadataRecord(recordCodecs.FeatureLevelRecord, { name: METADATA_VERSION_FEATURE, featureLevel: METADATA_VERSION_LEVEL })]);
+    });
   }
 
-  /** Registers this node with the endpoints it listens on now (a port-0 start has a new port every time). */
-  registerBroker(reg: BrokerRegistration): void {
-    this.deps.commit([metadataRecord(recordCodecs.RegisterBrokerRecord, {
-      ...recordCodecs.defaultRegisterBrokerRecord(),
-      brokerId: this.deps.nodeId,
-      incarnationId: reg.incarnationId,
-      brokerEpoch: BigInt(this.deps.image().offset + 1),
-      endPoints: reg.endpoints.map((e) => ({ ...recordCodecs.defaultRegisterBrokerRecordBrokerEndpoint(), ...e })),
-      rack: reg.rack,
-      fenced: false,
-    })]);
+  /**
+   * BrokerRegistration: a broker (re)registers with the endpoints it listens
+   * on now, fenced until its heartbeats show it has caught up with the
+   * metadata log. A new incarnation gets a new broker epoch.
+   */
+  registerBroker(reg: BrokerRegistration, nowMs: number): Promise<{ errorCode: number; brokerEpoch: bigint }> {
+    return this.serial(async () => {
+      const image = this.deps.image();
+      const existing = image.brokers.get(reg.brokerId);
+      if (existing !== undefined && existing.incarnationId === reg.incarnationId) {
+        this.sessions.set(reg.brokerId, nowMs);
+        return { errorCode: ErrorCode.NONE, brokerEpoch: existing.epoch };
+      }
+      const brokerEpoch = BigInt(image.offset + 1);
+      await this.deps.commit([metadataRecord(recordCodecs.RegisterBrokerRecord, {
+        ...recordCodecs.defaultRegisterBrokerRecord(),
+        brokerId: reg.brokerId,
+        incarnationId: reg.incarnationId,
+        brokerEpoch,
+        endPoints: reg.endpoints.map((e) => ({ ...recordCodecs.defaultRegisterBrokerRecordBrokerEndpoint(), ...e })),
+        rack: reg.rack,
+        fenced: true,
+      })]);
+      this.sessions.set(reg.brokerId, nowMs);
+      return { errorCode: ErrorCode.NONE, brokerEpoch };
+    });
   }
 
-  allocateProducerId(): bigint {
-    if (this.producerIdNext >= this.producerIdBlockEnd) {
+  /**
+   * BrokerHeartbeat: renews the broker's session; unfences it once it has
+   * applied the metadata log up to its registration, fences it when it asks
+   * to (controlled shutdown). Its partitions follow: leaderless ones it
+   * holds get it as leader, ones it leads go leaderless when it is fenced.
+   */
+  brokerHeartbeat(hb: BrokerHeartbeat, nowMs: number): Promise<BrokerHeartbeatResult> {
+    return this.serial(async () => {
+      const broker = this.deps.image().brokers.get(hb.brokerId);
+      if (broker === undefined) return { errorCode: ErrorCode.BROKER_ID_NOT_REGISTERED, isCaughtUp: false, isFenced: true, shouldShutDown: false };
+      if (broker.epoch !== hb.brokerEpoch) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, isCaughtUp: false, isFenced: true, shouldShutDown: false };
+      this.sessions.set(hb.brokerId, nowMs);
+      const caughtUp = hb.currentMetadataOffset >= Number(broker.epoch);
+      if (hb.wantShutDown) {
+        if (!broker.fenced) await this.deps.commit(this.fenceRecords(hb.brokerId));
+        this.sessions.delete(hb.brokerId);
+        return { errorCode: ErrorCode.NONE, isCaughtUp: caughtUp, isFenced: true, shouldShutDown: true };
+      }
+      if (broker.fenced && caughtUp && !hb.wantFence) await this.deps.commit(this.unfenceRecords(hb.brokerId));
+      else if (!broker.fenced && hb.wantFence) await this.deps.commit(this.fenceRecords(hb.brokerId));
+      const now = this.deps.image().brokers.get(hb.brokerId);
+      return { errorCode: ErrorCode.NONE, isCaughtUp: caughtUp, isFenced: now?.fenced ?? true, shouldShutDown: false };
+    });
+  }
+
+  /** Fences every unfenced broker whose last heartbeat is older than the session timeout. */
+  expireSessions(nowMs: number, sessionTimeoutMs: number): Promise<number[]> {
+    return this.serial(async () => {
+      const expired: number[] = [];
+      for (const b of this.deps.image().brokers.values()) {
+        if (b.fenced) continue;
+        const last = this.sessions.get(b.id);
+        // A broker this controller has not heard from yet gets a full session from now (a new leader's grace).
+        if (last === undefined) this.sessions.set(b.id, nowMs);
+        else if (nowMs - last > sessionTimeoutMs) expired.push(b.id);
+      }
+      const records = expired.flatMap((id) => this.fenceRecords(id));
+      if (records.length > 0) await this.deps.commit(records);
+      return expired;
+    });
+  }
+
+  /** Forgets heartbeat times; a controller that starts leading calls it so every broker gets a fresh session. */
+  resetSessions(): void {
+    this.sessions.clear();
+  }
+
+  private fenceRecords(brokerId: number): MetadataRecord[] {
+    const image = this.deps.image();
+    const broker = image.brokers.get(brokerId)!;
+    const out: MetadataRecord[] = [metadataRecord(recordCodecs.FenceBrokerRecord, { id: brokerId, epoch: broker.epoch })];
+    const live = new Set(this.liveBrokers().filter((id) => id !== brokerId));
+    for (const topic of image.topicsByName.values()) {
+      for (const p of topic.partitions) {
+        if (p === undefined || p.leader !== brokerId) continue;
+        // Another in-sync replica takes over; with none left the partition is offline.
+        const next = p.isr.find((id) => live.has(id)) ?? -1;
+        out.push(partitionLeaderRecord(topic.id, p.partitionId, next));
+      }
+    }
+    return out;
+  }
+
+  private unfenceRecords(brokerId: number): MetadataRecord[] {
+    const image = this.deps.image();
+    const broker = image.brokers.get(brokerId)!;
+    const out: MetadataRecord[] = [metadataRecord(recordCodecs.UnfenceBrokerRecord, { id: brokerId, epoch: broker.epoch })];
+    for (const topic of image.topicsByName.values()) {
+      for (const p of topic.partitions) {
+        if (p === undefined || p.leader !== -1 || !p.isr.includes(brokerId)) continue;
+        out.push(partitionLeaderRecord(topic.id, p.partitionId, brokerId));
+      }
+    }
+    return out;
+  }
+
+  allocateProducerIds(brokerId: number, brokerEpoch: bigint): Promise<{ errorCode: number; start: bigint; length: number }> {
+    return this.serial(async () => {
+      const broker = this.deps.image().brokers.get(brokerId);
+      if (broker === undefined) return { errorCode: ErrorCode.BROKER_ID_NOT_REGISTERED, start: -1n, length: 0 };
+      if (broker.epoch !== brokerEpoch) return { errorCode: ErrorCode.STALE_BROKER_EPOCH, start: -1n, length: 0 };
       const start = this.deps.image().nextProducerId;
       const end = start + PRODUCER_ID_BLOCK_SIZE;
-      this.deps.commit([metadataRecord(recordCodecs.ProducerIdsRecord, {
-        brokerId: this.deps.nodeId, brokerEpoch: this.deps.image().brokers.get(this.deps.nodeId)?.epoch ?? 0n, nextProducerId: end,
-      })]);
-      this.producerIdNext = start;
-      this.producerIdBlockEnd = end;
-    }
-    return this.producerIdNext++;
+      await this.deps.commit([metadataRecord(recordCodecs.ProducerIdsRecord, { brokerId, brokerEpoch, nextProducerId: end })]);
+      return { errorCode: ErrorCode.NONE, start, length: Number(PRODUCER_ID_BLOCK_SIZE) };
+    });
   }
 
   /**
@@ -268,11 +430,15 @@ export class Controller {
    * become its whole override set, so keys left out are removed. The records
    * of every resource that passes commit together; validateOnly commits none.
    */
-  legacyAlterConfigs(resources: readonly LegacyConfigResource[], validateOnly: boolean): ConfigResourceResult[] {
+  legacyAlterConfigs(resources: readonly LegacyConfigResource[], validateOnly: boolean): Promise<ConfigResourceResult[]> {
+    return this.serial(() => this.legacyAlterConfigsNow(resources, validateOnly));
+  }
+
+  private async legacyAlterConfigsNow(resources: readonly LegacyConfigResource[], validateOnly: boolean): Promise<ConfigResourceResult[]> {
     const records: MetadataRecord[] = [];
     const results = resources.map((r) =>
       this.planConfigs(r.resourceType, r.resourceName, new Map(r.configs.map((c) => [c.name, c.value])), records));
-    if (!validateOnly && records.length > 0) this.deps.commit(records);
+    if (!validateOnly && records.length > 0) await this.deps.commit(records);
     return results;
   }
 
@@ -281,13 +447,19 @@ export class Controller {
    * overrides; the result is checked as a whole, so one bad operation fails
    * its resource and changes nothing there.
    */
-  incrementalAlterConfigs(resources: readonly IncrementalConfigResource[], validateOnly: boolean): ConfigResourceResult[] {
+  incrementalAlterConfigs(resources: readonly IncrementalConfigResource[], validateOnly: boolean): Promise<ConfigResourceResult[]> {
+    return this.serial(() => this.incrementalAlterConfigsNow(resources, validateOnly));
+  }
+
+  private async incrementalAlterConfigsNow(
+    resources: readonly IncrementalConfigResource[], validateOnly: boolean,
+  ): Promise<ConfigResourceResult[]> {
     const records: MetadataRecord[] = [];
     const results = resources.map((r) => {
       const target = applyConfigOperations(this.resourceConfigs(r.resourceType, r.resourceName), r.configs);
       return target instanceof Map ? this.planConfigs(r.resourceType, r.resourceName, target, records) : target;
     });
-    if (!validateOnly && records.length > 0) this.deps.commit(records);
+    if (!validateOnly && records.length > 0) await this.deps.commit(records);
     return results;
   }
 
@@ -324,9 +496,10 @@ export class Controller {
   }
 
   /** Sets (value) or removes (null) config overrides of one resource; validation is the caller's. */
-  alterConfigs(resourceType: number, resourceName: string, changes: { name: string; value: string | null }[]): void {
-    if (changes.length === 0) return;
-    this.deps.commit(changes.map((c) => configRecord(resourceType, resourceName, c.name, c.value)));
+  alterConfigs(resourceType: number, resourceName: string, changes: { name: string; value: string | null }[]): Promise<void> {
+    return this.serial(async () => {
+      if (changes.length > 0) await this.deps.commit(changes.map((c) => configRecord(resourceType, resourceName, c.name, c.value)));
+    });
   }
 }
 
@@ -336,6 +509,10 @@ function partitionRecord(topicId: string, partitionId: number, replicas: number[
     partitionId, topicId, replicas, isr: replicas.slice(), leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0,
     directories: [],
   }, 0);
+}
+
+function partitionLeaderRecord(topicId: string, partitionId: number, leader: number): MetadataRecord {
+  return metadataRecord(recordCodecs.PartitionChangeRecord, { ...recordCodecs.defaultPartitionChangeRecord(), topicId, partitionId, leader });
 }
 
 function configRecord(resourceType: number, resourceName: string, name: string, value: string | null): MetadataRecord {

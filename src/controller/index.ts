@@ -1,3 +1,6 @@
-// The quorum controller: topic and partition placement, configs, broker registration.
-export { Controller, newTopicId, type BrokerRegistration, type ControllerDeps, type CreateTopicSpec, type TopicResult } from './controller.ts';
-
+// The quorum controller: topic and partition placement, configs, broker registration, heartbeats and fencing.
+export {
+  Controller, newTopicId, type BrokerHeartbeat, type BrokerHeartbeatResult, type BrokerRegistration, type ControllerDeps,
+  type CreateTopicSpec, type TopicResult,
+} from './controller.ts';
+export { CONTROLLER_API_KEYS, ControllerApiKey, ControllerService, answeredNotController } from './controller-service.ts';

@@ -6,6 +6,7 @@ export {
   ConfigResourceType, MetadataDelta, MetadataImage, RecordType,
   type BrokerEndpoint, type BrokerImage, type MetadataChanges, type PartitionImage, type TopicImage,
 } from './image.ts';
+export { imageRecords } from './image-records.ts';
 export { collisionKey, isInternalTopic, topicNameError } from './topic-names.ts';
 export * from './config/index.ts';
 export { CONFIG_OPERATION_NAMES, ConfigOperation } from './config-operations.ts';

@@ -3,7 +3,7 @@
  * replays the metadata log into the image, listens, registers itself, and
  * serves until stopped. This is what `samsa start` and `startBroker()` run.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,50 +11,76 @@ import { join } from 'node:path';
 import {
   FetchPurgatory, FetchSessionCache, ReplicaManager, logConfigOf, type BrokerContext,
 } from '../broker/index.ts';
-import { Controller } from '../controller/index.ts';
-import { GroupCoordinator, OffsetsTopic, groupCoordinatorConfig, type OffsetsTopicDeps } from '../coordinator/index.ts';
+import { Controller, ControllerService } from '../controller/index.ts';
 import {
-  describeTopicConfigs, resolveBrokerConfig, topicConfig, validateTopicConfigs, type BrokerConfig, type MetadataImage,
+  GroupCoordinator, OFFSETS_TOPIC, OffsetsTopic, groupCoordinatorConfig, type OffsetsTopicDeps,
+} from '../coordinator/index.ts';
+import {
+  SAMSA_DEFAULT_LISTENERS, describeTopicConfigs, encodeMetadataRecord, parseEndpoints, parseHostPort, resolveBrokerConfig, splitNames,
+  topicConfig, validateTopicConfigs, type BrokerConfig, type Endpoint, type MetadataImage,
 } from '../metadata/index.ts';
-import { METADATA_TOPIC, SingleVoterQuorum } from '../raft/index.ts';
+import { Writer, messages } from '../protocol/index.ts';
+import { METADATA_TOPIC, MetadataLogStore } from '../raft/metadata-log-store.ts';
+import { QuorumDriver } from '../raft/quorum-driver.ts';
 import { LogManager, type Clock } from '../storage/index.ts';
+import { BrokerLifecycle } from './broker-lifecycle.ts';
 import { Connection } from './connection.ts';
+import { ControllerChannel } from './controller-channel.ts';
+import { controllerListenerApis } from './controller-listener.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { MetadataPublisher } from './metadata-publisher.ts';
-import { parseListener } from './listeners.ts';
 import { ensureMetaProperties, randomUuid } from './meta-properties.ts';
+import { PeerConnections, type PeerEndpoint } from './peer-connections.ts';
+import { describeQuorum } from './quorum-description.ts';
+import { RaftTransport } from './raft-transport.ts';
 
 export interface StartOptions {
-  /** Port to listen on; 0 picks a free one. Overrides the port of `listeners`. */
+  /** Port of the client listener; 0 picks a free one. Overrides the port of the first non-controller listener. */
   port?: number;
-  /** Host to bind; default from `listeners`, else 127.0.0.1. */
+  /** Host to bind the client listener; default from `listeners`, else 127.0.0.1. */
   host?: string;
   /** Data directory (log.dirs). Without one a temporary directory is used and removed on stop. */
   dataDir?: string;
   /** Kafka configs by name, e.g. { 'num.partitions': '3' }. */
   config?: Record<string, string>;
+  /** The cluster id a fresh data directory is formatted with (like `kafka-storage format --cluster-id`). */
+  clusterId?: string;
   /** Where the one-line log messages go (default: stderr). */
   log?: (line: string) => void;
 }
 
 export interface RunningBroker {
   readonly host: string;
+  /** The client listener's port (-1 on a controller-only node). */
   readonly port: number;
   /** `host:port`, for a client's bootstrap servers. */
   readonly bootstrap: string;
   readonly nodeId: number;
   readonly clusterId: string;
   readonly dataDir: string;
+  /** The controller listener's port, when this node serves one. */
+  readonly controllerPort: number | null;
+  /** Resolves once the broker is registered and unfenced (at once on a controller-only node). */
+  readonly ready: Promise<void>;
   stop(): Promise<void>;
 }
 
 const SECURITY_PROTOCOL_PLAINTEXT = 0;
 const CONNECTION_LIMITS_INFLIGHT_MAX = 64;
 const TIMER_MS_MAX = 0x7fffffff;
+const SESSION_CHECK_MS = 250;
+/** Controller requests (and the waits behind them) give up after this long. */
+const CONTROLLER_REQUEST_TIMEOUT_MS = 30_000;
 const systemClock: Clock = { nowMs: () => Date.now() };
 
 export class ConfigError extends Error {
   readonly code = 'SAMSA_ERR_CONFIG';
+}
+
+interface Listeners {
+  client: Endpoint | null;
+  controller: Endpoint | null;
+  controllerName: string;
 }
 
 function resolveConfig(options: StartOptions): { config: BrokerConfig; tempDir: string | null } {
@@ -65,11 +91,15 @@ function resolveConfig(options: StartOptions): { config: BrokerConfig; tempDir: 
     tempDir = mkdtempSync(join(tmpdir(), 'samsa-'));
     props['log.dirs'] = tempDir;
   }
-  const listener = parseListener(props.listeners ?? 'PLAINTEXT://127.0.0.1:9092');
-  if (typeof listener === 'string') throw new ConfigError(listener);
-  const host = options.host ?? (listener.host === '' ? '127.0.0.1' : listener.host);
-  const port = options.port ?? listener.port;
-  props.listeners = `${listener.name}://${host}:${port}`;
+  const endpoints = parseEndpoints(props.listeners ?? SAMSA_DEFAULT_LISTENERS);
+  if (typeof endpoints === 'string') throw new ConfigError(`invalid value '${props.listeners}' for config 'listeners': ${endpoints}`);
+  const controllerNames = splitNames(props['controller.listener.names'] ?? null);
+  const client = endpoints.find((e) => !controllerNames.includes(e.name));
+  if (client !== undefined && (options.host !== undefined || options.port !== undefined)) {
+    const host = options.host ?? client.host;
+    const port = options.port ?? client.port;
+    props.listeners = endpoints.map((e) => e === client ? `${e.name}://${formatHost(host)}:${port}` : `${e.name}://${formatHost(e.host)}:${e.port}`).join(',');
+  }
   const resolved = resolveBrokerConfig(props);
   if (!resolved.ok) {
     if (tempDir !== null) rmSync(tempDir, { recursive: true, force: true });
@@ -78,92 +108,270 @@ function resolveConfig(options: StartOptions): { config: BrokerConfig; tempDir: 
   return { config: resolved.config, tempDir };
 }
 
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listenersOf(config: BrokerConfig): Listeners {
+  const endpoints = parseEndpoints(config.listeners) as Endpoint[];
+  const controllerName = config.controllerListenerNames[0] ?? 'CONTROLLER';
+  const isBroker = config.processRoles.includes('broker');
+  const client = isBroker ? endpoints.find((e) => !config.controllerListenerNames.includes(e.name)) ?? null : null;
+  if (isBroker && client === null) throw new ConfigError(`invalid value '${config.listeners}' for config 'listeners': a broker needs a listener that is not a controller listener`);
+  if (client !== null && client.name !== 'PLAINTEXT' && config.listenerSecurityProtocolMap[client.name] !== 'PLAINTEXT') {
+    throw new ConfigError(`invalid value '${config.listeners}' for config 'listeners': only PLAINTEXT listeners are supported so far`);
+  }
+  const wantsController = config.processRoles.includes('controller') && config.controllerQuorumVoters.length > 0;
+  const controller = wantsController ? endpoints.find((e) => e.name === controllerName) ?? null : null;
+  return { client, controller, controllerName };
+}
+
+/** controller.quorum.voters as id → endpoint; empty means this node alone. */
+function votersOf(config: BrokerConfig): Map<number, PeerEndpoint> {
+  const voters = new Map<number, PeerEndpoint>();
+  for (const v of config.controllerQuorumVoters) {
+    const at = v.indexOf('@');
+    const hostPort = parseHostPort(v.slice(at + 1))!;
+    voters.set(Number(v.slice(0, at)), { host: hostPort.host === '' ? '127.0.0.1' : hostPort.host, port: hostPort.port });
+  }
+  return voters;
+}
+
+/**
+ * A cluster's nodes must share a cluster id. Kafka has operators format each
+ * directory with the same id; Samsa derives it from the voter set when none
+ * is given, so nodes started with the same controller.quorum.voters agree.
+ */
+function defaultClusterId(config: BrokerConfig): string | null {
+  if (config.controllerQuorumVoters.length === 0) return null;
+  return createHash('sha256').update(`samsa-cluster:${[...config.controllerQuorumVoters].sort().join(',')}`).digest().subarray(0, 16).toString('base64url');
+}
+
 export async function startBroker(options: StartOptions = {}): Promise<RunningBroker> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { config, tempDir } = resolveConfig(options);
   const clock = systemClock;
+  const nodeId = config.nodeId;
+  const isBroker = config.processRoles.includes('broker');
+  const isController = config.processRoles.includes('controller');
+  const listeners = listenersOf(config);
+  const voterEndpoints = votersOf(config);
+  const voters = voterEndpoints.size === 0 ? [nodeId] : [...voterEndpoints.keys()];
+
   const logDir = config.logDirs[0]!;
   for (const dir of config.logDirs) mkdirSync(dir, { recursive: true });
-  const meta = ensureMetaProperties(logDir, config.nodeId, null);
-  for (const dir of config.logDirs.slice(1)) ensureMetaProperties(dir, config.nodeId, meta.clusterId);
+  mkdirSync(config.metadataLogDir, { recursive: true });
+  const meta = ensureMetaProperties(logDir, nodeId, options.clusterId ?? null, defaultClusterId(config));
+  for (const dir of config.logDirs.slice(1)) ensureMetaProperties(dir, nodeId, meta.clusterId, null);
 
   const brokerDefaults = topicConfig(config, {});
   if (!brokerDefaults.ok) throw new ConfigError(brokerDefaults.error);
-  const logs = LogManager.open(config.logDirs, clock, logConfigOf(brokerDefaults.config), log);
-  const quorum = SingleVoterQuorum.open(join(logDir, `${METADATA_TOPIC}-0`), logConfigOf(brokerDefaults.config), clock);
-
-  const metadata = new MetadataPublisher(quorum);
-  metadata.replayLog();
+  const store = MetadataLogStore.open(join(config.metadataLogDir, `${METADATA_TOPIC}-0`), logConfigOf(brokerDefaults.config), clock);
+  const metadata = new MetadataPublisher();
   const image = (): MetadataImage => metadata.image;
-  const replicas = new ReplicaManager({
-    nodeId: config.nodeId,
-    logs,
-    topicConfig: (img, topic) => effectiveTopicConfig(config, img, topic),
-  });
-  metadata.onChange((img, changes) => replicas.applyMetadata(img, changes));
-  const controller = new Controller({
-    nodeId: config.nodeId,
-    image,
-    commit: (records) => metadata.commit(records),
-    defaultPartitions: () => config.numPartitions,
-    defaultReplicationFactor: () => config.defaultReplicationFactor,
-    deleteTopicEnable: () => config.deleteTopicEnable,
-    validateTopicConfigs: (configs) =>
-      validateTopicConfigs(Object.fromEntries([...configs].filter(([, v]) => v !== null)) as Record<string, string>)?.errorMessage ?? null,
-  });
-  controller.bootstrap();
-  replicas.applyMetadata(image(), null);
-
-  const listener = parseListener(config.listeners) as { name: string; host: string; port: number };
-  const server = createServer();
-  await listen(server, listener.host, listener.port);
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : listener.port;
-  const advertised = { host: listener.host, port };
-  controller.registerBroker({
-    incarnationId: randomUuid(),
-    endpoints: [{ name: listener.name, host: advertised.host, port, securityProtocol: SECURITY_PROTOCOL_PLAINTEXT }],
-    rack: null,
-  });
-
-  const purgatory = new FetchPurgatory(replicas);
-  const groups = startGroupCoordinator({ nodeId: config.nodeId, config, image, replicas, controller, log }, clock);
-  const clientHosts = new Map<number, string>();
-  const broker: BrokerContext = {
-    nodeId: config.nodeId,
-    clusterId: meta.clusterId,
-    config,
-    clock,
-    advertised,
-    image,
-    replicas,
-    controller,
-    purgatory,
-    fetchSessions: new FetchSessionCache(),
-    groups: groups.coordinator,
-    clientHost: (connectionId) => clientHosts.get(connectionId) ?? '/unknown',
+  const tickMs = Math.min(50, Math.max(5, Math.round(config.controllerQuorumElectionTimeoutMs / 20)));
+  const driver = new QuorumDriver({
+    nodeId, voters, store, stateMachine: metadata, tickMs,
+    electionTimeoutMs: config.controllerQuorumElectionTimeoutMs,
+    fetchTimeoutMs: config.controllerQuorumFetchTimeoutMs,
+    snapshotEveryBytes: config.metadataLogMaxRecordBytesBetweenSnapshots,
+    leaderChangeRecord: (epoch, leaderId) => leaderChangeRecord(leaderId, voters),
     log,
-    describeTopicConfigs: (topic, _configs) => describeTopicConfigEntries(config, image(), topic),
-  };
-  const connections = serve(server, new Dispatcher(broker), config, clientHosts, log);
-  const timers = startTimers(config, logs);
+  });
+  const peers = new PeerConnections(voterEndpoints, `samsa-node-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS);
+
+  let controller: Controller | null = null;
+  let service: ControllerService | null = null;
+  if (isController) {
+    controller = new Controller({
+      nodeId,
+      image,
+      commit: async (records) => {
+        await driver.propose(records.map(encodeMetadataRecord));
+      },
+      defaultPartitions: () => config.numPartitions,
+      defaultReplicationFactor: () => config.defaultReplicationFactor,
+      deleteTopicEnable: () => config.deleteTopicEnable,
+      validateTopicConfigs: (configs) =>
+        validateTopicConfigs(Object.fromEntries([...configs].filter(([, v]) => v !== null)) as Record<string, string>)?.errorMessage ?? null,
+    });
+    service = new ControllerService({ controller, isActive: () => driver.isLeader(), nowMs: () => clock.nowMs() });
+    const active = controller;
+    driver.onLeaderChange((status) => {
+      if (status.role !== 'leader') return;
+      log(`node ${nodeId} is the active controller (epoch ${status.epoch})`);
+      active.resetSessions();
+      active.bootstrap().catch((e: Error) => log(`controller bootstrap failed: ${e.message}`));
+    });
+  }
+
+  const imageWaiters: (() => void)[] = [];
+  metadata.onChange(() => {
+    for (const w of imageWaiters.splice(0)) w();
+  });
+  let lifecycle: BrokerLifecycle | null = null;
+  const channel = new ControllerChannel({
+    nodeId, driver, local: service, peers, image,
+    imageChanged: () => new Promise((resolve) => imageWaiters.push(resolve)),
+    brokerEpoch: () => lifecycle?.brokerEpoch ?? -1n,
+    requestTimeoutMs: CONTROLLER_REQUEST_TIMEOUT_MS,
+  });
+
+  const servers: Server[] = [];
+  const sockets = new Set<Socket>();
+  const stoppers: (() => void)[] = [];
+  let controllerPort: number | null = null;
+  if (listeners.controller !== null && service !== null) {
+    const apis = controllerListenerApis(nodeId, driver, service,
+      () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName));
+    const controllerContext = { nodeId, image } as unknown as BrokerContext;
+    const server = createServer();
+    await listen(server, listeners.controller.host, listeners.controller.port);
+    controllerPort = portOf(server, listeners.controller.port);
+    serve(server, new Dispatcher(controllerContext, apis.handlers, apis.apis), config, new Map(), sockets, log);
+    servers.push(server);
+  }
+
+  let clientPort = -1;
+  let advertised = { host: '127.0.0.1', port: -1 };
+  let logs: LogManager | null = null;
+  let groups: { coordinator: GroupCoordinator; stop(): void } | null = null;
+  let purgatory: FetchPurgatory | null = null;
+  if (isBroker && listeners.client !== null) {
+    const brokerLogs = LogManager.open(config.logDirs, clock, logConfigOf(brokerDefaults.config), log);
+    logs = brokerLogs;
+    const replicas = new ReplicaManager({ nodeId, logs: brokerLogs, topicConfig: (img, topic) => effectiveTopicConfig(config, img, topic) });
+    metadata.onChange((img, changes) => replicas.applyMetadata(img, changes));
+    const server = createServer();
+    await listen(server, listeners.client.host, listeners.client.port);
+    clientPort = portOf(server, listeners.client.port);
+    advertised = advertisedEndpoint(config, listeners.client, clientPort);
+    purgatory = new FetchPurgatory(replicas);
+    const started = startGroupCoordinator({ nodeId, config, image, replicas, controller: channel, log }, clock);
+    groups = started;
+    // The coordinator follows leadership of the offsets topic's partitions as metadata arrives.
+    metadata.onChange((_img, changes) => {
+      if (changes === null || changes.changedTopics.includes(OFFSETS_TOPIC) || changes.deletedTopics.some((t) => t.name === OFFSETS_TOPIC)) {
+        started.coordinator.load(clock.nowMs());
+      }
+    });
+    const clientHosts = new Map<number, string>();
+    const broker: BrokerContext = {
+      nodeId,
+      clusterId: meta.clusterId,
+      config,
+      clock,
+      advertised,
+      image,
+      replicas,
+      controller: channel,
+      activeControllerId: () => activeControllerId(driver, image(), nodeId),
+      describeQuorum: () => forwardDescribeQuorum(driver, peers, () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName)),
+      purgatory,
+      fetchSessions: new FetchSessionCache(),
+      groups: started.coordinator,
+      clientHost: (connectionId) => clientHosts.get(connectionId) ?? '/unknown',
+      log,
+      describeTopicConfigs: (topic, _configs) => describeTopicConfigEntries(config, image(), topic),
+    };
+    serve(server, new Dispatcher(broker), config, clientHosts, sockets, log);
+    servers.push(server);
+    for (const t of startTimers(config, brokerLogs)) stoppers.push(() => clearInterval(t));
+    lifecycle = new BrokerLifecycle({
+      nodeId, clusterId: meta.clusterId, incarnationId: randomUuid(), rack: config.brokerRack,
+      endpoints: [{ name: listeners.client.name, host: advertised.host, port: advertised.port, securityProtocol: SECURITY_PROTOCOL_PLAINTEXT }],
+      heartbeatIntervalMs: config.brokerHeartbeatIntervalMs,
+      channel,
+      appliedOffset: () => metadata.lastAppliedOffset,
+      log,
+    });
+  }
+
+  driver.start(new RaftTransport(peers, driver, meta.clusterId));
+  if (controller !== null) {
+    const active = controller;
+    const timer = setInterval(() => {
+      if (!driver.isLeader()) return;
+      active.expireSessions(clock.nowMs(), config.brokerSessionTimeoutMs).then((fenced) => {
+        for (const id of fenced) log(`broker ${id} missed its heartbeats for ${config.brokerSessionTimeoutMs} ms and is fenced`);
+      }, (e: Error) => log(`broker session check failed: ${e.message}`));
+    }, SESSION_CHECK_MS);
+    timer.unref();
+    stoppers.push(() => clearInterval(timer));
+  }
+  lifecycle?.start();
+  const ready = lifecycle?.unfenced() ?? Promise.resolve();
+  // A node that is the whole quorum is ready in milliseconds: wait for it, so the caller can use it at once.
+  if (voterEndpoints.size === 0) await ready;
 
   let stopped: Promise<void> | null = null;
+  const host = advertised.host;
   return {
-    host: advertised.host, port, bootstrap: `${advertised.host}:${port}`, nodeId: config.nodeId, clusterId: meta.clusterId, dataDir: logDir,
+    host, port: clientPort, bootstrap: `${host}:${clientPort}`, nodeId, clusterId: meta.clusterId, dataDir: logDir, controllerPort, ready,
     stop: () => (stopped ??= (async () => {
-      for (const t of timers) clearInterval(t);
-      groups.stop();
-      await new Promise<void>((resolve) => {
+      await lifecycle?.shutdown();
+      driver.resign();
+      for (const stop of stoppers) stop();
+      groups?.stop();
+      await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const c of connections) c.destroy();
-      });
-      purgatory.wakeAll();
-      logs.close();
-      quorum.close();
+        for (const c of sockets) c.destroy();
+      })));
+      driver.stop();
+      purgatory?.wakeAll();
+      logs?.close();
+      store.close();
       if (tempDir !== null) rmSync(tempDir, { recursive: true, force: true });
     })()),
   };
+}
+
+function portOf(server: Server, fallback: number): number {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : fallback;
+}
+
+/** advertised.listeners' entry for the client listener, else the bound address (loopback for a wildcard bind). */
+function advertisedEndpoint(config: BrokerConfig, client: Endpoint, port: number): { host: string; port: number } {
+  const advertised = config.advertisedListeners === null ? [] : parseEndpoints(config.advertisedListeners) as Endpoint[];
+  const entry = advertised.find((e) => e.name === client.name);
+  if (entry !== undefined) return { host: entry.host, port: entry.port === 0 ? port : entry.port };
+  const host = client.host === '' || client.host === '0.0.0.0' || client.host === '::' ? '127.0.0.1' : client.host;
+  return { host, port };
+}
+
+/** Metadata's controllerId: clients send admin requests there, so it must be a broker; any broker forwards them. */
+function activeControllerId(driver: QuorumDriver, image: MetadataImage, self: number): number {
+  const leader = driver.leaderId();
+  if (leader !== null && image.brokers.get(leader)?.fenced === false) return leader;
+  return self;
+}
+
+async function forwardDescribeQuorum(
+  driver: QuorumDriver, peers: PeerConnections, local: () => messages.DescribeQuorumResponse,
+): Promise<messages.DescribeQuorumResponse> {
+  const leader = driver.leaderId();
+  if (driver.isLeader() || leader === null || !peers.has(leader)) return local();
+  try {
+    return await peers.request<messages.DescribeQuorumResponse>(leader, DESCRIBE_QUORUM_KEY, {
+      ...messages.DescribeQuorumRequest.defaults(),
+      topics: [{ ...messages.defaultDescribeQuorumRequestTopicData(), topicName: METADATA_TOPIC, partitions: [{ ...messages.defaultDescribeQuorumRequestPartitionData(), partitionIndex: 0 }] }],
+    });
+  } catch {
+    return local();
+  }
+}
+
+const DESCRIBE_QUORUM_KEY = 55;
+
+/** The LeaderChangeMessage a new quorum leader writes first. */
+function leaderChangeRecord(leaderId: number, voters: readonly number[]): Buffer {
+  const w = new Writer(64);
+  const voterList = voters.map((voterId) => ({ ...messages.defaultLeaderChangeMessageVoter(), voterId }));
+  messages.LeaderChangeMessage.encode(w, {
+    ...messages.LeaderChangeMessage.defaults(), version: 0, leaderId, voters: voterList, grantingVoters: voterList,
+  }, 0);
+  return w.toBuffer();
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {
@@ -176,15 +384,16 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
+let nextConnectionId = 1;
+
 function serve(
-  server: Server, dispatcher: Dispatcher, config: BrokerConfig, clientHosts: Map<number, string>, log: (line: string) => void,
-): Set<Socket> {
-  const sockets = new Set<Socket>();
-  let nextId = 1;
+  server: Server, dispatcher: Dispatcher, config: BrokerConfig, clientHosts: Map<number, string>, sockets: Set<Socket>,
+  log: (line: string) => void,
+): void {
   const limits = { frameBytesMax: config.socketRequestMaxBytes, inflightRequestsMax: CONNECTION_LIMITS_INFLIGHT_MAX };
   server.on('connection', (socket) => {
     sockets.add(socket);
-    const id = nextId++;
+    const id = nextConnectionId++;
     // Kafka reports a member's host as InetAddress.toString(): "/" and the address.
     clientHosts.set(id, `/${socket.remoteAddress ?? 'unknown'}`);
     new Connection(id, socket, dispatcher, limits, () => {
@@ -192,7 +401,6 @@ function serve(
       clientHosts.delete(id);
     }, log);
   });
-  return sockets;
 }
 
 /** The group coordinator, loaded from the `__consumer_offsets` partitions this node leads, with its timer running. */

@@ -8,7 +8,10 @@
 import {
   ErrorCode, Reader, Writer, readRequestHeader, requestCodec, responseCodec, writeResponseHeader, type MessageCodec,
 } from '../protocol/index.ts';
-import { apiVersionsResponse, handlers, advertisedApis, type BrokerContext, type RequestContext } from '../broker/index.ts';
+import {
+  apiVersionsResponse, handlers as brokerHandlers, advertisedApis as brokerApis, type BrokerContext, type HandlerEntry, type RequestContext,
+} from '../broker/index.ts';
+import type { ApiRange } from '../protocol/index.ts';
 import { messages } from '../protocol/index.ts';
 import type { Connection, FrameHandler, Response } from './connection.ts';
 
@@ -20,20 +23,25 @@ export class RequestError extends Error {
 
 export class Dispatcher implements FrameHandler {
   private readonly broker: BrokerContext;
+  private readonly handlers: readonly (HandlerEntry | undefined)[];
+  private readonly advertisedApis: readonly ApiRange[];
 
-  constructor(broker: BrokerContext) {
+  /** A listener's table of handlers; the broker's client APIs unless given (the controller listener has its own). */
+  constructor(broker: BrokerContext, handlers = brokerHandlers, advertisedApis = brokerApis) {
     this.broker = broker;
+    this.handlers = handlers;
+    this.advertisedApis = advertisedApis;
   }
 
   handle(frame: Buffer, connection: Connection): Response | Promise<Response> {
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
-    const entry = apiKey >= 0 ? handlers[apiKey] : undefined;
+    const entry = apiKey >= 0 ? this.handlers[apiKey] : undefined;
     if (apiKey === API_VERSIONS_KEY && (entry === undefined || apiVersion > entry.maxVersion)) {
       // A client guessing a newer ApiVersions gets v0 with the list, so it can retry with one we serve.
       return encode(correlationId, API_VERSIONS_KEY, 0, messages.ApiVersionsResponse,
-        apiVersionsResponse(advertisedApis, ErrorCode.UNSUPPORTED_VERSION));
+        apiVersionsResponse(this.advertisedApis, ErrorCode.UNSUPPORTED_VERSION));
     }
     if (entry === undefined || apiVersion < entry.minVersion || apiVersion > entry.maxVersion) {
       throw new RequestError(`unsupported API key ${apiKey} version ${apiVersion}`);

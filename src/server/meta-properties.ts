@@ -35,7 +35,11 @@ function parse(text: string): Map<string, string> {
 }
 
 /** Reads the directory's meta.properties, writing one when there is none. Throws a one-line error on a mismatch. */
-export function ensureMetaProperties(dir: string, nodeId: number, clusterId: string | null): MetaProperties {
+/**
+ * Reads the directory's meta.properties, or formats the directory: with
+ * `clusterId` when given, else `fallbackClusterId`, else a random id.
+ */
+export function ensureMetaProperties(dir: string, nodeId: number, clusterId: string | null, fallbackClusterId: string | null = null): MetaProperties {
   const path = join(dir, FILE_NAME);
   if (existsSync(path)) {
     const props = parse(readFileSync(path, 'utf8'));
@@ -46,7 +50,7 @@ export function ensureMetaProperties(dir: string, nodeId: number, clusterId: str
     }
     return found;
   }
-  const meta = { clusterId: clusterId ?? randomUuid(), nodeId, directoryId: randomUuid() };
+  const meta = { clusterId: clusterId ?? fallbackClusterId ?? randomUuid(), nodeId, directoryId: randomUuid() };
   const text = `#\n#Written by Samsa\ncluster.id=${meta.clusterId}\ndirectory.id=${meta.directoryId}\nnode.id=${nodeId}\nversion=1\n`;
   writeFileSync(`${path}.tmp`, text);
   renameSync(`${path}.tmp`, path);

@@ -1,48 +1,69 @@
 /**
- * Holds the current MetadataImage of this process: built by replaying the
- * metadata log at start, then advanced by every committed batch of records,
- * with each change handed to the listeners (the replica manager) in order.
+ * Holds the current MetadataImage of this process and is the state machine
+ * of the metadata quorum: every committed entry advances the image, a
+ * snapshot replaces it, and each change goes to the listeners (the replica
+ * manager, the group coordinator) in log order.
  */
 import {
-  MetadataDelta, MetadataImage, decodeMetadataRecord, encodeMetadataRecord, type MetadataChanges, type MetadataRecord,
+  MetadataDelta, MetadataImage, decodeMetadataRecord, encodeMetadataRecord, imageRecords, type MetadataChanges,
 } from '../metadata/index.ts';
-import type { SingleVoterQuorum } from '../raft/index.ts';
+import type { Entry, Snapshot } from '../raft/core/index.ts';
+import type { StateMachine } from '../raft/quorum-driver.ts';
+import { buildRecordBatch, readBatchRecords, scanBatches } from '../records/index.ts';
 
-export type MetadataListener = (image: MetadataImage, changes: MetadataChanges) => void;
+export type MetadataListener = (image: MetadataImage, changes: MetadataChanges | null) => void;
 
-export class MetadataPublisher {
-  private readonly quorum: SingleVoterQuorum;
+/** Records per batch in a snapshot file, so no single batch grows without bound. */
+const SNAPSHOT_BATCH_RECORDS = 1000;
+
+export class MetadataPublisher implements StateMachine {
   private current: MetadataImage = MetadataImage.empty();
   private readonly listeners: MetadataListener[] = [];
-
-  constructor(quorum: SingleVoterQuorum) {
-    this.quorum = quorum;
-  }
+  /** Offset of the last applied entry, control entries included. */
+  private appliedOffset = -1;
 
   get image(): MetadataImage {
     return this.current;
   }
 
-  /** Rebuilds the image from the log; listeners are not called (they read the image when they start). */
-  replayLog(): void {
-    this.quorum.replay((values, lastOffset) => {
-      const delta = new MetadataDelta(this.current);
-      for (const v of values) delta.replay(decodeMetadataRecord(v));
-      this.current = delta.apply(lastOffset).image;
-    });
+  get lastAppliedOffset(): number {
+    return this.appliedOffset;
   }
 
   onChange(listener: MetadataListener): void {
     this.listeners.push(listener);
   }
 
-  /** Makes records durable, then applies them and tells the listeners. */
-  commit(records: MetadataRecord[]): void {
-    const lastOffset = this.quorum.append(records.map(encodeMetadataRecord));
+  apply(entry: Entry): void {
+    const lastOffset = entry.baseOffset + entry.records.length - 1;
+    this.appliedOffset = lastOffset;
+    if (entry.control) return;
     const delta = new MetadataDelta(this.current);
-    for (const r of records) delta.replay(r);
+    for (const v of entry.records) delta.replay(decodeMetadataRecord(v));
     const applied = delta.apply(lastOffset);
     this.current = applied.image;
     for (const l of this.listeners) l(applied.image, applied.changes);
+  }
+
+  restore(snapshot: Snapshot): void {
+    const delta = new MetadataDelta(MetadataImage.empty());
+    for (const batch of scanBatches(snapshot.data).batches) {
+      for (const r of readBatchRecords(batch)) if (r.value !== null) delta.replay(decodeMetadataRecord(r.value));
+    }
+    this.appliedOffset = snapshot.id.offset - 1;
+    this.current = delta.apply(snapshot.id.offset - 1).image;
+    // A whole new image: listeners resynchronise from it rather than from a delta.
+    for (const l of this.listeners) l(this.current, null);
+  }
+
+  capture(): Buffer {
+    const values = imageRecords(this.current).map(encodeMetadataRecord);
+    const batches: Buffer[] = [];
+    const timestamp = BigInt(Date.now());
+    for (let i = 0; i < values.length; i += SNAPSHOT_BATCH_RECORDS) {
+      const slice = values.slice(i, i + SNAPSHOT_BATCH_RECORDS);
+      batches.push(buildRecordBatch(slice.map((value) => ({ key: null, value, timestamp })), { baseOffset: BigInt(i) }));
+    }
+    return Buffer.concat(batches);
   }
 }

@@ -42,11 +42,11 @@ export function fsyncDir(dir: string): void {
 }
 
 /** Replaces `path` atomically: write `<path>.tmp`, fsync it, rename over `path`, fsync the directory. */
-export function writeFileDurably(path: string, text: string): void {
+export function writeFileDurably(path: string, content: string | Buffer): void {
   const temp = path + TEMP_FILE_SUFFIX;
   const fd = fs.openSync(temp, 'w');
   try {
-    const bytes = Buffer.from(text, 'utf8');
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     writeFully(fd, bytes, 0, bytes.length, 0);
     fs.fsyncSync(fd);
   } finally {

@@ -27,3 +27,4 @@ export {
   type ReadResult,
   type TopicPartition,
 } from './partition-log.ts';
+export { readFileIfExists, unlinkIfExists, writeFileDurably } from './fs-util.ts';

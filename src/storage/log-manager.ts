@@ -41,6 +41,9 @@ interface DirCheckpoints {
   hadCleanShutdown: boolean;
 }
 
+/** `__cluster_metadata-0`: Kafka keeps it in a log dir too, but only the metadata quorum reads or writes it. */
+const METADATA_LOG_DIR = '__cluster_metadata-0';
+
 export class LogManager {
   readonly logDirs: readonly string[];
   private readonly clock: Clock;
@@ -111,6 +114,8 @@ export class LogManager {
         fs.rmSync(path, { recursive: true, force: true });
         continue;
       }
+      // The metadata log belongs to the Raft layer, which opens it itself.
+      if (entry.name === METADATA_LOG_DIR) continue;
       const topicPartition = parsePartitionDirName(entry.name);
       if (topicPartition === null) {
         this.log(`skipping ${path}: not a <topic>-<partition> directory`);

@@ -42,6 +42,36 @@ test('configs: describe and alter a topic, describe a broker', async () => {
   assert.match(r.stderr, /topic 'missing' does not exist/);
 });
 
+test('configs: entity types — brokers\' cluster default, broker-loggers, and the types Samsa does not serve', async () => {
+  let r = await samsa(['configs', '--describe', '--entity-type', 'brokers', '--entity-default', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Configs for the default of all brokers:/);
+  // Samsa's broker has no dynamic broker configs yet: the refusal is one line naming the resource and the config.
+  r = await samsa(['configs', '--alter', '--entity-type', 'brokers', '--entity-default', '--add-config', 'log.retention.ms=7200000', ...B]);
+  assert.ok(isOneLineError(r), r.stderr);
+  assert.match(r.stderr, /^samsa: the brokers' default failed: Cannot update these configs dynamically: log\.retention\.ms/);
+  r = await samsa(['configs', '--describe', '--entity-type', 'broker-loggers', '--entity-name', '1', '--json', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(Array.isArray(JSON.parse(r.stdout)));
+
+  const usage = await Promise.all([
+    samsa(['configs', '--describe', '--entity-type', 'users', '--entity-name', 'alice', ...B]),
+    samsa(['configs', '--describe', '--entity-type', 'client-metrics', '--entity-name', 'm', ...B]),
+    samsa(['configs', '--describe', '--entity-type', 'widgets', '--entity-name', 'w', ...B]),
+    samsa(['configs', '--describe', '--entity-type', 'topics', '--entity-default', ...B]),
+    samsa(['configs', '--describe', '--entity-type', 'brokers', '--entity-default', '--entity-name', '1', ...B]),
+  ]);
+  for (const u of usage) {
+    assert.ok(isOneLineError(u), u.stderr);
+    assert.equal(u.code, 2, u.stderr);
+  }
+  assert.equal(usage[0]!.stderr.trim(), 'samsa: --entity-type \'users\' is not supported by Samsa: expected topics, brokers or broker-loggers');
+  assert.match(usage[1]!.stderr, /'client-metrics' is not supported/);
+  assert.match(usage[2]!.stderr, /unknown --entity-type 'widgets'/);
+  assert.match(usage[3]!.stderr, /--entity-default applies to --entity-type brokers only/);
+  assert.match(usage[4]!.stderr, /cannot be used together/);
+});
+
 test('offsets and delete-records', async () => {
   assert.equal((await samsa(['topics', '--create', '--topic', 'logs', '--partitions', '2', ...B])).code, 0);
   const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });

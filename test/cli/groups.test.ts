@@ -2,6 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
+import { Admin, Cluster } from '../../src/client/index.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { isOneLineError, samsa } from '../helpers/samsa-cli.ts';
 
@@ -128,4 +129,54 @@ test('groups: usage errors', async () => {
   assert.match(cases[0]!.stderr, /requires --group/);
   assert.match(cases[2]!.stderr, /invalid --by-duration/);
   assert.match(cases[3]!.stderr, /group 'nobody'/);
+});
+
+test('groups: several groups at once — repeated --group and --all-groups for describe and delete', async () => {
+  const cluster = new Cluster({ bootstrapServers: [broker.bootstrap] });
+  try {
+    const admin = new Admin(cluster);
+    await admin.commitGroupOffsets('multi-a', [{ topic: TOPIC, partition: 0, offset: 1n }]);
+    await admin.commitGroupOffsets('multi-b', [{ topic: TOPIC, partition: 1, offset: 4n }]);
+  } finally {
+    await cluster.close();
+  }
+  let r = await samsa(['groups', '--describe', '--group', 'multi-a', '--group', 'multi-b', '--json', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout) as { group: string; partition: number; currentOffset: string; lag: string }[];
+  assert.deepEqual(rows.map((x) => [x.group, x.partition, x.currentOffset, x.lag]), [['multi-a', 0, '1', '4'], ['multi-b', 1, '4', '1']]);
+  r = await samsa(['groups', '--describe', '--group', 'multi-a', '--group', 'multi-b', ...B]);
+  assert.match(r.stdout, /^GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET/);
+  assert.match(r.stdout, /multi-a\s+orders\s+0\s+1\s+5\s+4/);
+  assert.match(r.stdout, /multi-b\s+orders\s+1\s+4\s+5\s+1/);
+
+  r = await samsa(['groups', '--describe', '--all-groups', '--state', '--json', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  const states = JSON.parse(r.stdout) as { group: string; state: string }[];
+  assert.ok(states.some((g) => g.group === 'multi-a' && g.state === 'Empty'), r.stdout);
+  assert.ok(states.some((g) => g.group === 'multi-b'), r.stdout);
+
+  // One missing group: the others are still deleted, the failure is one line naming it, exit 1.
+  r = await samsa(['groups', '--delete', '--group', 'multi-a', '--group', 'multi-none', ...B]);
+  assert.ok(isOneLineError(r), r.stderr);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^Deleted group multi-a\.$/m);
+  assert.match(r.stderr, /group 'multi-none'/);
+  r = await samsa(['groups', '--delete', '--all-groups', '--json', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok((JSON.parse(r.stdout) as { deleted: string[] }).deleted.includes('multi-b'), r.stdout);
+  r = await samsa(['groups', '--list', '--json', ...B]);
+  assert.deepEqual(JSON.parse(r.stdout), []);
+
+  const usage = await Promise.all([
+    samsa(['groups', '--reset-offsets', '--all-groups', '--topic', TOPIC, '--to-earliest', '--dry-run', ...B]),
+    samsa(['groups', '--reset-offsets', '--group', 'x', '--group', 'y', '--topic', TOPIC, '--to-earliest', '--dry-run', ...B]),
+    samsa(['groups', '--describe', '--group', 'x', '--all-groups', ...B]),
+  ]);
+  for (const u of usage) {
+    assert.ok(isOneLineError(u), u.stderr);
+    assert.equal(u.code, 2, u.stderr);
+  }
+  assert.match(usage[0]!.stderr, /takes one --group, not --all-groups/);
+  assert.match(usage[1]!.stderr, /takes one --group/);
+  assert.match(usage[2]!.stderr, /cannot be used together/);
 });

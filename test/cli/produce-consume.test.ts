@@ -87,6 +87,13 @@ test('samsa consume --from-beginning --max-messages prints what kcat produced, w
   assert.equal(plain.code, 0, plain.stderr);
   assert.deepEqual(plain.stdout.trim().split('\n').sort(), Array.from({ length: 12 }, (_, i) => `v${i}`).sort());
   assert.match(plain.stderr, /Processed a total of 12 messages/);
+  // read_committed (Fetch and ListOffsets at isolation level 1) reads the same non-transactional records.
+  const committed = await samsa(['consume', '--topic', 'cli-consume', '--from-beginning', '--max-messages', '12', '--isolation-level', 'read_committed']);
+  assert.equal(committed.code, 0, committed.stderr);
+  assert.deepEqual(committed.stdout.trim().split('\n').sort(), plain.stdout.trim().split('\n').sort());
+  const badLevel = await samsa(['consume', '--topic', 'cli-consume', '--isolation-level', 'read_dirty']);
+  assert.equal(badLevel.code, 2);
+  assert.equal(badLevel.stderr.trim(), 'samsa: invalid --isolation-level \'read_dirty\': expected read_uncommitted or read_committed');
 
   const kcat = await kcatAll('cli-consume');
   const r = await samsa(['consume', '--topic', 'cli-consume', '--from-beginning', '--max-messages', '12', '--property', 'print.key=true',

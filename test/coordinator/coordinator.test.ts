@@ -95,21 +95,21 @@ test("offset and group records are Kafka's bytes", () => {
   assert.deepEqual(decodeCoordinatorRecord(Buffer.from('0005000167', 'hex'), null), { kind: 'other', keyVersion: 5 });
 });
 
-test('nothing is coordinated before the offsets topic exists; FindCoordinator creates it', () => {
+test('nothing is coordinated before the offsets topic exists; FindCoordinator creates it', async () => {
   const log = new MemoryOffsetsLog(5);
   const c = coordinator(log, { now: 0 });
   assert.equal(c.heartbeat({ groupId: 'g', memberId: 'm', groupInstanceId: null, generationId: 1 }), ErrorCode.NOT_COORDINATOR);
-  const found = c.coordinatorPartition('g');
+  const found = await c.coordinatorPartition('g');
   assert.equal(found.errorCode, ErrorCode.NONE);
   assert.equal(found.partition, partitionForGroup('g', 5));
   assert.equal(c.heartbeat({ groupId: 'g', memberId: 'm', groupInstanceId: null, generationId: 1 }), ErrorCode.UNKNOWN_MEMBER_ID);
 });
 
-test('simple-consumer commits are written, fetched, and come back after a restart', () => {
+test('simple-consumer commits are written, fetched, and come back after a restart', async () => {
   const log = new MemoryOffsetsLog(5);
   const clock = { now: 1000 };
   const c = coordinator(log, clock);
-  c.coordinatorPartition('simple');
+  await c.coordinatorPartition('simple');
   assert.deepEqual(commit(c, 'simple', 't', { 0: 10n, 1: 20n })[0]!.partitions.map((p) => p.errorCode), [0, 0]);
   assert.equal(log.partitions.get(partitionForGroup('simple', 5))!.length, 2);
   // A group that does not exist and a generation ≥ 0 is a stale member.
@@ -131,7 +131,7 @@ test('a group is written when it stabilises and reloads Stable; silent members t
   const log = new MemoryOffsetsLog(3);
   const clock = { now: 0 };
   const c = coordinator(log, clock);
-  c.coordinatorPartition('g');
+  await c.coordinatorPartition('g');
   const protocols = [{ name: 'range', metadata: subscription(['orders']) }];
   const joining = c.joinGroup(joinRequest({ clientId: 'a', protocols, sessionTimeoutMs: 5000 }));
   c.tick(0);
@@ -160,11 +160,11 @@ test('a group is written when it stabilises and reloads Stable; silent members t
   assert.equal(restarted.fetchOffsets('g', [{ name: 'orders', partitionIndexes: [0] }], false).topics[0]!.partitions[0]!.offset, 7n);
 });
 
-test('DeleteGroups tombstones an empty group and its offsets, so a restart does not bring them back', () => {
+test('DeleteGroups tombstones an empty group and its offsets, so a restart does not bring them back', async () => {
   const log = new MemoryOffsetsLog(3);
   const clock = { now: 0 };
   const c = coordinator(log, clock);
-  c.coordinatorPartition('gone');
+  await c.coordinatorPartition('gone');
   commit(c, 'gone', 't', { 0: 1n, 1: 2n });
   assert.deepEqual(c.deleteGroups(['gone', 'never']), [
     { groupId: 'gone', errorCode: ErrorCode.NONE }, { groupId: 'never', errorCode: ErrorCode.GROUP_ID_NOT_FOUND },
@@ -175,13 +175,13 @@ test('DeleteGroups tombstones an empty group and its offsets, so a restart does 
   assert.deepEqual(restarted.listGroups([], []).groups, []);
 });
 
-test('offsets of an empty group expire after offsets.retention.minutes, then the group goes', () => {
+test('offsets of an empty group expire after offsets.retention.minutes, then the group goes', async () => {
   const log = new MemoryOffsetsLog(3);
   const clock = { now: 0 };
   const c = coordinator(log, clock);
-  c.coordinatorPartition('old');
+  await c.coordinatorPartition('old');
   commit(c, 'old', 't', { 0: 1n });
-  c.coordinatorPartition('fresh');
+  await c.coordinatorPartition('fresh');
   clock.now = 55_000;
   commit(c, 'fresh', 't', { 0: 1n });
   clock.now = 60_000;
@@ -193,10 +193,10 @@ test('offsets of an empty group expire after offsets.retention.minutes, then the
   assert.deepEqual(c.listGroups([], []).groups, []);
 });
 
-test('ListGroups filters by state and type; a failed write is an error, not a silent loss', () => {
+test('ListGroups filters by state and type; a failed write is an error, not a silent loss', async () => {
   const log = new MemoryOffsetsLog(3);
   const c = coordinator(log, { now: 0 });
-  c.coordinatorPartition('x');
+  await c.coordinatorPartition('x');
   commit(c, 'x', 't', { 0: 1n });
   assert.equal(c.listGroups(['empty'], []).groups.length, 1);
   assert.equal(c.listGroups(['Stable'], []).groups.length, 0);

@@ -186,8 +186,25 @@ test('broker values that would make a bad topic default are rejected by their br
     "invalid value '10' for config 'log.cleaner.min.compaction.lag.ms': must not exceed log.cleaner.max.compaction.lag.ms (5)");
 });
 
-test('KRaft settings: combined roles only, node id, voters', () => {
-  assert.equal(brokerError({ 'process.roles': 'broker' }), "invalid value 'broker' for config 'process.roles': Samsa runs only as broker,controller");
+test('KRaft settings: roles, node id, voters, controller listener', () => {
+  assert.equal(brokerError({ 'process.roles': 'broker' }),
+    "invalid value '' for config 'controller.quorum.voters': a broker-only node needs the voters to follow");
+  assert.equal(brokerError({ 'process.roles': '' }), "invalid value '' for config 'process.roles': at least one role is needed");
+  const observer = broker({
+    'process.roles': 'broker', 'node.id': '4', 'controller.quorum.voters': '1@localhost:9093', 'controller.listener.names': 'CONTROLLER',
+  });
+  assert.deepEqual(observer.processRoles, ['broker']);
+  assert.equal(brokerError({ 'process.roles': 'broker', 'node.id': '1', 'controller.quorum.voters': '1@localhost:9093', 'controller.listener.names': 'CONTROLLER' }),
+    "invalid value '1@localhost:9093' for config 'controller.quorum.voters': node.id 1 is a voter but process.roles has no controller");
+  assert.equal(brokerError({ 'node.id': '1', 'controller.quorum.voters': '1@localhost:9093' }),
+    "invalid value '' for config 'controller.listener.names': must name the controller listener when controller.quorum.voters is set");
+  assert.equal(brokerError({ 'node.id': '1', 'controller.quorum.voters': '1@localhost:9093', 'controller.listener.names': 'CONTROLLER' }),
+    "invalid value 'CONTROLLER' for config 'controller.listener.names': listener CONTROLLER is not in listeners");
+  const combined = broker({
+    'node.id': '1', 'controller.quorum.voters': '1@localhost:9093', 'controller.listener.names': 'CONTROLLER',
+    listeners: 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093',
+  });
+  assert.deepEqual(combined.controllerListenerNames, ['CONTROLLER']);
   assert.equal(brokerError({ 'process.roles': 'broker,worker' }),
     "invalid value 'broker,worker' for config 'process.roles': 'worker' is not one of [broker, controller]");
   assert.equal(broker({ 'process.roles': 'controller, broker' }).nodeId, 1);
@@ -195,9 +212,9 @@ test('KRaft settings: combined roles only, node id, voters', () => {
   assert.equal(broker({ 'broker.id': '4' }).nodeId, 4);
   assert.equal(brokerError({ 'node.id': '2', 'broker.id': '4' }), "invalid value '4' for config 'broker.id': must equal node.id (2)");
   assert.equal(brokerError({ 'node.id': '-1' }), "invalid value '-1' for config 'node.id': must be at least 0");
-  assert.deepEqual(broker({ 'node.id': '1', 'controller.quorum.voters': '1@localhost:9093' }).controllerQuorumVoters, ['1@localhost:9093']);
+  assert.deepEqual(combined.controllerQuorumVoters, ['1@localhost:9093']);
   assert.equal(brokerError({ 'node.id': '1', 'controller.quorum.voters': '2@localhost:9093' }),
-    "invalid value '2@localhost:9093' for config 'controller.quorum.voters': node.id 1 is not among the voters");
+    "invalid value '2@localhost:9093' for config 'controller.quorum.voters': node.id 1 is a controller but not among the voters");
   assert.equal(brokerError({ 'controller.quorum.voters': 'localhost:9093' }),
     "invalid value 'localhost:9093' for config 'controller.quorum.voters': 'localhost:9093' is not id@host:port");
   assert.equal(brokerError({ 'controller.quorum.bootstrap.servers': 'localhost' }),

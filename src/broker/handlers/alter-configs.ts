@@ -44,13 +44,13 @@ export interface Outcome {
 
 const OK: Outcome = Object.freeze({ errorCode: ErrorCode.NONE, errorMessage: null });
 
-export function handleAlterConfigs(broker: BrokerContext, request: Request, _ctx: RequestContext): Response {
+export async function handleAlterConfigs(broker: BrokerContext, request: Request, _ctx: RequestContext): Promise<Response> {
   const changes = request.resources.map((r) => ({
     resourceType: r.resourceType,
     resourceName: r.resourceName,
     configs: r.configs.map((c) => ({ name: c.name, operation: ConfigOperation.SET, value: c.value })),
   }));
-  const outcomes = completeOutcomes(preprocessConfigResources(broker, changes, false), (forwarded) =>
+  const outcomes = await completeOutcomes(preprocessConfigResources(broker, changes, false), (forwarded) =>
     broker.controller.legacyAlterConfigs(forwarded.map((i) => {
       const r = request.resources[i]!;
       // preprocessing let no null value through
@@ -95,9 +95,11 @@ export function preprocessConfigResources(
 }
 
 /** Runs `controllerStage` on the resources preprocessing let through; every outcome, in request order. */
-export function completeOutcomes(preprocessed: readonly (Outcome | null)[], controllerStage: (forwarded: number[]) => Outcome[]): Outcome[] {
+export async function completeOutcomes(
+  preprocessed: readonly (Outcome | null)[], controllerStage: (forwarded: number[]) => Promise<Outcome[]>,
+): Promise<Outcome[]> {
   const forwarded = preprocessed.flatMap((o, i) => (o === null ? [i] : []));
-  const results = forwarded.length === 0 ? [] : controllerStage(forwarded);
+  const results = forwarded.length === 0 ? [] : await controllerStage(forwarded);
   const outcomes = preprocessed.slice();
   forwarded.forEach((at, k) => {
     outcomes[at] = results[k]!;

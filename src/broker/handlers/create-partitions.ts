@@ -2,10 +2,10 @@
 import { messages } from '../../protocol/index.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
-export function handleCreatePartitions(
+export async function handleCreatePartitions(
   broker: BrokerContext, request: messages.CreatePartitionsRequest, _ctx: RequestContext,
-): messages.CreatePartitionsResponse {
-  const results = broker.controller.createPartitions(
+): Promise<messages.CreatePartitionsResponse> {
+  const results = await broker.controller.createPartitions(
     request.topics.map((t) => ({ name: t.name, count: t.count, assignments: t.assignments?.map((a) => a.brokerIds) ?? null })),
     request.validateOnly,
   );

@@ -7,8 +7,8 @@ type Response = messages.CreateTopicsResponse;
 
 const CONFIGS_IN_RESPONSE_VERSION_MIN = 5;
 
-export function handleCreateTopics(broker: BrokerContext, request: Request, ctx: RequestContext): Response {
-  const results = broker.controller.createTopics(
+export async function handleCreateTopics(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
+  const results = await broker.controller.createTopics(
     request.topics.map((t) => ({
       name: t.name,
       numPartitions: t.numPartitions,

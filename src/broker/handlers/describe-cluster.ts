@@ -10,7 +10,7 @@ export function handleDescribeCluster(
 ): messages.DescribeClusterResponse {
   const response = messages.DescribeClusterResponse.defaults();
   response.clusterId = broker.clusterId;
-  response.controllerId = broker.nodeId;
+  response.controllerId = broker.activeControllerId();
   response.clusterAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
   response.endpointType = request.endpointType;
   if (ctx.apiVersion >= 1 && request.endpointType !== BROKERS_ENDPOINT_TYPE) {

@@ -22,15 +22,15 @@ interface Found {
   errorMessage: string | null;
 }
 
-export function handleFindCoordinator(broker: BrokerContext, request: Request, ctx: RequestContext): Response {
+export async function handleFindCoordinator(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
   const response = messages.FindCoordinatorResponse.defaults();
   if (ctx.apiVersion >= BATCHED_KEYS_VERSION_MIN) {
-    response.coordinators = request.coordinatorKeys.map((key) => ({
-      ...messages.defaultFindCoordinatorResponseCoordinator(), key, ...findCoordinator(broker, key, request.keyType),
-    }));
+    response.coordinators = await Promise.all(request.coordinatorKeys.map(async (key) => ({
+      ...messages.defaultFindCoordinatorResponseCoordinator(), key, ...await findCoordinator(broker, key, request.keyType),
+    })));
     return response;
   }
-  const found = findCoordinator(broker, request.key, request.keyType);
+  const found = await findCoordinator(broker, request.key, request.keyType);
   response.errorCode = found.errorCode;
   response.errorMessage = found.errorMessage;
   response.nodeId = found.nodeId;
@@ -43,12 +43,12 @@ function notFound(errorCode: number, errorMessage: string | null): Found {
   return { nodeId: -1, host: '', port: -1, errorCode, errorMessage };
 }
 
-function findCoordinator(broker: BrokerContext, key: string, keyType: number): Found {
+async function findCoordinator(broker: BrokerContext, key: string, keyType: number): Promise<Found> {
   if (keyType === KEY_TYPE_TRANSACTION) {
     return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'This broker has no transaction coordinator yet.');
   }
   if (keyType !== KEY_TYPE_GROUP) return notFound(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}.`);
-  const placed = broker.groups.coordinatorPartition(key);
+  const placed = await broker.groups.coordinatorPartition(key);
   if (placed.errorCode !== ErrorCode.NONE) return notFound(placed.errorCode, placed.errorMessage);
   // The coordinator is whichever broker leads the group's partition, as the image has it now.
   const image = broker.image();

@@ -16,6 +16,7 @@ import { handleDescribeCluster } from './describe-cluster.ts';
 import { handleDescribeConfigs } from './describe-configs.ts';
 import { handleDescribeGroups } from './describe-groups.ts';
 import { handleDescribeLogDirs } from './describe-log-dirs.ts';
+import { handleDescribeQuorum } from './describe-quorum.ts';
 import { handleDescribeTopicPartitions } from './describe-topic-partitions.ts';
 import { handleFetch } from './fetch.ts';
 import { handleFindCoordinator } from './find-coordinator.ts';
@@ -65,6 +66,7 @@ const implemented: Record<number, Handler<any, any>> = {
   42: handleDeleteGroups,
   44: handleIncrementalAlterConfigs,
   47: handleOffsetDelete,
+  55: handleDescribeQuorum,
   60: handleDescribeCluster,
   75: handleDescribeTopicPartitions,
 };
@@ -82,4 +84,4 @@ export const handlers: readonly (HandlerEntry | undefined)[] = (() => {
   return table;
 })();
 
-export { apiVersionsResponse } from './api-versions.ts';
+export { apiVersionsResponse, makeApiVersionsHandler } from './api-versions.ts';

@@ -9,13 +9,15 @@ import type { BrokerContext, RequestContext } from '../broker-context.ts';
 type Request = messages.InitProducerIdRequest;
 type Response = messages.InitProducerIdResponse;
 
-export function handleInitProducerId(broker: BrokerContext, request: Request, _ctx: RequestContext): Response {
+export async function handleInitProducerId(broker: BrokerContext, request: Request, _ctx: RequestContext): Promise<Response> {
   const response = messages.InitProducerIdResponse.defaults();
   if (request.transactionalId !== null) {
     response.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
     return response;
   }
-  response.producerId = broker.controller.allocateProducerId();
-  response.producerEpoch = 0;
+  const allocated = await broker.controller.allocateProducerId();
+  response.errorCode = allocated.errorCode;
+  response.producerId = allocated.producerId;
+  response.producerEpoch = allocated.errorCode === ErrorCode.NONE ? 0 : -1;
   return response;
 }

@@ -10,14 +10,14 @@ type TopicOut = messages.MetadataResponseMetadataResponseTopic;
 const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
-export function handleMetadata(broker: BrokerContext, request: Request, ctx: RequestContext): Response {
+export async function handleMetadata(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
   const response = messages.MetadataResponse.defaults();
   response.clusterId = broker.clusterId;
-  response.controllerId = broker.nodeId;
+  response.controllerId = broker.activeControllerId();
   response.clusterAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
   response.topics = request.topics === null || (ctx.apiVersion === 0 && request.topics.length === 0)
     ? allTopics(broker.image())
-    : requestedTopics(broker, request, ctx.apiVersion);
+    : await requestedTopics(broker, request, ctx.apiVersion);
   response.brokers = brokersOf(broker.image());
   return response;
 }
@@ -37,14 +37,14 @@ function allTopics(image: MetadataImage): TopicOut[] {
   return [...image.topicsByName.values()].map(describeTopic);
 }
 
-function requestedTopics(broker: BrokerContext, request: Request, apiVersion: number): TopicOut[] {
+async function requestedTopics(broker: BrokerContext, request: Request, apiVersion: number): Promise<TopicOut[]> {
   const autoCreate = broker.config.autoCreateTopicsEnable && (apiVersion < 4 || request.allowAutoTopicCreation);
   const missing: string[] = [];
   for (const t of request.topics ?? []) {
     if (t.name !== null && !broker.image().topicsByName.has(t.name) && topicNameError(t.name) === null) missing.push(t.name);
   }
   if (autoCreate && missing.length > 0) {
-    broker.controller.createTopics(
+    await broker.controller.createTopics(
       [...new Set(missing)].map((name) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] })),
       false,
     );

@@ -198,8 +198,8 @@ export class GroupCoordinator implements GroupCoordinatorApi {
 
   // ---- FindCoordinator and the rebalance APIs ------------------------------------------------
 
-  coordinatorPartition(groupId: string): { partition: number; errorCode: number; errorMessage: string | null } {
-    const ensured = this.deps.log.ensureTopic();
+  async coordinatorPartition(groupId: string): Promise<{ partition: number; errorCode: number; errorMessage: string | null }> {
+    const ensured = await this.deps.log.ensureTopic();
     if (ensured.errorCode !== ErrorCode.NONE) return { partition: -1, ...ensured };
     this.load(this.deps.clock.nowMs());
     const partition = this.partitionFor(groupId);

@@ -19,7 +19,7 @@ export interface OffsetsLog {
   /** Partitions of `__consumer_offsets`, or null while the topic does not exist. */
   partitionCount(): number | null;
   /** Creates the topic when it does not exist yet. */
-  ensureTopic(): { errorCode: number; errorMessage: string | null };
+  ensureTopic(): { errorCode: number; errorMessage: string | null } | Promise<{ errorCode: number; errorMessage: string | null }>;
   /** The partitions this node leads, whose groups it coordinates. */
   ledPartitions(): number[];
   /**
@@ -53,15 +53,16 @@ export class OffsetsTopic implements OffsetsLog {
   }
 
   /** Kafka's auto-creation of the internal topic: replication factor capped by the live brokers, compacted. */
-  ensureTopic(): { errorCode: number; errorMessage: string | null } {
+  async ensureTopic(): Promise<{ errorCode: number; errorMessage: string | null }> {
     const { config, controller, image } = this.deps;
     if (image().topicsByName.has(OFFSETS_TOPIC)) return { errorCode: ErrorCode.NONE, errorMessage: null };
     const live = [...image().brokers.values()].filter((b) => !b.fenced).length;
     if (live === 0) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'No live broker to host the offsets topic.' };
-    const [result] = controller.createTopics([{
+    const [result] = await controller.createTopics([{
       name: OFFSETS_TOPIC,
       numPartitions: config.offsetsTopicNumPartitions,
-      replicationFactor: Math.min(config.offsetsTopicReplicationFactor, live),
+      // Partition data is not replicated between brokers yet, so one replica is all there can be.
+      replicationFactor: Math.min(config.offsetsTopicReplicationFactor, live, 1),
       assignments: [],
       configs: [
         { name: 'cleanup.policy', value: 'compact' },

@@ -39,9 +39,7 @@ export function resolveNodeId(raw: Raw): number {
 export function checkKraft(raw: Raw): string | null {
   const roles = brokerValue(raw, 'process.roles') as string[];
   if (new Set(roles).size !== roles.length) return invalid(raw, 'process.roles', 'a role is listed twice');
-  if (!roles.includes('broker') || !roles.includes('controller')) {
-    return invalid(raw, 'process.roles', 'Samsa runs only as broker,controller');
-  }
+  if (roles.length === 0) return invalid(raw, 'process.roles', 'at least one role is needed');
   const nodeId = resolveNodeId(raw);
   const brokerId = brokerValue(raw, 'broker.id') as number;
   if (Object.hasOwn(raw, 'broker.id') && brokerId !== nodeId) return invalid(raw, 'broker.id', `must equal node.id (${nodeId})`);
@@ -53,8 +51,14 @@ export function checkKraft(raw: Raw): string | null {
     if (voterIds.includes(id)) return invalid(raw, 'controller.quorum.voters', `voter ${id} is listed twice`);
     voterIds.push(id);
   }
-  if (voterIds.length > 0 && !voterIds.includes(nodeId)) {
-    return invalid(raw, 'controller.quorum.voters', `node.id ${nodeId} is not among the voters`);
+  if (roles.includes('controller') && voterIds.length > 0 && !voterIds.includes(nodeId)) {
+    return invalid(raw, 'controller.quorum.voters', `node.id ${nodeId} is a controller but not among the voters`);
+  }
+  if (!roles.includes('controller') && voterIds.includes(nodeId)) {
+    return invalid(raw, 'controller.quorum.voters', `node.id ${nodeId} is a voter but process.roles has no controller`);
+  }
+  if (!roles.includes('controller') && voterIds.length === 0) {
+    return invalid(raw, 'controller.quorum.voters', 'a broker-only node needs the voters to follow');
   }
   for (const server of brokerValue(raw, 'controller.quorum.bootstrap.servers') as string[]) {
     if (parseHostPort(server) === null) return invalid(raw, 'controller.quorum.bootstrap.servers', `'${server}' is not host:port`);
@@ -62,6 +66,16 @@ export function checkKraft(raw: Raw): string | null {
   const controllerNames = brokerText(raw, 'controller.listener.names');
   if (controllerNames !== null && splitNames(controllerNames).some((n) => n === '')) {
     return invalid(raw, 'controller.listener.names', 'a listener name is empty');
+  }
+  if (voterIds.length > 0 && splitNames(controllerNames).length === 0) {
+    return invalid(raw, 'controller.listener.names', 'must name the controller listener when controller.quorum.voters is set');
+  }
+  if (roles.includes('controller') && voterIds.length > 0) {
+    const listeners = parseEndpoints(brokerText(raw, 'listeners')!);
+    const name = splitNames(controllerNames)[0]!;
+    if (typeof listeners !== 'string' && !listeners.some((l) => l.name === name)) {
+      return invalid(raw, 'controller.listener.names', `listener ${name} is not in listeners`);
+    }
   }
   return null;
 }
@@ -127,8 +141,12 @@ export function checkListeners(raw: Raw): string | null {
   const listeners = parseEndpoints(brokerText(raw, 'listeners')!);
   if (typeof listeners === 'string') return invalid(raw, 'listeners', listeners);
   if (listeners.length === 0) return invalid(raw, 'listeners', 'at least one listener is needed');
+  const controllerNames = splitNames(brokerText(raw, 'controller.listener.names'));
   for (const l of listeners) {
-    if (!Object.hasOwn(map, l.name)) return invalid(raw, 'listeners', `listener ${l.name} has no entry in listener.security.protocol.map`);
+    // As in Kafka, a controller listener left out of the map speaks PLAINTEXT.
+    if (!Object.hasOwn(map, l.name) && !controllerNames.includes(l.name)) {
+      return invalid(raw, 'listeners', `listener ${l.name} has no entry in listener.security.protocol.map`);
+    }
   }
   const advertisedText = brokerText(raw, 'advertised.listeners');
   if (advertisedText !== null) {

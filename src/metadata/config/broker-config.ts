@@ -65,6 +65,11 @@ export interface BrokerConfig {
   readonly maxIncrementalFetchSessionCacheSlots: number;
   readonly brokerHeartbeatIntervalMs: number;
   readonly brokerSessionTimeoutMs: number;
+  readonly controllerQuorumElectionTimeoutMs: number;
+  readonly controllerQuorumFetchTimeoutMs: number;
+  /** metadata.log.dir, else the first log directory. */
+  readonly metadataLogDir: string;
+  readonly metadataLogMaxRecordBytesBetweenSnapshots: number;
   readonly groupInitialRebalanceDelayMs: number;
   readonly groupMinSessionTimeoutMs: number;
   readonly groupMaxSessionTimeoutMs: number;
@@ -145,6 +150,10 @@ export function buildBrokerConfig(raw: Raw, derived: Pick<BrokerConfig, 'logRoll
     fetchMaxBytes: num('fetch.max.bytes'),
     maxIncrementalFetchSessionCacheSlots: num('max.incremental.fetch.session.cache.slots'),
     brokerHeartbeatIntervalMs: num('broker.heartbeat.interval.ms'),
+    controllerQuorumElectionTimeoutMs: num('controller.quorum.election.timeout.ms'),
+    controllerQuorumFetchTimeoutMs: num('controller.quorum.fetch.timeout.ms'),
+    metadataLogDir: str('metadata.log.dir') ?? list(Object.hasOwn(raw, 'log.dirs') ? 'log.dirs' : 'log.dir')[0]!,
+    metadataLogMaxRecordBytesBetweenSnapshots: num('metadata.log.max.record.bytes.between.snapshots'),
     brokerSessionTimeoutMs: num('broker.session.timeout.ms'),
     ...coordinatorFields(raw),
     raw,

@@ -45,7 +45,7 @@ const IGNORED = 'Accepted for compatibility; Samsa runs on one event loop and ig
 const KRAFT: readonly ConfigDef[] = [
   def('process.roles', 'list', 'broker,controller', RO, 'The roles this process plays: broker, controller, or both.', {
     validator: oneOf('broker', 'controller'), kafkaDefault: '',
-    samsaNote: 'Samsa runs only as broker,controller, so that is its default and the only accepted value.',
+    samsaNote: 'Defaults to both roles, so one process is a whole cluster. A broker-only node follows the metadata quorum as an observer.',
   }),
   def('node.id', 'int', '1', RO, 'The id of this node in the cluster, shared by its broker and controller roles.', {
     validator: atLeast(0), kafkaDefault: '-1', samsaNote: 'Kafka requires it in KRaft mode; a single Samsa node defaults to 1.',
@@ -54,16 +54,20 @@ const KRAFT: readonly ConfigDef[] = [
     samsaNote: 'When node.id is not set, a non-negative broker.id supplies it.',
   }),
   def('controller.quorum.voters', 'list', '', RO, 'The static controller quorum, as id@host:port entries.', {
-    samsaNote: 'Empty means this process is the only voter.',
+    samsaNote: 'Empty means this process is the only voter and needs no controller listener.',
   }),
   def('controller.quorum.bootstrap.servers', 'list', '', RO, 'host:port entries used to discover a dynamic controller quorum.'),
   def('controller.listener.names', 'string', null, RO, 'Comma-separated names of the listeners the controller uses.', {
-    samsaNote: 'The controller is in-process; the names are checked for form only.',
+    samsaNote: 'Required with controller.quorum.voters; the first name is the listener the controller serves and connects to. A name missing from listener.security.protocol.map means PLAINTEXT.',
   }),
   def('controller.quorum.election.timeout.ms', 'int', '1000', RO, 'How long a voter waits without hearing a leader before it starts an election.'),
   def('controller.quorum.fetch.timeout.ms', 'int', '2000', RO, 'How long a voter waits without a successful fetch before it suspects the leader.'),
   def('broker.heartbeat.interval.ms', 'int', '2000', RO, 'Time between a broker\'s heartbeats to the controller.'),
   def('broker.session.timeout.ms', 'int', '9000', RO, 'How long a broker stays registered without heartbeats before it is fenced.'),
+  def('metadata.log.dir', 'string', null, RO, 'Where the metadata log (__cluster_metadata) lives; by default the first log directory.'),
+  def('metadata.log.max.record.bytes.between.snapshots', 'long', '20971520', RO, 'Bytes of records appended to the metadata log after which a node takes a new snapshot.', {
+    validator: atLeast(1),
+  }),
   def('broker.rack', 'string', null, RO, 'The rack of this broker, used for rack-aware replica placement.'),
 ];
 

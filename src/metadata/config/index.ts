@@ -9,7 +9,7 @@ export {
   SECURITY_PROTOCOLS, TIMESTAMP_TYPES,
 } from './broker-configs.ts';
 export { TOPIC_CONFIGS, topicConfigDef, type BrokerSynonym, type TopicConfigDef } from './topic-configs.ts';
-export { parseEndpoints, type Endpoint } from './broker-checks.ts';
+export { parseEndpoints, parseHostPort, splitNames, type Endpoint } from './broker-checks.ts';
 export {
   isPassThroughKey, parseProperties, PASS_THROUGH_PREFIXES, PropertiesSyntaxError, resolveBrokerConfig, topicConfig,
   validateTopicConfigs,

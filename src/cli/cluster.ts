@@ -1,0 +1,48 @@
+/**
+ * `samsa cluster --nodes 3 --data-dir DIR`: a local development cluster of
+ * real processes (each broker and controller), printing the bootstrap list,
+ * until Ctrl-C. Running it again on the same directory restarts the same
+ * cluster with its data.
+ */
+import type { Command } from 'commander';
+import { EXIT_USAGE } from './common.ts';
+import { LocalCluster } from './local-cluster.ts';
+
+const NODES_MAX = 9;
+
+export function register(program: Command): void {
+  program.command('cluster')
+    .description('run a local cluster of N broker+controller processes (development)')
+    .option('-n, --nodes <count>', 'number of nodes (1-9)', '3')
+    .option('-d, --data-dir <dir>', 'root directory for the nodes\' data', './cluster-data')
+    .option('--verbose', 'print every node\'s log lines')
+    .exitOverride()
+    .action(async (flags: { nodes: string; dataDir: string; verbose?: boolean }) => {
+      const nodes = Number(flags.nodes);
+      if (!Number.isInteger(nodes) || nodes < 1 || nodes > NODES_MAX) {
+        console.error(`samsa: --nodes expects 1-${NODES_MAX}, got '${flags.nodes}'`);
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      let cluster: LocalCluster;
+      try {
+        cluster = await LocalCluster.start({
+          nodes, dataDir: flags.dataDir,
+          log: flags.verbose === true ? (id, line) => console.error(`[node ${id}] ${line}`) : undefined,
+        });
+      } catch (e) {
+        console.error(`samsa: cannot start the cluster: ${(e as Error).message}`);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`samsa cluster of ${nodes} nodes ready; data in ${flags.dataDir}`);
+      for (const n of cluster.plan) console.log(`  node ${n.id}: broker 127.0.0.1:${n.port}, controller 127.0.0.1:${n.controllerPort}`);
+      console.log(`bootstrap servers: ${cluster.bootstrap}`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await cluster.stop();
+      console.error('samsa: cluster stopped');
+    });
+}

@@ -1,0 +1,182 @@
+/**
+ * A cluster of real `samsa start` processes on this machine, for
+ * development and tests: every node is broker and controller, with its own
+ * client and controller ports and its own data directory under one root.
+ * The plan (ports, ids) is kept in `<root>/cluster.json`, so starting the
+ * same root again brings the same cluster back with its data.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const CLI = join(import.meta.dirname, 'main.ts');
+const PLAN_FILE = 'cluster.json';
+const READY_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 10_000;
+const HOST = '127.0.0.1';
+
+export interface NodePlan {
+  id: number;
+  port: number;
+  controllerPort: number;
+  dataDir: string;
+}
+
+export interface LocalClusterOptions {
+  nodes: number;
+  dataDir: string;
+  /** Extra configs for every node, e.g. shorter timeouts in tests. */
+  config?: Record<string, string>;
+  /** Where each node's output lines go, prefixed with its id (default: dropped). */
+  log?: (nodeId: number, line: string) => void;
+}
+
+/** A port nobody listens on right now (bind 0, read, close). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function planNodes(root: string, count: number): Promise<NodePlan[]> {
+  const path = join(root, PLAN_FILE);
+  if (existsSync(path)) {
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as NodePlan[];
+    if (saved.length !== count) throw new Error(`${root} holds a cluster of ${saved.length} nodes, not ${count}`);
+    return saved;
+  }
+  const plan: NodePlan[] = [];
+  for (let id = 1; id <= count; id++) {
+    plan.push({ id, port: await freePort(), controllerPort: await freePort(), dataDir: join(root, `node-${id}`) });
+  }
+  mkdirSync(root, { recursive: true });
+  writeFileSync(path, JSON.stringify(plan, null, 2));
+  return plan;
+}
+
+export class LocalCluster {
+  readonly plan: readonly NodePlan[];
+  private readonly options: LocalClusterOptions;
+  private readonly children = new Map<number, ChildProcess>();
+
+  private constructor(plan: NodePlan[], options: LocalClusterOptions) {
+    this.plan = plan;
+    this.options = options;
+  }
+
+  /** Plans (or reloads) the cluster under `dataDir` and starts every node. */
+  static async start(options: LocalClusterOptions): Promise<LocalCluster> {
+    const cluster = new LocalCluster(await planNodes(options.dataDir, options.nodes), options);
+    try {
+      await Promise.all(cluster.plan.map((n) => cluster.startNode(n.id)));
+    } catch (e) {
+      cluster.kill();
+      throw e;
+    }
+    return cluster;
+  }
+
+  get bootstrap(): string {
+    return this.plan.map((n) => `${HOST}:${n.port}`).join(',');
+  }
+
+  get voters(): string {
+    return this.plan.map((n) => `${n.id}@${HOST}:${n.controllerPort}`).join(',');
+  }
+
+  node(id: number): NodePlan {
+    const n = this.plan.find((p) => p.id === id);
+    if (n === undefined) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  isRunning(id: number): boolean {
+    const child = this.children.get(id);
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** Starts one node's process; resolves when it prints its ready line. */
+  startNode(id: number): Promise<void> {
+    const n = this.node(id);
+    if (this.isRunning(id)) return Promise.resolve();
+    const overrides: Record<string, string> = {
+      'node.id': String(id),
+      'process.roles': 'broker,controller',
+      listeners: `PLAINTEXT://${HOST}:${n.port},CONTROLLER://${HOST}:${n.controllerPort}`,
+      'controller.listener.names': 'CONTROLLER',
+      'controller.quorum.voters': this.voters,
+      'log.dirs': n.dataDir,
+      ...this.options.config,
+    };
+    const args = [CLI, 'start', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.children.set(id, child);
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => finish(new Error(`node ${id} was not ready within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+      const finish = (error: Error | null): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error === null) resolve();
+        else reject(error);
+      };
+      const lines = (stream: NodeJS.ReadableStream, onLine: (line: string) => void): void => {
+        let buffered = '';
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => {
+          buffered += chunk;
+          for (let at = buffered.indexOf('\n'); at >= 0; at = buffered.indexOf('\n')) {
+            onLine(buffered.slice(0, at));
+            buffered = buffered.slice(at + 1);
+          }
+        });
+      };
+      lines(child.stdout!, (line) => {
+        this.options.log?.(id, line);
+        if (line.startsWith('samsa ready on')) finish(null);
+      });
+      lines(child.stderr!, (line) => this.options.log?.(id, line));
+      child.once('exit', (code, signal) => finish(new Error(`node ${id} exited (${signal ?? code}) before it was ready`)));
+    });
+  }
+
+  /** SIGKILL: the node loses whatever it had not fsynced. */
+  killNode(id: number): Promise<void> {
+    return this.signal(id, 'SIGKILL');
+  }
+
+  /** SIGTERM: a clean stop (controlled shutdown, quorum resignation). */
+  stopNode(id: number): Promise<void> {
+    return this.signal(id, 'SIGTERM');
+  }
+
+  private signal(id: number, signal: NodeJS.Signals): Promise<void> {
+    const child = this.children.get(id);
+    if (child === undefined || !this.isRunning(id)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill(signal);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.plan.map((n) => this.stopNode(n.id)));
+  }
+
+  /** Synchronous last resort (a test's `after`, a signal handler). */
+  kill(): void {
+    for (const child of this.children.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * A broker's standing with the controller: it registers its endpoints (a
+ * new incarnation id each start), then heartbeats. The controller unfences
+ * it once its metadata has caught up with its registration, and fences it
+ * when the heartbeats stop. A stopping broker asks for a controlled shutdown
+ * so its partitions are marked offline at once rather than after the session
+ * timeout.
+ */
+import { ControllerApiKey } from '../controller/index.ts';
+import { ErrorCode, messages } from '../protocol/index.ts';
+import type { ControllerChannel } from './controller-channel.ts';
+
+/** Heartbeats come this often while the broker is still fenced, so a start is not held up a whole interval. */
+const FENCED_HEARTBEAT_MS = 50;
+const SHUTDOWN_WAIT_MS = 2000;
+
+export interface BrokerLifecycleDeps {
+  nodeId: number;
+  clusterId: string;
+  incarnationId: string;
+  rack: string | null;
+  endpoints: { name: string; host: string; port: number; securityProtocol: number }[];
+  heartbeatIntervalMs: number;
+  channel: ControllerChannel;
+  /** The offset of the last metadata record this node has applied. */
+  appliedOffset(): number;
+  log(line: string): void;
+}
+
+export class BrokerLifecycle {
+  private readonly deps: BrokerLifecycleDeps;
+  private epoch = -1n;
+  private fenced = true;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly unfencedWaiters: (() => void)[] = [];
+
+  constructor(deps: BrokerLifecycleDeps) {
+    this.deps = deps;
+  }
+
+  get brokerEpoch(): bigint {
+    return this.epoch;
+  }
+
+  get isFenced(): boolean {
+    return this.fenced;
+  }
+
+  /** Resolves once the controller has unfenced this broker. */
+  unfenced(): Promise<void> {
+    if (!this.fenced) return Promise.resolve();
+    return new Promise((resolve) => this.unfencedWaiters.push(resolve));
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.beat().then((next) => this.schedule(next), (e: Error) => {
+        this.deps.log(`broker ${this.deps.nodeId}: controller request failed: ${e.message}`);
+        this.schedule(this.deps.heartbeatIntervalMs);
+      });
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** One registration or heartbeat; returns the delay before the next. */
+  private async beat(): Promise<number> {
+    const d = this.deps;
+    if (this.epoch < 0n) {
+      const res = await d.channel.send<messages.BrokerRegistrationResponse>(ControllerApiKey.BrokerRegistration, {
+        ...messages.BrokerRegistrationRequest.defaults(),
+        brokerId: d.nodeId, clusterId: d.clusterId, incarnationId: d.incarnationId, rack: d.rack,
+        listeners: d.endpoints.map((e) => ({ ...messages.defaultBrokerRegistrationRequestListener(), ...e })),
+      });
+      if (res.errorCode !== ErrorCode.NONE) {
+        d.log(`broker ${d.nodeId}: registration refused with error ${res.errorCode}`);
+        return d.heartbeatIntervalMs;
+      }
+      this.epoch = res.brokerEpoch;
+      return 0;
+    }
+    const res = await this.heartbeat(false);
+    if (res.errorCode === ErrorCode.STALE_BROKER_EPOCH || res.errorCode === ErrorCode.BROKER_ID_NOT_REGISTERED) {
+      this.epoch = -1n; // the controller forgot us (a wiped metadata log): register again
+      return 0;
+    }
+    if (res.errorCode === ErrorCode.NONE) this.setFenced(res.isFenced);
+    return this.fenced ? FENCED_HEARTBEAT_MS : d.heartbeatIntervalMs;
+  }
+
+  private heartbeat(wantShutDown: boolean): Promise<messages.BrokerHeartbeatResponse> {
+    return this.deps.channel.send<messages.BrokerHeartbeatResponse>(ControllerApiKey.BrokerHeartbeat, {
+      ...messages.BrokerHeartbeatRequest.defaults(),
+      brokerId: this.deps.nodeId, brokerEpoch: this.epoch, currentMetadataOffset: BigInt(this.deps.appliedOffset()),
+      wantFence: false, wantShutDown,
+    });
+  }
+
+  private setFenced(fenced: boolean): void {
+    if (fenced === this.fenced) return;
+    this.fenced = fenced;
+    this.deps.log(`broker ${this.deps.nodeId} is ${fenced ? 'fenced' : 'unfenced'} (broker epoch ${this.epoch})`);
+    if (!fenced) for (const w of this.unfencedWaiters.splice(0)) w();
+  }
+
+  /** Controlled shutdown: the controller fences this broker now. Bounded; a lost answer only means the session expires later. */
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.epoch < 0n || this.fenced) return;
+    await Promise.race([this.heartbeat(true).catch(() => undefined), new Promise((r) => setTimeout(r, SHUTDOWN_WAIT_MS).unref())]);
+  }
+}

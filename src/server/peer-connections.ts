@@ -1,0 +1,70 @@
+/**
+ * Connections from this node to the other nodes' controller listeners, by
+ * node id, opened on first use and reopened after a failure. Raft traffic
+ * and the brokers' controller requests share them.
+ */
+import { BrokerConnection } from '../client/connection.ts';
+
+export interface PeerEndpoint {
+  host: string;
+  port: number;
+}
+
+export class PeerConnections {
+  private readonly endpoints: ReadonlyMap<number, PeerEndpoint>;
+  private readonly clientId: string;
+  private readonly requestTimeoutMs: number;
+  private readonly open = new Map<number, Promise<BrokerConnection>>();
+  private closed = false;
+
+  constructor(endpoints: ReadonlyMap<number, PeerEndpoint>, clientId: string, requestTimeoutMs: number) {
+    this.endpoints = endpoints;
+    this.clientId = clientId;
+    this.requestTimeoutMs = requestTimeoutMs;
+  }
+
+  has(nodeId: number): boolean {
+    return this.endpoints.has(nodeId);
+  }
+
+  async request<Res>(nodeId: number, apiKey: number, body: unknown): Promise<Res> {
+    const connection = await this.connection(nodeId);
+    try {
+      return await connection.request<Res>(apiKey, body);
+    } catch (e) {
+      if (connection.isClosed) this.forget(nodeId, connection);
+      throw e;
+    }
+  }
+
+  private connection(nodeId: number): Promise<BrokerConnection> {
+    if (this.closed) return Promise.reject(new Error('peer connections are closed'));
+    const existing = this.open.get(nodeId);
+    if (existing !== undefined) return existing;
+    const endpoint = this.endpoints.get(nodeId);
+    if (endpoint === undefined) return Promise.reject(new Error(`no controller endpoint for node ${nodeId}`));
+    const opening = BrokerConnection.open({
+      host: endpoint.host, port: endpoint.port, clientId: this.clientId,
+      requestTimeoutMs: this.requestTimeoutMs, connectTimeoutMs: Math.min(this.requestTimeoutMs, 2000),
+    });
+    this.open.set(nodeId, opening);
+    opening.then((c) => {
+      if (this.closed) c.close();
+    }, () => {
+      if (this.open.get(nodeId) === opening) this.open.delete(nodeId);
+    });
+    return opening;
+  }
+
+  private forget(nodeId: number, connection: BrokerConnection): void {
+    void this.open.get(nodeId)?.then((c) => {
+      if (c === connection) this.open.delete(nodeId);
+    }, () => undefined);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const opening of this.open.values()) opening.then((c) => c.close(), () => undefined);
+    this.open.clear();
+  }
+}

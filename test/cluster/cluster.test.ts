@@ -1,0 +1,264 @@
+/**
+ * A 3-node Samsa cluster of real processes (each broker and controller, a
+ * Raft metadata quorum over their controller listeners), driven by KafkaJS,
+ * kcat and the samsa CLI: topics spread over the brokers, produce and
+ * consume at each partition's leader, kill -9 of the active controller, a
+ * killed broker fenced and its partitions offline until it returns and
+ * catches up from a snapshot, and a full restart that keeps every bit of
+ * metadata.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { LocalCluster } from '../../src/cli/local-cluster.ts';
+import { Admin as SamsaAdmin, Cluster } from '../../src/client/index.ts';
+import { tempDir } from '../helpers/broker.ts';
+import { killAllChildren, run, startBrokerProcess } from '../helpers/processes.ts';
+import { samsa } from '../helpers/samsa-cli.ts';
+
+/** Short timeouts so failover happens in test time; the ratios are Kafka's defaults. */
+const FAST = {
+  'controller.quorum.election.timeout.ms': '400',
+  'controller.quorum.fetch.timeout.ms': '800',
+  'broker.heartbeat.interval.ms': '200',
+  'broker.session.timeout.ms': '1500',
+  // Snapshot often, so a node that was away must catch up from one.
+  'metadata.log.max.record.bytes.between.snapshots': '4096',
+  'num.partitions': '3',
+  'offsets.topic.num.partitions': '6',
+};
+const WAIT_MS = 20_000;
+const KCAT_TIMEOUTS = ['-X', 'message.timeout.ms=10000', '-X', 'socket.timeout.ms=5000', '-X', 'fetch.wait.max.ms=100'];
+
+const data = tempDir('samsa-cluster-');
+const logs = new Map<number, string[]>();
+let cluster: LocalCluster;
+
+before(async () => {
+  cluster = await LocalCluster.start({
+    nodes: 3, dataDir: data.dir, config: FAST,
+    log: (id, line) => {
+      const lines = logs.get(id) ?? [];
+      lines.push(line);
+      logs.set(id, lines);
+    },
+  });
+  await until('three unfenced brokers', async () => (await brokersSeenBy(cluster.plan[0]!.port)).length === 3);
+});
+
+after(() => {
+  cluster?.kill();
+  killAllChildren();
+  data.remove();
+});
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  for (let i = 0; Date.now() < deadline && i < 10_000; i++) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      lastError = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError === null ? '' : `: ${(lastError as Error).message}`}`);
+}
+
+function adminFor(port: number): Admin {
+  return new Kafka({ clientId: 'cluster-test', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
+}
+
+async function withAdmin<T>(port: number, body: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = adminFor(port);
+  await admin.connect();
+  try {
+    return await body(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Observations go through Samsa's own admin client, one node at a time, so each answer is that node's view. */
+async function withSamsaAdmin<T>(port: number, body: (admin: SamsaAdmin) => Promise<T>): Promise<T> {
+  const cluster = new Cluster({ bootstrapServers: [`127.0.0.1:${port}`], clientId: 'cluster-test', requestTimeoutMs: 5000 });
+  try {
+    return await body(new SamsaAdmin(cluster));
+  } finally {
+    await cluster.close();
+  }
+}
+
+async function brokersSeenBy(port: number): Promise<number[]> {
+  return withSamsaAdmin(port, async (a) => (await a.describeCluster()).brokers.map((b) => b.nodeId));
+}
+
+async function topicsSeenBy(port: number): Promise<string[]> {
+  return withSamsaAdmin(port, async (a) => (await a.listTopics()).map((t) => t.name).sort());
+}
+
+interface PartitionView {
+  partition: number;
+  leader: number;
+}
+
+async function partitionsSeenBy(port: number, topic: string): Promise<PartitionView[]> {
+  return withSamsaAdmin(port, async (a) => (await a.describeTopics([topic]))[0]!.partitions.map((p) => ({ partition: p.partition, leader: p.leader })));
+}
+
+async function quorumStatus(port: number): Promise<{ leaderId: number; leaderEpoch: number; highWatermark: number; currentVoters: number[] }> {
+  const out = await samsa(['metadata-quorum', '--describe', '--status', '--json', '--bootstrap-server', `127.0.0.1:${port}`]);
+  assert.equal(out.code, 0, out.stderr);
+  return JSON.parse(out.stdout);
+}
+
+function livePorts(): number[] {
+  return cluster.plan.filter((n) => cluster.isRunning(n.id)).map((n) => n.port);
+}
+
+function liveBrokers(): string[] {
+  return livePorts().map((p) => `127.0.0.1:${p}`);
+}
+
+function bootstrapOfLive(): string {
+  return liveBrokers().join(',');
+}
+
+test('a topic created through one node is seen by all, spread over the three brokers, and served at each leader', async () => {
+  await withAdmin(cluster.node(2).port, (a) => a.createTopics({ topics: [{ topic: 'spread', numPartitions: 6 }], waitForLeaders: true }));
+  const views = await Promise.all(cluster.plan.map((n) => partitionsSeenBy(n.port, 'spread')));
+  for (const v of views) assert.deepEqual(v, views[0]);
+  assert.equal(views[0]!.length, 6);
+  assert.deepEqual([...new Set(views[0]!.map((p) => p.leader))].sort(), [1, 2, 3]);
+
+  const kafka = new Kafka({ clientId: 'cluster-test', brokers: liveBrokers(), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  const sent = Array.from({ length: 60 }, (_, i) => ({ partition: i % 6, value: `kafkajs-${i}` }));
+  await producer.send({ topic: 'spread', messages: sent });
+  await producer.disconnect();
+
+  const kcatSent = (p: number): string[] => Array.from({ length: 5 }, (_, i) => `kcat-${p}-${i}`);
+  for (let p = 0; p < 6; p++) {
+    const produced = await run('kcat', ['-P', '-b', bootstrapOfLive(), '-t', 'spread', '-p', String(p), ...KCAT_TIMEOUTS], { input: kcatSent(p).join('\n') + '\n' });
+    assert.equal(produced.code, 0, produced.stderr);
+  }
+
+  const consumed = await run('kcat', ['-C', '-b', bootstrapOfLive(), '-t', 'spread', '-e', '-q', '-f', '%p %s\\n', ...KCAT_TIMEOUTS]);
+  assert.equal(consumed.code, 0, consumed.stderr);
+  const lines = consumed.stdout.trim().split('\n');
+  const byPartition = new Map<number, string[]>();
+  for (const line of lines) {
+    const [p, value] = line.split(' ');
+    byPartition.set(Number(p), [...(byPartition.get(Number(p)) ?? []), value!]);
+  }
+  for (let p = 0; p < 6; p++) {
+    const expected = [...sent.filter((m) => m.partition === p).map((m) => m.value), ...kcatSent(p)];
+    assert.deepEqual(byPartition.get(p) ?? [], expected, `partition ${p}`);
+  }
+
+  // A consumer group: its coordinator is whichever broker leads the group's __consumer_offsets partition.
+  const consumer = kafka.consumer({ groupId: 'cluster-group', sessionTimeout: 6000, heartbeatInterval: 500 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'spread', fromBeginning: true });
+  const seen: string[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => { seen.push(message.value!.toString()); } });
+  await until('the group to read every record', async () => seen.length >= lines.length);
+  await consumer.disconnect();
+  assert.equal(seen.length, lines.length);
+});
+
+test('kill -9 of the active controller: a new one is elected, topic creation works again, nothing committed is lost', async () => {
+  const before = await quorumStatus(cluster.node(1).port);
+  const killed = before.leaderId;
+  assert.ok([1, 2, 3].includes(killed));
+  const topicsBefore = await topicsSeenBy(cluster.node(killed).port);
+  const killedAt = Date.now();
+  await cluster.killNode(killed);
+  const survivor = cluster.plan.find((n) => n.id !== killed)!.port;
+
+  let after = before;
+  await until('a new quorum leader', async () => {
+    after = await quorumStatus(survivor);
+    return after.leaderId !== killed && after.leaderId >= 0 && after.leaderEpoch > before.leaderEpoch;
+  });
+  const electedInMs = Date.now() - killedAt;
+  // A few election timeouts (400 ms here), plus the fetch timeout before anyone suspects the leader.
+  assert.ok(electedInMs < 10 * 400 + 800 + 3000, `elected after ${electedInMs} ms`);
+
+  await withAdmin(survivor, (a) => a.createTopics({ topics: [{ topic: 'after-failover', numPartitions: 2 }] }));
+  const topicsAfter = await topicsSeenBy(survivor);
+  for (const t of topicsBefore) assert.ok(topicsAfter.includes(t), `${t} survived the failover`);
+  assert.ok(topicsAfter.includes('after-failover'));
+
+  // The killed broker stops heartbeating: fenced, and the partitions it led have no leader.
+  await until('the killed broker to be fenced', async () => !(await brokersSeenBy(survivor)).includes(killed));
+  await until('its partitions offline', async () => {
+    const spread = await partitionsSeenBy(survivor, 'spread');
+    return spread.filter((p) => p.partition % 3 === killed - 1).every((p) => p.leader === -1);
+  });
+
+  // While it is away the log moves on well past a snapshot, so it must come back through FetchSnapshot.
+  await withSamsaAdmin(survivor, (a) => a.createTopics(Array.from({ length: 25 }, (_, i) => ({ name: `while-away-${i}`, partitions: 2 }))));
+
+  await cluster.startNode(killed);
+  await until('the restarted broker to be unfenced', async () => (await brokersSeenBy(survivor)).includes(killed));
+  const own = await topicsSeenBy(cluster.node(killed).port);
+  assert.ok(own.includes('while-away-24') && own.includes('after-failover'), 'the restarted node caught up');
+  assert.ok((logs.get(killed) ?? []).some((l) => l.startsWith("installed the leader's metadata snapshot")),
+    `node ${killed} caught up from a snapshot:\n${(logs.get(killed) ?? []).join('\n')}`);
+
+  const spread = await partitionsSeenBy(survivor, 'spread');
+  assert.deepEqual(spread.map((p) => p.leader), [1, 2, 3, 1, 2, 3]);
+  const produced = await run('kcat', ['-P', '-b', bootstrapOfLive(), '-t', 'spread', '-p', String(killed - 1), ...KCAT_TIMEOUTS], { input: 'back\n' });
+  assert.equal(produced.code, 0, produced.stderr);
+});
+
+test('a broker-only node follows the quorum as an observer, registers, and leads its share of new partitions', async () => {
+  const observerDir = tempDir('samsa-observer-');
+  const observer = await startBrokerProcess(observerDir.dir, {
+    ...FAST,
+    'process.roles': 'broker',
+    'node.id': '4',
+    'controller.quorum.voters': cluster.voters,
+    'controller.listener.names': 'CONTROLLER',
+  });
+  try {
+    await until('the observer to be unfenced', async () => (await brokersSeenBy(cluster.node(1).port)).includes(4));
+    const status = await quorumStatus(observer.port);
+    assert.deepEqual(status.currentVoters.sort(), [1, 2, 3]);
+    const described = await samsa(['metadata-quorum', '--describe', '--replication', '--json', '--bootstrap-server', observer.bootstrap]);
+    const rows = JSON.parse(described.stdout) as { nodeId: number; status: string }[];
+    assert.deepEqual(rows.filter((r) => r.status === 'Observer').map((r) => r.nodeId), [4]);
+
+    await withSamsaAdmin(observer.port, (a) => a.createTopics([{ name: 'with-observer', partitions: 4 }]));
+    const leaders = (await partitionsSeenBy(cluster.node(1).port, 'with-observer')).map((p) => p.leader);
+    assert.deepEqual([...leaders].sort(), [1, 2, 3, 4]);
+    const onObserver = leaders.indexOf(4);
+    const produced = await run('kcat', ['-P', '-b', observer.bootstrap, '-t', 'with-observer', '-p', String(onObserver), ...KCAT_TIMEOUTS], { input: 'o1\no2\n' });
+    assert.equal(produced.code, 0, produced.stderr);
+    const consumed = await run('kcat', ['-C', '-b', bootstrapOfLive(), '-t', 'with-observer', '-p', String(onObserver), '-e', '-q', ...KCAT_TIMEOUTS]);
+    assert.equal(consumed.stdout, 'o1\no2\n');
+  } finally {
+    assert.equal(await observer.stop(), 0);
+    observerDir.remove();
+  }
+  await until('the stopped observer to be fenced', async () => !(await brokersSeenBy(cluster.node(1).port)).includes(4));
+});
+
+test('restarting the whole cluster keeps the metadata identical', async () => {
+  const describe = async (): Promise<unknown> => withSamsaAdmin(cluster.node(1).port, async (a) => (await a.listTopics())
+    .map((t) => ({ name: t.name, id: t.topicId, partitions: t.partitions.map((p) => [p.partition, p.leader, p.replicas]) }))
+    .sort((x, y) => x.name.localeCompare(y.name)));
+  await until('every broker back in', async () => (await brokersSeenBy(cluster.node(1).port)).length === 3);
+  const beforeRestart = await describe();
+  const status = await quorumStatus(cluster.node(1).port);
+  await cluster.stop();
+  await Promise.all(cluster.plan.map((n) => cluster.startNode(n.id)));
+  await until('three unfenced brokers after the restart', async () => (await brokersSeenBy(cluster.node(1).port)).length === 3);
+  await until('the same metadata', async () => JSON.stringify(await describe()) === JSON.stringify(beforeRestart));
+  const restarted = await quorumStatus(cluster.node(1).port);
+  assert.ok(restarted.highWatermark >= status.highWatermark);
+  assert.ok(restarted.leaderEpoch > status.leaderEpoch);
+});
