@@ -67,6 +67,8 @@ export async function runStart(flags: StartFlags): Promise<number> {
     console.error(`samsa: cannot start: ${(e as Error).message}`);
     return 1;
   }
+  // As Kafka's broker does, announce readiness only once registered, caught up and unfenced.
+  await broker.ready;
   console.log(`samsa ready on ${broker.bootstrap} (node ${broker.nodeId}, cluster ${broker.clusterId}, data in ${broker.dataDir})`);
   await new Promise<void>((resolve) => {
     const shutdown = (): void => {

@@ -294,6 +294,7 @@ export class QuorumDriver {
     const s = this.core().status();
     if (s.leaderId === this.lastLeader.leaderId && s.epoch === this.lastLeader.epoch && s.role === this.lastLeader.role) return;
     this.lastLeader = { leaderId: s.leaderId, epoch: s.epoch, role: s.role };
+    if (process.env.SAMSA_DEBUG_RAFT) this.options.log(`raft ${this.options.nodeId}: ${s.role} epoch ${s.epoch} leader ${s.leaderId} hw ${s.highWatermark} leo ${s.logEndOffset}`);
     for (const l of this.leaderListeners) l(s);
   }
 }

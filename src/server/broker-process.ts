@@ -69,6 +69,8 @@ const SECURITY_PROTOCOL_PLAINTEXT = 0;
 const CONNECTION_LIMITS_INFLIGHT_MAX = 64;
 const TIMER_MS_MAX = 0x7fffffff;
 const SESSION_CHECK_MS = 250;
+/** How long a resigning leader keeps its connections open for EndQuorumEpoch to go out. */
+const RESIGN_GRACE_MS = 50;
 /** Controller requests (and the waits behind them) give up after this long. */
 const CONTROLLER_REQUEST_TIMEOUT_MS = 30_000;
 const systemClock: Clock = { nowMs: () => Date.now() };
@@ -178,6 +180,9 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     leaderChangeRecord: (epoch, leaderId) => leaderChangeRecord(leaderId, voters),
     log,
   });
+  // Raft and controller requests travel on separate connections: a peer answers a connection's requests in
+  // order, and a heartbeat waiting for its records to commit must not hold back the fetches that commit them.
+  const raftPeers = new PeerConnections(voterEndpoints, `samsa-raft-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS);
   const peers = new PeerConnections(voterEndpoints, `samsa-node-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS);
 
   let controller: Controller | null = null;
@@ -287,7 +292,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     });
   }
 
-  driver.start(new RaftTransport(peers, driver, meta.clusterId));
+  driver.start(new RaftTransport(raftPeers, driver, meta.clusterId));
   if (controller !== null) {
     const active = controller;
     const timer = setInterval(() => {
@@ -310,7 +315,11 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     host, port: clientPort, bootstrap: `${host}:${clientPort}`, nodeId, clusterId: meta.clusterId, dataDir: logDir, controllerPort, ready,
     stop: () => (stopped ??= (async () => {
       await lifecycle?.shutdown();
-      driver.resign();
+      if (driver.isLeader() && voters.length > 1) {
+        // Hand over before going: EndQuorumEpoch lets the others elect a successor without waiting out a timeout.
+        driver.resign();
+        await new Promise((resolve) => setTimeout(resolve, RESIGN_GRACE_MS));
+      }
       for (const stop of stoppers) stop();
       groups?.stop();
       await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
@@ -318,6 +327,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
         for (const c of sockets) c.destroy();
       })));
       driver.stop();
+      peers.close();
       purgatory?.wakeAll();
       logs?.close();
       store.close();

@@ -4,20 +4,10 @@
  * keep the struct's defaults, so decode(encode(x)) must give back exactly x.
  */
 import type { FieldSchema, MessageCodec, MessageSchema } from '../../src/protocol/index.ts';
+import { seededRandom, type Rng } from './random.ts';
 
-export type Rng = () => number;
-
-/** Small deterministic PRNG (mulberry32) so a failing case can be replayed by seed. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export type { Rng };
+export const rng = seededRandom;
 
 export function int(r: Rng, min: number, max: number): number {
   return min + Math.floor(r() * (max - min + 1));

@@ -2,17 +2,7 @@ import assert from 'node:assert/strict';
 import { ProtocolDecodeError } from '../../src/protocol/decode-error.ts';
 import { RecordsError } from '../../src/records/index.ts';
 
-/** Deterministic PRNG (mulberry32) so a failing fuzz case can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../helpers/random.ts';
 
 export function randomBytes(random: () => number, length: number): Buffer {
   const bytes = Buffer.allocUnsafe(length);

@@ -1,0 +1,100 @@
+/**
+ * `samsa cluster` and `samsa metadata-quorum` as a user runs them: a local
+ * cluster comes up and prints its bootstrap list, the quorum is described
+ * through it, Ctrl-C stops every node, the same directory brings the same
+ * cluster back; bad options are one line and exit 2.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startTestBroker, tempDir } from '../helpers/broker.ts';
+import { isOneLineError, samsa } from '../helpers/samsa-cli.ts';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const READY_MS = 30_000;
+const children: ChildProcess[] = [];
+
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+/** Starts `samsa cluster`, resolving with its bootstrap list once it prints it. */
+function startCluster(dir: string, nodes: number): Promise<{ child: ChildProcess; bootstrap: string; output(): string }> {
+  const child = spawn(process.execPath, [MAIN, 'cluster', '--nodes', String(nodes), '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no bootstrap line in ${READY_MS} ms: ${stdout}`)), READY_MS);
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      stdout += s;
+      const m = /bootstrap servers: (\S+)/.exec(stdout);
+      if (m === null) return;
+      clearTimeout(timer);
+      resolve({ child, bootstrap: m[1]!, output: () => stdout });
+    });
+    child.once('exit', (code) => reject(new Error(`samsa cluster exited with ${code}: ${stdout}`)));
+  });
+}
+
+function stopped(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGINT');
+  });
+}
+
+async function quorumStatus(bootstrap: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 100; i++) {
+    const r = await samsa(['metadata-quorum', '--describe', '--status', '--json', '--bootstrap-server', bootstrap]);
+    if (r.code === 0) return JSON.parse(r.stdout);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  throw new Error('the quorum was never described');
+}
+
+test('samsa cluster runs the nodes, metadata-quorum describes them, Ctrl-C stops them, and the directory restarts them', async () => {
+  const data = tempDir('samsa-cli-cluster-');
+  try {
+    const first = await startCluster(data.dir, 2);
+    assert.equal(first.bootstrap.split(',').length, 2);
+    const status = await quorumStatus(first.bootstrap);
+    assert.deepEqual(status.currentVoters, [1, 2]);
+    assert.ok([1, 2].includes(status.leaderId as number));
+    const human = await samsa(['metadata-quorum', '--describe', '--replication', '--bootstrap-server', first.bootstrap.split(',')[1]!]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /^NodeId\s+LogEndOffset\s+Lag\s+LastFetchTimestamp\s+LastCaughtUpTimestamp\s+Status$/m);
+    assert.match(human.stdout, /Leader$/m);
+    assert.match(human.stdout, /Follower$/m);
+    const created = await samsa(['topics', '--create', '--topic', 'kept', '--partitions', '2', '--bootstrap-server', first.bootstrap]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(await stopped(first.child), 0);
+
+    const second = await startCluster(data.dir, 2);
+    assert.equal(second.bootstrap, first.bootstrap, 'the same plan: the same ports');
+    const listed = await samsa(['topics', '--list', '--bootstrap-server', second.bootstrap]);
+    assert.match(listed.stdout, /^kept$/m);
+    const again = await quorumStatus(second.bootstrap);
+    assert.ok((again.leaderEpoch as number) > (status.leaderEpoch as number));
+    assert.equal(await stopped(second.child), 0);
+  } finally {
+    data.remove();
+  }
+});
+
+test('bad options are one line and exit 2', async () => {
+  const broker = await startTestBroker();
+  try {
+    const nodes = await samsa(['cluster', '--nodes', '0']);
+    assert.ok(isOneLineError(nodes), nodes.stderr);
+    assert.equal(nodes.code, 2);
+    const neither = await samsa(['metadata-quorum', '--describe', '--bootstrap-server', broker.bootstrap]);
+    assert.ok(isOneLineError(neither), neither.stderr);
+    assert.equal(neither.code, 2);
+    const single = await samsa(['metadata-quorum', '--describe', '--status', '--json', '--bootstrap-server', broker.bootstrap]);
+    assert.equal(single.code, 0, single.stderr);
+    assert.deepEqual(JSON.parse(single.stdout).currentVoters, [broker.nodeId], 'one node is a one-voter quorum');
+  } finally {
+    await broker.stop();
+  }
+});
