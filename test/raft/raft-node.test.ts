@@ -377,3 +377,21 @@ test('a node ignores messages not addressed to it and late fetch answers for an 
   assert.deepEqual(follower.status().epoch, before.epoch);
   assert.equal(follower.status().logEndOffset, before.logEndOffset, 'a stale divergence answer truncates nothing');
 });
+
+test('when the leader dies the others elect a successor even if they lose it at the same tick', () => {
+  // Ticks in step, one survivor just ahead of the other: each times out and
+  // pre-votes while the other still follows (and names) the dead leader.
+  // Neither may go back to a leader it stopped hearing from on another's word.
+  const cluster = new Cluster([1, 2, 3]);
+  const dead = cluster.electLeader();
+  cluster.tick(5);
+  cluster.isolated.add(dead);
+  const survivors = [1, 2, 3].filter((id) => id !== dead);
+  let successor: number | undefined;
+  for (let tick = 0; tick < 10 * TIMEOUTS.electionTimeoutTicks + TIMEOUTS.fetchTimeoutTicks && successor === undefined; tick++) {
+    for (const id of survivors) cluster.tick(1, [id]);
+    successor = survivors.find((id) => cluster.node(id).raft.status().role === 'leader');
+  }
+  assert.ok(successor !== undefined, 'a survivor became leader');
+  assert.ok(cluster.node(successor).raft.status().epoch > 1);
+});

@@ -69,6 +69,7 @@ if (replaySeed !== undefined) {
     assert.ok(total.resignations > 1000, `resignations ${total.resignations}`);
     assert.ok(total.forcedElections > 1000, `forced elections ${total.forcedElections}`);
     assert.ok(total.calmPhases > SCHEDULES, `calm phases ${total.calmPhases}`);
+    assert.ok(total.calmWithVotersDown > SCHEDULES / 4, `calm phases with voters down ${total.calmWithVotersDown}`);
     assert.ok(total.committedEntries > 100 * SCHEDULES / 2, `committed entries ${total.committedEntries}`);
     assert.ok(total.messagesDropped > 0 && total.messagesDelivered > total.messagesDropped, 'messages flow and drop');
   });

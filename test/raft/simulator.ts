@@ -39,6 +39,8 @@ export interface SimStats {
   proposals: number;
   committedEntries: number;
   calmPhases: number;
+  /** Calm phases with a minority of voters (the leader first) kept down. */
+  calmWithVotersDown: number;
   forcedElections: number;
   messagesDelivered: number;
   messagesDropped: number;
@@ -47,7 +49,7 @@ export interface SimStats {
 export function emptyStats(): SimStats {
   return {
     elections: 0, truncations: 0, snapshotInstalls: 0, snapshotsTaken: 0, crashes: 0, tornWrites: 0,
-    partitions: 0, resignations: 0, proposals: 0, committedEntries: 0, calmPhases: 0, forcedElections: 0,
+    partitions: 0, resignations: 0, proposals: 0, committedEntries: 0, calmPhases: 0, calmWithVotersDown: 0, forcedElections: 0,
     messagesDelivered: 0, messagesDropped: 0,
   };
 }
@@ -66,6 +68,7 @@ const UNCOMMITTED_PROPOSALS_MAX = 8;
 
 /** A calm phase must elect a leader and commit a new proposal within this many ticks. */
 export const LIVENESS_BOUND_TICKS = 20 * SIM_TIMEOUTS.electionTimeoutTicks;
+export const LIVENESS_BOUND_TICKS_VOTERS_DOWN = 3 * LIVENESS_BOUND_TICKS;
 
 interface Disk {
   hardState: HardState;
@@ -151,6 +154,12 @@ export class Simulation {
   private calmSince = 0;
   private calmProposals = new Set<string>();
   private calmSatisfied = false;
+  /**
+   * With a voter down every remaining voter counts toward the majority, so a
+   * lagging one must catch up (entry by entry, or via a snapshot) before
+   * anything commits: those phases get a longer bound.
+   */
+  private calmBound = LIVENESS_BOUND_TICKS;
   private proposalCounter = 0;
   /** Epoch → the one node that led it. */
   private readonly leaders = new Map<number, number>();
@@ -242,8 +251,8 @@ export class Simulation {
       return;
     }
     const elapsed = this.now - this.calmSince;
-    if (!this.calmSatisfied && elapsed > LIVENESS_BOUND_TICKS) {
-      this.fail(`liveness: no new proposal committed within ${LIVENESS_BOUND_TICKS} ticks of calm`);
+    if (!this.calmSatisfied && elapsed > this.calmBound) {
+      this.fail(`liveness: no new proposal committed within ${this.calmBound} ticks of calm`);
     }
     if (this.calmSatisfied && this.rng() < 0.1) {
       this.calm = false;
@@ -258,8 +267,25 @@ export class Simulation {
     this.calmProposals.clear();
     this.stats.calmPhases++;
     for (let index = 0; index < this.group.length; index++) this.group[index] = 0;
-    for (const node of this.nodes) if (node.raft === null) this.restart(node);
-    this.log('calm phase: healed, all nodes up');
+    // Half the calm phases keep a minority of voters down, the leader first: the rest must elect without it.
+    const down = new Set<SimNode>();
+    if (this.rng() < 0.5) {
+      const minority = Math.floor((this.voterIds.length - 1) / 2);
+      const voters = this.nodes.filter((node) => this.voterIds.includes(node.id));
+      const leader = voters.find((node) => node.raft !== null && node.raft.status().role === 'leader');
+      if (leader !== undefined && minority > 0) down.add(leader);
+      for (const node of voters) if (down.size < minority && this.rng() < 0.5) down.add(node);
+      this.stats.calmWithVotersDown++;
+    }
+    this.calmBound = down.size > 0 ? LIVENESS_BOUND_TICKS_VOTERS_DOWN : LIVENESS_BOUND_TICKS;
+    for (const node of this.nodes) {
+      if (down.has(node)) {
+        if (node.raft !== null) this.crash(node, false);
+      } else if (node.raft === null) {
+        this.restart(node);
+      }
+    }
+    this.log(`calm phase: healed, all nodes up${down.size > 0 ? ` but ${[...down].map((node) => node.id).join(', ')}` : ''}`);
   }
 
   // ---- faults --------------------------------------------------------------

@@ -407,7 +407,7 @@ export class RaftNode {
   private replyVote(request: VoteRequest, granted: boolean): void {
     this.send({
       type: 'voteResponse', from: this.id, to: request.from, epoch: this.epoch, granted,
-      preVote: request.preVote, leaderId: this.knownLeader(),
+      preVote: request.preVote, leaderId: granted ? null : this.knownLeader(),
     });
   }
 
@@ -427,7 +427,9 @@ export class RaftNode {
       return;
     }
     if (response.epoch < this.epoch) return;
-    const learnsLeader = response.leaderId !== null && response.leaderId !== this.id &&
+    // A granted vote is never a leader hint: the voter has no live leader, whatever it last followed. Taking
+    // it as one sends two followers of a dead leader back to it in turn, each time the other pre-votes.
+    const learnsLeader = !response.granted && response.leaderId !== null && response.leaderId !== this.id &&
       (this.leaderId === null || (this.leaderId === response.leaderId && !this.leaderResigned));
     if (learnsLeader && response.leaderId !== null &&
         (this.role === 'prospective' || this.role === 'unattached' || this.role === 'candidate')) {
