@@ -68,6 +68,13 @@ export class ReplicaManager {
   /** Brings hosted partitions in line with a new image. */
   applyMetadata(image: MetadataImage, changes: MetadataChanges | null): void {
     for (const topic of changes?.deletedTopics ?? []) this.dropTopic(topic);
+    // A whole new image (a snapshot from the leader) carries no deletions: drop what it no longer has.
+    if (changes === null) {
+      for (const [name, hosted] of [...this.byTopic]) {
+        const topicId = hosted.find((p) => p !== undefined)?.topicId;
+        if (topicId !== undefined && image.topicsById.get(topicId)?.name !== name) this.dropHosted(name);
+      }
+    }
     const names = changes === null ? [...image.topicsByName.keys()] : changes.changedTopics;
     for (const name of names) {
       const topic = image.topicsByName.get(name);
@@ -98,10 +105,14 @@ export class ReplicaManager {
   }
 
   private dropTopic(topic: TopicImage): void {
-    const hosted = this.byTopic.get(topic.name);
+    this.dropHosted(topic.name);
+  }
+
+  private dropHosted(name: string): void {
+    const hosted = this.byTopic.get(name);
     if (hosted === undefined) return;
-    this.byTopic.delete(topic.name);
-    for (const p of hosted) if (p !== undefined) this.deps.logs.deletePartition(topic.name, p.index);
+    this.byTopic.delete(name);
+    for (const p of hosted) if (p !== undefined) this.deps.logs.deletePartition(name, p.index);
   }
 
   private refreshConfig(image: MetadataImage, topic: string): void {

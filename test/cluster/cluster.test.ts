@@ -9,6 +9,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { LocalCluster } from '../../src/cli/local-cluster.ts';
 import { Admin as SamsaAdmin, Cluster } from '../../src/client/index.ts';
@@ -174,8 +176,10 @@ test('a topic created through one node is seen by all, spread over the three bro
 });
 
 test('kill -9 of the active controller: a new one is elected, topic creation works again, nothing committed is lost', async () => {
+  await withSamsaAdmin(cluster.node(1).port, (a) => a.createTopics([{ name: 'doomed', partitions: 3 }]));
   const before = await quorumStatus(cluster.node(1).port);
   const killed = before.leaderId;
+  assert.ok(existsSync(join(cluster.node(killed).dataDir, `doomed-${killed - 1}`)), 'every broker hosts a partition of doomed');
   assert.ok([1, 2, 3].includes(killed));
   const topicsBefore = await topicsSeenBy(cluster.node(killed).port);
   const killedAt = Date.now();
@@ -203,12 +207,17 @@ test('kill -9 of the active controller: a new one is elected, topic creation wor
   });
 
   // While it is away the log moves on well past a snapshot, so it must come back through FetchSnapshot.
-  await withSamsaAdmin(survivor, (a) => a.createTopics(Array.from({ length: 25 }, (_, i) => ({ name: `while-away-${i}`, partitions: 2 }))));
+  await withSamsaAdmin(survivor, async (a) => {
+    await a.createTopics(Array.from({ length: 25 }, (_, i) => ({ name: `while-away-${i}`, partitions: 2 })));
+    await a.deleteTopics(['doomed']);
+  });
 
   await cluster.startNode(killed);
   await until('the restarted broker to be unfenced', async () => (await brokersSeenBy(survivor)).includes(killed));
   const own = await topicsSeenBy(cluster.node(killed).port);
   assert.ok(own.includes('while-away-24') && own.includes('after-failover'), 'the restarted node caught up');
+  assert.ok(!own.includes('doomed'));
+  await until('the deleted topic\'s partition to leave its disk', async () => !existsSync(join(cluster.node(killed).dataDir, `doomed-${killed - 1}`)));
   assert.ok((logs.get(killed) ?? []).some((l) => l.includes("installed the leader's metadata snapshot")),
     `node ${killed} caught up from a snapshot:\n${(logs.get(killed) ?? []).join('\n')}`);
 
