@@ -6,6 +6,7 @@
  */
 import type { PartitionLog } from '../storage/index.ts';
 import type { TopicConfig } from '../metadata/index.ts';
+import { ProducerStateManager } from './producer-state.ts';
 
 export class Partition {
   readonly topic: string;
@@ -17,6 +18,8 @@ export class Partition {
   leaderEpoch: number;
   replicas: readonly number[];
   isr: readonly number[];
+  /** Idempotent producers' epochs and last sequences, rebuilt from the log when the replica is opened. */
+  readonly producers: ProducerStateManager;
   private hw: number;
 
   constructor(
@@ -33,6 +36,7 @@ export class Partition {
     this.replicas = state.replicas;
     this.isr = state.isr;
     this.hw = log.logEndOffset;
+    this.producers = ProducerStateManager.load(log);
   }
 
   get highWatermark(): number {

@@ -24,6 +24,11 @@ export function logConfigOf(c: TopicConfig): LogConfig {
     flushIntervalMessages: c.flushMessages,
     flushIntervalMs: c.flushMs,
     fileDeleteDelayMs: c.fileDeleteDelayMs,
+    compact: c.cleanupPolicy.includes('compact'),
+    minCleanableDirtyRatio: c.minCleanableDirtyRatio,
+    deleteRetentionMs: c.deleteRetentionMs,
+    minCompactionLagMs: c.minCompactionLagMs,
+    maxCompactionLagMs: c.maxCompactionLagMs,
   };
 }
 
@@ -113,6 +118,17 @@ export class ReplicaManager {
     if (hosted === undefined) return;
     this.byTopic.delete(name);
     for (const p of hosted) if (p !== undefined) this.deps.logs.deletePartition(name, p.index);
+  }
+
+  /**
+   * Expires idle producer ids and checkpoints each partition's producer state
+   * (on a timer, and at a clean stop) so a restart replays only what came after.
+   */
+  checkpointProducerState(nowMs: number, expirationMs: number): void {
+    for (const p of this.all()) {
+      p.producers.expire(nowMs, expirationMs);
+      p.producers.takeSnapshot(p.log);
+    }
   }
 
   private refreshConfig(image: MetadataImage, topic: string): void {

@@ -281,7 +281,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     };
     serve(server, new Dispatcher(broker), config, clientHosts, sockets, log);
     servers.push(server);
-    for (const t of startTimers(config, brokerLogs)) stoppers.push(() => clearInterval(t));
+    for (const t of startTimers(config, brokerLogs, replicas, clock)) stoppers.push(() => clearInterval(t));
+    stoppers.push(() => replicas.checkpointProducerState(clock.nowMs(), config.producerIdExpirationMs));
     lifecycle = new BrokerLifecycle({
       nodeId, clusterId: meta.clusterId, incarnationId: randomUuid(), rack: config.brokerRack,
       endpoints: [{ name: listeners.client.name, host: advertised.host, port: advertised.port, securityProtocol: SECURITY_PROTOCOL_PLAINTEXT }],
@@ -472,7 +473,7 @@ function driveGroupTimers(groups: GroupCoordinator, clock: Clock, log: (line: st
   };
 }
 
-function startTimers(config: BrokerConfig, logs: LogManager): NodeJS.Timeout[] {
+function startTimers(config: BrokerConfig, logs: LogManager, replicas: ReplicaManager, clock: Clock): NodeJS.Timeout[] {
   const every = (ms: number, fn: () => void): NodeJS.Timeout => {
     // Kafka's "never" (Long.MAX) arrives as MAX_SAFE_INTEGER; timers take at most 2^31-1 ms.
     const t = setInterval(fn, Math.min(Math.max(ms, 10), TIMER_MS_MAX));
@@ -482,7 +483,10 @@ function startTimers(config: BrokerConfig, logs: LogManager): NodeJS.Timeout[] {
   return [
     every(config.logRetentionCheckIntervalMs, () => logs.runRetention()),
     every(config.logFlushSchedulerIntervalMs, () => logs.flushDirty()),
-    every(config.logFlushOffsetCheckpointIntervalMs, () => logs.checkpoint()),
+    every(config.logFlushOffsetCheckpointIntervalMs, () => {
+      logs.checkpoint();
+      replicas.checkpointProducerState(clock.nowMs(), config.producerIdExpirationMs);
+    }),
   ];
 }
 

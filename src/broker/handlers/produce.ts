@@ -104,11 +104,22 @@ function recompress(batch: RecordBatch, codec: CompressionCodec): Buffer {
 
 function append(broker: BrokerContext, partition: Partition, records: Buffer): PartitionOut {
   const batch = new RecordBatch(records, 0);
+  const sequence = partition.producers.check(batch);
+  if (sequence.kind === 'error') return partitionError(partition.index, sequence.errorCode, sequence.errorMessage);
+  if (sequence.kind === 'duplicate') {
+    // A retry of a batch already written: answer with where it went, write nothing (Kafka does the same).
+    const out = messages.defaultProduceResponsePartitionProduceResponse();
+    out.index = partition.index;
+    out.baseOffset = BigInt(sequence.firstOffset);
+    out.logStartOffset = BigInt(partition.logStartOffset);
+    return out;
+  }
   batch.setPartitionLeaderEpoch(partition.leaderEpoch);
   const logAppendTime = partition.config.messageTimestampType === 'LogAppendTime';
   const nowMs = broker.clock.nowMs();
   if (logAppendTime) batch.setLogAppendTime(BigInt(nowMs));
-  const { firstOffset } = partition.log.append(records, 1);
+  const { firstOffset, lastOffset } = partition.log.append(records, 1);
+  partition.producers.update(batch, lastOffset, nowMs);
   if (partition.advanceHighWatermark()) broker.replicas.notifyAppend(partition);
   const out = messages.defaultProduceResponsePartitionProduceResponse();
   out.index = partition.index;
