@@ -20,6 +20,8 @@ export interface SessionPartition {
   fetchOffset: number;
   partitionMaxBytes: number;
   currentLeaderEpoch: number;
+  /** The epoch of the fetcher's last record (KIP-320); -1 when unknown. */
+  lastFetchedEpoch: number;
   /** Last values sent to the client, to tell whether the partition has news. */
   lastHighWatermark: number;
   lastLogStartOffset: number;

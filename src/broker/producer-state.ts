@@ -128,6 +128,11 @@ export class ProducerStateManager {
     if (lastOffset + 1 > this.appliedEnd) this.appliedEnd = lastOffset + 1;
   }
 
+  /** Records the batches a follower copied from its leader. */
+  observe(records: Buffer): void {
+    for (const batch of scanBatches(records).batches) this.update(batch, Number(batch.lastOffset), Number(batch.maxTimestamp));
+  }
+
   /** Forgets producers silent for longer than producer.id.expiration.ms (Kafka's producer id expiry). */
   expire(nowMs: number, expirationMs: number): void {
     for (const [id, entry] of this.producers) if (nowMs - entry.lastTimestamp > expirationMs) this.producers.delete(id);

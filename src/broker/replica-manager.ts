@@ -98,13 +98,19 @@ export class ReplicaManager {
     for (const p of topic.partitions) {
       if (p === undefined || !p.replicas.includes(this.deps.nodeId)) continue;
       const existing = hosted[p.partitionId];
-      const state = { leaderId: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr };
+      const state = { leaderId: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, replicas: p.replicas, isr: p.isr };
       if (existing !== undefined) {
+        const newLeadership = p.leader === this.deps.nodeId && (existing.leaderId !== p.leader || existing.leaderEpoch !== p.leaderEpoch);
         Object.assign(existing, state);
+        if (newLeadership) {
+          existing.resetFollowers();
+          existing.leaderSinceMs = Date.now();
+        }
         continue;
       }
       const log = this.deps.logs.getOrCreate(topic.name, p.partitionId, topic.id, logConfigOf(config));
       hosted[p.partitionId] = new Partition(topic.name, topic.id, p.partitionId, log, config, state);
+      hosted[p.partitionId]!.leaderSinceMs = Date.now();
     }
     this.byTopic.set(topic.name, hosted);
   }

@@ -12,7 +12,7 @@ import type { Controller } from './controller.ts';
 
 export const ControllerApiKey = {
   CreateTopics: 19, DeleteTopics: 20, AlterConfigs: 33, CreatePartitions: 37, IncrementalAlterConfigs: 44,
-  BrokerRegistration: 62, BrokerHeartbeat: 63, AllocateProducerIds: 67,
+  AlterPartition: 56, BrokerRegistration: 62, BrokerHeartbeat: 63, AllocateProducerIds: 67,
 } as const;
 
 export const CONTROLLER_API_KEYS: readonly number[] = Object.values(ControllerApiKey);
@@ -114,6 +114,25 @@ export class ControllerService {
           responses: req.resources.map((r, i) => ({
             ...messages.defaultIncrementalAlterConfigsResponseAlterConfigsResourceResponse(), ...results[i]!,
             resourceType: r.resourceType, resourceName: r.resourceName,
+          })),
+        };
+      }
+      case ControllerApiKey.AlterPartition: {
+        const req = body as messages.AlterPartitionRequest;
+        const changes = req.topics.flatMap((t) => t.partitions.map((p) => ({
+          topicId: t.topicId, partitionIndex: p.partitionIndex, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch,
+          newIsr: p.newIsrWithEpochs.length > 0 ? p.newIsrWithEpochs.map((b) => b.brokerId) : p.newIsr,
+        })));
+        if (!active) return { ...messages.AlterPartitionResponse.defaults(), errorCode: ErrorCode.NOT_CONTROLLER };
+        const results = await c.alterPartition({ brokerId: req.brokerId, brokerEpoch: req.brokerEpoch, partitions: changes });
+        return {
+          ...messages.AlterPartitionResponse.defaults(),
+          topics: req.topics.map((t) => ({
+            ...messages.defaultAlterPartitionResponseTopicData(), topicName: t.topicName, topicId: t.topicId,
+            partitions: results.filter((r) => r.topicId === t.topicId).map((r) => ({
+              ...messages.defaultAlterPartitionResponsePartitionData(), partitionIndex: r.partitionIndex, errorCode: r.errorCode,
+              leaderId: r.leaderId, leaderEpoch: r.leaderEpoch, isr: r.isr, partitionEpoch: r.partitionEpoch,
+            })),
           })),
         };
       }

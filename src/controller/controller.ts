@@ -76,6 +76,22 @@ export interface BrokerHeartbeat {
   wantShutDown: boolean;
 }
 
+export interface AlterPartitionRequest {
+  brokerId: number;
+  brokerEpoch: bigint;
+  partitions: { topicId: string; partitionIndex: number; leaderEpoch: number; partitionEpoch: number; newIsr: number[] }[];
+}
+
+export interface AlterPartitionResult {
+  topicId: string;
+  partitionIndex: number;
+  errorCode: number;
+  leaderId: number;
+  leaderEpoch: number;
+  isr: number[];
+  partitionEpoch: number;
+}
+
 export interface BrokerHeartbeatResult {
   errorCode: number;
   isCaughtUp: boolean;
@@ -208,14 +224,7 @@ export class Controller {
           errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
         };
       }
-      const assigned = checkAssignments(spec.assignments, 0, live);
-      if (!('errorCode' in assigned) && assigned[0]!.length > 1) {
-        return {
-          errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
-          errorMessage: 'Replica assignments with more than one replica are not supported yet: Samsa does not replicate partition data between brokers.',
-        };
-      }
-      return assigned;
+      return checkAssignments(spec.assignments, 0, live);
     }
     const partitions = spec.numPartitions === -1 ? this.deps.defaultPartitions() : spec.numPartitions;
     const factor = spec.replicationFactor === -1 ? this.deps.defaultReplicationFactor() : spec.replicationFactor;
@@ -224,12 +233,6 @@ export class Controller {
     }
     if (factor <= 0) {
       return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'Replication factor must be larger than 0.' };
-    }
-    if (factor > 1 && live.length > 1) {
-      return {
-        errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
-        errorMessage: `Replication factor ${factor} is not supported yet: Samsa does not replicate partition data between brokers, so topics have one replica.`,
-      };
     }
     if (factor > live.length) {
       return {
@@ -391,10 +394,12 @@ export class Controller {
     const live = new Set(this.liveBrokers().filter((id) => id !== brokerId));
     for (const topic of image.topicsByName.values()) {
       for (const p of topic.partitions) {
-        if (p === undefined || p.leader !== brokerId) continue;
-        // Another in-sync replica takes over; with none left the partition is offline.
-        const next = p.isr.find((id) => live.has(id)) ?? -1;
-        out.push(partitionLeaderRecord(topic.id, p.partitionId, next));
+        if (p === undefined || !p.isr.includes(brokerId)) continue;
+        // The fenced broker leaves the ISR, unless it is the last member (then the partition waits for it:
+        // unclean.leader.election.enable=false). Another in-sync replica takes over its leaderships.
+        const isr = p.isr.length > 1 ? p.isr.filter((id) => id !== brokerId) : p.isr;
+        const leader = p.leader !== brokerId ? p.leader : isr.find((id) => live.has(id)) ?? -1;
+        out.push(partitionChangeRecord(topic.id, p.partitionId, leader, isr === p.isr ? null : [...isr]));
       }
     }
     return out;
@@ -411,6 +416,40 @@ export class Controller {
       }
     }
     return out;
+  }
+
+  /**
+   * AlterPartition from a partition leader: a new ISR, accepted only from the
+   * current leader at the current leader and partition epochs, with every new
+   * member an unfenced replica (Kafka's rules). The answer is the resulting state.
+   */
+  alterPartition(req: AlterPartitionRequest): Promise<AlterPartitionResult[]> {
+    return this.serial(async () => {
+      const image = this.deps.image();
+      const broker = image.brokers.get(req.brokerId);
+      const records: MetadataRecord[] = [];
+      const results = req.partitions.map((change): AlterPartitionResult => {
+        const topic = image.topicsById.get(change.topicId);
+        const p = topic?.partitions[change.partitionIndex];
+        const refuse = (errorCode: number): AlterPartitionResult => ({
+          ...change, errorCode, leaderId: p?.leader ?? -1, leaderEpoch: p?.leaderEpoch ?? -1, isr: [...(p?.isr ?? [])], partitionEpoch: p?.partitionEpoch ?? -1,
+        });
+        if (broker === undefined || broker.epoch !== req.brokerEpoch) return refuse(ErrorCode.STALE_BROKER_EPOCH);
+        if (topic === undefined || p === undefined) return refuse(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        if (p.leader !== req.brokerId) return refuse(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        if (change.leaderEpoch !== p.leaderEpoch) return refuse(change.leaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH);
+        if (change.partitionEpoch !== p.partitionEpoch) return refuse(ErrorCode.INVALID_UPDATE_VERSION);
+        const live = new Set(this.liveBrokers());
+        if (!change.newIsr.includes(p.leader) || change.newIsr.some((id) => !p.replicas.includes(id))) return refuse(ErrorCode.INVALID_REQUEST);
+        if (change.newIsr.some((id) => !p.isr.includes(id) && !live.has(id))) return refuse(ErrorCode.INELIGIBLE_REPLICA);
+        records.push(partitionChangeRecord(topic.id, p.partitionId, -2, [...change.newIsr]));
+        return {
+          ...change, errorCode: ErrorCode.NONE, leaderId: p.leader, leaderEpoch: p.leaderEpoch, isr: [...change.newIsr], partitionEpoch: p.partitionEpoch + 1,
+        };
+      });
+      if (records.length > 0) await this.deps.commit(records);
+      return results;
+    });
   }
 
   allocateProducerIds(brokerId: number, brokerEpoch: bigint): Promise<{ errorCode: number; start: bigint; length: number }> {
@@ -512,7 +551,12 @@ function partitionRecord(topicId: string, partitionId: number, replicas: number[
 }
 
 function partitionLeaderRecord(topicId: string, partitionId: number, leader: number): MetadataRecord {
-  return metadataRecord(recordCodecs.PartitionChangeRecord, { ...recordCodecs.defaultPartitionChangeRecord(), topicId, partitionId, leader });
+  return partitionChangeRecord(topicId, partitionId, leader, null);
+}
+
+/** leader -2 keeps the leader; isr null keeps the ISR. */
+function partitionChangeRecord(topicId: string, partitionId: number, leader: number, isr: number[] | null): MetadataRecord {
+  return metadataRecord(recordCodecs.PartitionChangeRecord, { ...recordCodecs.defaultPartitionChangeRecord(), topicId, partitionId, leader, isr });
 }
 
 function configRecord(resourceType: number, resourceName: string, name: string, value: string | null): MetadataRecord {

@@ -33,6 +33,8 @@ import { ensureMetaProperties, randomUuid } from './meta-properties.ts';
 import { PeerConnections, type PeerEndpoint } from './peer-connections.ts';
 import { describeQuorum } from './quorum-description.ts';
 import { RaftTransport } from './raft-transport.ts';
+import { ReplicaFetchers } from './replica-fetchers.ts';
+import { IsrManager } from './isr-manager.ts';
 
 export interface StartOptions {
   /** Port of the client listener; 0 picks a free one. Overrides the port of the first non-controller listener. */
@@ -69,6 +71,8 @@ const SECURITY_PROTOCOL_PLAINTEXT = 0;
 const CONNECTION_LIMITS_INFLIGHT_MAX = 64;
 const TIMER_MS_MAX = 0x7fffffff;
 const SESSION_CHECK_MS = 250;
+/** How often a leader looks for followers to add to or drop from its ISR. */
+const ISR_CHECK_MS = 250;
 /** How long a resigning leader keeps its connections open for EndQuorumEpoch to go out. */
 const RESIGN_GRACE_MS = 50;
 /** Controller requests (and the waits behind them) give up after this long. */
@@ -283,6 +287,19 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     servers.push(server);
     for (const t of startTimers(config, brokerLogs, replicas, clock)) stoppers.push(() => clearInterval(t));
     stoppers.push(() => replicas.checkpointProducerState(clock.nowMs(), config.producerIdExpirationMs));
+    const fetchers = new ReplicaFetchers({
+      nodeId, replicas, image, brokerEpoch: () => lifecycle?.brokerEpoch ?? -1n, log,
+    });
+    metadata.onChange(() => fetchers.sync());
+    fetchers.sync();
+    stoppers.push(() => fetchers.stop());
+    const isr = new IsrManager({
+      nodeId, replicas, channel, brokerEpoch: () => lifecycle?.brokerEpoch ?? -1n,
+      lagMaxMs: config.replicaLagTimeMaxMs, nowMs: () => clock.nowMs(), log,
+    });
+    const isrTimer = setInterval(() => isr.check(), ISR_CHECK_MS);
+    isrTimer.unref();
+    stoppers.push(() => clearInterval(isrTimer));
     lifecycle = new BrokerLifecycle({
       nodeId, clusterId: meta.clusterId, incarnationId: randomUuid(), rack: config.brokerRack,
       endpoints: [{ name: listeners.client.name, host: advertised.host, port: advertised.port, securityProtocol: SECURITY_PROTOCOL_PLAINTEXT }],

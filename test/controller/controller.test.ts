@@ -64,19 +64,52 @@ test('a broker is unfenced only once its metadata has caught up with its registr
   assert.equal(image().brokers.get(2)?.fenced, false);
 });
 
-test('partitions go round robin over the live brokers; more than one replica is refused while data is not replicated', async () => {
+test('partitions and their replicas go round robin over the live brokers; more replicas than brokers are refused', async () => {
   const { controller, image } = controllerOnImage();
   for (const id of [1, 2, 3]) await registerAndUnfence(controller, image, id);
   const [created] = await controller.createTopics([{ name: 'six', numPartitions: 6, replicationFactor: 1, assignments: [], configs: [] }], false);
   assert.equal(created!.errorCode, ErrorCode.NONE);
   assert.deepEqual(image().topicsByName.get('six')!.partitions.map((p) => p.leader), [1, 2, 3, 1, 2, 3]);
-  const [replicated] = await controller.createTopics([{ name: 'rf2', numPartitions: 1, replicationFactor: 2, assignments: [], configs: [] }], false);
-  assert.equal(replicated!.errorCode, ErrorCode.INVALID_REPLICATION_FACTOR);
-  const [assigned] = await controller.createTopics([{
-    name: 'rf2b', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }], configs: [],
-  }], false);
-  assert.equal(assigned!.errorCode, ErrorCode.INVALID_REPLICATION_FACTOR);
-  assert.equal(image().topicsByName.has('rf2'), false);
+  const [replicated] = await controller.createTopics([{ name: 'rf3', numPartitions: 3, replicationFactor: 3, assignments: [], configs: [] }], false);
+  assert.equal(replicated!.errorCode, ErrorCode.NONE);
+  assert.deepEqual(image().topicsByName.get('rf3')!.partitions.map((p) => [p.leader, p.replicas, p.isr]), [
+    [1, [1, 2, 3], [1, 2, 3]], [2, [2, 3, 1], [2, 3, 1]], [3, [3, 1, 2], [3, 1, 2]],
+  ]);
+  const [tooMany] = await controller.createTopics([{ name: 'rf4', numPartitions: 1, replicationFactor: 4, assignments: [], configs: [] }], false);
+  assert.equal(tooMany!.errorCode, ErrorCode.INVALID_REPLICATION_FACTOR);
+  assert.equal(image().topicsByName.has('rf4'), false);
+});
+
+test('fencing moves leadership to another in-sync replica and takes the broker out of every ISR; AlterPartition brings it back', async () => {
+  const { controller, image } = controllerOnImage();
+  const epochs = new Map<number, bigint>();
+  for (const id of [1, 2, 3]) epochs.set(id, await registerAndUnfence(controller, image, id, null, 0));
+  await controller.createTopics([{ name: 'r', numPartitions: 3, replicationFactor: 3, assignments: [], configs: [] }], false);
+  for (const id of [2, 3]) {
+    await controller.brokerHeartbeat({ brokerId: id, brokerEpoch: epochs.get(id)!, currentMetadataOffset: image().offset, wantFence: false, wantShutDown: false }, 5000);
+  }
+  assert.deepEqual(await controller.expireSessions(9500, 9000), [1]);
+  const partitions = image().topicsByName.get('r')!.partitions;
+  assert.deepEqual(partitions.map((p) => [p.leader, p.isr]), [[2, [2, 3]], [2, [2, 3]], [3, [3, 2]]]);
+
+  const p0 = partitions[0]!;
+  const change = { topicId: image().topicsByName.get('r')!.id, partitionIndex: 0, leaderEpoch: p0.leaderEpoch, partitionEpoch: p0.partitionEpoch };
+  const stale = await controller.alterPartition({ brokerId: 2, brokerEpoch: epochs.get(2)!, partitions: [{ ...change, leaderEpoch: p0.leaderEpoch - 1, newIsr: [2, 3, 1] }] });
+  assert.equal(stale[0]!.errorCode, ErrorCode.FENCED_LEADER_EPOCH);
+  const notLeader = await controller.alterPartition({ brokerId: 3, brokerEpoch: epochs.get(3)!, partitions: [{ ...change, newIsr: [2, 3, 1] }] });
+  assert.equal(notLeader[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  const fenced = await controller.alterPartition({ brokerId: 2, brokerEpoch: epochs.get(2)!, partitions: [{ ...change, newIsr: [2, 3, 1] }] });
+  assert.equal(fenced[0]!.errorCode, ErrorCode.INELIGIBLE_REPLICA, 'a fenced broker cannot join an ISR');
+
+  await controller.brokerHeartbeat({ brokerId: 1, brokerEpoch: epochs.get(1)!, currentMetadataOffset: image().offset, wantFence: false, wantShutDown: false }, 9600);
+  const joined = await controller.alterPartition({ brokerId: 2, brokerEpoch: epochs.get(2)!, partitions: [{ ...change, newIsr: [2, 3, 1] }] });
+  assert.equal(joined[0]!.errorCode, ErrorCode.NONE);
+  const after = image().topicsByName.get('r')!.partitions[0]!;
+  assert.deepEqual(after.isr, [2, 3, 1]);
+  assert.equal(after.leaderEpoch, p0.leaderEpoch, 'an ISR change keeps the leader epoch');
+  assert.equal(after.partitionEpoch, p0.partitionEpoch + 1);
+  const replay = await controller.alterPartition({ brokerId: 2, brokerEpoch: epochs.get(2)!, partitions: [{ ...change, newIsr: [2, 3] }] });
+  assert.equal(replay[0]!.errorCode, ErrorCode.INVALID_UPDATE_VERSION, 'a change made against an old partition epoch is refused');
 });
 
 test('placement interleaves racks', async () => {

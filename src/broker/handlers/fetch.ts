@@ -41,15 +41,18 @@ export async function handleFetch(broker: BrokerContext, request: Request, ctx: 
   response.sessionId = session === null || request.sessionEpoch === FINAL_EPOCH ? 0 : session.id;
 
   const deadline = broker.clock.nowMs() + Math.max(0, request.maxWaitMs);
-  let reads = readAll(broker, request, targets);
+  // A follower broker names itself (replicaState from v15, replicaId before); consumers send -1.
+  const replicaId = request.replicaState.replicaId >= 0 ? request.replicaState.replicaId : request.replicaId;
+  if (replicaId >= 0) recordFollowerFetches(broker, replicaId, request.replicaState.replicaEpoch, targets);
+  let reads = readAll(broker, request, targets, replicaId);
   for (let wakeups = 0; wakeups < WAKEUPS_MAX && !enough(reads, request.minBytes); wakeups++) {
     const waitMs = deadline - broker.clock.nowMs();
     const watched = reads.map((r) => broker.replicas.get(r.target.topic, r.target.partition)).filter((p): p is Partition => p !== undefined);
     if (waitMs <= 0 || !(await broker.purgatory.wait(watched, waitMs))) {
-      reads = readAll(broker, request, targets);
+      reads = readAll(broker, request, targets, replicaId);
       break;
     }
-    reads = readAll(broker, request, targets);
+    reads = readAll(broker, request, targets, replicaId);
   }
   const sent = incremental ? reads.filter(hasNews) : reads;
   for (const r of sent) {
@@ -72,7 +75,7 @@ function fetchTargets(
     for (const p of t.partitions) {
       fresh.set(`${byId ? topicId : name}:${p.partition}`, {
         topic: name, topicId, partition: p.partition, fetchOffset: Number(p.fetchOffset),
-        partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch,
+        partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: p.lastFetchedEpoch,
         lastHighWatermark: -1, lastLogStartOffset: -1,
       });
     }
@@ -94,11 +97,21 @@ function fetchTargets(
   return [...session.partitions.values()];
 }
 
-function readAll(broker: BrokerContext, request: Request, targets: SessionPartition[]): Read[] {
+/** A follower's fetch offset is its log end: the leader's view of the follower, and maybe a higher high watermark. */
+function recordFollowerFetches(broker: BrokerContext, replicaId: number, brokerEpoch: bigint, targets: SessionPartition[]): void {
+  const nowMs = broker.clock.nowMs();
+  for (const target of targets) {
+    const partition = broker.replicas.get(target.topic, target.partition);
+    if (partition === undefined || partition.leaderId !== broker.nodeId || !partition.replicas.includes(replicaId)) continue;
+    if (partition.recordFollowerFetch(replicaId, brokerEpoch, target.fetchOffset, nowMs)) broker.replicas.notifyAppend(partition);
+  }
+}
+
+function readAll(broker: BrokerContext, request: Request, targets: SessionPartition[], replicaId: number): Read[] {
   let bytesLeft = request.maxBytes;
   let anyRecords = false;
   return targets.map((target) => {
-    const out = readPartition(broker, target, Math.min(target.partitionMaxBytes, Math.max(bytesLeft, 0)), !anyRecords);
+    const out = readPartition(broker, target, Math.min(target.partitionMaxBytes, Math.max(bytesLeft, 0)), !anyRecords, replicaId >= 0);
     if (request.isolationLevel === READ_COMMITTED) out.abortedTransactions = [];
     const bytes = out.records === null ? 0 : out.records.length;
     bytesLeft -= bytes;
@@ -107,7 +120,9 @@ function readAll(broker: BrokerContext, request: Request, targets: SessionPartit
   });
 }
 
-function readPartition(broker: BrokerContext, target: SessionPartition, maxBytes: number, minOneMessage: boolean): PartitionOut {
+function readPartition(
+  broker: BrokerContext, target: SessionPartition, maxBytes: number, minOneMessage: boolean, follower: boolean,
+): PartitionOut {
   const out = messages.defaultFetchResponsePartitionData();
   out.partitionIndex = target.partition;
   out.records = EMPTY_RECORDS;
@@ -125,8 +140,18 @@ function readPartition(broker: BrokerContext, target: SessionPartition, maxBytes
     out.errorCode = errorCode;
     return out;
   }
-  if (target.fetchOffset < hw && (maxBytes > 0 || minOneMessage)) {
-    const { records } = partition.log.read(target.fetchOffset, maxBytes, hw, minOneMessage);
+  if (follower && target.lastFetchedEpoch >= 0) {
+    // KIP-320: a follower whose last epoch ends elsewhere in the leader's log must truncate before it appends.
+    const end = partition.log.endOffsetForEpoch(target.lastFetchedEpoch);
+    if (end.epoch !== target.lastFetchedEpoch || end.endOffset < target.fetchOffset) {
+      out.divergingEpoch = { ...out.divergingEpoch, epoch: end.epoch, endOffset: BigInt(end.endOffset) };
+      return out;
+    }
+  }
+  // Consumers read committed records only; followers read to the log end, which is how the high watermark moves.
+  const readTo = follower ? partition.logEndOffset : hw;
+  if (target.fetchOffset < readTo && (maxBytes > 0 || minOneMessage)) {
+    const { records } = partition.log.read(target.fetchOffset, maxBytes, readTo, minOneMessage);
     if (records !== null) out.records = records;
   }
   return out;

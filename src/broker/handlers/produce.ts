@@ -16,22 +16,60 @@ type Response = messages.ProduceResponse;
 type PartitionOut = messages.ProduceResponsePartitionProduceResponse;
 
 const ZSTD_PRODUCE_VERSION_MIN = 7;
+/** acks=all waits re-check after each wake-up; this bounds the loop whatever the appends do. */
+const REPLICATION_WAKEUPS_MAX = 100_000;
 const CODEC_BY_NAME: Record<string, CompressionCodec> = {
   uncompressed: CompressionCodec.NONE, gzip: CompressionCodec.GZIP, snappy: CompressionCodec.SNAPPY,
   lz4: CompressionCodec.LZ4, zstd: CompressionCodec.ZSTD,
 };
 
-export function handleProduce(broker: BrokerContext, request: Request, ctx: RequestContext): Response | null {
+export function handleProduce(broker: BrokerContext, request: Request, ctx: RequestContext): Response | null | Promise<Response> {
   const response = messages.ProduceResponse.defaults();
   const requestError = requestLevelError(request, ctx.apiVersion);
+  const replicated: { out: PartitionOut; partition: Partition; lastOffset: number }[] = [];
   response.responses = request.topicData.map((topic) => ({
     ...messages.defaultProduceResponseTopicProduceResponse(),
     name: topic.name,
-    partitionResponses: topic.partitionData.map((p) => requestError !== ErrorCode.NONE
-      ? partitionError(p.index, requestError, null)
-      : producePartition(broker, topic.name, p.index, p.records, request.acks, ctx.apiVersion)),
+    partitionResponses: topic.partitionData.map((p) => {
+      if (requestError !== ErrorCode.NONE) return partitionError(p.index, requestError, null);
+      const written = producePartition(broker, topic.name, p.index, p.records, request.acks, ctx.apiVersion);
+      if ('lastOffset' in written) {
+        if (request.acks === -1 && written.partition.highWatermark <= written.lastOffset) replicated.push(written);
+        return written.out;
+      }
+      return written;
+    }),
   }));
-  return request.acks === 0 ? null : response;
+  if (request.acks === 0) return null;
+  if (replicated.length === 0) return response;
+  return awaitReplication(broker, replicated, request.timeoutMs).then(() => response);
+}
+
+/**
+ * acks=all: each write is answered once the in-sync replicas all have it (the
+ * high watermark passed it), or REQUEST_TIMED_OUT after the request's timeout;
+ * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas meanwhile.
+ */
+async function awaitReplication(
+  broker: BrokerContext, waits: { out: PartitionOut; partition: Partition; lastOffset: number }[], timeoutMs: number,
+): Promise<void> {
+  const deadline = broker.clock.nowMs() + Math.max(0, timeoutMs);
+  let pending = waits;
+  for (let wakeups = 0; pending.length > 0 && wakeups < REPLICATION_WAKEUPS_MAX; wakeups++) {
+    const waitMs = deadline - broker.clock.nowMs();
+    if (waitMs <= 0) break;
+    await broker.purgatory.wait(pending.map((w) => w.partition), waitMs);
+    pending = pending.filter((w) => w.partition.highWatermark <= w.lastOffset && w.partition.leaderId === broker.nodeId);
+  }
+  for (const w of waits) {
+    if (w.partition.leaderId !== broker.nodeId) {
+      w.out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    } else if (w.partition.highWatermark <= w.lastOffset) {
+      w.out.errorCode = ErrorCode.REQUEST_TIMED_OUT;
+    } else if (w.partition.isr.length < w.partition.config.minInsyncReplicas) {
+      w.out.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+    }
+  }
 }
 
 function requestLevelError(request: Request, apiVersion: number): number {
@@ -44,9 +82,10 @@ function partitionError(index: number, errorCode: number, errorMessage: string |
   return { ...messages.defaultProduceResponsePartitionProduceResponse(), index, errorCode, errorMessage };
 }
 
+/** The partition's answer, with the written offsets when the write happened (for acks=all to wait on). */
 function producePartition(
   broker: BrokerContext, topic: string, index: number, records: Buffer | null, acks: number, apiVersion: number,
-): PartitionOut {
+): PartitionOut | { out: PartitionOut; partition: Partition; lastOffset: number } {
   const partition = broker.replicas.get(topic, index);
   if (partition === undefined) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
   if (partition.leaderId !== broker.nodeId) return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
@@ -102,7 +141,7 @@ function recompress(batch: RecordBatch, codec: CompressionCodec): Buffer {
   );
 }
 
-function append(broker: BrokerContext, partition: Partition, records: Buffer): PartitionOut {
+function append(broker: BrokerContext, partition: Partition, records: Buffer): PartitionOut | { out: PartitionOut; partition: Partition; lastOffset: number } {
   const batch = new RecordBatch(records, 0);
   const sequence = partition.producers.check(batch);
   if (sequence.kind === 'error') return partitionError(partition.index, sequence.errorCode, sequence.errorMessage);
@@ -120,11 +159,12 @@ function append(broker: BrokerContext, partition: Partition, records: Buffer): P
   if (logAppendTime) batch.setLogAppendTime(BigInt(nowMs));
   const { firstOffset, lastOffset } = partition.log.append(records, 1);
   partition.producers.update(batch, lastOffset, nowMs);
-  if (partition.advanceHighWatermark()) broker.replicas.notifyAppend(partition);
+  // Followers long-polling for this partition must hear of the append even when the high watermark waits for them.
+  if (partition.advanceHighWatermark() || partition.isr.length > 1) broker.replicas.notifyAppend(partition);
   const out = messages.defaultProduceResponsePartitionProduceResponse();
   out.index = partition.index;
   out.baseOffset = BigInt(firstOffset);
   out.logAppendTimeMs = logAppendTime ? BigInt(nowMs) : -1n;
   out.logStartOffset = BigInt(partition.logStartOffset);
-  return out;
+  return { out, partition, lastOffset };
 }

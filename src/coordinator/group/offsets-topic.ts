@@ -61,8 +61,7 @@ export class OffsetsTopic implements OffsetsLog {
     const [result] = await controller.createTopics([{
       name: OFFSETS_TOPIC,
       numPartitions: config.offsetsTopicNumPartitions,
-      // Partition data is not replicated between brokers yet, so one replica is all there can be.
-      replicationFactor: Math.min(config.offsetsTopicReplicationFactor, live, 1),
+      replicationFactor: Math.min(config.offsetsTopicReplicationFactor, live),
       assignments: [],
       configs: [
         { name: 'cleanup.policy', value: 'compact' },
@@ -104,7 +103,8 @@ export class OffsetsTopic implements OffsetsLog {
       this.deps.log(`append to ${OFFSETS_TOPIC}-${partition} failed: ${(e as Error).message}`);
       return ErrorCode.NOT_COORDINATOR;
     }
-    if (p.advanceHighWatermark()) this.deps.replicas.notifyAppend(p);
+    // Followers long-poll this partition too: wake them even when the high watermark waits for them.
+    if (p.advanceHighWatermark() || p.isr.length > 1) this.deps.replicas.notifyAppend(p);
     return ErrorCode.NONE;
   }
 

@@ -1,0 +1,66 @@
+/**
+ * A partition leader's proposals to change its ISR (AlterPartition to the
+ * active controller): a follower that has caught up joins, one that has not
+ * been caught up for replica.lag.time.max.ms leaves. The controller commits the
+ * change to the metadata log and every broker applies it from there; one
+ * proposal per partition is in flight at a time.
+ */
+import type { Partition, ReplicaManager } from '../broker/index.ts';
+import { ControllerApiKey } from '../controller/index.ts';
+import { ErrorCode, messages } from '../protocol/index.ts';
+import type { ControllerChannel } from './controller-channel.ts';
+
+export interface IsrManagerDeps {
+  nodeId: number;
+  replicas: ReplicaManager;
+  channel: ControllerChannel;
+  brokerEpoch(): bigint;
+  lagMaxMs: number;
+  nowMs(): number;
+  log(line: string): void;
+}
+
+export class IsrManager {
+  private readonly deps: IsrManagerDeps;
+  private readonly inFlight = new Set<Partition>();
+
+  constructor(deps: IsrManagerDeps) {
+    this.deps = deps;
+  }
+
+  /** Checks every partition this broker leads; called on a timer and when a follower catches up. */
+  check(): void {
+    const now = this.deps.nowMs();
+    for (const p of this.deps.replicas.all()) {
+      if (p.leaderId !== this.deps.nodeId || p.replicas.length <= 1 || this.inFlight.has(p)) continue;
+      const joining = p.caughtUpOutsideIsr(now, this.deps.lagMaxMs);
+      const leaving = p.laggingInIsr(now, this.deps.lagMaxMs, p.leaderSinceMs);
+      if (joining.length === 0 && leaving.length === 0) continue;
+      const isr = [...p.isr.filter((id) => !leaving.includes(id)), ...joining];
+      this.propose(p, isr, joining, leaving);
+    }
+  }
+
+  private propose(p: Partition, isr: number[], joining: number[], leaving: number[]): void {
+    this.inFlight.add(p);
+    const request: messages.AlterPartitionRequest = {
+      ...messages.AlterPartitionRequest.defaults(), brokerId: this.deps.nodeId, brokerEpoch: this.deps.brokerEpoch(),
+      topics: [{
+        ...messages.defaultAlterPartitionRequestTopicData(), topicName: p.topic, topicId: p.topicId,
+        partitions: [{
+          ...messages.defaultAlterPartitionRequestPartitionData(), partitionIndex: p.index, leaderEpoch: p.leaderEpoch,
+          partitionEpoch: p.partitionEpoch, newIsr: isr,
+          newIsrWithEpochs: isr.map((brokerId) => ({ ...messages.defaultAlterPartitionRequestBrokerState(), brokerId, brokerEpoch: -1n })),
+        }],
+      }],
+    };
+    this.deps.channel.send<messages.AlterPartitionResponse>(ControllerApiKey.AlterPartition, request).then((res) => {
+      const code = res.errorCode !== ErrorCode.NONE ? res.errorCode : res.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+      if (code === ErrorCode.NONE) {
+        this.deps.log(`${p.topic}-${p.index}: ISR now [${isr.join(',')}]${joining.length > 0 ? ` (${joining.join(',')} caught up)` : ''}${leaving.length > 0 ? ` (${leaving.join(',')} fell behind)` : ''}`);
+      }
+    }, (e: Error) => this.deps.log(`${p.topic}-${p.index}: AlterPartition failed: ${e.message}`)).finally(() => {
+      this.inFlight.delete(p);
+    });
+  }
+}
