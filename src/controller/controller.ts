@@ -419,6 +419,28 @@ export class Controller {
   }
 
   /**
+   * Preferred leader election (auto.leader.rebalance.enable): a partition
+   * whose first replica is live and in sync but not leading gets it back as
+   * leader, so leadership spreads out again after failovers. Returns how many moved.
+   */
+  electPreferredLeaders(): Promise<number> {
+    return this.serial(async () => {
+      const image = this.deps.image();
+      const live = new Set(this.liveBrokers());
+      const records: MetadataRecord[] = [];
+      for (const topic of image.topicsByName.values()) {
+        for (const p of topic.partitions) {
+          const preferred = p?.replicas[0];
+          if (p === undefined || preferred === undefined || p.leader === preferred || !live.has(preferred) || !p.isr.includes(preferred)) continue;
+          records.push(partitionLeaderRecord(topic.id, p.partitionId, preferred));
+        }
+      }
+      if (records.length > 0) await this.deps.commit(records);
+      return records.length;
+    });
+  }
+
+  /**
    * AlterPartition from a partition leader: a new ISR, accepted only from the
    * current leader at the current leader and partition epochs, with every new
    * member an unfenced replica (Kafka's rules). The answer is the resulting state.

@@ -289,6 +289,10 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     stoppers.push(() => replicas.checkpointProducerState(clock.nowMs(), config.producerIdExpirationMs));
     const fetchers = new ReplicaFetchers({
       nodeId, replicas, image, brokerEpoch: () => lifecycle?.brokerEpoch ?? -1n, log,
+      fetch: {
+        waitMaxMs: config.replicaFetchWaitMaxMs, minBytes: config.replicaFetchMinBytes,
+        partitionMaxBytes: config.replicaFetchMaxBytes, responseMaxBytes: config.replicaFetchResponseMaxBytes,
+      },
     });
     metadata.onChange(() => fetchers.sync());
     fetchers.sync();
@@ -321,6 +325,16 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     }, SESSION_CHECK_MS);
     timer.unref();
     stoppers.push(() => clearInterval(timer));
+    if (config.autoLeaderRebalanceEnable) {
+      const rebalance = setInterval(() => {
+        if (!driver.isLeader()) return;
+        active.electPreferredLeaders().then((moved) => {
+          if (moved > 0) log(`moved ${moved} partition leaderships back to their preferred replicas`);
+        }, (e: Error) => log(`preferred leader election failed: ${e.message}`));
+      }, Math.min(config.leaderImbalanceCheckIntervalSeconds * 1000, TIMER_MS_MAX));
+      rebalance.unref();
+      stoppers.push(() => clearInterval(rebalance));
+    }
   }
   lifecycle?.start();
   const ready = lifecycle?.unfenced() ?? Promise.resolve();

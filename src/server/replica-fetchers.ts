@@ -13,17 +13,14 @@ import type { MetadataImage } from '../metadata/index.ts';
 import { ErrorCode, messages } from '../protocol/index.ts';
 
 const FETCH_KEY = 1;
-/** replica.fetch.wait.max.ms, replica.fetch.min.bytes, replica.fetch.max.bytes and replica.fetch.response.max.bytes defaults. */
-const FETCH_WAIT_MS = 500;
-const FETCH_MIN_BYTES = 1;
-const PARTITION_MAX_BYTES = 1024 * 1024;
-const RESPONSE_MAX_BYTES = 10 * 1024 * 1024;
 /** replica.fetch.backoff.ms */
 const BACKOFF_MS = 1000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ReplicaFetchersDeps {
   nodeId: number;
+  /** replica.fetch.wait.max.ms, replica.fetch.min.bytes, replica.fetch.max.bytes, replica.fetch.response.max.bytes */
+  fetch: { waitMaxMs: number; minBytes: number; partitionMaxBytes: number; responseMaxBytes: number };
   replicas: ReplicaManager;
   image(): MetadataImage;
   brokerEpoch(): bigint;
@@ -114,7 +111,7 @@ class LeaderFetchLoop {
     if (endpoint === undefined) return null;
     this.connection = await BrokerConnection.open({
       host: endpoint.host, port: endpoint.port, clientId: `samsa-replica-fetcher-${this.deps.nodeId}`,
-      requestTimeoutMs: REQUEST_TIMEOUT_MS, connectTimeoutMs: 5000,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS + this.deps.fetch.waitMaxMs, connectTimeoutMs: 5000,
     });
     return this.connection;
   }
@@ -131,13 +128,13 @@ class LeaderFetchLoop {
       ...messages.FetchRequest.defaults(),
       replicaId: this.deps.nodeId,
       replicaState: { ...messages.defaultFetchRequestReplicaState(), replicaId: this.deps.nodeId, replicaEpoch: this.deps.brokerEpoch() },
-      maxWaitMs: FETCH_WAIT_MS, minBytes: FETCH_MIN_BYTES, maxBytes: RESPONSE_MAX_BYTES,
+      maxWaitMs: this.deps.fetch.waitMaxMs, minBytes: this.deps.fetch.minBytes, maxBytes: this.deps.fetch.responseMaxBytes,
       topics: [...byTopic].map(([topicId, ps]) => ({
         ...messages.defaultFetchRequestFetchTopic(), topic: ps[0]!.topic, topicId,
         partitions: ps.map((p) => ({
           ...messages.defaultFetchRequestFetchPartition(), partition: p.index, currentLeaderEpoch: p.leaderEpoch,
           fetchOffset: BigInt(p.logEndOffset), lastFetchedEpoch: p.log.leaderEpochCache.latestEpoch,
-          logStartOffset: BigInt(p.logStartOffset), partitionMaxBytes: PARTITION_MAX_BYTES,
+          logStartOffset: BigInt(p.logStartOffset), partitionMaxBytes: this.deps.fetch.partitionMaxBytes,
         })),
       })),
     };

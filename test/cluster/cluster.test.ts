@@ -29,6 +29,7 @@ const FAST = {
   'num.partitions': '3',
   'offsets.topic.num.partitions': '6',
   'group.initial.rebalance.delay.ms': '0',
+  'leader.imbalance.check.interval.seconds': '1',
 };
 const WAIT_MS = 20_000;
 const KCAT_TIMEOUTS = ['-X', 'message.timeout.ms=10000', '-X', 'socket.timeout.ms=5000', '-X', 'fetch.wait.max.ms=100'];
@@ -223,6 +224,12 @@ test('a topic replicated three times: acks=all writes survive kill -9 of a leade
 
   await cluster.startNode(killed);
   await until('the restarted broker back in every ISR', async () => (await describe(survivor, 'replicated')).every((p) => p.isr.includes(killed)));
+  await until('leadership back on the preferred replicas', async () =>
+    JSON.stringify((await describe(survivor, 'replicated')).map((p) => p.leader)) === JSON.stringify([1, 2, 3]));
+  for (let p = 0; p < 3; p++) {
+    const consumed = await run('kcat', ['-C', '-b', bootstrapOfLive(), '-t', 'replicated', '-p', String(p), '-e', '-q', ...KCAT_TIMEOUTS]);
+    assert.deepEqual(consumed.stdout.trim().split('\n'), acked.get(p), `partition ${p} unchanged under its preferred leader`);
+  }
   await until('the strict topic writable again', async () => {
     const r = await run('kcat', ['-P', '-b', bootstrapOfLive(), '-t', 'strict', '-p', '0', '-X', 'acks=all', '-X', 'message.timeout.ms=3000'], { input: 'accepted\n' });
     return r.stderr === '';

@@ -110,6 +110,11 @@ test('fencing moves leadership to another in-sync replica and takes the broker o
   assert.equal(after.partitionEpoch, p0.partitionEpoch + 1);
   const replay = await controller.alterPartition({ brokerId: 2, brokerEpoch: epochs.get(2)!, partitions: [{ ...change, newIsr: [2, 3] }] });
   assert.equal(replay[0]!.errorCode, ErrorCode.INVALID_UPDATE_VERSION, 'a change made against an old partition epoch is refused');
+
+  // Broker 1 is in sync again for partition 0 only: preferred leader election gives that one back.
+  assert.equal(await controller.electPreferredLeaders(), 1);
+  assert.deepEqual(image().topicsByName.get('r')!.partitions.map((p) => p.leader), [1, 2, 3]);
+  assert.equal(await controller.electPreferredLeaders(), 0, 'nothing left to move');
 });
 
 test('placement interleaves racks', async () => {

@@ -42,6 +42,8 @@ export interface BrokerConfig {
   readonly logRetentionCheckIntervalMs: number;
   readonly logCleanupPolicy: CleanupPolicy[];
   readonly logCleanerEnable: boolean;
+  readonly logCleanerBackoffMs: number;
+  readonly logCleanerDedupeBufferSize: number;
   readonly logFlushIntervalMessages: number;
   /** log.flush.interval.ms, else log.flush.scheduler.interval.ms. */
   readonly logFlushIntervalMs: number;
@@ -61,6 +63,12 @@ export interface BrokerConfig {
   readonly minInsyncReplicas: number;
   readonly uncleanLeaderElectionEnable: boolean;
   readonly replicaLagTimeMaxMs: number;
+  readonly replicaFetchMaxBytes: number;
+  readonly replicaFetchWaitMaxMs: number;
+  readonly replicaFetchMinBytes: number;
+  readonly replicaFetchResponseMaxBytes: number;
+  readonly autoLeaderRebalanceEnable: boolean;
+  readonly leaderImbalanceCheckIntervalSeconds: number;
   readonly fetchMaxBytes: number;
   readonly maxIncrementalFetchSessionCacheSlots: number;
   readonly brokerHeartbeatIntervalMs: number;
@@ -130,6 +138,8 @@ export function buildBrokerConfig(raw: Raw, derived: Pick<BrokerConfig, 'logRoll
     logRetentionCheckIntervalMs: num('log.retention.check.interval.ms'),
     logCleanupPolicy: list('log.cleanup.policy') as CleanupPolicy[],
     logCleanerEnable: v('log.cleaner.enable') as boolean,
+    logCleanerBackoffMs: num('log.cleaner.backoff.ms'),
+    logCleanerDedupeBufferSize: num('log.cleaner.dedupe.buffer.size'),
     logFlushIntervalMessages: num('log.flush.interval.messages'),
     logFlushSchedulerIntervalMs: num('log.flush.scheduler.interval.ms'),
     logFlushOffsetCheckpointIntervalMs: num('log.flush.offset.checkpoint.interval.ms'),
@@ -147,6 +157,12 @@ export function buildBrokerConfig(raw: Raw, derived: Pick<BrokerConfig, 'logRoll
     minInsyncReplicas: num('min.insync.replicas'),
     uncleanLeaderElectionEnable: v('unclean.leader.election.enable') as boolean,
     replicaLagTimeMaxMs: num('replica.lag.time.max.ms'),
+    replicaFetchMaxBytes: num('replica.fetch.max.bytes'),
+    replicaFetchWaitMaxMs: num('replica.fetch.wait.max.ms'),
+    replicaFetchMinBytes: num('replica.fetch.min.bytes'),
+    replicaFetchResponseMaxBytes: num('replica.fetch.response.max.bytes'),
+    autoLeaderRebalanceEnable: v('auto.leader.rebalance.enable') as boolean,
+    leaderImbalanceCheckIntervalSeconds: num('leader.imbalance.check.interval.seconds'),
     fetchMaxBytes: num('fetch.max.bytes'),
     maxIncrementalFetchSessionCacheSlots: num('max.incremental.fetch.session.cache.slots'),
     brokerHeartbeatIntervalMs: num('broker.heartbeat.interval.ms'),

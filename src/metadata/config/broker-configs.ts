@@ -164,6 +164,10 @@ const TOPICS: readonly ConfigDef[] = [
 
 const REPLICATION: readonly ConfigDef[] = [
   def('replica.lag.time.max.ms', 'long', '30000', RO, 'A follower that has not caught up for this long leaves the ISR.'),
+  def('auto.leader.rebalance.enable', 'boolean', 'true', RO, 'Move leadership back to each partition\'s preferred (first) replica when it is in sync.'),
+  def('leader.imbalance.check.interval.seconds', 'long', '300', RO, 'How often the controller looks for partitions to hand back to their preferred leader.', {
+    validator: atLeast(1),
+  }),
   def('replica.fetch.max.bytes', 'int', '1048576', RO, 'Bytes a follower asks for per partition in one fetch.', { validator: atLeast(0) }),
   def('replica.fetch.wait.max.ms', 'int', '500', RO, 'Longest wait of a follower fetch on the leader.'),
   def('replica.fetch.min.bytes', 'int', '1', RO, 'Bytes a follower fetch waits for before it is answered.'),
