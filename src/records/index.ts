@@ -25,6 +25,7 @@ export {
   decodeRecords,
 } from './record-codec.ts';
 export { type BatchOptions, buildRecordBatch } from './batch-builder.ts';
+export { NO_DELETE_HORIZON, buildRetainedBatch } from './retained-batch.ts';
 export { type ReadRecordsOptions, readBatchRecords } from './batch-records.ts';
 export {
   type ControlRecord,

@@ -22,7 +22,7 @@ import {
 import { Writer, messages } from '../protocol/index.ts';
 import { METADATA_TOPIC, MetadataLogStore } from '../raft/metadata-log-store.ts';
 import { QuorumDriver } from '../raft/quorum-driver.ts';
-import { LogManager, type Clock } from '../storage/index.ts';
+import { CLEANER_CONFIG_DEFAULTS, LogManager, type Clock } from '../storage/index.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
 import { Connection } from './connection.ts';
 import { ControllerChannel } from './controller-channel.ts';
@@ -518,7 +518,18 @@ function startTimers(config: BrokerConfig, logs: LogManager, replicas: ReplicaMa
       logs.checkpoint();
       replicas.checkpointProducerState(clock.nowMs(), config.producerIdExpirationMs);
     }),
+    ...(config.logCleanerEnable ? [startCleaner(config, logs, replicas, every)] : []),
   ];
+}
+
+/** Compaction (log.cleaner.enable): every log.cleaner.backoff.ms, the dirtiest due logs, never above their high watermark. */
+function startCleaner(
+  config: BrokerConfig, logs: LogManager, replicas: ReplicaManager, every: (ms: number, fn: () => void) => NodeJS.Timeout,
+): NodeJS.Timeout {
+  logs.configureCleaner({ dedupeBufferBytes: config.logCleanerDedupeBufferSize, loadFactor: CLEANER_CONFIG_DEFAULTS.loadFactor });
+  return every(config.logCleanerBackoffMs, () => logs.runCleaner({
+    cleanableEndOf: (log) => replicas.get(log.topicPartition.topic, log.topicPartition.partition)?.highWatermark ?? 0,
+  }));
 }
 
 function effectiveTopicConfig(config: BrokerConfig, image: MetadataImage, topic: string) {

@@ -66,6 +66,12 @@ export class BatchCursor {
     return CURSOR_BATCH;
   }
 
+  /** Producer id of the loaded batch, -1 when it has none. Valid right after load() returned CURSOR_BATCH. */
+  producerId(): number {
+    const batch = new RecordBatch(window, this.position - this.windowStart);
+    return batch.hasProducerId ? Number(batch.producerId) : -1;
+  }
+
   /** Moves to the next batch; load() again to read it. */
   advance(): void {
     this.position += this.sizeBytes;

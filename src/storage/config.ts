@@ -28,6 +28,16 @@ export interface LogConfig {
   flushIntervalMs: number;
   /** file.delete.delay.ms: accepted for Kafka compatibility; Samsa unlinks right after the rename to `.deleted`. */
   fileDeleteDelayMs: number;
+  /** cleanup.policy contains `compact`: the log cleaner keeps the latest record per key (log-cleaner.ts). */
+  compact: boolean;
+  /** min.cleanable.dirty.ratio: a compacted log is due once dirty bytes / cleanable bytes exceed this. */
+  minCleanableDirtyRatio: number;
+  /** delete.retention.ms: how long a tombstone survives after the clean that first kept it. */
+  deleteRetentionMs: number;
+  /** min.compaction.lag.ms: segments holding a record younger than this are not cleaned. */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms: a log whose oldest dirty batch is older than this is cleaned regardless of the ratio. */
+  maxCompactionLagMs: number;
 }
 
 /** Kafka's int32 limits: positions and relative offsets in the index files are 32-bit. */
@@ -49,6 +59,11 @@ export const LOG_CONFIG_DEFAULTS: Readonly<LogConfig> = Object.freeze({
   flushIntervalMessages: NEVER,
   flushIntervalMs: NEVER,
   fileDeleteDelayMs: 60_000,
+  compact: false,
+  minCleanableDirtyRatio: 0.5,
+  deleteRetentionMs: 24 * 60 * 60 * 1000,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: NEVER,
 });
 
 function checkRange(name: string, value: number, min: number, max: number): void {
@@ -68,4 +83,10 @@ export function validateLogConfig(config: LogConfig): void {
   checkRange('flushIntervalMessages', config.flushIntervalMessages, 1, NEVER);
   checkRange('flushIntervalMs', config.flushIntervalMs, 0, NEVER);
   checkRange('fileDeleteDelayMs', config.fileDeleteDelayMs, 0, NEVER);
+  if (typeof config.compact !== 'boolean') throw new RangeError(`log config compact=${String(config.compact)} must be a boolean`);
+  const ratio = config.minCleanableDirtyRatio;
+  if (!(typeof ratio === 'number' && ratio >= 0 && ratio <= 1)) throw new RangeError(`log config minCleanableDirtyRatio=${ratio} must be a number in [0, 1]`);
+  checkRange('deleteRetentionMs', config.deleteRetentionMs, 0, NEVER);
+  checkRange('minCompactionLagMs', config.minCompactionLagMs, 0, NEVER);
+  checkRange('maxCompactionLagMs', config.maxCompactionLagMs, 1, NEVER);
 }

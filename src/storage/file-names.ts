@@ -9,7 +9,7 @@ export const INDEX_FILE_SUFFIX = '.index';
 export const TIME_INDEX_FILE_SUFFIX = '.timeindex';
 /** A segment file renamed on its way to being unlinked (Kafka's LogFileUtils.DELETED_FILE_SUFFIX). */
 export const DELETED_FILE_SUFFIX = '.deleted';
-/** Compaction and segment-split leftovers; Samsa writes neither yet, recovery removes them. */
+/** Files of a segment the cleaner is writing, and of one it is swapping in (segment-swap.ts). */
 export const CLEANED_FILE_SUFFIX = '.cleaned';
 export const SWAP_FILE_SUFFIX = '.swap';
 /** The temp file of a write-then-rename (Kafka's CheckpointFile uses the same). */
@@ -21,6 +21,8 @@ export const PARTITION_METADATA_FILE = 'partition.metadata';
 export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
 export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
+/** Where each compacted log's clean section ends (Kafka's LogCleanerManager checkpoint), one per log dir. */
+export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
 /** Kafka's CleanShutdownFileHandler.CLEAN_SHUTDOWN_FILE_NAME, one per log dir. */
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 

@@ -1,6 +1,6 @@
 // Partition logs on disk in Kafka's layout: segments with offset and time
-// indexes, recovery in passes, roll, truncation, retention, checkpoints.
-// Compaction arrives later.
+// indexes, recovery in passes, roll, truncation, retention, compaction
+// (the log cleaner), checkpoints.
 export { type Clock, type LogConfig, LOG_CONFIG_DEFAULTS, NEVER, validateLogConfig } from './config.ts';
 export {
   CheckpointFormatError,
@@ -14,7 +14,8 @@ export {
   UnexpectedAppendOffsetError,
 } from './errors.ts';
 export { type EpochEntry, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.ts';
-export { LogManager } from './log-manager.ts';
+export { CLEANER_BYTES_PER_RUN_DEFAULT, type CleanedLog, type CleanerRunOptions, LogManager } from './log-manager.ts';
+export { CLEANER_CONFIG_DEFAULTS, type CleanResult, type CleanerConfig } from './log-cleaner.ts';
 export type { TimestampAndOffset } from './log-segment.ts';
 export {
   type AppendResult,

@@ -1,9 +1,10 @@
 /**
  * Opening a partition directory, Kafka's LogLoader in numbered passes:
  *
- *   1. leftovers: delete `.deleted`, `.cleaned`, `.swap` and `.tmp` files
- *      (an interrupted delete, compaction or checkpoint write) and index
- *      files whose `.log` is gone.
+ *   1. leftovers: complete a compaction swap that committed (a
+ *      `<base>.log.swap` file, segment-swap.ts), then delete `.deleted`,
+ *      `.cleaned`, `.swap` and `.tmp` files (an interrupted delete,
+ *      compaction or checkpoint write) and index files whose `.log` is gone.
  *   2. segments: every `<20 digits>.log`, sorted by base offset.
  *   3. recovery: after a clean shutdown, trust every segment whose indexes
  *      pass the sanity checks and find the log end by walking headers from
@@ -34,6 +35,7 @@ import {
 } from './file-names.ts';
 import type { LeaderEpochCache } from './leader-epoch-cache.ts';
 import { LogSegment } from './log-segment.ts';
+import { completeSwaps } from './segment-swap.ts';
 
 export interface LoadParams {
   dir: string;
@@ -58,6 +60,7 @@ export interface LoadedLog {
 }
 
 export function loadLog(params: LoadParams): LoadedLog {
+  completeSwaps(params.dir, params.log);
   removeLeftovers(params.dir, params.log);
   const segments = loadSegments(params);
   const logEndOffset = params.hadCleanShutdown ? openCleanLog(segments, params) : recoverLog(segments, params);
@@ -150,7 +153,7 @@ function recoverOne(segments: LogSegment[], i: number, params: LoadParams): { ne
 }
 
 /** Index of the last segment whose base offset is <= offset (0 when none is). */
-export function floorSegment(segments: readonly LogSegment[], offset: number): number {
+export function floorSegment(segments: readonly { readonly baseOffset: number }[], offset: number): number {
   let low = 0;
   let high = segments.length - 1;
   let found = 0;

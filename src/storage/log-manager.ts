@@ -5,6 +5,8 @@
  *   recovery-point-offset-checkpoint     "0\n<count>\n<topic> <partition> <offset>\n…"
  *   log-start-offset-checkpoint          same format; only logs whose start is past
  *                                        their first segment's base (as Kafka writes it)
+ *   cleaner-offset-checkpoint            same format; where each compacted log's clean
+ *                                        section ends (written after every clean)
  *   .kafka_cleanshutdown                 written last by close(); its presence at open
  *                                        means the logs need no recovery. Kafka's JSON
  *                                        body {"version":"0","broker_epoch":"-1"}.
@@ -13,15 +15,17 @@
  * leftovers of a deletion and are removed at open; other names that are not
  * `<topic>-<partition>` (Kafka's `-future` and `-stray`) are left alone.
  *
- * The server owns the timers: it calls runRetention, flushDirty and
- * checkpoint periodically and close at shutdown.
+ * The server owns the timers: it calls runRetention, runCleaner, flushDirty
+ * and checkpoint periodically and close at shutdown.
  */
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { readPartitionOffsets, writePartitionOffsets } from './checkpoint-file.ts';
+import { type CleanableRange, cleanableRange, dirtyRatio, isCleaningDue } from './cleaner-policy.ts';
 import { type Clock, type LogConfig, validateLogConfig } from './config.ts';
 import { CheckpointFormatError } from './errors.ts';
 import {
+  CLEANER_OFFSET_CHECKPOINT_FILE,
   CLEAN_SHUTDOWN_FILE,
   DELETE_DIR_SUFFIX,
   LOG_START_OFFSET_CHECKPOINT_FILE,
@@ -31,7 +35,26 @@ import {
   partitionDirName,
 } from './file-names.ts';
 import { fileSizeOrMissing, fsyncDir, unlinkIfExists, writeFileDurably } from './fs-util.ts';
+import { CLEANER_CONFIG_DEFAULTS, type CleanResult, type CleanerConfig, LogCleaner } from './log-cleaner.ts';
 import { PartitionLog } from './partition-log.ts';
+
+/** runCleaner stops starting cleans once this many bytes were read in one call (one clean always runs whole). */
+export const CLEANER_BYTES_PER_RUN_DEFAULT = 64 * 1024 * 1024;
+
+export interface CleanerRunOptions {
+  /** Budget of bytes read per call; default CLEANER_BYTES_PER_RUN_DEFAULT. */
+  bytesMax?: number;
+  /** Nothing at or above this offset of a log is cleaned: the high watermark; default the log end. */
+  cleanableEndOf?: (log: PartitionLog) => number;
+}
+
+export interface CleanedLog {
+  topic: string;
+  partition: number;
+  /** Why it was chosen: its dirty ratio (0 when a delete horizon or max.compaction.lag.ms chose it). */
+  dirtyRatio: number;
+  result: CleanResult;
+}
 
 const CLEAN_SHUTDOWN_BODY = '{"version":"0","broker_epoch":"-1"}';
 
@@ -53,6 +76,14 @@ export class LogManager {
   private readonly logs: Map<string, PartitionLog>;
   /** Which log dir each log lives in, by the same key. */
   private readonly homes: Map<string, string>;
+  /** cleaner-offset-checkpoint entries, by the same key. */
+  private readonly cleanerCheckpoints: Map<string, number>;
+  /** The latest delete horizon of a tombstone each compacted log kept (in memory only, as in Kafka). */
+  private readonly deleteHorizons: Map<string, number>;
+  /** Logs whose clean failed; skipped until restart so one bad log does not stall the others (Kafka's uncleanable partitions). */
+  private readonly uncleanable: Set<string>;
+  private cleanerConfig: CleanerConfig;
+  private cleaner: LogCleaner | null;
   private closed: boolean;
 
   private constructor(logDirs: string[], clock: Clock, defaults: LogConfig, log: (line: string) => void) {
@@ -62,6 +93,11 @@ export class LogManager {
     this.log = log;
     this.logs = new Map();
     this.homes = new Map();
+    this.cleanerCheckpoints = new Map();
+    this.deleteHorizons = new Map();
+    this.uncleanable = new Set();
+    this.cleanerConfig = { ...CLEANER_CONFIG_DEFAULTS };
+    this.cleaner = null;
     this.closed = false;
   }
 
@@ -77,6 +113,9 @@ export class LogManager {
     for (const logDir of manager.logDirs) {
       fs.mkdirSync(logDir, { recursive: true });
       manager.loadDir(logDir, manager.readDirCheckpoints(logDir));
+      for (const [key, offset] of manager.readOffsets(join(logDir, CLEANER_OFFSET_CHECKPOINT_FILE))) {
+        if (manager.homes.get(key) === logDir) manager.cleanerCheckpoints.set(key, offset);
+      }
     }
     for (const logDir of manager.logDirs) {
       unlinkIfExists(join(logDir, CLEAN_SHUTDOWN_FILE));
@@ -132,7 +171,23 @@ export class LogManager {
       });
       this.logs.set(key, partitionLog);
       this.homes.set(key, logDir);
+      this.watchTruncations(key, partitionLog);
     }
+  }
+
+  /**
+   * A truncation below a log's cleaner checkpoint moves the checkpoint down
+   * to it, durably, before new data can arrive there: records above the cut
+   * were never mapped, and counting them as clean could let a tombstone among
+   * them expire while an older value of its key survives.
+   */
+  private watchTruncations(key: string, partitionLog: PartitionLog): void {
+    partitionLog.setTruncationListener((offset) => {
+      const checkpoint = this.cleanerCheckpoints.get(key);
+      if (checkpoint === undefined || checkpoint <= offset) return;
+      this.cleanerCheckpoints.set(key, offset);
+      this.writeCleanerCheckpoint(this.homes.get(key)!);
+    });
   }
 
   get(topic: string, partition: number): PartitionLog | undefined {
@@ -156,6 +211,7 @@ export class LogManager {
       partitionLog = PartitionLog.open(join(logDir, key), { topic, partition }, config, this.clock, { hadCleanShutdown: true, log: this.log });
       this.logs.set(key, partitionLog);
       this.homes.set(key, logDir);
+      this.watchTruncations(key, partitionLog);
       fsyncDir(logDir);
     } else {
       partitionLog.updateConfig(config);
@@ -190,6 +246,9 @@ export class LogManager {
     if (partitionLog === undefined || logDir === undefined) return;
     this.logs.delete(key);
     this.homes.delete(key);
+    this.cleanerCheckpoints.delete(key);
+    this.deleteHorizons.delete(key);
+    this.uncleanable.delete(key);
     partitionLog.delete();
     this.checkpointDir(logDir);
   }
@@ -238,6 +297,130 @@ export class LogManager {
     }
     writePartitionOffsets(join(logDir, RECOVERY_POINT_CHECKPOINT_FILE), recoveryPoints);
     writePartitionOffsets(join(logDir, LOG_START_OFFSET_CHECKPOINT_FILE), logStartOffsets);
+    this.writeCleanerCheckpoint(logDir);
+  }
+
+  private writeCleanerCheckpoint(logDir: string): void {
+    const entries: { topic: string; partition: number; offset: number }[] = [];
+    for (const [key, offset] of this.cleanerCheckpoints) {
+      const partitionLog = this.logs.get(key);
+      if (partitionLog === undefined || this.homes.get(key) !== logDir) continue;
+      entries.push({ topic: partitionLog.topicPartition.topic, partition: partitionLog.topicPartition.partition, offset });
+    }
+    const path = join(logDir, CLEANER_OFFSET_CHECKPOINT_FILE);
+    // A log dir that never had a compacted log gets no file.
+    if (entries.length > 0 || fileSizeOrMissing(path) >= 0) writePartitionOffsets(path, entries);
+  }
+
+  /** Where a log's clean section ends, from cleaner-offset-checkpoint; -1 when it has none. */
+  cleanerCheckpointOf(topic: string, partition: number): number {
+    return this.cleanerCheckpoints.get(partitionDirName(topic, partition)) ?? -1;
+  }
+
+  /** log.cleaner.dedupe.buffer.size and log.cleaner.io.buffer.load.factor; the map is allocated at the next clean. */
+  configureCleaner(config: CleanerConfig): void {
+    const cleaner = new LogCleaner(config, this.log);
+    this.cleanerConfig = { ...config };
+    this.cleaner = cleaner;
+  }
+
+  /**
+   * The log cleaner (Kafka's LogCleaner thread, one step): cleans the
+   * compacted logs that are due, dirtiest first (Kafka's
+   * grabFilthiestCompactedLog), until `bytesMax` bytes were read. When none
+   * is due by ratio or max.compaction.lag.ms, a log holding a tombstone
+   * whose delete horizon has passed is cleaned to remove it. Each clean is
+   * synchronous: readers see the log before or after it. A log whose clean
+   * fails is logged and skipped until restart.
+   */
+  runCleaner(options: CleanerRunOptions = {}): CleanedLog[] {
+    this.checkOpen();
+    const bytesMax = options.bytesMax ?? CLEANER_BYTES_PER_RUN_DEFAULT;
+    const nowMs = this.clock.nowMs();
+    const cleaned: CleanedLog[] = [];
+    let bytesRead = 0;
+    for (const candidate of this.cleaningCandidates(nowMs, options.cleanableEndOf)) {
+      if (bytesRead >= bytesMax) break;
+      const result = this.cleanOne(candidate.key, candidate.range, nowMs);
+      if (result === null) continue;
+      bytesRead += result.bytesRead;
+      const { topic, partition } = this.logs.get(candidate.key)!.topicPartition;
+      cleaned.push({ topic, partition, dirtyRatio: candidate.ratio, result });
+    }
+    return cleaned;
+  }
+
+  /** Due logs, dirtiest first; else those with an expired delete horizon. */
+  private cleaningCandidates(nowMs: number, cleanableEndOf?: (log: PartitionLog) => number): { key: string; range: CleanableRange; ratio: number }[] {
+    const due: { key: string; range: CleanableRange; ratio: number }[] = [];
+    const expired: { key: string; range: CleanableRange; ratio: number }[] = [];
+    for (const [key, partitionLog] of this.logs) {
+      const config = partitionLog.logConfig;
+      if (!config.compact || this.uncleanable.has(key)) continue;
+      const range = this.rangeOf(key, partitionLog, nowMs, cleanableEndOf?.(partitionLog) ?? partitionLog.logEndOffset);
+      if (isCleaningDue(range, config.minCleanableDirtyRatio)) {
+        due.push({ key, range, ratio: range.needCompactionNow ? 0 : dirtyRatio(range) });
+        continue;
+      }
+      const horizonMs = this.deleteHorizons.get(key) ?? -1;
+      if (horizonMs >= 0 && horizonMs <= nowMs) expired.push({ key, range, ratio: 0 });
+    }
+    due.sort((a, b) => b.ratio - a.ratio);
+    return due.length > 0 ? due : expired;
+  }
+
+  private rangeOf(key: string, partitionLog: PartitionLog, nowMs: number, cleanableEndMax: number): CleanableRange {
+    const segments = partitionLog.segmentsView();
+    const config = partitionLog.logConfig;
+    const checkpointOffset = this.cleanerCheckpoints.get(key) ?? -1;
+    return cleanableRange({
+      segments: segments.map((segment) => ({
+        baseOffset: segment.baseOffset,
+        sizeBytes: segment.sizeBytes,
+        largestTimestampMs: segment.largestTimestampMs,
+        offsetIndexBytes: 0,
+        timeIndexBytes: 0,
+      })),
+      logStartOffset: partitionLog.logStartOffset,
+      logEndOffset: partitionLog.logEndOffset,
+      checkpointOffset,
+      cleanableEndMax,
+      nowMs,
+      minCompactionLagMs: config.minCompactionLagMs,
+      maxCompactionLagMs: config.maxCompactionLagMs,
+      firstDirtyBatchTimestampMs: () => {
+        const firstDirty = checkpointOffset >= partitionLog.logStartOffset ? checkpointOffset : partitionLog.logStartOffset;
+        const segment = segments.findLast((candidate) => candidate.baseOffset <= firstDirty) ?? segments[0]!;
+        return segment.firstBatchTimestampMs();
+      },
+    });
+  }
+
+  private cleanOne(key: string, range: CleanableRange, nowMs: number): CleanResult | null {
+    const partitionLog = this.logs.get(key)!;
+    this.cleaner ??= new LogCleaner(this.cleanerConfig, this.log);
+    let result: CleanResult;
+    try {
+      result = this.cleaner.clean(partitionLog, range.firstDirtyOffset, range.firstUncleanableOffset, nowMs);
+    } catch (error) {
+      this.uncleanable.add(key);
+      this.log(`cleaning ${key} failed, skipping it until restart: ${(error as Error).message}`);
+      return null;
+    }
+    this.cleanerCheckpoints.set(key, result.endOffset);
+    if (result.latestDeleteHorizonMs >= 0) this.deleteHorizons.set(key, result.latestDeleteHorizonMs);
+    else this.deleteHorizons.delete(key);
+    try {
+      this.writeCleanerCheckpoint(this.homes.get(key)!);
+    } catch (error) {
+      // The clean itself is durable; a stale checkpoint only means the next clean redoes some work.
+      this.log(`writing the cleaner checkpoint of ${key} failed: ${(error as Error).message}`);
+    }
+    this.log(
+      `cleaned ${key} [${range.firstDirtyOffset}, ${result.endOffset}): ${result.segmentsRead} segment(s) into ${result.segmentsWritten}, ` +
+        `${result.bytesRead} bytes read, ${result.bytesWritten} written, ${result.recordsRemoved} of ${result.recordsRead} records removed`,
+    );
+    return result;
   }
 
   /** Closes every log (flush, whole index files), writes the checkpoints, then the clean-shutdown markers. */

@@ -17,7 +17,7 @@
  */
 import fs from 'node:fs';
 import { RecordBatch, readBatchRecords } from '../records/index.ts';
-import { BatchCursor, CURSOR_BAD, CURSOR_END, wholeBatchesLength } from './batch-cursor.ts';
+import { BatchCursor, CURSOR_BAD, CURSOR_BATCH, CURSOR_END, wholeBatchesLength } from './batch-cursor.ts';
 import { INT32_MAX } from './config.ts';
 import { CorruptIndexError, LogCorruptionError } from './errors.ts';
 import { DELETED_FILE_SUFFIX, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, segmentFilePath } from './file-names.ts';
@@ -26,6 +26,9 @@ import type { LeaderEpochCache } from './leader-epoch-cache.ts';
 import { OffsetIndex } from './offset-index.ts';
 import { scanLogFile } from './segment-scan.ts';
 import { NO_TIMESTAMP, TimeIndex } from './time-index.ts';
+
+/** forEachBatch's scan result when the visitor asked to stop. */
+const VISIT_STOPPED = 'stopped by the visitor';
 
 export interface TimestampAndOffset {
   timestamp: number;
@@ -52,6 +55,8 @@ export class LogSegment {
   readonly baseOffset: number;
   readonly logPath: string;
   private readonly dir: string;
+  /** '' for a live segment; `.cleaned` while the cleaner writes one (segment-swap.ts). */
+  private readonly fileSuffix: string;
   private readonly indexBytesMax: number;
   private readonly log: (line: string) => void;
   private offsetIndexValue: OffsetIndex;
@@ -68,12 +73,21 @@ export class LogSegment {
   /** Clock time of the last append (file mtime after a load); retention's fallback when no batch has a timestamp. */
   lastModifiedMs: number;
 
-  private constructor(dir: string, baseOffset: number, indexBytesMax: number, size: number, lastModifiedMs: number, log: (line: string) => void) {
+  private constructor(
+    dir: string,
+    baseOffset: number,
+    indexBytesMax: number,
+    size: number,
+    lastModifiedMs: number,
+    log: (line: string) => void,
+    fileSuffix = '',
+  ) {
     this.dir = dir;
+    this.fileSuffix = fileSuffix;
     this.log = log;
     this.baseOffset = baseOffset;
     this.indexBytesMax = indexBytesMax;
-    this.logPath = segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX);
+    this.logPath = segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX) + fileSuffix;
     this.offsetIndexValue = OffsetIndex.rebuilt(this.indexPath(INDEX_FILE_SUFFIX), baseOffset, indexBytesMax);
     this.timeIndexValue = TimeIndex.rebuilt(this.indexPath(TIME_INDEX_FILE_SUFFIX), baseOffset, indexBytesMax);
     this.indexesChecked = true;
@@ -87,12 +101,15 @@ export class LogSegment {
   }
 
   private indexPath(suffix: string): string {
-    return segmentFilePath(this.dir, this.baseOffset, suffix);
+    return segmentFilePath(this.dir, this.baseOffset, suffix) + this.fileSuffix;
   }
 
-  /** A new empty segment; its three files are created now (an existing `.log` of that name is emptied). */
-  static create(dir: string, baseOffset: number, indexBytesMax: number, nowMs: number, log: (line: string) => void): LogSegment {
-    const segment = new LogSegment(dir, baseOffset, indexBytesMax, 0, nowMs, log);
+  /**
+   * A new empty segment; its three files are created now (an existing `.log` of that name is emptied).
+   * `fileSuffix` (`.cleaned`) names the files of a segment the cleaner is writing.
+   */
+  static create(dir: string, baseOffset: number, indexBytesMax: number, nowMs: number, log: (line: string) => void, fileSuffix = ''): LogSegment {
+    const segment = new LogSegment(dir, baseOffset, indexBytesMax, 0, nowMs, log, fileSuffix);
     segment.fd = fs.openSync(segment.logPath, 'w+', 0o644);
     segment.offsetIndexValue = OffsetIndex.create(segment.indexPath(INDEX_FILE_SUFFIX), baseOffset, indexBytesMax);
     segment.timeIndexValue = TimeIndex.create(segment.indexPath(TIME_INDEX_FILE_SUFFIX), baseOffset, indexBytesMax);
@@ -250,6 +267,40 @@ export class LogSegment {
     const got = readFully(this.openFd(), records, 0, wantBytes, position);
     if (got !== wantBytes) throw new LogCorruptionError(this.logPath, position + got, `file ends before the tracked size ${this.size}`);
     return { records: records.subarray(0, wholeBatchesLength(records)), firstOffset };
+  }
+
+  /**
+   * Every batch of the segment in order, CRC-checked, read in chunks
+   * (segment-scan.ts). A view is valid only during its visit. Throws
+   * LogCorruptionError at a bad batch: the cleaner must not rewrite a
+   * segment it cannot read whole. `visit` returns false to stop early.
+   */
+  forEachBatch(visit: (batch: RecordBatch) => boolean): void {
+    const scan = scanLogFile(this.openFd(), this.size, (batch) => (visit(batch) ? null : VISIT_STOPPED));
+    if (scan.problem === VISIT_STOPPED) return;
+    if (scan.problem !== null || scan.validBytes !== this.size) throw new LogCorruptionError(this.logPath, scan.validBytes, scan.problem ?? 'short scan');
+  }
+
+  /** Walks the batch headers only (no record bytes are read); the cursor is valid during the visit. */
+  forEachBatchHeader(visit: (cursor: BatchCursor) => void): void {
+    const cursor = new BatchCursor(this.openFd(), 0, this.size);
+    const stepsMax = Math.ceil(this.size / 61) + 1;
+    for (let step = 0; step <= stepsMax; step++) {
+      const state = cursor.load();
+      if (state === CURSOR_END) return;
+      if (state === CURSOR_BAD) throw new LogCorruptionError(this.logPath, cursor.position, 'not a record batch header');
+      visit(cursor);
+      cursor.advance();
+    }
+    throw new Error(`header walk in ${this.logPath} did not end`);
+  }
+
+  /** maxTimestamp of the first batch (Kafka's getFirstBatchTimestamp), else lastModifiedMs; max.compaction.lag.ms uses it. */
+  firstBatchTimestampMs(): number {
+    if (this.size === 0) return this.lastModifiedMs;
+    const cursor = new BatchCursor(this.openFd(), 0, this.size);
+    if (cursor.load() !== CURSOR_BATCH || cursor.maxTimestamp < 0) return this.lastModifiedMs;
+    return cursor.maxTimestamp;
   }
 
   /** Reads the batch under the cursor whole and returns its view. */
@@ -416,10 +467,15 @@ export class LogSegment {
     this.fd = -1;
   }
 
+  /** The segment's three files, the `.log` last (the swap protocol renames it last: it is the commit point). */
+  filePaths(): string[] {
+    return [this.indexPath(INDEX_FILE_SUFFIX), this.indexPath(TIME_INDEX_FILE_SUFFIX), this.logPath];
+  }
+
   /** Kafka's deletion: rename each file to `.deleted`, then unlink (at once: file.delete.delay.ms is not honoured). */
   deleteFiles(): void {
     this.close();
-    for (const path of [this.logPath, this.indexPath(INDEX_FILE_SUFFIX), this.indexPath(TIME_INDEX_FILE_SUFFIX)]) {
+    for (const path of this.filePaths()) {
       try {
         fs.renameSync(path, path + DELETED_FILE_SUFFIX);
       } catch (error) {

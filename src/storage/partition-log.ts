@@ -28,6 +28,7 @@ import { floorSegment, loadLog } from './log-loader.ts';
 import { LogSegment, type TimestampAndOffset } from './log-segment.ts';
 import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata.ts';
 import { RollReason, retentionDeletableCount, rollReason } from './policies.ts';
+import { commitCleanedSegment } from './segment-swap.ts';
 
 export interface TopicPartition {
   topic: string;
@@ -88,6 +89,8 @@ export class PartitionLog {
   private dirDirty: boolean;
   private topicIdValue: string | null;
   private closed: boolean;
+  /** Told the offset a truncation cut the log to (LogManager lowers the cleaner checkpoint, as Kafka's maybeTruncateCheckpoint). */
+  private truncationListener: ((offset: number) => void) | null;
 
   private constructor(dir: string, topicPartition: TopicPartition, config: LogConfig, clock: Clock, epochCache: LeaderEpochCache, log: (line: string) => void) {
     this.dir = dir;
@@ -104,6 +107,12 @@ export class PartitionLog {
     this.dirDirty = false;
     this.topicIdValue = null;
     this.closed = false;
+    this.truncationListener = null;
+  }
+
+  /** One listener at most; LogManager sets it for every log it holds. */
+  setTruncationListener(listener: ((offset: number) => void) | null): void {
+    this.truncationListener = listener;
   }
 
   /** Opens (creating if needed) the partition directory `dir` and runs recovery (log-loader.ts). */
@@ -307,6 +316,28 @@ export class PartitionLog {
   }
 
   /**
+   * The cleaner's swap (segment-swap.ts): `cleaned`, written as `.cleaned`
+   * files, flushed and closed, takes the place of `olds`, consecutive
+   * inactive segments starting at its base offset. Reads between calls see
+   * either the old segments or the new one; a read never holds a segment
+   * across calls, so closing the old files here is safe.
+   */
+  replaceSegments(olds: readonly LogSegment[], cleaned: LogSegment): void {
+    this.checkOpen();
+    const first = this.segments.indexOf(olds[0]!);
+    if (first < 0 || first + olds.length >= this.segments.length || cleaned.baseOffset !== olds[0]!.baseOffset) {
+      throw new Error(`replaceSegments: the segments from ${cleaned.baseOffset} are not inactive segments of ${this.dir}`);
+    }
+    for (let i = 0; i < olds.length; i++) {
+      if (this.segments[first + i] !== olds[i]) throw new Error(`replaceSegments: segment ${olds[i]!.baseOffset} is not in place`);
+    }
+    commitCleanedSegment(this.dir, cleaned, olds);
+    const fresh = LogSegment.load(this.dir, cleaned.baseOffset, this.config.segmentIndexBytes, this.log);
+    fresh.openIndexes();
+    this.segments.splice(first, olds.length, fresh);
+  }
+
+  /**
    * The fetch path: whole batches from the one holding fetchOffset, up to
    * maxBytes (the whole first batch regardless when minOneMessage, KIP-74),
    * none holding maxOffset or above (the high watermark), from one segment.
@@ -452,6 +483,7 @@ export class PartitionLog {
     // Deleted segments must not come back after a crash: that would resurrect divergent data.
     fsyncDir(this.dir);
     this.dirDirty = false;
+    this.truncationListener?.(this.nextOffset);
   }
 
   /** Deletes every segment and starts an empty log at `offset` (a follower far behind or ahead of its leader). */
@@ -466,6 +498,7 @@ export class PartitionLog {
     this.leaderEpochCache.clear();
     fsyncDir(this.dir);
     this.dirDirty = false;
+    this.truncationListener?.(offset);
   }
 
   /** fsyncs everything up to the log end (rolled segments with their indexes) and moves the recovery point there. */
