@@ -31,6 +31,7 @@ import { handleMetadata } from './metadata.ts';
 import { handleOffsetCommit } from './offset-commit.ts';
 import { handleOffsetDelete } from './offset-delete.ts';
 import { handleOffsetFetch } from './offset-fetch.ts';
+import { handleOffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { handleProduce } from './produce.ts';
 import { handleSyncGroup } from './sync-group.ts';
 
@@ -59,6 +60,7 @@ const implemented: Record<number, Handler<any, any>> = {
   20: handleDeleteTopics,
   21: handleDeleteRecords,
   22: handleInitProducerId,
+  23: handleOffsetForLeaderEpoch,
   32: handleDescribeConfigs,
   33: handleAlterConfigs,
   35: handleDescribeLogDirs,

@@ -1,0 +1,37 @@
+/**
+ * OffsetForLeaderEpoch (API key 23, KIP-101/KIP-320): where a leader epoch
+ * ends in the leader's log — the start of the next larger epoch, or the log
+ * end for the current one. Consumers use it after a leader change to find
+ * out whether their position was truncated away; followers could use it to
+ * truncate (Samsa's followers learn the same from Fetch's diverging epoch).
+ */
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import type { BrokerContext, RequestContext } from '../broker-context.ts';
+
+type Request = messages.OffsetForLeaderEpochRequest;
+type Response = messages.OffsetForLeaderEpochResponse;
+
+const UNDEFINED = -1;
+
+export function handleOffsetForLeaderEpoch(broker: BrokerContext, request: Request, _ctx: RequestContext): Response {
+  const response = messages.OffsetForLeaderEpochResponse.defaults();
+  response.topics = request.topics.map((t) => ({
+    ...messages.defaultOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(),
+    topic: t.topic,
+    partitions: t.partitions.map((p) => {
+      const out = {
+        ...messages.defaultOffsetForLeaderEpochResponseEpochEndOffset(),
+        partition: p.partition, errorCode: ErrorCode.NONE, leaderEpoch: UNDEFINED, endOffset: BigInt(UNDEFINED),
+      };
+      const partition = broker.replicas.get(t.topic, p.partition);
+      if (partition === undefined) return { ...out, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+      // Consumers must ask the leader; a follower may ask about itself (replicaId -2 is a debugging consumer).
+      if (partition.leaderId !== broker.nodeId && request.replicaId < 0) return { ...out, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+      if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < partition.leaderEpoch) return { ...out, errorCode: ErrorCode.FENCED_LEADER_EPOCH };
+      if (p.currentLeaderEpoch > partition.leaderEpoch) return { ...out, errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH };
+      const end = partition.log.endOffsetForEpoch(p.leaderEpoch);
+      return { ...out, leaderEpoch: end.epoch, endOffset: BigInt(end.endOffset) };
+    }),
+  }));
+  return response;
+}
