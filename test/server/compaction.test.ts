@@ -4,11 +4,14 @@
  * to the latest value of each key at its original offset (plus the active
  * segment), and a consumer reading from the start sees exactly that.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { startTestBroker } from '../helpers/broker.ts';
 import { fetchAll } from '../helpers/raw-fetch.ts';
+import { killAllChildren, run } from '../helpers/processes.ts';
+
+after(() => killAllChildren());
 
 test('the broker compacts a compacted topic on its own, keeping the latest value per key at its offset', async () => {
   const broker = await startTestBroker({ 'log.cleaner.backoff.ms': '100' });
@@ -50,6 +53,12 @@ test('the broker compacts a compacted topic on its own, keeping the latest value
       const found = records.find((r) => r.key?.toString() === key && Number(r.offset) === offset);
       assert.equal(found?.value?.toString(), value, `${key}'s latest value at ${offset}`);
     }
+
+    // A record without a key has no place in a compacted log: refused, as Kafka does.
+    const keyless = await run('kcat', ['-P', '-b', broker.bootstrap, '-t', 'latest', '-p', '0', '-X', 'retries=0', '-X', 'message.timeout.ms=5000'], { input: 'no key\n' });
+    assert.match(keyless.stderr, /Broker failed to validate record/, "librdkafka's words for INVALID_RECORD");
+    const keyed = await run('kcat', ['-P', '-b', broker.bootstrap, '-t', 'latest', '-p', '0', '-K:', '-X', 'message.timeout.ms=5000'], { input: 'k9:with key\n' });
+    assert.equal(keyed.stderr, '');
   } finally {
     await broker.stop();
   }

@@ -121,6 +121,14 @@ function checkBatch(partition: Partition, records: Buffer, apiVersion: number): 
   }
   const wanted = CODEC_BY_NAME[partition.config.compressionType];
   const batch = new RecordBatch(records, 0);
+  // A compacted log keeps the latest record per key: a record without one has no place in it (Kafka refuses it too).
+  // This is the one produce check that reads records, and only for compacted topics.
+  if (partition.config.cleanupPolicy.includes('compact') && !batch.isControl && readBatchRecords(batch).some((r) => r.key === null)) {
+    return {
+      errorCode: ErrorCode.INVALID_RECORD,
+      errorMessage: `Compacted topic cannot accept message without key in topic partition ${partition.topic}-${partition.index}.`,
+    };
+  }
   if (wanted === undefined || wanted === batch.compression) return records;
   return recompress(batch, wanted);
 }
