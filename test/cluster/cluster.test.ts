@@ -15,7 +15,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { LocalCluster } from '../../src/cli/local-cluster.ts';
 import { Admin as SamsaAdmin, Cluster } from '../../src/client/index.ts';
 import { tempDir } from '../helpers/broker.ts';
-import { killAllChildren, run, startBrokerProcess } from '../helpers/processes.ts';
+import { kafkaToolStream, killAllChildren, run, startBrokerProcess } from '../helpers/processes.ts';
 import { samsa } from '../helpers/samsa-cli.ts';
 
 /** Short timeouts so failover happens in test time; the ratios are Kafka's defaults. */
@@ -234,6 +234,47 @@ test('a topic replicated three times: acks=all writes survive kill -9 of a leade
     const r = await run('kcat', ['-P', '-b', bootstrapOfLive(), '-t', 'strict', '-p', '0', '-X', 'acks=all', '-X', 'message.timeout.ms=3000'], { input: 'accepted\n' });
     return r.stderr === '';
   });
+});
+
+test('an idempotent librdkafka producer streaming acks=all through kill -9 of the partition leader: every record once, in order', async () => {
+  const port = cluster.node(1).port;
+  await withSamsaAdmin(port, (a) => a.createTopics([{ name: 'failover-stream', partitions: 1, replicationFactor: 3 }]));
+  const leaderOf = async (via: number) => withSamsaAdmin(via, async (a) => (await a.describeTopics(['failover-stream']))[0]!.partitions[0]!);
+  await until('all three replicas in sync', async () => (await leaderOf(port)).isr.length === 3);
+  const leader = (await leaderOf(port)).leader;
+  const total = 20_000;
+  const acked: { value: string; offset: number; error: unknown }[] = [];
+  let resolveHalf!: () => void;
+  const half = new Promise<void>((resolve) => (resolveHalf = resolve));
+  const stream = kafkaToolStream({
+    op: 'produce_stream', bootstrap: bootstrapOfLive(), topic: 'failover-stream', partition: 0, prefix: 'f', count: total, flush_timeout: 60,
+    config: {
+      'enable.idempotence': true, acks: 'all', 'linger.ms': 2, 'message.timeout.ms': 60_000, 'queue.buffering.max.messages': 2000,
+      'reconnect.backoff.ms': 50, 'reconnect.backoff.max.ms': 200, 'topic.metadata.refresh.interval.ms': 500,
+    },
+  }, (line) => {
+    if ('value' in line) acked.push({ value: line.value as string, offset: line.offset as number, error: line.error });
+    if (acked.length >= total / 4) resolveHalf();
+  });
+  const timer = setTimeout(resolveHalf, 20_000);
+  await half;
+  clearTimeout(timer);
+  await cluster.killNode(leader);
+  const done = await stream.done;
+  assert.equal(done.code, 0, done.stderr);
+  assert.deepEqual(acked.filter((a) => a.error !== null).slice(0, 3), [], 'no delivery failed across the failover');
+  assert.equal(acked.length, total);
+
+  const survivor = cluster.plan.find((n) => n.id !== leader)!.port;
+  const consumed = await run('kcat', ['-C', '-b', `127.0.0.1:${survivor}`, '-t', 'failover-stream', '-p', '0', '-e', '-q', ...KCAT_TIMEOUTS], { timeoutMs: 60_000 });
+  assert.equal(consumed.code, 0, consumed.stderr);
+  const log = consumed.stdout.trim().split('\n');
+  assert.equal(log.length, total, 'every record exactly once');
+  assert.deepEqual(log, Array.from({ length: total }, (_, i) => `f${i}`), 'in the order produced');
+  for (const a of acked.slice(0, 100)) assert.equal(log[a.offset], a.value);
+
+  await cluster.startNode(leader);
+  await until('the old leader back in sync', async () => (await leaderOf(survivor)).isr.length === 3);
 });
 
 test('kill -9 of the active controller: a new one is elected, topic creation works again, nothing committed is lost', async () => {
