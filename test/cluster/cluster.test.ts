@@ -206,6 +206,11 @@ test('a topic replicated three times: acks=all writes survive kill -9 of a leade
     return partitions.every((p) => p.leader !== killed && p.leader >= 0 && !p.isr.includes(killed));
   });
 
+  // What an operator sees: every partition of the topic is under-replicated while the broker is away.
+  const under = await samsa(['topics', '--describe', '--under-replicated-partitions', '--topic', 'replicated', '--json', '--bootstrap-server', `127.0.0.1:${survivor}`]);
+  assert.equal(under.code, 0, under.stderr);
+  assert.deepEqual(JSON.parse(under.stdout)[0].partitions.map((p: { partition: number }) => p.partition), [0, 1, 2]);
+
   const after = new Kafka({ clientId: 'cluster-test', brokers: liveBrokers(), logLevel: logLevel.NOTHING }).producer();
   await after.connect();
   await after.send({ topic: 'replicated', acks: -1, messages: [{ partition: 0, value: 'after-failover' }] });
@@ -224,6 +229,8 @@ test('a topic replicated three times: acks=all writes survive kill -9 of a leade
 
   await cluster.startNode(killed);
   await until('the restarted broker back in every ISR', async () => (await describe(survivor, 'replicated')).every((p) => p.isr.includes(killed)));
+  const healed = await samsa(['topics', '--describe', '--under-replicated-partitions', '--topic', 'replicated', '--json', '--bootstrap-server', `127.0.0.1:${survivor}`]);
+  assert.deepEqual(JSON.parse(healed.stdout)[0]?.partitions ?? [], [], 'nothing under-replicated once it is back');
   await until('leadership back on the preferred replicas', async () =>
     JSON.stringify((await describe(survivor, 'replicated')).map((p) => p.leader)) === JSON.stringify([1, 2, 3]));
   for (let p = 0; p < 3; p++) {
@@ -308,16 +315,17 @@ test('kill -9 of the active controller: a new one is elected, topic creation wor
     return spread.filter((p) => p.partition % 3 === killed - 1).every((p) => p.leader === -1);
   });
 
-  // While it is away the log moves on well past a snapshot, so it must come back through FetchSnapshot.
+  // While it is away the log moves on by more than two snapshot intervals (4096 bytes here), so the leader's log
+  // starts past the node's end and it must come back through FetchSnapshot.
   await withSamsaAdmin(survivor, async (a) => {
-    await a.createTopics(Array.from({ length: 25 }, (_, i) => ({ name: `while-away-${i}`, partitions: 2 })));
+    await a.createTopics(Array.from({ length: 60 }, (_, i) => ({ name: `while-away-${i}`, partitions: 2 })));
     await a.deleteTopics(['doomed']);
   });
 
   await cluster.startNode(killed);
   await until('the restarted broker to be unfenced', async () => (await brokersSeenBy(survivor)).includes(killed));
   const own = await topicsSeenBy(cluster.node(killed).port);
-  assert.ok(own.includes('while-away-24') && own.includes('after-failover'), 'the restarted node caught up');
+  assert.ok(own.includes('while-away-59') && own.includes('after-failover'), 'the restarted node caught up');
   assert.ok(!own.includes('doomed'));
   await until('the deleted topic\'s partition to leave its disk', async () => !existsSync(join(cluster.node(killed).dataDir, `doomed-${killed - 1}`)));
   assert.ok((logs.get(killed) ?? []).some((l) => l.includes("installed the leader's metadata snapshot")),
