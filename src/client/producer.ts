@@ -14,10 +14,28 @@
  * then ignored), and it is not retried again — as Java's producer, whose
  * retries default to unbounded for that reason.
  *
- * Ordering: records of one partition are sent in order; a retried batch goes
- * back to the front of its partition's queue but may pass batches already in
- * flight (as Kafka's producer without idempotence). Idempotence and
- * transactions will add producerId/epoch/sequence to BatchOptions here.
+ * A batch is encoded when it is first drained, not when it closes, so that
+ * an idempotent producer gives it its sequence at the moment it goes out.
+ *
+ * Ordering without idempotence: records of one partition are sent in order;
+ * a retried batch goes back into its partition's queue (ordered by creation)
+ * but may pass batches already in flight (as Kafka's producer).
+ *
+ * Idempotence (enable.idempotence, Kafka's semantics): the producer asks for a
+ * producer id (InitProducerId without a transactional id) before its first
+ * Produce, and each batch carries producerId, producerEpoch and a per-partition
+ * baseSequence that grows by the batch's record count (wrapping from 2^31-1 to
+ * 0). A retry resends the same bytes, so the broker answers a batch it already
+ * wrote with its original offset. Up to five batches of a partition may be in
+ * flight; a partition whose head is a retry waits until its in-flight batches
+ * have all answered (those after a failed one come back OUT_OF_ORDER_SEQUENCE
+ * and are requeued behind it), then resends in sequence order, one at a time.
+ * A batch that fails for good after it was given a sequence (expired, retries
+ * exhausted, a non-retriable error, or a sequence error the producer cannot
+ * explain) leaves the sequence unresolved: its records fail and the producer
+ * takes a fresh producer id (sequences from 0) for everything after it.
+ * Batches of the old id that the broker refuses for sequence reasons were not
+ * written and are re-encoded under the new id, still in order.
  */
 import { ErrorCode, errorName, isRetriable, messages } from '../protocol/index.ts';
 import { CompressionCodec, RECORD_BATCH_OVERHEAD, buildRecordBatch, type RecordHeader, type RecordInput } from '../records/index.ts';
@@ -27,6 +45,10 @@ import { DefaultPartitioner } from './partitioner.ts';
 
 const PRODUCE_KEY = 0;
 const API_VERSIONS_KEY = 18;
+const INIT_PRODUCER_ID_KEY = 22;
+const INT32_MAX = 0x7fffffff;
+/** Java's limit for idempotence: the broker remembers the last five batches of a producer per partition. */
+const IDEMPOTENT_IN_FLIGHT_MAX = 5;
 /** Upper bound on one record's framing (varints for length, deltas, key/value lengths, header count). */
 const RECORD_OVERHEAD_BYTES_MAX = 24;
 
@@ -61,6 +83,12 @@ export interface ProducerOptions {
   maxInFlight?: number;
   /** max.request.size in bytes. Default 1 MiB. */
   maxRequestSize?: number;
+  /**
+   * enable.idempotence: producer id, epoch and sequence numbers so that retries are written once and in order.
+   * Default: on when acks is -1, retries > 0 and maxInFlight <= 5 (as Java since 3.0), else off; set true
+   * with any of those otherwise is a configuration error.
+   */
+  enableIdempotence?: boolean;
   /** Let the broker create unknown topics (Kafka's producer does). Default true. */
   allowAutoTopicCreation?: boolean;
   /** Random source for sticky partitioning, for tests. */
@@ -105,13 +133,22 @@ class Batch {
   sizeBytes = RECORD_BATCH_OVERHEAD;
   /** Bytes reserved from bufferMemory for these records. */
   reservedBytes = 0;
+  /** Position in its partition (creation order): retries are requeued by it. */
+  readonly order: number;
+  /** Set when first drained (with the sequence, when idempotent); null again only to re-encode under a new producer id. */
   encoded: Buffer | null = null;
   attempts = 0;
+  /** Produce requests that carried it. */
+  sends = 0;
   retryAtMs = 0;
+  /** The producer id generation and sequence it was encoded with (idempotent only). */
+  generation = -1;
+  baseSequence = -1;
 
-  constructor(topic: string, partition: number, nowMs: number, deliveryTimeoutMs: number) {
+  constructor(topic: string, partition: number, order: number, nowMs: number, deliveryTimeoutMs: number) {
     this.topic = topic;
     this.partition = partition;
+    this.order = order;
     this.createdMs = nowMs;
     this.expiresAtMs = nowMs + deliveryTimeoutMs;
   }
@@ -120,7 +157,14 @@ class Batch {
 /** Per partition: the open batch and the closed ones waiting to be sent, oldest first. */
 class PartitionQueue {
   open: Batch | null = null;
+  /** Ordered by Batch.order. */
   readonly ready: Batch[] = [];
+  /** Batches in Produce requests not yet answered, oldest first. */
+  readonly inFlight: Batch[] = [];
+  nextOrder = 0;
+  /** The next baseSequence, valid for producer id generation `sequenceGeneration`. */
+  nextSequence = 0;
+  sequenceGeneration = -1;
 }
 
 interface MemoryWaiter {
@@ -162,6 +206,38 @@ function estimateBytes(r: RecordInput): number {
   return n;
 }
 
+/** Kafka's DefaultRecordBatch.incrementSequence: sequences wrap from 2^31-1 to 0. */
+export function incrementSequence(sequence: number, increment: number): number {
+  return sequence > INT32_MAX - increment ? increment - (INT32_MAX - sequence) - 1 : sequence + increment;
+}
+
+function isSequenceError(code: number): boolean {
+  return code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code === ErrorCode.UNKNOWN_PRODUCER_ID || code === ErrorCode.INVALID_PRODUCER_EPOCH;
+}
+
+/** Java's rule: explicitly on needs acks=all, retries > 0 and at most five in flight; by default it is on only when those hold. */
+function idempotenceOf(enabled: boolean | undefined, acks: Acks, retries: number, maxInFlight: number): boolean {
+  const conflicts: string[] = [];
+  if (acks !== -1) conflicts.push(`acks must be -1 (all), not ${acks}`);
+  if (retries === 0) conflicts.push('retries must be greater than 0');
+  if (maxInFlight > IDEMPOTENT_IN_FLIGHT_MAX) conflicts.push(`maxInFlight must be at most ${IDEMPOTENT_IN_FLIGHT_MAX}, not ${maxInFlight}`);
+  if (enabled === true && conflicts.length > 0) {
+    throw new ClientError(`enableIdempotence: ${conflicts.join('; ')}`, 'SAMSA_ERR_CONFIG');
+  }
+  return enabled ?? conflicts.length === 0;
+}
+
+function insertByOrder(ready: Batch[], b: Batch): void {
+  let i = 0;
+  while (i < ready.length && ready[i]!.order < b.order) i++;
+  ready.splice(i, 0, b);
+}
+
+function removeItem<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}
+
 export class Producer {
   private readonly cluster: Cluster;
   private readonly acks: Acks;
@@ -177,6 +253,13 @@ export class Producer {
   private readonly maxInFlight: number;
   private readonly maxRequestSize: number;
   private readonly allowAutoTopicCreation: boolean;
+  private readonly idempotent: boolean;
+  private producerId = -1n;
+  private producerEpoch = -1;
+  /** Bumped whenever the producer id is dropped; a partition's sequences restart at 0 in a new generation. */
+  private producerGeneration = 0;
+  private producerIdReady = false;
+  private producerIdRequested = false;
   private readonly partitioner: DefaultPartitioner;
   /** Every partition's queue, for the drain and expiry scans. */
   private readonly queues = new Map<string, PartitionQueue>();
@@ -230,6 +313,12 @@ export class Producer {
     for (const [name, v] of [['batchSize', this.batchSize], ['bufferMemory', this.bufferMemory], ['maxInFlight', this.maxInFlight], ['maxRequestSize', this.maxRequestSize]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ClientError(`invalid ${name} ${v}`, 'SAMSA_ERR_CONFIG');
     }
+    this.idempotent = idempotenceOf(options.enableIdempotence, this.acks, this.retries, this.maxInFlight);
+  }
+
+  /** Whether batches carry a producer id and sequence numbers (enableIdempotence, or its default). */
+  get isIdempotent(): boolean {
+    return this.idempotent;
   }
 
   /** Bytes of records accepted and not yet acknowledged (never above bufferMemory). */
@@ -297,7 +386,7 @@ export class Producer {
       batch = null;
     }
     if (batch === null) {
-      batch = new Batch(record.topic, partition, performance.now(), this.deliveryTimeoutMs);
+      batch = new Batch(record.topic, partition, q.nextOrder++, performance.now(), this.deliveryTimeoutMs);
       q.open = batch;
       this.pendingBatches++;
       this.armLinger();
@@ -325,11 +414,10 @@ export class Producer {
     return q;
   }
 
-  /** Encodes the open batch once and queues it to be sent. */
+  /** Queues the open batch to be sent; it is encoded when first drained. */
   private closeBatch(q: PartitionQueue): void {
     const batch = q.open!;
     q.open = null;
-    batch.encoded = buildRecordBatch(batch.records, { compression: this.codec });
     q.ready.push(batch);
     this.partitioner.batchSent(batch.topic, batch.partition);
     this.scheduleDrain();
@@ -369,6 +457,10 @@ export class Producer {
 
   /** Groups the first ready batch of every partition by leader and sends one request per broker with a free slot. */
   private drainOnce(now: number): boolean {
+    if (this.idempotent && !this.producerIdReady) {
+      this.initProducerId();
+      return false;
+    }
     const byNode = new Map<number, Batch[]>();
     const sizeByNode = new Map<number, number>();
     const unknownTopics = new Set<string>();
@@ -386,6 +478,8 @@ export class Producer {
         continue;
       }
       if ((this.inFlightByNode.get(leader) ?? 0) >= this.maxInFlight) continue;
+      if (this.idempotent && q.inFlight.length > 0 && this.mustWait(q, batch)) continue;
+      if (batch.encoded === null) this.encode(q, batch);
       const list = byNode.get(leader) ?? [];
       const size = sizeByNode.get(leader) ?? 0;
       if (list.length > 0 && size + batch.encoded!.length > this.maxRequestSize) continue;
@@ -398,6 +492,87 @@ export class Producer {
     if (unknownTopics.size > 0) this.refreshAndRetry([...unknownTopics]);
     if (earliestRetryMs !== Infinity) this.armRetry(earliestRetryMs - now);
     return byNode.size > 0;
+  }
+
+  /**
+   * Idempotent ordering: a retry goes out only once nothing of its partition is in flight (the batches
+   * after it are refused as out of sequence and come back behind it); a batch of a new producer id waits
+   * for the old id's batches; and at most five are in flight, the window the broker deduplicates.
+   */
+  private mustWait(q: PartitionQueue, head: Batch): boolean {
+    return head.sends > 0 || q.inFlight[0]!.generation !== this.producerGeneration || q.inFlight.length >= IDEMPOTENT_IN_FLIGHT_MAX;
+  }
+
+  private encode(q: PartitionQueue, b: Batch): void {
+    if (!this.idempotent) {
+      b.encoded = buildRecordBatch(b.records, { compression: this.codec });
+      return;
+    }
+    if (q.sequenceGeneration !== this.producerGeneration) {
+      q.sequenceGeneration = this.producerGeneration;
+      q.nextSequence = 0;
+    }
+    b.generation = this.producerGeneration;
+    b.baseSequence = q.nextSequence;
+    q.nextSequence = incrementSequence(q.nextSequence, b.records.length);
+    b.encoded = buildRecordBatch(b.records, {
+      compression: this.codec, producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence: b.baseSequence,
+    });
+  }
+
+  /** InitProducerId without a transactional id, once at a time; the drain resumes when it is answered. */
+  private initProducerId(): void {
+    if (this.producerIdRequested) return;
+    this.producerIdRequested = true;
+    void (async () => {
+      try {
+        const conn = await this.cluster.any();
+        const res = await conn.request<messages.InitProducerIdResponse>(INIT_PRODUCER_ID_KEY, {
+          ...messages.InitProducerIdRequest.defaults(), transactionalId: null, transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1,
+        });
+        if (res.errorCode !== ErrorCode.NONE) {
+          throw new ClientError(`InitProducerId failed: ${errorName(res.errorCode)}`, 'SAMSA_ERR_PRODUCER_ID', res.errorCode);
+        }
+        this.producerId = res.producerId;
+        this.producerEpoch = res.producerEpoch;
+        this.producerIdReady = true;
+        this.scheduleDrain();
+      } catch (e) {
+        const error = e as Error;
+        const retriable = !(error instanceof ClientError) || error.kafkaErrorCode < 0 || isRetriable(error.kafkaErrorCode);
+        if (!retriable) this.failUnsent(error);
+        this.armRetry(this.retryBackoffMs);
+      } finally {
+        this.producerIdRequested = false;
+      }
+    })();
+  }
+
+  /** Fails every queued batch that was never sent (the producer cannot get an id to send them with). */
+  private failUnsent(error: Error): void {
+    for (const q of this.queues.values()) {
+      if (q.open !== null) this.closeBatch(q);
+      for (let i = q.ready.length - 1; i >= 0; i--) {
+        const b = q.ready[i]!;
+        if (b.sends > 0) continue;
+        q.ready.splice(i, 1);
+        this.fail(b, error);
+      }
+    }
+  }
+
+  /**
+   * Drops the producer id after a sequence became unresolved: the next drain asks for a new one and every
+   * partition restarts at sequence 0. Batches encoded under the old id but never sent are re-encoded.
+   */
+  private resetProducerId(): void {
+    if (!this.producerIdReady) return;
+    this.producerIdReady = false;
+    this.producerGeneration++;
+    for (const q of this.queues.values()) {
+      for (const b of q.ready) if (b.sends === 0) b.encoded = null;
+    }
+    this.scheduleDrain();
   }
 
   private armExpiry(atMs: number): void {
@@ -465,10 +640,17 @@ export class Producer {
 
   private sendRequest(node: number, batches: Batch[]): void {
     this.inFlightByNode.set(node, (this.inFlightByNode.get(node) ?? 0) + 1);
-    for (const b of batches) this.inFlight.add(b);
+    for (const b of batches) {
+      this.inFlight.add(b);
+      b.sends++;
+      if (this.idempotent) this.queue(b.topic, b.partition).inFlight.push(b);
+    }
     const req = this.buildRequest(batches);
     const done = (): void => {
-      for (const b of batches) this.inFlight.delete(b);
+      for (const b of batches) {
+        this.inFlight.delete(b);
+        if (this.idempotent) removeItem(this.queue(b.topic, b.partition).inFlight, b);
+      }
       this.inFlightByNode.set(node, (this.inFlightByNode.get(node) ?? 1) - 1);
       this.scheduleDrain();
     };
@@ -513,9 +695,41 @@ export class Producer {
         this.complete(b, p.baseOffset);
       } else {
         const message = `produce to ${b.topic}-${b.partition} failed: ${errorName(p.errorCode)}${p.errorMessage ? ` (${p.errorMessage})` : ''}`;
-        this.failOrRetry([b], new ClientError(message, 'SAMSA_ERR_PRODUCE', p.errorCode), isRetriable(p.errorCode));
+        const error = new ClientError(message, 'SAMSA_ERR_PRODUCE', p.errorCode);
+        if (this.idempotent && isSequenceError(p.errorCode)) this.onSequenceError(b, error);
+        else this.failOrRetry([b], error, isRetriable(p.errorCode));
       }
     }
+  }
+
+  /**
+   * OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID or INVALID_PRODUCER_EPOCH: the batch was not written.
+   * Under an old producer id it is re-encoded under the current one; behind an unacknowledged batch of its
+   * partition it is retried after that one; otherwise the broker lost or refused this producer's sequence,
+   * so its records fail and the producer takes a new id.
+   */
+  private onSequenceError(b: Batch, error: ClientError): void {
+    if (b.done) return;
+    if (b.generation !== this.producerGeneration) {
+      b.encoded = null;
+      b.sends = 0;
+      this.failOrRetry([b], error, true);
+    } else if (this.hasOlderUnacknowledged(b)) {
+      this.failOrRetry([b], error, true);
+    } else {
+      this.fail(b, new ClientError(
+        `${error.message}: sequence ${b.baseSequence} of producer ${this.producerId} epoch ${this.producerEpoch} was refused; its records fail and the producer takes a new producer id`,
+        'SAMSA_ERR_SEQUENCE', error.kafkaErrorCode,
+      ));
+    }
+  }
+
+  /** Whether an earlier batch of b's partition was sent and is neither acknowledged nor failed. */
+  private hasOlderUnacknowledged(b: Batch): boolean {
+    const q = this.queue(b.topic, b.partition);
+    for (const o of q.inFlight) if (o !== b && !o.done && o.order < b.order) return true;
+    for (const o of q.ready) if (o.sends > 0 && o.order < b.order) return true;
+    return false;
   }
 
   private failOrRetry(batches: Batch[], error: Error, retriable: boolean): void {
@@ -533,7 +747,7 @@ export class Producer {
         continue;
       }
       b.retryAtMs = now + Math.min(this.retryBackoffMaxMs, this.retryBackoffMs * 2 ** Math.min(b.attempts - 1, 20));
-      this.queue(b.topic, b.partition).ready.unshift(b);
+      insertByOrder(this.queue(b.topic, b.partition).ready, b);
       stale.add(b.topic);
     }
     if (stale.size > 0) this.refreshAndRetry([...stale]);
@@ -551,6 +765,8 @@ export class Producer {
     if (b.done) return;
     for (const d of b.deliveries) d.reject(error);
     this.finish(b);
+    // Its sequence may or may not be written: nothing after it can be numbered safely under this id.
+    if (this.idempotent && b.encoded !== null && b.generation === this.producerGeneration) this.resetProducerId();
   }
 
   private finish(b: Batch): void {

@@ -154,8 +154,8 @@ class LeaderFetchLoop {
   /** Applies one partition's answer; false on an error (the loop backs off). */
   private apply(partition: Partition, data: messages.FetchResponsePartitionData): boolean {
     if (data.errorCode !== ErrorCode.NONE) return false;
-    if (data.divergingEpoch.epoch >= 0 && data.divergingEpoch.endOffset >= 0n) {
-      const to = Number(data.divergingEpoch.endOffset);
+    if (data.divergingEpoch.epoch !== -1 || data.divergingEpoch.endOffset !== -1n) {
+      const to = truncationOffset(partition, data.divergingEpoch.epoch, Number(data.divergingEpoch.endOffset));
       this.deps.log(`${partition.topic}-${partition.index}: truncating to ${to}, where epoch ${data.divergingEpoch.epoch} ends on broker ${this.leaderId}`);
       partition.log.truncateTo(to);
       // The producer state may name batches that are gone: rebuild it from what is left.
@@ -170,6 +170,23 @@ class LeaderFetchLoop {
     partition.setFollowerHighWatermark(Number(data.highWatermark));
     return true;
   }
+}
+
+/**
+ * Where a follower cuts its log when the leader says its last epoch diverges
+ * (Kafka's follower truncation, KIP-279): the leader does not know the epoch
+ * at all → the high watermark; the follower has that epoch too → the smaller
+ * of the two ends; it does not → the end of the follower's own largest epoch
+ * below it, and the next fetch (with that epoch) narrows it further.
+ */
+function truncationOffset(partition: Partition, leaderEpoch: number, leaderEndOffset: number): number {
+  const end = partition.logEndOffset;
+  if (leaderEndOffset < 0) return Math.min(partition.highWatermark, end);
+  if (leaderEpoch < 0) return Math.min(leaderEndOffset, end);
+  const local = partition.log.endOffsetForEpoch(leaderEpoch);
+  if (local.endOffset < 0) return Math.min(leaderEndOffset, end);
+  if (local.epoch !== leaderEpoch) return Math.min(local.endOffset, end);
+  return Math.min(leaderEndOffset, local.endOffset, end);
 }
 
 function sleep(ms: number): Promise<void> {
