@@ -458,7 +458,7 @@ export class Producer {
   /** Groups the first ready batch of every partition by leader and sends one request per broker with a free slot. */
   private drainOnce(now: number): boolean {
     if (this.idempotent && !this.producerIdReady) {
-      this.initProducerId();
+      if (this.pendingBatches > 0) this.initProducerId();
       return false;
     }
     const byNode = new Map<number, Batch[]>();
@@ -541,7 +541,7 @@ export class Producer {
         const error = e as Error;
         const retriable = !(error instanceof ClientError) || error.kafkaErrorCode < 0 || isRetriable(error.kafkaErrorCode);
         if (!retriable) this.failUnsent(error);
-        this.armRetry(this.retryBackoffMs);
+        if (this.pendingBatches > 0) this.armRetry(this.retryBackoffMs);
       } finally {
         this.producerIdRequested = false;
       }
