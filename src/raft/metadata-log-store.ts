@@ -53,8 +53,10 @@ export class MetadataLogStore {
     } else if (snapshot !== null && this.log.logStartOffset < snapshot.id.offset) {
       this.log.deleteRecordsBefore(snapshot.id.offset);
     }
-    const from = snapshot?.id.offset ?? this.log.logStartOffset;
-    if (snapshot === null && from > 0) this.log.truncateFullyAndStartAt(0);
+    if (snapshot === null && this.log.logStartOffset > 0) {
+      // The records before the log start live only in a snapshot that is gone: refuse rather than start from less.
+      throw new Error(`${this.dir}: the metadata log starts at ${this.log.logStartOffset} but no snapshot covers what came before`);
+    }
     return { hardState: this.readHardState(), snapshot, entries: this.readEntries(snapshot?.id.offset ?? 0) };
   }
 

@@ -42,7 +42,7 @@ export class ReplicaFetchers {
     const byLeader = new Map<number, Partition[]>();
     for (const p of this.deps.replicas.all()) {
       if (p.leaderId === this.deps.nodeId || p.leaderId < 0 || !p.replicas.includes(this.deps.nodeId)) continue;
-      byLeader.set(p.leaderId, [...(byLeader.get(p.leaderId) ?? []), p]);
+      appendTo(byLeader, p.leaderId, p);
     }
     for (const [leader, loop] of this.loops) {
       if (!byLeader.has(leader)) {
@@ -123,7 +123,7 @@ class LeaderFetchLoop {
     const connection = await this.connect();
     if (connection === null || !this.running) return false;
     const byTopic = new Map<string, Partition[]>();
-    for (const p of partitions) byTopic.set(p.topicId, [...(byTopic.get(p.topicId) ?? []), p]);
+    for (const p of partitions) appendTo(byTopic, p.topicId, p);
     const request: messages.FetchRequest = {
       ...messages.FetchRequest.defaults(),
       replicaId: this.deps.nodeId,
@@ -142,8 +142,9 @@ class LeaderFetchLoop {
     if (response.errorCode !== ErrorCode.NONE) return false;
     let progressed = true;
     for (const topic of response.responses) {
+      const asked = byTopic.get(topic.topicId) ?? [];
       for (const data of topic.partitions) {
-        const partition = partitions.find((p) => (p.topicId === topic.topicId || p.topic === topic.topic) && p.index === data.partitionIndex);
+        const partition = asked.find((p) => p.index === data.partitionIndex);
         if (partition === undefined || partition.leaderId !== this.leaderId) continue;
         if (!this.apply(partition, data)) progressed = false;
       }
@@ -187,6 +188,12 @@ function truncationOffset(partition: Partition, leaderEpoch: number, leaderEndOf
   if (local.endOffset < 0) return Math.min(leaderEndOffset, end);
   if (local.epoch !== leaderEpoch) return Math.min(local.endOffset, end);
   return Math.min(leaderEndOffset, local.endOffset, end);
+}
+
+function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -121,21 +121,23 @@ function checkBatch(partition: Partition, records: Buffer, apiVersion: number): 
   }
   const wanted = CODEC_BY_NAME[partition.config.compressionType];
   const batch = new RecordBatch(records, 0);
+  const recompressTo = wanted === undefined || wanted === batch.compression ? null : wanted;
+  const keysRequired = partition.config.cleanupPolicy.includes('compact') && !batch.isControl;
+  if (recompressTo === null && !keysRequired) return records;
+  // Only these two cases read records, and they read them once.
+  const decoded = readBatchRecords(batch);
   // A compacted log keeps the latest record per key: a record without one has no place in it (Kafka refuses it too).
-  // This is the one produce check that reads records, and only for compacted topics.
-  if (partition.config.cleanupPolicy.includes('compact') && !batch.isControl && readBatchRecords(batch).some((r) => r.key === null)) {
+  if (keysRequired && decoded.some((r) => r.key === null)) {
     return {
       errorCode: ErrorCode.INVALID_RECORD,
       errorMessage: `Compacted topic cannot accept message without key in topic partition ${partition.topic}-${partition.index}.`,
     };
   }
-  if (wanted === undefined || wanted === batch.compression) return records;
-  return recompress(batch, wanted);
+  return recompressTo === null ? records : recompress(batch, decoded, recompressTo);
 }
 
 /** The topic's compression.type differs from the producer's codec: re-encode the batch, keeping its producer fields. */
-function recompress(batch: RecordBatch, codec: CompressionCodec): Buffer {
-  const decoded = readBatchRecords(batch);
+function recompress(batch: RecordBatch, decoded: ReturnType<typeof readBatchRecords>, codec: CompressionCodec): Buffer {
   return buildRecordBatch(
     decoded.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp })),
     {
