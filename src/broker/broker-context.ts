@@ -90,7 +90,8 @@ export interface GroupCoordinatorApi {
   syncGroup(request: GroupSyncRequest): Promise<GroupSyncResult>;
   heartbeat(request: GroupMemberRef & { generationId: number }): number;
   leaveGroup(groupId: string, members: readonly (GroupMemberRef & { reason: string | null })[]): GroupLeaveResult;
-  commitOffsets(request: GroupOffsetCommitRequest): GroupTopicErrors[];
+  /** Completes once the commit is on every in-sync replica of its offsets partition (or at once with an error). */
+  commitOffsets(request: GroupOffsetCommitRequest): GroupTopicErrors[] | Promise<GroupTopicErrors[]>;
   fetchOffsets(groupId: string, topics: readonly GroupTopicPartitions[] | null, requireStable: boolean): GroupOffsetFetchResult;
   deleteOffsets(groupId: string, topics: readonly GroupTopicPartitions[]): { errorCode: number; topics: GroupTopicErrors[] };
   describeGroups(groupIds: readonly string[]): GroupDescription[];

@@ -7,5 +7,15 @@ export type {
 export { FetchPurgatory } from './fetch-purgatory.ts';
 export { FetchSessionCache } from './fetch-sessions.ts';
 export { advertisedApis, apiVersionsResponse, handlers, makeApiVersionsHandler, type HandlerEntry } from './handlers/index.ts';
-export { Partition } from './partition.ts';
-export { ReplicaManager, logConfigOf, type ReplicaManagerDeps } from './replica-manager.ts';
+export { Partition, type AcksOutcome, type LeaderAppend, type PartitionState, type ProducerStateLoader } from './partition.ts';
+export {
+  ReplicaManager, logConfigOf, type AppendEntry, type AppendOptions, type AppendOrigin, type AppendResult, type ReplicaManagerDeps,
+} from './replica-manager.ts';
+export { ProducerStateManager } from './producer-state.ts';
+export { ACKS_ALL, coordinatorAcks, requiredOffsetOf } from './replication/acks.ts';
+export { validateFollowerFetch, type FetchValidation, type FollowerFetch } from './replication/fetch-validation.ts';
+export { followerAction, truncationOffset, type FollowerAction, type LeaderAnswer } from './replication/follower-fetch.ts';
+export type { ReplicaLog } from './replication/replica-log.ts';
+export { ReplicaFetchers, type ReplicaFetchTransport, type ReplicaFetchersDeps } from './replica-fetchers.ts';
+export { IsrManager, type AlterPartitionChannel, type IsrManagerDeps } from './isr-manager.ts';
+export { leadershipErrorOf } from './handlers/leadership.ts';

@@ -1,48 +1,112 @@
 /**
- * One partition replica hosted by this broker: its log plus the leader's
- * view of replication state. On a single node the ISR is the leader alone,
- * so the high watermark follows the log end offset as soon as an append is
- * written; replication will move it by the followers' fetch positions.
+ * One partition replica hosted by this broker: its log and its replication
+ * state, as leader or as follower. This class is the only thing that changes
+ * either: appends as leader (sequence checks, epoch stamping, high watermark),
+ * appends and truncation as follower, the leader's view of each follower
+ * (counted only after a fetch was validated), ISR candidates, and the
+ * acks=all condition. It does no I/O of its own beyond its log, reads no
+ * clock and owns no timer, so the replication simulation drives this very
+ * class over an in-memory log.
  */
-import type { PartitionLog } from '../storage/index.ts';
+import { ErrorCode } from '../protocol/index.ts';
+import { RecordBatch } from '../records/index.ts';
 import type { TopicConfig } from '../metadata/index.ts';
+import type { PartitionLog } from '../storage/index.ts';
 import { ProducerStateManager } from './producer-state.ts';
+import { validateFollowerFetch, type FollowerFetch, type FetchValidation } from './replication/fetch-validation.ts';
+import type { ReplicaLog } from './replication/replica-log.ts';
 
-export class Partition {
-  readonly topic: string;
-  readonly topicId: string;
-  readonly index: number;
-  readonly log: PartitionLog;
-  config: TopicConfig;
+export interface PartitionState {
   leaderId: number;
   leaderEpoch: number;
   partitionEpoch: number;
-  /** When this broker last became leader (ms): followers get a full lag allowance from then. */
-  leaderSinceMs = 0;
   replicas: readonly number[];
   isr: readonly number[];
-  /** Idempotent producers' epochs and last sequences, rebuilt from the log when the replica is opened. */
-  producers: ProducerStateManager;
-  /** As leader: each follower's log end offset as its last fetch gave it, and when it was last caught up. */
-  private readonly followers = new Map<number, { logEndOffset: number; lastCaughtUpMs: number; brokerEpoch: bigint }>();
+}
+
+/** The outcome of a leader append: where the batch went (a retry: where it went before), or why it was refused. */
+export type LeaderAppend =
+  | { kind: 'appended'; firstOffset: number; lastOffset: number; logAppendTimeMs: number }
+  | { kind: 'duplicate'; firstOffset: number; lastOffset: number }
+  | { kind: 'error'; errorCode: number; errorMessage: string | null };
+
+/** Where an acks=all wait stands: still waiting, or done with an error code (NONE when replicated). */
+export type AcksOutcome = { done: false } | { done: true; errorCode: number };
+
+const WAITING: AcksOutcome = Object.freeze({ done: false });
+
+interface FollowerState {
+  logEndOffset: number;
+  lastCaughtUpMs: number;
+  brokerEpoch: bigint;
+}
+
+/** How a replica rebuilds producer state from its log after a truncation (from disk in the broker, in memory in the simulation). */
+export type ProducerStateLoader = (log: ReplicaLog) => ProducerStateManager;
+
+export class Partition<L extends ReplicaLog = PartitionLog> {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly index: number;
+  readonly log: L;
+  readonly nodeId: number;
+  config: TopicConfig;
+  private stateValue: PartitionState;
+  /** When this broker last became leader (ms): followers get a full lag allowance from then. */
+  private leaderSinceMs = 0;
+  /** Idempotent producers' epochs and last sequences, rebuilt from the log when the replica is opened or truncated. */
+  private producerState: ProducerStateManager;
+  private readonly loadProducers: ProducerStateLoader;
+  /** As leader: each follower's log end offset as its last valid fetch gave it, and when it was last caught up. */
+  private readonly followers = new Map<number, FollowerState>();
   private hw: number;
+  /** Set when this replica's log directory failed: every request for it is answered KAFKA_STORAGE_ERROR. */
+  offline = false;
 
   constructor(
-    topic: string, topicId: string, index: number, log: PartitionLog, config: TopicConfig,
-    state: { leaderId: number; leaderEpoch: number; partitionEpoch: number; replicas: readonly number[]; isr: readonly number[] },
+    topic: string, topicId: string, index: number, nodeId: number, log: L, config: TopicConfig,
+    state: PartitionState, nowMs: number, loadProducers: ProducerStateLoader,
   ) {
     this.topic = topic;
     this.topicId = topicId;
     this.index = index;
+    this.nodeId = nodeId;
     this.log = log;
     this.config = config;
-    this.leaderId = state.leaderId;
-    this.leaderEpoch = state.leaderEpoch;
-    this.partitionEpoch = state.partitionEpoch;
-    this.replicas = state.replicas;
-    this.isr = state.isr;
+    this.stateValue = state;
+    this.loadProducers = loadProducers;
+    // Recovery may have kept more than was committed: until a leader says otherwise, only the log end is known.
     this.hw = log.logEndOffset;
-    this.producers = ProducerStateManager.load(log);
+    this.producerState = loadProducers(log);
+    this.leaderSinceMs = nowMs;
+  }
+
+  get leaderId(): number {
+    return this.stateValue.leaderId;
+  }
+
+  get leaderEpoch(): number {
+    return this.stateValue.leaderEpoch;
+  }
+
+  get partitionEpoch(): number {
+    return this.stateValue.partitionEpoch;
+  }
+
+  get replicas(): readonly number[] {
+    return this.stateValue.replicas;
+  }
+
+  get isr(): readonly number[] {
+    return this.stateValue.isr;
+  }
+
+  get isLeader(): boolean {
+    return this.stateValue.leaderId === this.nodeId;
+  }
+
+  get producers(): ProducerStateManager {
+    return this.producerState;
   }
 
   get highWatermark(): number {
@@ -58,14 +122,56 @@ export class Partition {
   }
 
   /**
-   * After the leader's own append: the high watermark is the smallest log
-   * end offset among the in-sync replicas, so alone in the ISR the leader
-   * commits at once, and with followers it waits for their fetches.
+   * A new partition state from the metadata log. A new leadership (this node
+   * leads, and the leader or epoch changed) starts with no knowledge of the
+   * followers: what they said to an earlier leadership does not count.
+   * Returns whether this node became leader.
+   */
+  applyState(state: PartitionState, nowMs: number): boolean {
+    const newLeadership = state.leaderId === this.nodeId
+      && (this.stateValue.leaderId !== state.leaderId || this.stateValue.leaderEpoch !== state.leaderEpoch);
+    this.stateValue = state;
+    if (newLeadership) {
+      this.followers.clear();
+      this.leaderSinceMs = nowMs;
+    }
+    // The ISR may have shrunk: the high watermark may move now.
+    if (this.isLeader) this.advanceHighWatermark();
+    return newLeadership;
+  }
+
+  // ---- leader ---------------------------------------------------------------------------------
+
+  /**
+   * Appends one validated batch as leader: a retry of a batch already in the
+   * log is answered with the offsets it has (and, like any write, waits for
+   * the ISR under acks=all); an out-of-sequence or fenced one is refused.
+   */
+  appendAsLeader(records: Buffer, nowMs: number, logAppendTime: boolean): LeaderAppend {
+    const batch = new RecordBatch(records, 0);
+    const sequence = this.producerState.check(batch);
+    if (sequence.kind === 'error') return { kind: 'error', errorCode: sequence.errorCode, errorMessage: sequence.errorMessage };
+    if (sequence.kind === 'duplicate') {
+      return { kind: 'duplicate', firstOffset: sequence.firstOffset, lastOffset: sequence.firstOffset + batch.lastOffsetDelta };
+    }
+    batch.setPartitionLeaderEpoch(this.leaderEpoch);
+    if (logAppendTime) batch.setLogAppendTime(BigInt(nowMs));
+    const { firstOffset, lastOffset } = this.log.append(records, 1);
+    this.producerState.update(batch, lastOffset, nowMs);
+    this.advanceHighWatermark();
+    return { kind: 'appended', firstOffset, lastOffset, logAppendTimeMs: nowMs };
+  }
+
+  /**
+   * The high watermark is the smallest log end offset among the in-sync
+   * replicas, so alone in the ISR the leader commits at once, and with
+   * followers it waits for their fetches. It never moves back. Returns true
+   * when it moved.
    */
   advanceHighWatermark(): boolean {
     let hw = this.log.logEndOffset;
     for (const id of this.isr) {
-      if (id === this.leaderId) continue;
+      if (id === this.nodeId) continue;
       hw = Math.min(hw, this.followers.get(id)?.logEndOffset ?? this.hw);
     }
     if (hw <= this.hw) return false;
@@ -74,18 +180,44 @@ export class Partition {
   }
 
   /**
-   * A follower's fetch at `fetchOffset` says its log ends there. Returns true
-   * when that moved the high watermark. A follower is caught up when it has
-   * everything the leader had (Kafka's lastCaughtUpTimeMs).
+   * A follower's fetch as the leader checks it, in Kafka's order: leader
+   * epoch, then divergence from the follower's last fetched epoch (KIP-320),
+   * then the offset range. Only a fetch that passes may count.
    */
-  recordFollowerFetch(replicaId: number, brokerEpoch: bigint, fetchOffset: number, nowMs: number): boolean {
+  validateFollowerFetch(fetch: FollowerFetch): FetchValidation {
+    if (!this.isLeader) return { kind: 'error', errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    return validateFollowerFetch(this.leaderEpoch, this.log, fetch);
+  }
+
+  /**
+   * A follower's fetch as the leader handles it: validated first, and only a
+   * valid one moves the follower's position (and maybe the high watermark).
+   */
+  handleFollowerFetch(replicaId: number, brokerEpoch: bigint, fetch: FollowerFetch, nowMs: number): { validation: FetchValidation; highWatermarkMoved: boolean } {
+    const validation = this.validateFollowerFetch(fetch);
+    if (validation.kind !== 'ok') return { validation, highWatermarkMoved: false };
+    return { validation, highWatermarkMoved: this.updateFollowerFetchState(replicaId, brokerEpoch, fetch.fetchOffset, nowMs) };
+  }
+
+  /**
+   * A validated follower fetch at `fetchOffset` says the follower's log ends
+   * there. Returns true when that moved the high watermark. A follower is
+   * caught up when it has everything the leader had (Kafka's lastCaughtUpTimeMs).
+   */
+  updateFollowerFetchState(replicaId: number, brokerEpoch: bigint, fetchOffset: number, nowMs: number): boolean {
+    if (!this.isLeader || !this.replicas.includes(replicaId) || replicaId === this.nodeId) return false;
     let state = this.followers.get(replicaId);
     // A restarted follower (new broker epoch) starts over: nothing it said before counts.
     if (state === undefined || state.brokerEpoch !== brokerEpoch) state = { logEndOffset: 0, lastCaughtUpMs: -1, brokerEpoch };
-    state.logEndOffset = fetchOffset;
+    state.logEndOffset = Math.min(fetchOffset, this.log.logEndOffset);
     if (fetchOffset >= this.log.logEndOffset) state.lastCaughtUpMs = nowMs;
     this.followers.set(replicaId, state);
     return this.advanceHighWatermark();
+  }
+
+  /** The broker epoch a follower fetched with last, for AlterPartition (KIP-903); -1 when unknown. */
+  followerBrokerEpoch(replicaId: number): bigint {
+    return this.followers.get(replicaId)?.brokerEpoch ?? -1n;
   }
 
   /**
@@ -96,27 +228,69 @@ export class Partition {
     const out: number[] = [];
     for (const [id, state] of this.followers) {
       if (!this.replicas.includes(id) || this.isr.includes(id) || state.lastCaughtUpMs < 0) continue;
-      if (nowMs - state.lastCaughtUpMs <= lagMaxMs && state.logEndOffset >= this.hw) out.push(id);
+      // Joining needs the leader's current epoch too (Kafka: the follower reached the epoch's start offset).
+      if (nowMs - state.lastCaughtUpMs <= lagMaxMs && state.logEndOffset >= this.hw && state.logEndOffset >= this.leaderEpochStartOffset()) {
+        out.push(id);
+      }
     }
     return out;
   }
 
   /** In-sync followers not caught up for longer than `lagMaxMs` (replica.lag.time.max.ms). */
-  laggingInIsr(nowMs: number, lagMaxMs: number, leaderSinceMs: number): number[] {
+  laggingInIsr(nowMs: number, lagMaxMs: number): number[] {
     return this.isr.filter((id) => {
-      if (id === this.leaderId) return false;
-      const caughtUp = this.followers.get(id)?.lastCaughtUpMs ?? leaderSinceMs;
-      return nowMs - Math.max(caughtUp, leaderSinceMs) > lagMaxMs;
+      if (id === this.nodeId) return false;
+      const caughtUp = this.followers.get(id)?.lastCaughtUpMs ?? this.leaderSinceMs;
+      return nowMs - Math.max(caughtUp, this.leaderSinceMs) > lagMaxMs;
     });
   }
 
-  /** A new leadership starts with no knowledge of the followers. */
-  resetFollowers(): void {
-    this.followers.clear();
+  /**
+   * Kafka's DelayedProduce check for a write whose last offset is
+   * `requiredOffset - 1`: done once the high watermark reaches it (with
+   * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below
+   * min.insync.replicas meanwhile), NOT_LEADER_OR_FOLLOWER once leadership
+   * moved, else still waiting.
+   */
+  acksOutcome(requiredOffset: number, leaderEpoch: number): AcksOutcome {
+    if (this.offline) return { done: true, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
+    if (!this.isLeader || this.leaderEpoch !== leaderEpoch) return { done: true, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    if (this.hw < requiredOffset) return WAITING;
+    if (this.isr.length < this.config.minInsyncReplicas) return { done: true, errorCode: ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND };
+    return { done: true, errorCode: ErrorCode.NONE };
+  }
+
+  private leaderEpochStartOffset(): number {
+    const entries = this.log.leaderEpochCache.entries;
+    const last = entries[entries.length - 1];
+    return last !== undefined && last.epoch === this.leaderEpoch ? last.startOffset : 0;
+  }
+
+  // ---- follower -------------------------------------------------------------------------------
+
+  /** Appends batches fetched from the leader with the offsets they carry, keeping producer state current for a takeover. */
+  appendAsFollower(records: Buffer): void {
+    this.log.appendAsFollower(records);
+    this.producerState.observe(records);
   }
 
   /** As follower: the leader's high watermark, bounded by what this replica has. */
-  setFollowerHighWatermark(leaderHw: number): void {
+  updateFollowerHighWatermark(leaderHw: number): void {
     this.hw = Math.min(leaderHw, this.log.logEndOffset);
+  }
+
+  /** Drops everything at or above `offset` (divergence from the leader); producer state is rebuilt from what is left. */
+  truncateTo(offset: number): void {
+    if (offset >= this.log.logEndOffset) return;
+    this.log.truncateTo(offset);
+    this.hw = Math.min(this.hw, this.log.logEndOffset);
+    this.producerState = this.loadProducers(this.log);
+  }
+
+  /** Drops the whole log and starts it at `offset` (a follower behind the leader's log start). */
+  truncateFullyAndStartAt(offset: number): void {
+    this.log.truncateFullyAndStartAt(offset);
+    this.hw = offset;
+    this.producerState = this.loadProducers(this.log);
   }
 }

@@ -50,6 +50,11 @@ export type SequenceCheck =
   | { readonly kind: 'duplicate'; readonly firstOffset: number }
   | { readonly kind: 'error'; readonly errorCode: number; readonly errorMessage: string };
 
+/** What rebuilding producer state reads of a log. */
+type ReplayableLog = Pick<PartitionLog, 'logStartOffset' | 'logEndOffset'> & {
+  read(fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): { records: Buffer | null };
+};
+
 const APPEND: SequenceCheck = Object.freeze({ kind: 'append' });
 
 /** Kafka's DefaultRecordBatch.incrementSequence: sequences wrap from Integer.MAX_VALUE to 0. */
@@ -160,7 +165,15 @@ export class ProducerStateManager {
     return state;
   }
 
-  private replay(log: PartitionLog, from: number, end: number): void {
+  /** Rebuilds the state from the batch headers of a whole log, without snapshots (a log kept in memory). */
+  static fromLog(log: ReplayableLog): ProducerStateManager {
+    const state = new ProducerStateManager();
+    state.appliedEnd = log.logStartOffset;
+    state.replay(log, log.logStartOffset, log.logEndOffset);
+    return state;
+  }
+
+  private replay(log: ReplayableLog, from: number, end: number): void {
     let offset = from;
     for (let reads = 0; offset < end && reads < REPLAY_READS_MAX; reads++) {
       const { records } = log.read(offset, REPLAY_READ_BYTES, end, true);

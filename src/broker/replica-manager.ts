@@ -1,13 +1,23 @@
 /**
  * The partitions this broker hosts, kept in step with the metadata image:
  * a created topic gets its logs, a deleted one loses them, a config change
- * reaches the logs. Appends and reads go through here so that an append can
- * wake the fetches waiting for it.
+ * reaches the logs. It is the only way into a partition's log for writers
+ * (produce and the coordinators alike), it owns the acks=all wait, it
+ * counts followers' fetches only once they are valid, and it takes a log
+ * directory offline when its disk fails.
  */
-import type { LogConfig, LogManager } from '../storage/index.ts';
+import { StorageError, type Clock, type LogConfig, type LogManager, type PartitionLog } from '../storage/index.ts';
 import type { MetadataChanges, MetadataImage, TopicConfig, TopicImage } from '../metadata/index.ts';
-import { Partition } from './partition.ts';
+import { ErrorCode } from '../protocol/index.ts';
+import { RecordsError } from '../records/index.ts';
+import { Partition, type LeaderAppend } from './partition.ts';
+import { ProducerStateManager } from './producer-state.ts';
+import { ACKS_ALL, requiredOffsetOf } from './replication/acks.ts';
+import type { FetchValidation, FollowerFetch } from './replication/fetch-validation.ts';
+import type { ReplicaLog } from './replication/replica-log.ts';
 
+/** Timers take at most 2^31-1 ms. */
+const TIMER_MS_MAX = 0x7fffffff;
 /** Retention value meaning "keep forever". */
 const UNLIMITED = -1;
 
@@ -35,17 +45,59 @@ export function logConfigOf(c: TopicConfig): LogConfig {
 export interface ReplicaManagerDeps {
   nodeId: number;
   logs: LogManager;
+  clock: Clock;
   /** Effective config of a topic: broker defaults overlaid with the topic's overrides. */
   topicConfig(image: MetadataImage, topic: string): TopicConfig;
+  log(line: string): void;
+}
+
+/** Who is writing: a client's produce, or a coordinator persisting its own state. */
+export type AppendOrigin = 'client' | 'coordinator';
+
+export interface AppendOptions {
+  /** 0, 1 or -1 (all in-sync replicas). */
+  acks: number;
+  /** How long an acks=all write may wait for the ISR before REQUEST_TIMED_OUT. */
+  timeoutMs: number;
+  origin: AppendOrigin;
+}
+
+export interface AppendEntry {
+  partition: Partition;
+  /** One validated record batch. */
+  records: Buffer;
+}
+
+export interface AppendResult {
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: number;
+  logAppendTimeMs: number;
+  logStartOffset: number;
+}
+
+interface AckWaiter {
+  partition: Partition;
+  requiredOffset: number;
+  leaderEpoch: number;
+  done(errorCode: number): void;
 }
 
 export class ReplicaManager {
   private readonly deps: ReplicaManagerDeps;
   private readonly byTopic = new Map<string, Partition[]>();
   private readonly appendListeners = new Set<(p: Partition) => void>();
+  /** acks=all writes waiting for their partition's high watermark (Kafka's produce purgatory). */
+  private readonly ackWaiters = new Map<Partition, Set<AckWaiter>>();
+  private readonly offlineDirs = new Set<string>();
+  private readonly dirFailureListeners = new Set<(dir: string) => void>();
 
   constructor(deps: ReplicaManagerDeps) {
     this.deps = deps;
+  }
+
+  get nodeId(): number {
+    return this.deps.nodeId;
   }
 
   get(topic: string, partition: number): Partition | undefined {
@@ -60,14 +112,187 @@ export class ReplicaManager {
     return [...this.byTopic.values()].flat();
   }
 
-  /** Called after every appended batch set, once the high watermark has moved. */
+  /** acks=all writes still waiting for their in-sync replicas. */
+  get pendingAcks(): number {
+    let n = 0;
+    for (const set of this.ackWaiters.values()) n += set.size;
+    return n;
+  }
+
+  /** Log directories taken offline after an I/O error. */
+  get offlineLogDirs(): readonly string[] {
+    return [...this.offlineDirs];
+  }
+
+  /** Called after every append, and whenever a partition's high watermark or leadership moved. */
   onAppend(listener: (p: Partition) => void): () => void {
     this.appendListeners.add(listener);
     return () => this.appendListeners.delete(listener);
   }
 
+  /** Called once per log directory that fails. */
+  onLogDirFailure(listener: (dir: string) => void): () => void {
+    this.dirFailureListeners.add(listener);
+    return () => this.dirFailureListeners.delete(listener);
+  }
+
+  /** Wakes fetches long-polling the partition and re-checks the writes waiting on it. */
   notifyAppend(partition: Partition): void {
     for (const l of this.appendListeners) l(partition);
+    this.checkAcks(partition);
+  }
+
+  /**
+   * The one way into a led partition's log, for every writer: produce and
+   * the coordinators. Each entry is appended as leader (a retried duplicate
+   * is recognised, not written again); with acks=-1 the answer waits until
+   * the high watermark passes every write, duplicates included, or the
+   * timeout. The appends happen before this returns; only the wait is async.
+   */
+  appendRecords(entries: readonly AppendEntry[], options: AppendOptions): AppendResult[] | Promise<AppendResult[]> {
+    const nowMs = this.deps.clock.nowMs();
+    const results: AppendResult[] = [];
+    const waits: { index: number; partition: Partition; requiredOffset: number; leaderEpoch: number }[] = [];
+    for (const { partition, records } of entries) {
+      const result: AppendResult = { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+      results.push(result);
+      const refused = this.appendError(partition, options.acks);
+      if (refused !== ErrorCode.NONE) {
+        result.errorCode = refused;
+        continue;
+      }
+      const appended = this.appendToLeader(partition, records, nowMs);
+      if (appended.kind === 'error') {
+        result.errorCode = appended.errorCode;
+        result.errorMessage = appended.errorMessage;
+        continue;
+      }
+      result.baseOffset = appended.firstOffset;
+      result.logAppendTimeMs = appended.kind === 'appended' && partition.config.messageTimestampType === 'LogAppendTime' ? appended.logAppendTimeMs : -1;
+      result.logStartOffset = partition.logStartOffset;
+      const requiredOffset = requiredOffsetOf(appended);
+      if (options.acks === ACKS_ALL && requiredOffset !== null) {
+        waits.push({ index: results.length - 1, partition, requiredOffset, leaderEpoch: partition.leaderEpoch });
+      }
+    }
+    if (waits.length === 0) return results;
+    return this.awaitAcks(waits, options.timeoutMs).then((codes) => {
+      waits.forEach((w, i) => {
+        results[w.index]!.errorCode = codes[i]!;
+      });
+      return results;
+    });
+  }
+
+  private appendError(partition: Partition, acks: number): number {
+    if (partition.offline) return ErrorCode.KAFKA_STORAGE_ERROR;
+    if (!partition.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    // Kafka refuses before writing when the ISR is already too small for acks=all.
+    if (acks === ACKS_ALL && partition.isr.length < partition.config.minInsyncReplicas) return ErrorCode.NOT_ENOUGH_REPLICAS;
+    return ErrorCode.NONE;
+  }
+
+  private appendToLeader(partition: Partition, records: Buffer, nowMs: number): LeaderAppend {
+    try {
+      const appended = partition.appendAsLeader(records, nowMs, partition.config.messageTimestampType === 'LogAppendTime');
+      // Followers long-polling for this partition must hear of the append even when the high watermark waits for them.
+      if (appended.kind === 'appended') this.notifyAppend(partition);
+      return appended;
+    } catch (e) {
+      if (e instanceof RecordsError) return { kind: 'error', errorCode: e.kafkaErrorCode, errorMessage: e.message };
+      if (e instanceof StorageError && e.kafkaErrorCode !== ErrorCode.KAFKA_STORAGE_ERROR) {
+        return { kind: 'error', errorCode: e.kafkaErrorCode, errorMessage: e.message };
+      }
+      this.handleStorageFailure(partition, e as Error);
+      return { kind: 'error', errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: null };
+    }
+  }
+
+  /** The acks=all wait: one error code per wait, NONE once replicated. */
+  private awaitAcks(waits: readonly { partition: Partition; requiredOffset: number; leaderEpoch: number }[], timeoutMs: number): Promise<number[]> {
+    return new Promise((resolve) => {
+      const codes: number[] = new Array<number>(waits.length).fill(ErrorCode.REQUEST_TIMED_OUT);
+      let pending = waits.length;
+      const mine: AckWaiter[] = [];
+      const finish = (): void => {
+        clearTimeout(timer);
+        for (const w of mine) this.removeWaiter(w);
+        resolve(codes);
+      };
+      const timer = setTimeout(finish, Math.max(0, Math.min(timeoutMs, TIMER_MS_MAX)));
+      waits.forEach((w, i) => {
+        const waiter: AckWaiter = {
+          ...w,
+          done: (errorCode) => {
+            codes[i] = errorCode;
+            this.removeWaiter(waiter);
+            if (--pending === 0) finish();
+          },
+        };
+        mine.push(waiter);
+        let set = this.ackWaiters.get(w.partition);
+        if (set === undefined) this.ackWaiters.set(w.partition, (set = new Set()));
+        set.add(waiter);
+      });
+      // Some may be answerable already (a lone in-sync replica, or a duplicate of a committed batch).
+      for (const p of new Set(waits.map((w) => w.partition))) this.checkAcks(p);
+    });
+  }
+
+  private removeWaiter(w: AckWaiter): void {
+    const set = this.ackWaiters.get(w.partition);
+    if (set === undefined) return;
+    set.delete(w);
+    if (set.size === 0) this.ackWaiters.delete(w.partition);
+  }
+
+  private checkAcks(partition: Partition): void {
+    const set = this.ackWaiters.get(partition);
+    if (set === undefined) return;
+    for (const w of [...set]) {
+      const outcome = partition.acksOutcome(w.requiredOffset, w.leaderEpoch);
+      if (outcome.done) w.done(outcome.errorCode);
+    }
+  }
+
+  /**
+   * A follower's fetch for a partition this node leads: validated in Kafka's
+   * order, and counted towards the high watermark and the ISR only when
+   * valid. Moving the high watermark wakes fetches and acks=all writes.
+   */
+  handleFollowerFetch(partition: Partition, replicaId: number, brokerEpoch: bigint, fetch: FollowerFetch): FetchValidation {
+    const { validation, highWatermarkMoved } = partition.handleFollowerFetch(replicaId, brokerEpoch, fetch, this.deps.clock.nowMs());
+    if (highWatermarkMoved) this.notifyAppend(partition);
+    return validation;
+  }
+
+  /**
+   * An I/O error in a partition's log directory (Kafka's LogDirFailureChannel):
+   * the directory goes offline, every partition in it answers
+   * KAFKA_STORAGE_ERROR from now on, the writes waiting on them fail, and
+   * listeners (the broker's heartbeat) tell the controller so leadership moves.
+   */
+  handleStorageFailure(partition: Partition, error: Error): void {
+    const dir = this.deps.logs.logDirOf(partition.topic, partition.index);
+    if (dir === undefined) {
+      partition.offline = true;
+      this.notifyAppend(partition);
+      return;
+    }
+    this.failLogDir(dir, `${partition.topic}-${partition.index}: ${error.message}`);
+  }
+
+  /** Takes a log directory offline (idempotent); `cause` names what failed. */
+  failLogDir(dir: string, cause: string): void {
+    if (this.offlineDirs.has(dir)) return;
+    this.offlineDirs.add(dir);
+    this.deps.log(`log directory ${dir} is offline after an I/O error (${cause}); its partitions answer KAFKA_STORAGE_ERROR`);
+    for (const p of this.all()) {
+      if (this.deps.logs.logDirOf(p.topic, p.index) !== dir) continue;
+      p.offline = true;
+      this.notifyAppend(p);
+    }
+    for (const l of this.dirFailureListeners) l(dir);
   }
 
   /** Brings hosted partitions in line with a new image. */
@@ -95,22 +320,22 @@ export class ReplicaManager {
   private syncTopic(image: MetadataImage, topic: TopicImage): void {
     const config = this.deps.topicConfig(image, topic.name);
     const hosted = this.byTopic.get(topic.name) ?? [];
+    const nowMs = this.deps.clock.nowMs();
     for (const p of topic.partitions) {
       if (p === undefined || !p.replicas.includes(this.deps.nodeId)) continue;
       const existing = hosted[p.partitionId];
       const state = { leaderId: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, replicas: p.replicas, isr: p.isr };
       if (existing !== undefined) {
-        const newLeadership = p.leader === this.deps.nodeId && (existing.leaderId !== p.leader || existing.leaderEpoch !== p.leaderEpoch);
-        Object.assign(existing, state);
-        if (newLeadership) {
-          existing.resetFollowers();
-          existing.leaderSinceMs = Date.now();
-        }
+        existing.applyState(state, nowMs);
+        // Leadership or the ISR moved: waiting writes and fetches re-check.
+        this.notifyAppend(existing);
         continue;
       }
+      const dir = this.deps.logs.logDirOf(topic.name, p.partitionId);
       const log = this.deps.logs.getOrCreate(topic.name, p.partitionId, topic.id, logConfigOf(config));
-      hosted[p.partitionId] = new Partition(topic.name, topic.id, p.partitionId, log, config, state);
-      hosted[p.partitionId]!.leaderSinceMs = Date.now();
+      const partition = new Partition(topic.name, topic.id, p.partitionId, this.deps.nodeId, log, config, state, nowMs, loadProducerState);
+      if (dir !== undefined && this.offlineDirs.has(dir)) partition.offline = true;
+      hosted[p.partitionId] = partition;
     }
     this.byTopic.set(topic.name, hosted);
   }
@@ -123,7 +348,11 @@ export class ReplicaManager {
     const hosted = this.byTopic.get(name);
     if (hosted === undefined) return;
     this.byTopic.delete(name);
-    for (const p of hosted) if (p !== undefined) this.deps.logs.deletePartition(name, p.index);
+    for (const p of hosted) {
+      if (p === undefined) continue;
+      for (const w of [...this.ackWaiters.get(p) ?? []]) w.done(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      this.deps.logs.deletePartition(name, p.index);
+    }
   }
 
   /**
@@ -132,8 +361,13 @@ export class ReplicaManager {
    */
   checkpointProducerState(nowMs: number, expirationMs: number): void {
     for (const p of this.all()) {
+      if (p.offline) continue;
       p.producers.expire(nowMs, expirationMs);
-      p.producers.takeSnapshot(p.log);
+      try {
+        p.producers.takeSnapshot(p.log);
+      } catch (e) {
+        this.handleStorageFailure(p, e as Error);
+      }
     }
   }
 
@@ -147,6 +381,11 @@ export class ReplicaManager {
       p.log.updateConfig(logConfigOf(config));
     }
   }
+}
+
+/** The broker's partitions keep producer state in `.snapshot` files beside their segments. */
+function loadProducerState(log: ReplicaLog): ProducerStateManager {
+  return ProducerStateManager.load(log as PartitionLog);
 }
 
 function splitConfigKey(key: string): [number, string] {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PropertiesSyntaxError, parseProperties } from '../metadata/index.ts';
-import { ConfigError, startBroker } from '../server/index.ts';
+import { ConfigError, DirLockedError, startBroker } from '../server/index.ts';
 
 export interface StartFlags {
   config?: string;
@@ -60,7 +60,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
     const { props, port, dataDir } = startProps(flags);
     broker = await startBroker({ config: props, port, dataDir, clusterId: flags.clusterId });
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof UsageError) {
+    if (e instanceof ConfigError || e instanceof UsageError || e instanceof DirLockedError) {
       console.error(`samsa: ${e.message}`);
       return EXIT_CONFIG;
     }

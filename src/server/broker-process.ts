@@ -9,9 +9,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  FetchPurgatory, FetchSessionCache, ReplicaManager, logConfigOf, type BrokerContext,
+  FetchPurgatory, FetchSessionCache, IsrManager, ReplicaFetchers, ReplicaManager, logConfigOf, type BrokerContext,
 } from '../broker/index.ts';
-import { Controller, ControllerService } from '../controller/index.ts';
+import { Controller, ControllerApiKey, ControllerService } from '../controller/index.ts';
 import {
   GroupCoordinator, OFFSETS_TOPIC, OffsetsTopic, groupCoordinatorConfig, type OffsetsTopicDeps,
 } from '../coordinator/index.ts';
@@ -33,8 +33,8 @@ import { ensureMetaProperties, randomUuid } from './meta-properties.ts';
 import { PeerConnections, type PeerEndpoint } from './peer-connections.ts';
 import { describeQuorum } from './quorum-description.ts';
 import { RaftTransport } from './raft-transport.ts';
-import { ReplicaFetchers } from './replica-fetchers.ts';
-import { IsrManager } from './isr-manager.ts';
+import { replicaFetchTransport } from './replica-fetch-transport.ts';
+import { lockDirs, type DirLock } from './dir-lock.ts';
 
 export interface StartOptions {
   /** Port of the client listener; 0 picks a free one. Overrides the port of the first non-controller listener. */
@@ -154,6 +154,17 @@ function defaultClusterId(config: BrokerConfig): string | null {
 }
 
 export async function startBroker(options: StartOptions = {}): Promise<RunningBroker> {
+  const held: { lock: DirLock | null } = { lock: null };
+  try {
+    return await startHoldingLock(options, held);
+  } catch (e) {
+    // A start that failed half way (a port in use, a bad config) leaves its directories free for the next try.
+    held.lock?.release();
+    throw e;
+  }
+}
+
+async function startHoldingLock(options: StartOptions, held: { lock: DirLock | null }): Promise<RunningBroker> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { config, tempDir } = resolveConfig(options);
   const clock = systemClock;
@@ -167,6 +178,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   const logDir = config.logDirs[0]!;
   for (const dir of config.logDirs) mkdirSync(dir, { recursive: true });
   mkdirSync(config.metadataLogDir, { recursive: true });
+  const dirLock = lockDirs([...config.logDirs, config.metadataLogDir]);
+  held.lock = dirLock;
   const meta = ensureMetaProperties(logDir, nodeId, options.clusterId ?? null, defaultClusterId(config));
   for (const dir of config.logDirs.slice(1)) ensureMetaProperties(dir, nodeId, meta.clusterId, null);
 
@@ -249,7 +262,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
   if (isBroker && listeners.client !== null) {
     const brokerLogs = LogManager.open(config.logDirs, clock, logConfigOf(brokerDefaults.config), log);
     logs = brokerLogs;
-    const replicas = new ReplicaManager({ nodeId, logs: brokerLogs, topicConfig: (img, topic) => effectiveTopicConfig(config, img, topic) });
+    const replicas = new ReplicaManager({ nodeId, logs: brokerLogs, clock, log, topicConfig: (img, topic) => effectiveTopicConfig(config, img, topic) });
     metadata.onChange((img, changes) => replicas.applyMetadata(img, changes));
     const server = createServer();
     await listen(server, listeners.client.host, listeners.client.port);
@@ -289,6 +302,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     stoppers.push(() => replicas.checkpointProducerState(clock.nowMs(), config.producerIdExpirationMs));
     const fetchers = new ReplicaFetchers({
       nodeId, replicas, image, brokerEpoch: () => lifecycle?.brokerEpoch ?? -1n, log,
+      transport: replicaFetchTransport(nodeId, image, config.replicaFetchWaitMaxMs),
       fetch: {
         waitMaxMs: config.replicaFetchWaitMaxMs, minBytes: config.replicaFetchMinBytes,
         partitionMaxBytes: config.replicaFetchMaxBytes, responseMaxBytes: config.replicaFetchResponseMaxBytes,
@@ -298,7 +312,8 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
     fetchers.sync();
     stoppers.push(() => fetchers.stop());
     const isr = new IsrManager({
-      nodeId, replicas, channel, brokerEpoch: () => lifecycle?.brokerEpoch ?? -1n,
+      nodeId, replicas, brokerEpoch: () => lifecycle?.brokerEpoch ?? -1n,
+      channel: { alterPartition: (request) => channel.send<messages.AlterPartitionResponse>(ControllerApiKey.AlterPartition, request) },
       lagMaxMs: config.replicaLagTimeMaxMs, nowMs: () => clock.nowMs(), log,
     });
     const isrTimer = setInterval(() => isr.check(), ISR_CHECK_MS);
@@ -363,6 +378,7 @@ export async function startBroker(options: StartOptions = {}): Promise<RunningBr
       purgatory?.wakeAll();
       logs?.close();
       store.close();
+      dirLock.release();
       if (tempDir !== null) rmSync(tempDir, { recursive: true, force: true });
     })()),
   };

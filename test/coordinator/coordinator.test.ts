@@ -33,6 +33,9 @@ class MemoryOffsetsLog implements OffsetsLog {
     this.partitions.set(partition, list);
     return ErrorCode.NONE;
   }
+  commit(partition: number, records: readonly EncodedRecord[]): number {
+    return this.append(partition, records);
+  }
   replay(partition: number, visit: (key: Buffer | null, value: Buffer | null) => void): void {
     for (const r of this.partitions.get(partition) ?? []) visit(r.key, r.value);
   }
@@ -61,10 +64,16 @@ function subscription(topics: string[]): Buffer {
 }
 
 function commit(c: GroupCoordinator, groupId: string, topic: string, offsets: Record<number, bigint>, who = { memberId: '', generationId: -1 }) {
-  return c.commitOffsets({
+  return decided(c.commitOffsets({
     groupId, memberId: who.memberId, groupInstanceId: null, generationId: who.generationId, retentionTimeMs: -1, unknownGroupIsNotFound: false,
     topics: [{ name: topic, partitions: Object.entries(offsets).map(([p, offset]) => ({ partitionIndex: Number(p), offset, leaderEpoch: 4, metadata: 'meta' })) }],
-  });
+  }));
+}
+
+/** The in-memory log decides every write at once, so a commit's answer is never a promise here. */
+function decided<T>(result: T | Promise<T>): T {
+  assert.ok(!(result instanceof Promise), 'an in-memory commit is decided at once');
+  return result;
 }
 
 test("Java's String.hashCode and Kafka's abs pick the partition", () => {
@@ -114,10 +123,10 @@ test('simple-consumer commits are written, fetched, and come back after a restar
   assert.equal(log.partitions.get(partitionForGroup('simple', 5))!.length, 2);
   // A group that does not exist and a generation ≥ 0 is a stale member.
   assert.equal(commit(c, 'other', 't', { 0: 1n }, { memberId: 'm', generationId: 3 })[0]!.partitions[0]!.errorCode, ErrorCode.ILLEGAL_GENERATION);
-  const tooLong = c.commitOffsets({
+  const tooLong = decided(c.commitOffsets({
     groupId: 'simple', memberId: '', groupInstanceId: null, generationId: -1, retentionTimeMs: -1, unknownGroupIsNotFound: false,
     topics: [{ name: 't', partitions: [{ partitionIndex: 2, offset: 1n, leaderEpoch: -1, metadata: 'x'.repeat(17) }] }],
-  });
+  }));
   assert.equal(tooLong[0]!.partitions[0]!.errorCode, ErrorCode.OFFSET_METADATA_TOO_LARGE);
 
   const restarted = coordinator(log, clock);

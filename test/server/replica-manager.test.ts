@@ -34,7 +34,7 @@ test('a whole new image drops partitions of topics it no longer has, and of topi
     const defaults = topicConfig(resolved.config, {});
     assert.ok(defaults.ok);
     const logs = LogManager.open([t.dir], { nowMs: () => 0 }, logConfigOf(defaults.config));
-    const replicas = new ReplicaManager({ nodeId: 1, logs, topicConfig: () => defaults.config });
+    const replicas = new ReplicaManager({ nodeId: 1, logs, clock: { nowMs: () => 0 }, log: () => {}, topicConfig: () => defaults.config });
     replicas.applyMetadata(imageOf([{ name: 'kept', id: 'AAAAAAAAAAAAAAAAAAAAAg' }, { name: 'gone', id: 'AAAAAAAAAAAAAAAAAAAAAw' }, { name: 'reborn', id: 'AAAAAAAAAAAAAAAAAAAABA' }]), null);
     assert.ok(existsSync(join(t.dir, 'gone-0')));
 

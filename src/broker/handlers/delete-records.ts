@@ -1,6 +1,7 @@
 /** DeleteRecords (API key 21): moves a partition's log start offset forward; -1 means up to the high watermark. */
 import { ErrorCode, messages } from '../../protocol/index.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
+import { leadershipErrorOf } from './leadership.ts';
 
 const TO_HIGH_WATERMARK = -1n;
 
@@ -15,8 +16,9 @@ export function handleDeleteRecords(
       const out = messages.defaultDeleteRecordsResponseDeleteRecordsPartitionResult();
       out.partitionIndex = p.partitionIndex;
       const partition = broker.replicas.get(t.name, p.partitionIndex);
-      if (partition === undefined) out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      else if (partition.leaderId !== broker.nodeId) out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      if (partition === undefined) out.errorCode = leadershipErrorOf(broker, t.name, p.partitionIndex);
+      else if (partition.offline) out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+      else if (!partition.isLeader) out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
       else if (p.offset !== TO_HIGH_WATERMARK && (p.offset < 0n || p.offset > BigInt(partition.highWatermark))) {
         out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
       } else {

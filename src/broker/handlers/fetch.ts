@@ -7,6 +7,9 @@ import { ErrorCode, messages } from '../../protocol/index.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 import { FINAL_EPOCH, type FetchSession, type SessionPartition } from '../fetch-sessions.ts';
 import type { Partition } from '../partition.ts';
+import type { FetchValidation } from '../replication/fetch-validation.ts';
+import { OffsetOutOfRangeError } from '../../storage/index.ts';
+import { leadershipErrorOf } from './leadership.ts';
 
 type Request = messages.FetchRequest;
 type Response = messages.FetchResponse;
@@ -43,16 +46,17 @@ export async function handleFetch(broker: BrokerContext, request: Request, ctx: 
   const deadline = broker.clock.nowMs() + Math.max(0, request.maxWaitMs);
   // A follower broker names itself (replicaState from v15, replicaId before); consumers send -1.
   const replicaId = request.replicaState.replicaId >= 0 ? request.replicaState.replicaId : request.replicaId;
-  if (replicaId >= 0) recordFollowerFetches(broker, replicaId, request.replicaState.replicaEpoch, targets);
-  let reads = readAll(broker, request, targets, replicaId);
+  // A follower's position is validated and counted once, when its fetch arrives; re-reads after a wake-up only read.
+  const checks = replicaId >= 0 ? checkFollowerFetches(broker, replicaId, request.replicaState.replicaEpoch, targets) : null;
+  let reads = readAll(broker, request, targets, checks);
   for (let wakeups = 0; wakeups < WAKEUPS_MAX && !enough(reads, request.minBytes); wakeups++) {
     const waitMs = deadline - broker.clock.nowMs();
     const watched = reads.map((r) => broker.replicas.get(r.target.topic, r.target.partition)).filter((p): p is Partition => p !== undefined);
     if (waitMs <= 0 || !(await broker.purgatory.wait(watched, waitMs))) {
-      reads = readAll(broker, request, targets, replicaId);
+      reads = readAll(broker, request, targets, checks);
       break;
     }
-    reads = readAll(broker, request, targets, replicaId);
+    reads = readAll(broker, request, targets, checks);
   }
   const sent = incremental ? reads.filter(hasNews) : reads;
   for (const r of sent) {
@@ -97,21 +101,32 @@ function fetchTargets(
   return [...session.partitions.values()];
 }
 
-/** A follower's fetch offset is its log end: the leader's view of the follower, and maybe a higher high watermark. */
-function recordFollowerFetches(broker: BrokerContext, replicaId: number, brokerEpoch: bigint, targets: SessionPartition[]): void {
-  const nowMs = broker.clock.nowMs();
+/**
+ * A follower's fetch, partition by partition, as the leader validates it
+ * (leader epoch, diverging epoch, offset range — in that order); only a
+ * valid fetch moves the follower's position, the high watermark and the ISR.
+ */
+function checkFollowerFetches(broker: BrokerContext, replicaId: number, brokerEpoch: bigint, targets: SessionPartition[]): Map<SessionPartition, FetchValidation> {
+  const checks = new Map<SessionPartition, FetchValidation>();
   for (const target of targets) {
-    const partition = broker.replicas.get(target.topic, target.partition);
-    if (partition === undefined || partition.leaderId !== broker.nodeId || !partition.replicas.includes(replicaId)) continue;
-    if (partition.recordFollowerFetch(replicaId, brokerEpoch, target.fetchOffset, nowMs)) broker.replicas.notifyAppend(partition);
+    const partition = target.topic === '' ? undefined : broker.replicas.get(target.topic, target.partition);
+    if (partition === undefined || partition.offline || !partition.isLeader) continue;
+    if (!partition.replicas.includes(replicaId)) {
+      checks.set(target, { kind: 'error', errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
+      continue;
+    }
+    checks.set(target, broker.replicas.handleFollowerFetch(partition, replicaId, brokerEpoch, {
+      currentLeaderEpoch: target.currentLeaderEpoch, fetchOffset: target.fetchOffset, lastFetchedEpoch: target.lastFetchedEpoch,
+    }));
   }
+  return checks;
 }
 
-function readAll(broker: BrokerContext, request: Request, targets: SessionPartition[], replicaId: number): Read[] {
+function readAll(broker: BrokerContext, request: Request, targets: SessionPartition[], checks: Map<SessionPartition, FetchValidation> | null): Read[] {
   let bytesLeft = request.maxBytes;
   let anyRecords = false;
   return targets.map((target) => {
-    const out = readPartition(broker, target, Math.min(target.partitionMaxBytes, Math.max(bytesLeft, 0)), !anyRecords, replicaId >= 0);
+    const out = readPartition(broker, target, Math.min(target.partitionMaxBytes, Math.max(bytesLeft, 0)), !anyRecords, checks);
     if (request.isolationLevel === READ_COMMITTED) out.abortedTransactions = [];
     const bytes = out.records === null ? 0 : out.records.length;
     bytesLeft -= bytes;
@@ -121,44 +136,62 @@ function readAll(broker: BrokerContext, request: Request, targets: SessionPartit
 }
 
 function readPartition(
-  broker: BrokerContext, target: SessionPartition, maxBytes: number, minOneMessage: boolean, follower: boolean,
+  broker: BrokerContext, target: SessionPartition, maxBytes: number, minOneMessage: boolean, checks: Map<SessionPartition, FetchValidation> | null,
 ): PartitionOut {
   const out = messages.defaultFetchResponsePartitionData();
   out.partitionIndex = target.partition;
   out.records = EMPTY_RECORDS;
   const partition = target.topic === '' ? undefined : broker.replicas.get(target.topic, target.partition);
   if (partition === undefined) {
-    out.errorCode = target.topic === '' ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    out.errorCode = target.topic === '' ? ErrorCode.UNKNOWN_TOPIC_ID : leadershipErrorOf(broker, target.topic, target.partition);
     return out;
   }
   const hw = partition.highWatermark;
   out.highWatermark = BigInt(hw);
   out.lastStableOffset = BigInt(hw);
   out.logStartOffset = BigInt(partition.logStartOffset);
-  const errorCode = partitionErrorCode(broker, partition, target);
+  const follower = checks !== null;
+  const check = follower ? checks.get(target) : undefined;
+  if (follower && check === undefined) {
+    out.errorCode = partition.offline ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return out;
+  }
+  if (check !== undefined && check.kind === 'error') {
+    out.errorCode = check.errorCode;
+    return out;
+  }
+  if (check !== undefined && check.kind === 'diverging') {
+    out.divergingEpoch = { ...out.divergingEpoch, epoch: check.epoch, endOffset: BigInt(check.endOffset) };
+    return out;
+  }
+  const errorCode = follower ? ErrorCode.NONE : partitionErrorCode(partition, target);
   if (errorCode !== ErrorCode.NONE) {
     out.errorCode = errorCode;
     return out;
   }
-  if (follower && target.lastFetchedEpoch >= 0) {
-    // KIP-320: a follower whose last epoch ends elsewhere in the leader's log must truncate before it appends.
-    const end = partition.log.endOffsetForEpoch(target.lastFetchedEpoch);
-    if (end.epoch !== target.lastFetchedEpoch || end.endOffset < target.fetchOffset) {
-      out.divergingEpoch = { ...out.divergingEpoch, epoch: end.epoch, endOffset: BigInt(end.endOffset) };
-      return out;
-    }
-  }
   // Consumers read committed records only; followers read to the log end, which is how the high watermark moves.
   const readTo = follower ? partition.logEndOffset : hw;
   if (target.fetchOffset < readTo && (maxBytes > 0 || minOneMessage)) {
-    const { records } = partition.log.read(target.fetchOffset, maxBytes, readTo, minOneMessage);
-    if (records !== null) out.records = records;
+    try {
+      const { records } = partition.log.read(target.fetchOffset, maxBytes, readTo, minOneMessage);
+      if (records !== null) out.records = records;
+    } catch (e) {
+      if (e instanceof OffsetOutOfRangeError) {
+        // Retention or truncation moved the log between the check and the read.
+        out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+        return out;
+      }
+      broker.replicas.handleStorageFailure(partition, e as Error);
+      out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+    }
   }
   return out;
 }
 
-function partitionErrorCode(broker: BrokerContext, partition: Partition, target: SessionPartition): number {
-  if (partition.leaderId !== broker.nodeId) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+/** A consumer's fetch: leader epoch (KIP-320), then the offset range. */
+function partitionErrorCode(partition: Partition, target: SessionPartition): number {
+  if (partition.offline) return ErrorCode.KAFKA_STORAGE_ERROR;
+  if (!partition.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
   if (target.currentLeaderEpoch >= 0) {
     if (target.currentLeaderEpoch < partition.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
     if (target.currentLeaderEpoch > partition.leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;

@@ -2,6 +2,7 @@
 import { ErrorCode, messages } from '../../protocol/index.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 import type { Partition } from '../partition.ts';
+import { leadershipErrorOf } from './leadership.ts';
 
 type Request = messages.ListOffsetsRequest;
 type Response = messages.ListOffsetsResponse;
@@ -28,10 +29,14 @@ function listOffset(broker: BrokerContext, topic: string, p: messages.ListOffset
   out.partitionIndex = p.partitionIndex;
   const partition = broker.replicas.get(topic, p.partitionIndex);
   if (partition === undefined) {
-    out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    out.errorCode = leadershipErrorOf(broker, topic, p.partitionIndex);
     return out;
   }
-  if (partition.leaderId !== broker.nodeId) {
+  if (partition.offline) {
+    out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+    return out;
+  }
+  if (!partition.isLeader) {
     out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
     return out;
   }

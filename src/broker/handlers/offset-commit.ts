@@ -1,7 +1,8 @@
 /**
  * OffsetCommit (API key 8). Partitions of topics the cluster does not have
  * are refused here, as Kafka does; the rest go to the group coordinator,
- * which writes them to `__consumer_offsets` before this answers.
+ * which writes them to `__consumer_offsets` and waits for its in-sync
+ * replicas before this answers.
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
@@ -15,7 +16,7 @@ const LEADER_EPOCH_VERSION_MIN = 6;
 /** From v9 a commit to a group that does not exist is GROUP_ID_NOT_FOUND rather than ILLEGAL_GENERATION. */
 const GROUP_ID_NOT_FOUND_VERSION_MIN = 9;
 
-export function handleOffsetCommit(broker: BrokerContext, request: Request, ctx: RequestContext): Response {
+export async function handleOffsetCommit(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
   const v = ctx.apiVersion;
   const image = broker.image();
   const exists = (topic: string, partition: number): boolean => image.topicsByName.get(topic)?.partitions[partition] !== undefined;
@@ -32,7 +33,7 @@ export function handleOffsetCommit(broker: BrokerContext, request: Request, ctx:
     .filter((t) => t.partitions.length > 0);
   const errors = new Map<string, number>();
   if (known.length > 0) {
-    const results = broker.groups.commitOffsets({
+    const results = await broker.groups.commitOffsets({
       groupId: request.groupId,
       generationId: request.generationIdOrMemberEpoch,
       memberId: request.memberId,

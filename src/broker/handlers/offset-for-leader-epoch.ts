@@ -6,6 +6,7 @@
  * truncate (Samsa's followers learn the same from Fetch's diverging epoch).
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
+import { leadershipErrorOf } from './leadership.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
 type Request = messages.OffsetForLeaderEpochRequest;
@@ -24,7 +25,8 @@ export function handleOffsetForLeaderEpoch(broker: BrokerContext, request: Reque
         partition: p.partition, errorCode: ErrorCode.NONE, leaderEpoch: UNDEFINED, endOffset: BigInt(UNDEFINED),
       };
       const partition = broker.replicas.get(t.topic, p.partition);
-      if (partition === undefined) return { ...out, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+      if (partition === undefined) return { ...out, errorCode: leadershipErrorOf(broker, t.topic, p.partition) };
+      if (partition.offline) return { ...out, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
       // Consumers must ask the leader; a follower may ask about itself (replicaId -2 is a debugging consumer).
       if (partition.leaderId !== broker.nodeId && request.replicaId < 0) return { ...out, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
       if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < partition.leaderEpoch) return { ...out, errorCode: ErrorCode.FENCED_LEADER_EPOCH };

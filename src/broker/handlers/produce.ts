@@ -10,14 +10,14 @@ import {
 } from '../../records/index.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 import type { Partition } from '../partition.ts';
+import type { AppendEntry, AppendResult } from '../replica-manager.ts';
+import { leadershipErrorOf } from './leadership.ts';
 
 type Request = messages.ProduceRequest;
 type Response = messages.ProduceResponse;
 type PartitionOut = messages.ProduceResponsePartitionProduceResponse;
 
 const ZSTD_PRODUCE_VERSION_MIN = 7;
-/** acks=all waits re-check after each wake-up; this bounds the loop whatever the appends do. */
-const REPLICATION_WAKEUPS_MAX = 100_000;
 const CODEC_BY_NAME: Record<string, CompressionCodec> = {
   uncompressed: CompressionCodec.NONE, gzip: CompressionCodec.GZIP, snappy: CompressionCodec.SNAPPY,
   lz4: CompressionCodec.LZ4, zstd: CompressionCodec.ZSTD,
@@ -26,49 +26,39 @@ const CODEC_BY_NAME: Record<string, CompressionCodec> = {
 export function handleProduce(broker: BrokerContext, request: Request, ctx: RequestContext): Response | null | Promise<Response> {
   const response = messages.ProduceResponse.defaults();
   const requestError = requestLevelError(request, ctx.apiVersion);
-  const replicated: { out: PartitionOut; partition: Partition; lastOffset: number }[] = [];
+  const entries: AppendEntry[] = [];
+  const outs: PartitionOut[] = [];
   response.responses = request.topicData.map((topic) => ({
     ...messages.defaultProduceResponseTopicProduceResponse(),
     name: topic.name,
     partitionResponses: topic.partitionData.map((p) => {
       if (requestError !== ErrorCode.NONE) return partitionError(p.index, requestError, null);
-      const written = producePartition(broker, topic.name, p.index, p.records, request.acks, ctx.apiVersion);
-      if ('lastOffset' in written) {
-        if (request.acks === -1 && written.partition.highWatermark <= written.lastOffset) replicated.push(written);
-        return written.out;
-      }
-      return written;
+      const checked = checkPartition(broker, topic.name, p.index, p.records, ctx.apiVersion);
+      if ('errorCode' in checked) return checked;
+      const out = messages.defaultProduceResponsePartitionProduceResponse();
+      out.index = p.index;
+      entries.push(checked);
+      outs.push(out);
+      return out;
     }),
   }));
+  if (entries.length === 0) return request.acks === 0 ? null : response;
+  const written = broker.replicas.appendRecords(entries, { acks: request.acks, timeoutMs: request.timeoutMs, origin: 'client' });
+  const answer = (results: AppendResult[]): Response => {
+    results.forEach((r, i) => fillOut(outs[i]!, r));
+    return response;
+  };
   if (request.acks === 0) return null;
-  if (replicated.length === 0) return response;
-  return awaitReplication(broker, replicated, request.timeoutMs).then(() => response);
+  return Array.isArray(written) ? answer(written) : written.then(answer);
 }
 
-/**
- * acks=all: each write is answered once the in-sync replicas all have it (the
- * high watermark passed it), or REQUEST_TIMED_OUT after the request's timeout;
- * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas meanwhile.
- */
-async function awaitReplication(
-  broker: BrokerContext, waits: { out: PartitionOut; partition: Partition; lastOffset: number }[], timeoutMs: number,
-): Promise<void> {
-  const deadline = broker.clock.nowMs() + Math.max(0, timeoutMs);
-  let pending = waits;
-  for (let wakeups = 0; pending.length > 0 && wakeups < REPLICATION_WAKEUPS_MAX; wakeups++) {
-    const waitMs = deadline - broker.clock.nowMs();
-    if (waitMs <= 0) break;
-    await broker.purgatory.wait(pending.map((w) => w.partition), waitMs);
-    pending = pending.filter((w) => w.partition.highWatermark <= w.lastOffset && w.partition.leaderId === broker.nodeId);
-  }
-  for (const w of waits) {
-    if (w.partition.leaderId !== broker.nodeId) {
-      w.out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    } else if (w.partition.highWatermark <= w.lastOffset) {
-      w.out.errorCode = ErrorCode.REQUEST_TIMED_OUT;
-    } else if (w.partition.isr.length < w.partition.config.minInsyncReplicas) {
-      w.out.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
-    }
+function fillOut(out: PartitionOut, r: AppendResult): void {
+  out.errorCode = r.errorCode;
+  out.errorMessage = r.errorMessage;
+  if (r.baseOffset >= 0) {
+    out.baseOffset = BigInt(r.baseOffset);
+    out.logAppendTimeMs = BigInt(r.logAppendTimeMs);
+    out.logStartOffset = BigInt(r.logStartOffset);
   }
 }
 
@@ -82,27 +72,24 @@ function partitionError(index: number, errorCode: number, errorMessage: string |
   return { ...messages.defaultProduceResponsePartitionProduceResponse(), index, errorCode, errorMessage };
 }
 
-/** The partition's answer, with the written offsets when the write happened (for acks=all to wait on). */
-function producePartition(
-  broker: BrokerContext, topic: string, index: number, records: Buffer | null, acks: number, apiVersion: number,
-): PartitionOut | { out: PartitionOut; partition: Partition; lastOffset: number } {
+/** The batch to append to the partition, or the error to answer with. */
+function checkPartition(
+  broker: BrokerContext, topic: string, index: number, records: Buffer | null, apiVersion: number,
+): PartitionOut | AppendEntry {
   const partition = broker.replicas.get(topic, index);
-  if (partition === undefined) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
-  if (partition.leaderId !== broker.nodeId) return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
-  if (acks === -1 && partition.isr.length < partition.config.minInsyncReplicas) {
-    return partitionError(index, ErrorCode.NOT_ENOUGH_REPLICAS, null);
-  }
+  if (partition === undefined) return partitionError(index, leadershipErrorOf(broker, topic, index), null);
+  if (partition.offline) return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, null);
+  if (!partition.isLeader) return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
   if (records === null || records.length === 0) {
     return partitionError(index, ErrorCode.INVALID_RECORD, 'The produce request carries no record batch.');
   }
   try {
     const batch = checkBatch(partition, records, apiVersion);
     if (!Buffer.isBuffer(batch)) return partitionError(index, batch.errorCode, batch.errorMessage);
-    return append(broker, partition, batch);
+    return { partition, records: batch };
   } catch (e) {
     if (e instanceof RecordsError) return partitionError(index, e.kafkaErrorCode, e.message);
-    broker.log(`append to ${topic}-${index} failed: ${(e as Error).message}`);
-    return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, null);
+    throw e;
   }
 }
 
@@ -149,32 +136,4 @@ function recompress(batch: RecordBatch, decoded: ReturnType<typeof readBatchReco
       isTransactional: batch.isTransactional,
     },
   );
-}
-
-function append(broker: BrokerContext, partition: Partition, records: Buffer): PartitionOut | { out: PartitionOut; partition: Partition; lastOffset: number } {
-  const batch = new RecordBatch(records, 0);
-  const sequence = partition.producers.check(batch);
-  if (sequence.kind === 'error') return partitionError(partition.index, sequence.errorCode, sequence.errorMessage);
-  if (sequence.kind === 'duplicate') {
-    // A retry of a batch already written: answer with where it went, write nothing (Kafka does the same).
-    const out = messages.defaultProduceResponsePartitionProduceResponse();
-    out.index = partition.index;
-    out.baseOffset = BigInt(sequence.firstOffset);
-    out.logStartOffset = BigInt(partition.logStartOffset);
-    return out;
-  }
-  batch.setPartitionLeaderEpoch(partition.leaderEpoch);
-  const logAppendTime = partition.config.messageTimestampType === 'LogAppendTime';
-  const nowMs = broker.clock.nowMs();
-  if (logAppendTime) batch.setLogAppendTime(BigInt(nowMs));
-  const { firstOffset, lastOffset } = partition.log.append(records, 1);
-  partition.producers.update(batch, lastOffset, nowMs);
-  // Followers long-polling for this partition must hear of the append even when the high watermark waits for them.
-  if (partition.advanceHighWatermark() || partition.isr.length > 1) broker.replicas.notifyAppend(partition);
-  const out = messages.defaultProduceResponsePartitionProduceResponse();
-  out.index = partition.index;
-  out.baseOffset = BigInt(firstOffset);
-  out.logAppendTimeMs = logAppendTime ? BigInt(nowMs) : -1n;
-  out.logStartOffset = BigInt(partition.logStartOffset);
-  return { out, partition, lastOffset };
 }

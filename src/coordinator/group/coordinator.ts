@@ -262,7 +262,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
 
   // ---- offsets ----------------------------------------------------------------------------------
 
-  commitOffsets(req: GroupOffsetCommitRequest): GroupTopicErrors[] {
+  commitOffsets(req: GroupOffsetCommitRequest): GroupTopicErrors[] | Promise<GroupTopicErrors[]> {
     const nowMs = this.deps.clock.nowMs();
     const fail = (errorCode: number): GroupTopicErrors[] => req.topics.map((t) => ({
       name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
@@ -281,8 +281,12 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     return this.storeOffsets(machine.group, req, nowMs);
   }
 
-  /** Writes the acceptable offsets as one batch, then applies them; oversized metadata is refused per partition. */
-  private storeOffsets(group: ClassicGroup, req: GroupOffsetCommitRequest, nowMs: number): GroupTopicErrors[] {
+  /**
+   * Writes the acceptable offsets as one batch with acks=all, then applies
+   * them once every in-sync replica has them (a commit a failover could
+   * lose is never answered or served); oversized metadata is refused per partition.
+   */
+  private storeOffsets(group: ClassicGroup, req: GroupOffsetCommitRequest, nowMs: number): GroupTopicErrors[] | Promise<GroupTopicErrors[]> {
     const accepted: { topic: string; partition: number; committed: CommittedOffset }[] = [];
     const records: EncodedRecord[] = [];
     const results = req.topics.map((t) => ({
@@ -302,14 +306,19 @@ export class GroupCoordinator implements GroupCoordinatorApi {
       }),
     }));
     if (records.length === 0) return results;
-    let error = this.append(group.groupId, records, nowMs);
-    if (error === ErrorCode.RECORD_LIST_TOO_LARGE) error = ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
-    if (error !== ErrorCode.NONE) {
-      for (const t of results) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = error;
+    const finish = (written: number): GroupTopicErrors[] => {
+      const error = written === ErrorCode.RECORD_LIST_TOO_LARGE ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : written;
+      if (error !== ErrorCode.NONE) {
+        for (const t of results) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = error;
+        return results;
+      }
+      for (const a of accepted) group.putOffset(a.topic, a.partition, a.committed);
       return results;
-    }
-    for (const a of accepted) group.putOffset(a.topic, a.partition, a.committed);
-    return results;
+    };
+    const partition = this.partitionFor(group.groupId);
+    if (partition === null || !this.loadedPartitions.has(partition)) return finish(ErrorCode.NOT_COORDINATOR);
+    const written = this.deps.log.commit(partition, records, nowMs);
+    return typeof written === 'number' ? finish(written) : written.then(finish);
   }
 
   fetchOffsets(groupId: string, topics: readonly GroupTopicPartitions[] | null, _requireStable: boolean): GroupOffsetFetchResult {

@@ -5,7 +5,7 @@
  * coordinator talks to the `OffsetsLog` interface only, so tests can give it
  * an in-memory log.
  */
-import type { ControllerApi, ReplicaManager } from '../../broker/index.ts';
+import { coordinatorAcks, type AppendResult, type ControllerApi, type ReplicaManager } from '../../broker/index.ts';
 import type { BrokerConfig, MetadataImage } from '../../metadata/index.ts';
 import { ErrorCode } from '../../protocol/index.ts';
 import { buildRecordBatch, readBatchRecords, scanBatches } from '../../records/index.ts';
@@ -28,6 +28,14 @@ export interface OffsetsLog {
    * write it), RECORD_LIST_TOO_LARGE when the batch exceeds the topic's limit.
    */
   append(partition: number, records: readonly EncodedRecord[], nowMs: number): number;
+  /**
+   * Appends offset commits as one batch with acks=all: NONE once every
+   * in-sync replica has them, else the error a committer should see
+   * (COORDINATOR_NOT_AVAILABLE when replication timed out or the ISR is too
+   * small, NOT_COORDINATOR when leadership moved). A number means it is
+   * already decided.
+   */
+  commit(partition: number, records: readonly EncodedRecord[], nowMs: number): number | Promise<number>;
   /** Every record of a partition up to its high watermark, oldest first. */
   replay(partition: number, visit: (key: Buffer | null, value: Buffer | null) => void): void;
 }
@@ -91,21 +99,32 @@ export class OffsetsTopic implements OffsetsLog {
   }
 
   append(partition: number, records: readonly EncodedRecord[], nowMs: number): number {
+    const written = this.write(partition, records, nowMs, 1);
+    // acks=1 is decided once the local append is: no promise comes back.
+    return typeof written === 'number' ? written : ErrorCode.UNKNOWN_SERVER_ERROR;
+  }
+
+  commit(partition: number, records: readonly EncodedRecord[], nowMs: number): number | Promise<number> {
+    return this.write(partition, records, nowMs, coordinatorAcks());
+  }
+
+  /** Writes through the replica manager like every other writer, so acks=all waits in its one place. */
+  private write(partition: number, records: readonly EncodedRecord[], nowMs: number, acks: number): number | Promise<number> {
     const p = this.deps.replicas.get(OFFSETS_TOPIC, partition);
-    if (p === undefined || p.leaderId !== this.deps.nodeId) return ErrorCode.NOT_COORDINATOR;
+    if (p === undefined || !p.isLeader) return ErrorCode.NOT_COORDINATOR;
     if (records.length === 0) return ErrorCode.NONE;
     const timestamp = BigInt(nowMs);
     const batch = buildRecordBatch(records.map((r) => ({ key: r.key, value: r.value, timestamp })), { partitionLeaderEpoch: p.leaderEpoch });
     if (batch.length > p.config.maxMessageBytes) return ErrorCode.RECORD_LIST_TOO_LARGE;
-    try {
-      p.log.append(batch, 1);
-    } catch (e) {
-      this.deps.log(`append to ${OFFSETS_TOPIC}-${partition} failed: ${(e as Error).message}`);
-      return ErrorCode.NOT_COORDINATOR;
-    }
-    // Followers long-poll this partition too: wake them even when the high watermark waits for them.
-    if (p.advanceHighWatermark() || p.isr.length > 1) this.deps.replicas.notifyAppend(p);
-    return ErrorCode.NONE;
+    const written = this.deps.replicas.appendRecords([{ partition: p, records: batch }], {
+      acks, timeoutMs: this.deps.config.offsetsCommitTimeoutMs, origin: 'coordinator',
+    });
+    const outcome = (results: AppendResult[]): number => {
+      const code = results[0]!.errorCode;
+      if (code !== ErrorCode.NONE) this.deps.log(`append to ${OFFSETS_TOPIC}-${partition} failed with error ${code}`);
+      return coordinatorErrorOf(code);
+    };
+    return Array.isArray(written) ? outcome(written) : written.then(outcome);
   }
 
   replay(partition: number, visit: (key: Buffer | null, value: Buffer | null) => void): void {
@@ -128,5 +147,18 @@ export class OffsetsTopic implements OffsetsLog {
       }
       if (offset === before) throw new Error(`replay of ${OFFSETS_TOPIC}-${partition} made no progress at offset ${offset}`);
     }
+  }
+}
+
+/** Kafka's mapping of a failed coordinator write to what a group member is told. */
+function coordinatorErrorOf(code: number): number {
+  switch (code) {
+    case ErrorCode.NONE: case ErrorCode.RECORD_LIST_TOO_LARGE: return code;
+    case ErrorCode.NOT_ENOUGH_REPLICAS: case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND: case ErrorCode.REQUEST_TIMED_OUT:
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER: case ErrorCode.KAFKA_STORAGE_ERROR: return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE: return ErrorCode.RECORD_LIST_TOO_LARGE;
+    default: return ErrorCode.UNKNOWN_SERVER_ERROR;
   }
 }

@@ -5,15 +5,19 @@
  * change to the metadata log and every broker applies it from there; one
  * proposal per partition is in flight at a time.
  */
-import type { Partition, ReplicaManager } from '../broker/index.ts';
-import { ControllerApiKey } from '../controller/index.ts';
 import { ErrorCode, messages } from '../protocol/index.ts';
-import type { ControllerChannel } from './controller-channel.ts';
+import type { Partition } from './partition.ts';
+import type { ReplicaManager } from './replica-manager.ts';
+
+/** Sends AlterPartition to the active controller (the server's controller channel). */
+export interface AlterPartitionChannel {
+  alterPartition(request: messages.AlterPartitionRequest): Promise<messages.AlterPartitionResponse>;
+}
 
 export interface IsrManagerDeps {
   nodeId: number;
   replicas: ReplicaManager;
-  channel: ControllerChannel;
+  channel: AlterPartitionChannel;
   brokerEpoch(): bigint;
   lagMaxMs: number;
   nowMs(): number;
@@ -32,9 +36,9 @@ export class IsrManager {
   check(): void {
     const now = this.deps.nowMs();
     for (const p of this.deps.replicas.all()) {
-      if (p.leaderId !== this.deps.nodeId || p.replicas.length <= 1 || this.inFlight.has(p)) continue;
+      if (!p.isLeader || p.offline || p.replicas.length <= 1 || this.inFlight.has(p)) continue;
       const joining = p.caughtUpOutsideIsr(now, this.deps.lagMaxMs);
-      const leaving = p.laggingInIsr(now, this.deps.lagMaxMs, p.leaderSinceMs);
+      const leaving = p.laggingInIsr(now, this.deps.lagMaxMs);
       if (joining.length === 0 && leaving.length === 0) continue;
       const isr = [...p.isr.filter((id) => !leaving.includes(id)), ...joining];
       this.propose(p, isr, joining, leaving);
@@ -54,7 +58,7 @@ export class IsrManager {
         }],
       }],
     };
-    this.deps.channel.send<messages.AlterPartitionResponse>(ControllerApiKey.AlterPartition, request).then((res) => {
+    this.deps.channel.alterPartition(request).then((res) => {
       const code = res.errorCode !== ErrorCode.NONE ? res.errorCode : res.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
       if (code === ErrorCode.NONE) {
         this.deps.log(`${p.topic}-${p.index}: ISR now [${isr.join(',')}]${joining.length > 0 ? ` (${joining.join(',')} caught up)` : ''}${leaving.length > 0 ? ` (${leaving.join(',')} fell behind)` : ''}`);
