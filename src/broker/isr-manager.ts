@@ -27,6 +27,8 @@ export interface IsrManagerDeps {
 export class IsrManager {
   private readonly deps: IsrManagerDeps;
   private readonly inFlight = new Set<Partition>();
+  /** A proposal whose answer never came: sent again as it was (the controller answers a repeat with its result). */
+  private readonly unanswered = new Map<Partition, { isr: number[]; joining: number[]; leaving: number[]; leaderEpoch: number; partitionEpoch: number }>();
 
   constructor(deps: IsrManagerDeps) {
     this.deps = deps;
@@ -37,6 +39,12 @@ export class IsrManager {
     const now = this.deps.nowMs();
     for (const p of this.deps.replicas.all()) {
       if (!p.isLeader || p.offline || p.replicas.length <= 1 || this.inFlight.has(p)) continue;
+      const retry = this.unanswered.get(p);
+      this.unanswered.delete(p);
+      if (retry !== undefined && retry.leaderEpoch === p.leaderEpoch && retry.partitionEpoch === p.partitionEpoch) {
+        this.propose(p, retry.isr, retry.joining, retry.leaving);
+        continue;
+      }
       const joining = p.caughtUpOutsideIsr(now, this.deps.lagMaxMs);
       const leaving = p.laggingInIsr(now, this.deps.lagMaxMs);
       if (joining.length === 0 && leaving.length === 0) continue;
@@ -47,6 +55,8 @@ export class IsrManager {
 
   private propose(p: Partition, isr: number[], joining: number[], leaving: number[]): void {
     this.inFlight.add(p);
+    p.proposeIsr(isr);
+    const sent = { isr, joining, leaving, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch };
     const request: messages.AlterPartitionRequest = {
       ...messages.AlterPartitionRequest.defaults(), brokerId: this.deps.nodeId, brokerEpoch: this.deps.brokerEpoch(),
       topics: [{
@@ -59,11 +69,21 @@ export class IsrManager {
       }],
     };
     this.deps.channel.alterPartition(request).then((res) => {
-      const code = res.errorCode !== ErrorCode.NONE ? res.errorCode : res.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
-      if (code === ErrorCode.NONE) {
+      const answer = res.topics[0]?.partitions[0];
+      const code = res.errorCode !== ErrorCode.NONE ? res.errorCode : answer?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+      if (code === ErrorCode.NONE && answer !== undefined) {
         this.deps.log(`${p.topic}-${p.index}: ISR now [${isr.join(',')}]${joining.length > 0 ? ` (${joining.join(',')} caught up)` : ''}${leaving.length > 0 ? ` (${leaving.join(',')} fell behind)` : ''}`);
+        p.applyIsrChange(answer.isr, answer.leaderEpoch, answer.partitionEpoch, this.deps.nowMs());
+      } else if (code === ErrorCode.INELIGIBLE_REPLICA || code === ErrorCode.INVALID_REQUEST) {
+        // Refused outright: nothing changed at the controller, so the committed ISR stands.
+        p.abandonIsrProposal();
       }
-    }, (e: Error) => this.deps.log(`${p.topic}-${p.index}: AlterPartition failed: ${e.message}`)).finally(() => {
+      // Any other refusal means our epochs are stale: new metadata is on its way and replaces the proposal.
+      this.deps.replicas.notifyAppend(p);
+    }, (e: Error) => {
+      this.deps.log(`${p.topic}-${p.index}: AlterPartition failed: ${e.message}`);
+      this.unanswered.set(p, sent);
+    }).finally(() => {
       this.inFlight.delete(p);
     });
   }

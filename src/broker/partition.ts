@@ -60,6 +60,13 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
   /** As leader: each follower's log end offset as its last valid fetch gave it, and when it was last caught up. */
   private readonly followers = new Map<number, FollowerState>();
   private hw: number;
+  /**
+   * The ISR as proposed to the controller and not yet committed, united with
+   * the current one (Kafka's maximal ISR): a joining follower counts towards
+   * the high watermark from the moment it is proposed, so once the controller
+   * admits it, it holds everything the leader ever called committed.
+   */
+  private maximalIsr: readonly number[] | null = null;
   /** Set when this replica's log directory failed: every request for it is answered KAFKA_STORAGE_ERROR. */
   offline = false;
 
@@ -75,10 +82,27 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
     this.config = config;
     this.stateValue = state;
     this.loadProducers = loadProducers;
-    // Recovery may have kept more than was committed: until a leader says otherwise, only the log end is known.
-    this.hw = log.logEndOffset;
+    // Recovery may have kept records nobody acknowledged: nothing counts as committed until the
+    // in-sync replicas say so again (a lone replica at once; a follower from its leader's answer).
+    // Starting at the log end instead once let a restarted leader with stale metadata acknowledge
+    // a retried batch that no follower had.
+    this.hw = log.logStartOffset;
     this.producerState = loadProducers(log);
     this.leaderSinceMs = nowMs;
+    if (this.isLeader) {
+      this.stampLeaderEpoch();
+      this.advanceHighWatermark();
+    }
+  }
+
+  /**
+   * A new leader records that its epoch starts at its log end before it
+   * writes anything (Kafka's makeLeader): a follower whose last epoch the
+   * leader never wrote then learns where to truncate, instead of getting an
+   * undefined answer and fetching forever from beyond the leader's log end.
+   */
+  private stampLeaderEpoch(): void {
+    if (this.leaderEpoch > this.log.leaderEpochCache.latestEpoch) this.log.leaderEpochCache.assign(this.leaderEpoch, this.log.logEndOffset);
   }
 
   get leaderId(): number {
@@ -128,12 +152,20 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
    * Returns whether this node became leader.
    */
   applyState(state: PartitionState, nowMs: number): boolean {
+    // Metadata may bring again what an AlterPartition answer already applied: an old or equal state
+    // must not undo a newer one (nor drop the maximal ISR of a proposal made on top of it).
+    const current = this.stateValue;
+    if (state.leaderEpoch < current.leaderEpoch || (state.leaderEpoch === current.leaderEpoch && state.partitionEpoch <= current.partitionEpoch)) {
+      return false;
+    }
     const newLeadership = state.leaderId === this.nodeId
       && (this.stateValue.leaderId !== state.leaderId || this.stateValue.leaderEpoch !== state.leaderEpoch);
     this.stateValue = state;
+    this.maximalIsr = null;
     if (newLeadership) {
       this.followers.clear();
       this.leaderSinceMs = nowMs;
+      this.stampLeaderEpoch();
     }
     // The ISR may have shrunk: the high watermark may move now.
     if (this.isLeader) this.advanceHighWatermark();
@@ -170,7 +202,7 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
    */
   advanceHighWatermark(): boolean {
     let hw = this.log.logEndOffset;
-    for (const id of this.isr) {
+    for (const id of this.maximalIsr ?? this.isr) {
       if (id === this.nodeId) continue;
       hw = Math.min(hw, this.followers.get(id)?.logEndOffset ?? this.hw);
     }
@@ -213,6 +245,23 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
     if (fetchOffset >= this.log.logEndOffset) state.lastCaughtUpMs = nowMs;
     this.followers.set(replicaId, state);
     return this.advanceHighWatermark();
+  }
+
+  /** An AlterPartition is on its way: until the controller answers, the high watermark waits for old and new members alike. */
+  proposeIsr(isr: readonly number[]): void {
+    this.maximalIsr = [...new Set([...this.isr, ...isr])];
+  }
+
+  /** The controller accepted an ISR change: its result applies now, before the metadata log brings it. */
+  applyIsrChange(isr: readonly number[], leaderEpoch: number, partitionEpoch: number, nowMs: number): void {
+    if (leaderEpoch !== this.leaderEpoch || partitionEpoch <= this.partitionEpoch) return;
+    this.applyState({ ...this.stateValue, isr, partitionEpoch }, nowMs);
+  }
+
+  /** The controller refused the proposal as ineligible: nothing changed, back to the committed ISR. */
+  abandonIsrProposal(): void {
+    this.maximalIsr = null;
+    this.advanceHighWatermark();
   }
 
   /** The broker epoch a follower fetched with last, for AlterPartition (KIP-903); -1 when unknown. */
@@ -281,7 +330,12 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
 
   /** Drops everything at or above `offset` (divergence from the leader); producer state is rebuilt from what is left. */
   truncateTo(offset: number): void {
-    if (offset >= this.log.logEndOffset) return;
+    if (offset >= this.log.logEndOffset) {
+      // Nothing to cut but maybe an epoch this replica stamped as leader and never wrote in: it must go too,
+      // or the next fetch names it again and the leader answers the same divergence forever.
+      this.log.leaderEpochCache.truncateFromEnd(offset);
+      return;
+    }
     this.log.truncateTo(offset);
     this.hw = Math.min(this.hw, this.log.logEndOffset);
     this.producerState = this.loadProducers(this.log);

@@ -122,7 +122,7 @@ class LeaderFetchLoop {
     if (partitions.length === 0) return false;
     const byTopic = new Map<string, Partition[]>();
     for (const p of partitions) appendTo(byTopic, p.topicId, p);
-    const asked = new Map<Partition, { fetchOffset: number; leaderEpoch: number }>();
+    const asked = new Map<Partition, { fetchOffset: number; leaderEpoch: number; lastFetchedEpoch: number }>();
     const request: messages.FetchRequest = {
       ...messages.FetchRequest.defaults(),
       replicaId: this.deps.nodeId,
@@ -131,7 +131,7 @@ class LeaderFetchLoop {
       topics: [...byTopic].map(([topicId, ps]) => ({
         ...messages.defaultFetchRequestFetchTopic(), topic: ps[0]!.topic, topicId,
         partitions: ps.map((p) => {
-          asked.set(p, { fetchOffset: p.logEndOffset, leaderEpoch: p.leaderEpoch });
+          asked.set(p, { fetchOffset: p.logEndOffset, leaderEpoch: p.leaderEpoch, lastFetchedEpoch: p.log.leaderEpochCache.latestEpoch });
           return {
             ...messages.defaultFetchRequestFetchPartition(), partition: p.index, currentLeaderEpoch: p.leaderEpoch,
             fetchOffset: BigInt(p.logEndOffset), lastFetchedEpoch: p.log.leaderEpochCache.latestEpoch,
@@ -152,6 +152,7 @@ class LeaderFetchLoop {
         // The answer is for the state we asked from: a leadership change or a truncation since then makes it stale.
         if (partition === undefined || sent === undefined || partition.leaderId !== this.leaderId || partition.isLeader) continue;
         if (partition.leaderEpoch !== sent.leaderEpoch || partition.logEndOffset !== sent.fetchOffset) continue;
+        if (partition.log.leaderEpochCache.latestEpoch !== sent.lastFetchedEpoch) continue;
         if (!this.apply(partition, sent.fetchOffset, data)) progressed = false;
       }
     }

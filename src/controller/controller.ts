@@ -460,6 +460,8 @@ export class Controller {
         if (topic === undefined || p === undefined) return refuse(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         if (p.leader !== req.brokerId) return refuse(ErrorCode.NOT_LEADER_OR_FOLLOWER);
         if (change.leaderEpoch !== p.leaderEpoch) return refuse(change.leaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH);
+        // A retry of a change already made (its answer was lost) gets the state it made, not a refusal.
+        if (change.partitionEpoch < p.partitionEpoch && sameMembers(change.newIsr, p.isr)) return { ...refuse(ErrorCode.NONE) };
         if (change.partitionEpoch !== p.partitionEpoch) return refuse(ErrorCode.INVALID_UPDATE_VERSION);
         const live = new Set(this.liveBrokers());
         if (!change.newIsr.includes(p.leader) || change.newIsr.some((id) => !p.replicas.includes(id))) return refuse(ErrorCode.INVALID_REQUEST);
@@ -670,4 +672,8 @@ function checkAssignments(
   }
   if (out.length === 0) return bad('No partitions in the replica assignment.');
   return out;
+}
+
+function sameMembers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id));
 }

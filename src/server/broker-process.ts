@@ -298,7 +298,7 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
     };
     serve(server, new Dispatcher(broker), config, clientHosts, sockets, log);
     servers.push(server);
-    for (const t of startTimers(config, brokerLogs, replicas, clock)) stoppers.push(() => clearInterval(t));
+    for (const t of startTimers(config, brokerLogs, replicas, clock, log)) stoppers.push(() => clearInterval(t));
     stoppers.push(() => replicas.checkpointProducerState(clock.nowMs(), config.producerIdExpirationMs));
     const fetchers = new ReplicaFetchers({
       nodeId, replicas, image, brokerEpoch: () => lifecycle?.brokerEpoch ?? -1n, log,
@@ -316,7 +316,13 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
       channel: { alterPartition: (request) => channel.send<messages.AlterPartitionResponse>(ControllerApiKey.AlterPartition, request) },
       lagMaxMs: config.replicaLagTimeMaxMs, nowMs: () => clock.nowMs(), log,
     });
-    const isrTimer = setInterval(() => isr.check(), ISR_CHECK_MS);
+    const isrTimer = setInterval(() => {
+      try {
+        isr.check();
+      } catch (e) {
+        log(`ISR check failed: ${(e as Error).message}`);
+      }
+    }, ISR_CHECK_MS);
     isrTimer.unref();
     stoppers.push(() => clearInterval(isrTimer));
     lifecycle = new BrokerLifecycle({
@@ -520,10 +526,24 @@ function driveGroupTimers(groups: GroupCoordinator, clock: Clock, log: (line: st
   };
 }
 
-function startTimers(config: BrokerConfig, logs: LogManager, replicas: ReplicaManager, clock: Clock): NodeJS.Timeout[] {
+function startTimers(config: BrokerConfig, logs: LogManager, replicas: ReplicaManager, clock: Clock, log: (line: string) => void): NodeJS.Timeout[] {
+  let lastFailure = '';
   const every = (ms: number, fn: () => void): NodeJS.Timeout => {
+    // A disk error in a timer must never escape it (it would end the process): it takes its log directory
+    // offline, and anything else is logged once per distinct message.
+    const guarded = (): void => {
+      try {
+        fn();
+      } catch (e) {
+        const path = (e as NodeJS.ErrnoException).path;
+        const dir = typeof path === 'string' ? config.logDirs.find((d) => path.startsWith(d)) : undefined;
+        if (dir !== undefined) replicas.failLogDir(dir, (e as Error).message);
+        else if ((e as Error).message !== lastFailure) log(`background log task failed: ${(e as Error).message}`);
+        lastFailure = (e as Error).message;
+      }
+    };
     // Kafka's "never" (Long.MAX) arrives as MAX_SAFE_INTEGER; timers take at most 2^31-1 ms.
-    const t = setInterval(fn, Math.min(Math.max(ms, 10), TIMER_MS_MAX));
+    const t = setInterval(guarded, Math.min(Math.max(ms, 10), TIMER_MS_MAX));
     t.unref();
     return t;
   };

@@ -8,7 +8,7 @@ import type { LeaderEpochCache } from '../../storage/index.ts';
 export interface ReplicaLog {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
-  readonly leaderEpochCache: Pick<LeaderEpochCache, 'latestEpoch' | 'entries'>;
+  readonly leaderEpochCache: Pick<LeaderEpochCache, 'latestEpoch' | 'entries' | 'assign' | 'truncateFromEnd'>;
   /** Assigns offsets from the log end by patching each batch's baseOffset. */
   append(records: Buffer, batchCount?: number): { firstOffset: number; lastOffset: number };
   /** Appends batches with the offsets they carry (a follower copying its leader). */

@@ -36,7 +36,7 @@ export interface OffsetsLog {
    * already decided.
    */
   commit(partition: number, records: readonly EncodedRecord[], nowMs: number): number | Promise<number>;
-  /** Every record of a partition up to its high watermark, oldest first. */
+  /** Every record of a partition up to its log end, oldest first. */
   replay(partition: number, visit: (key: Buffer | null, value: Buffer | null) => void): void;
 }
 
@@ -130,7 +130,8 @@ export class OffsetsTopic implements OffsetsLog {
   replay(partition: number, visit: (key: Buffer | null, value: Buffer | null) => void): void {
     const p = this.deps.replicas.get(OFFSETS_TOPIC, partition);
     if (p === undefined) return;
-    const end = p.highWatermark;
+    // Kafka loads a coordinator partition to its log end: as leader, this log is the one that survives.
+    const end = p.logEndOffset;
     let offset = p.logStartOffset;
     // Each pass moves `offset` past at least one batch, so this runs at most (end - start) times.
     while (offset < end) {
