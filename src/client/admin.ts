@@ -10,8 +10,7 @@
  * times with a growing backoff, refreshing metadata in between.
  */
 import { ApiKey, ErrorCode, Reader, errorInfo, isRetriable, messages } from '../protocol/index.ts';
-import type { BrokerConnection } from './connection.ts';
-import { ClientError } from './connection.ts';
+import { ClientError, type BrokerConnection } from '../protocol/index.ts';
 import type { Cluster, TopicInfo } from './cluster.ts';
 
 const RETRIES_MAX = 10;

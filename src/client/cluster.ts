@@ -8,7 +8,7 @@
  * runs on one unref'd timer, re-armed after each refresh of any kind.
  */
 import { ErrorCode, messages } from '../protocol/index.ts';
-import { BrokerConnection, ClientError } from './connection.ts';
+import { BrokerConnection, ClientError } from '../protocol/index.ts';
 
 const METADATA_KEY = 3;
 

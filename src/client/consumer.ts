@@ -24,7 +24,7 @@
 import { ErrorCode, errorName, isRetriable, messages } from '../protocol/index.ts';
 import { type RecordBatch, type RecordHeader, readBatchRecords, scanBatches } from '../records/index.ts';
 import type { Cluster } from './cluster.ts';
-import { ClientError } from './connection.ts';
+import { ClientError } from '../protocol/index.ts';
 import type { TopicPartitions } from './assignors.ts';
 import { GroupMembership, type GroupOptions } from './group.ts';
 

@@ -23,7 +23,7 @@
 import { ErrorCode, Reader, Writer, errorName, messages } from '../protocol/index.ts';
 import { ASSIGNORS, type Assignor, type MemberSubscription, type TopicPartitions } from './assignors.ts';
 import type { Cluster } from './cluster.ts';
-import { BrokerConnection, ClientError } from './connection.ts';
+import { BrokerConnection, ClientError } from '../protocol/index.ts';
 
 const FIND_COORDINATOR_KEY = 10;
 const JOIN_GROUP_KEY = 11;

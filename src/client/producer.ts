@@ -40,7 +40,7 @@
 import { ErrorCode, errorName, isRetriable, messages } from '../protocol/index.ts';
 import { CompressionCodec, RECORD_BATCH_OVERHEAD, buildRecordBatch, type RecordHeader, type RecordInput } from '../records/index.ts';
 import type { Cluster, TopicInfo } from './cluster.ts';
-import { ClientError } from './connection.ts';
+import { ClientError } from '../protocol/index.ts';
 import { DefaultPartitioner } from './partitioner.ts';
 
 const PRODUCE_KEY = 0;

@@ -1,7 +1,8 @@
-// The protocol layer's public surface: primitives, codecs, headers, API and error tables.
+// The protocol layer's public surface: primitives, codecs, headers, API and error tables, and the outbound connection.
 export * from './codec.ts';
 export * from './decode-error.ts';
 export * from './error-codes.ts';
 export * from './api-keys.ts';
 export * from './headers.ts';
 export * as messages from './messages/index.ts';
+export { BrokerConnection, ClientError, type ConnectionOptions } from './connection.ts';

@@ -4,7 +4,10 @@
  * it once its metadata has caught up with its registration, and fences it
  * when the heartbeats stop. A stopping broker asks for a controlled shutdown
  * so its partitions are marked offline at once rather than after the session
- * timeout.
+ * timeout. A broker whose log directory failed asks to be fenced (Kafka's
+ * broker gives up its partitions when its log directories fail), so the
+ * controller moves its leaderships and takes it out of every ISR while the
+ * process goes on serving what it still can.
  */
 import { ControllerApiKey } from '../controller/index.ts';
 import { ErrorCode, messages } from '../protocol/index.ts';
@@ -24,6 +27,8 @@ export interface BrokerLifecycleDeps {
   channel: ControllerChannel;
   /** The offset of the last metadata record this node has applied. */
   appliedOffset(): number;
+  /** True once this broker can no longer hold replicas (a log directory went offline). */
+  wantFence(): boolean;
   log(line: string): void;
 }
 
@@ -54,6 +59,13 @@ export class BrokerLifecycle {
   }
 
   start(): void {
+    this.schedule(0);
+  }
+
+  /** Heartbeats now rather than at the next interval (the broker's standing changed). */
+  beatNow(): void {
+    if (this.stopped || this.timer === null) return;
+    clearTimeout(this.timer);
     this.schedule(0);
   }
 
@@ -98,7 +110,7 @@ export class BrokerLifecycle {
     return this.deps.channel.send<messages.BrokerHeartbeatResponse>(ControllerApiKey.BrokerHeartbeat, {
       ...messages.BrokerHeartbeatRequest.defaults(),
       brokerId: this.deps.nodeId, brokerEpoch: this.epoch, currentMetadataOffset: BigInt(this.deps.appliedOffset()),
-      wantFence: false, wantShutDown,
+      wantFence: this.deps.wantFence(), wantShutDown,
     });
   }
 

@@ -331,8 +331,10 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
       heartbeatIntervalMs: config.brokerHeartbeatIntervalMs,
       channel,
       appliedOffset: () => metadata.lastAppliedOffset,
+      wantFence: () => replicas.offlineLogDirs.length > 0,
       log,
     });
+    replicas.onLogDirFailure(() => lifecycle?.beatNow());
   }
 
   driver.start(new RaftTransport(raftPeers, driver, meta.clusterId));

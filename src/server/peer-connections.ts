@@ -3,7 +3,7 @@
  * node id, opened on first use and reopened after a failure. Raft traffic
  * and the brokers' controller requests share them.
  */
-import { BrokerConnection } from '../client/connection.ts';
+import { BrokerConnection } from '../protocol/index.ts';
 
 export interface PeerEndpoint {
   host: string;

@@ -3,7 +3,7 @@
  * endpoint the metadata image registers for it, opened on first use and
  * dropped on any failure so the next fetch reconnects.
  */
-import { BrokerConnection } from '../client/connection.ts';
+import { BrokerConnection } from '../protocol/index.ts';
 import type { ReplicaFetchTransport } from '../broker/index.ts';
 import type { MetadataImage } from '../metadata/index.ts';
 import type { messages } from '../protocol/index.ts';

@@ -1,5 +1,7 @@
 /**
- * One client connection to one broker: length-prefixed frames out, responses
+ * One outbound connection to one broker, for Samsa's client and for a
+ * broker's own connections to its peers (replica fetchers, controller
+ * requests): length-prefixed frames out, responses
  * matched to requests by correlation id (Kafka answers in order, but a
  * request with acks=0 gets no answer, so matching by id is the safe rule).
  * On connect it asks ApiVersions once and then sends every request at the
@@ -7,9 +9,11 @@
  * fields that version carries, so callers fill one shape for all versions.
  */
 import { connect, type Socket } from 'node:net';
-import {
-  ErrorCode, Reader, Writer, messages, readResponseHeader, requestCodec, requestHeaderVersion, responseCodec,
-} from '../protocol/index.ts';
+import { requestCodec, responseCodec } from './api-keys.ts';
+import { Reader, Writer } from './codec.ts';
+import { ErrorCode } from './error-codes.ts';
+import { readResponseHeader, requestHeaderVersion } from './headers.ts';
+import * as messages from './messages/index.ts';
 
 const API_VERSIONS_KEY = 18;
 const API_VERSIONS_VERSION_MAX = 3;
