@@ -97,6 +97,11 @@ export class LocalCluster {
     return n;
   }
 
+  /** The process id of a running node, else -1. */
+  pidOf(id: number): number {
+    return this.isRunning(id) ? this.children.get(id)!.pid ?? -1 : -1;
+  }
+
   isRunning(id: number): boolean {
     const child = this.children.get(id);
     return child !== undefined && child.exitCode === null && child.signalCode === null;

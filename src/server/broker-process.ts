@@ -1,40 +1,36 @@
 /**
- * One Samsa process with process.roles=broker,controller: opens the logs,
- * replays the metadata log into the image, listens, registers itself, and
- * serves until stopped. This is what `samsa start` and `startBroker()` run.
+ * One Samsa process: resolves its config, locks its directories, opens the
+ * metadata quorum, and assembles the roles it has (process.roles: the
+ * controller role, the broker role, or both) on one scheduler; it serves
+ * until stopped. This is what `samsa start` and `startBroker()` run.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { logConfigOf, type BrokerContext } from '../broker/index.ts';
 import {
-  FetchPurgatory, FetchSessionCache, IsrManager, ReplicaFetchers, ReplicaManager, logConfigOf, type BrokerContext,
-} from '../broker/index.ts';
-import { Controller, ControllerApiKey, ControllerService } from '../controller/index.ts';
-import {
-  GroupCoordinator, OFFSETS_TOPIC, OffsetsTopic, groupCoordinatorConfig, type OffsetsTopicDeps,
-} from '../coordinator/index.ts';
-import {
-  SAMSA_DEFAULT_LISTENERS, describeTopicConfigs, encodeMetadataRecord, parseEndpoints, parseHostPort, resolveBrokerConfig, splitNames,
-  topicConfig, validateTopicConfigs, type BrokerConfig, type Endpoint, type MetadataImage,
+  SAMSA_DEFAULT_LISTENERS, parseEndpoints, parseHostPort, resolveBrokerConfig, splitNames,
+  topicConfig, type BrokerConfig, type Endpoint, type MetadataImage,
 } from '../metadata/index.ts';
 import { Writer, messages } from '../protocol/index.ts';
 import { METADATA_TOPIC, MetadataLogStore } from '../raft/metadata-log-store.ts';
 import { QuorumDriver } from '../raft/quorum-driver.ts';
-import { CLEANER_CONFIG_DEFAULTS, LogManager, type Clock } from '../storage/index.ts';
-import { BrokerLifecycle } from './broker-lifecycle.ts';
-import { Connection } from './connection.ts';
+import type { Clock } from '../storage/index.ts';
+import { startBrokerRole, type BrokerRole } from './broker-role.ts';
 import { ControllerChannel } from './controller-channel.ts';
 import { controllerListenerApis } from './controller-listener.ts';
+import { startControllerRole } from './controller-role.ts';
+import { lockDirs, type DirLock } from './dir-lock.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { MetadataPublisher } from './metadata-publisher.ts';
-import { ensureMetaProperties, randomUuid } from './meta-properties.ts';
+import { ensureMetaProperties } from './meta-properties.ts';
 import { PeerConnections, type PeerEndpoint } from './peer-connections.ts';
 import { describeQuorum } from './quorum-description.ts';
 import { RaftTransport } from './raft-transport.ts';
-import { replicaFetchTransport } from './replica-fetch-transport.ts';
-import { lockDirs, type DirLock } from './dir-lock.ts';
+import { createScheduler } from './scheduler.ts';
+import { listen, portOf, serve } from './serve.ts';
 
 export interface StartOptions {
   /** Port of the client listener; 0 picks a free one. Overrides the port of the first non-controller listener. */
@@ -67,12 +63,6 @@ export interface RunningBroker {
   stop(): Promise<void>;
 }
 
-const SECURITY_PROTOCOL_PLAINTEXT = 0;
-const CONNECTION_LIMITS_INFLIGHT_MAX = 64;
-const TIMER_MS_MAX = 0x7fffffff;
-const SESSION_CHECK_MS = 250;
-/** How often a leader looks for followers to add to or drop from its ISR. */
-const ISR_CHECK_MS = 250;
 /** How long a resigning leader keeps its connections open for EndQuorumEpoch to go out. */
 const RESIGN_GRACE_MS = 50;
 /** Controller requests (and the waits behind them) give up after this long. */
@@ -202,208 +192,92 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   const raftPeers = new PeerConnections(voterEndpoints, `samsa-raft-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS);
   const peers = new PeerConnections(voterEndpoints, `samsa-node-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS);
 
-  let controller: Controller | null = null;
-  let service: ControllerService | null = null;
-  if (isController) {
-    controller = new Controller({
-      nodeId,
-      image,
-      commit: async (records) => {
-        await driver.propose(records.map(encodeMetadataRecord));
-      },
-      defaultPartitions: () => config.numPartitions,
-      defaultReplicationFactor: () => config.defaultReplicationFactor,
-      deleteTopicEnable: () => config.deleteTopicEnable,
-      validateTopicConfigs: (configs) =>
-        validateTopicConfigs(Object.fromEntries([...configs].filter(([, v]) => v !== null)) as Record<string, string>)?.errorMessage ?? null,
-    });
-    service = new ControllerService({ controller, isActive: () => driver.isLeader(), nowMs: () => clock.nowMs() });
-    const active = controller;
-    driver.onLeaderChange((status) => {
-      if (status.role !== 'leader') return;
-      log(`node ${nodeId} is the active controller (epoch ${status.epoch})`);
-      active.resetSessions();
-      active.bootstrap().catch((e: Error) => log(`controller bootstrap failed: ${e.message}`));
-    });
-  }
+  const scheduler = createScheduler(clock, log);
+  const controllerRole = isController ? startControllerRole({ nodeId, config, image, driver, scheduler, log }) : null;
+  const service = controllerRole?.service ?? null;
 
   const imageWaiters: (() => void)[] = [];
   metadata.onChange(() => {
     for (const w of imageWaiters.splice(0)) w();
   });
-  let lifecycle: BrokerLifecycle | null = null;
+  let brokerRole: BrokerRole | null = null;
+  let brokerEpoch: () => bigint = () => -1n;
   const channel = new ControllerChannel({
     nodeId, driver, local: service, peers, image,
     imageChanged: () => new Promise((resolve) => imageWaiters.push(resolve)),
-    brokerEpoch: () => lifecycle?.brokerEpoch ?? -1n,
+    brokerEpoch: () => brokerEpoch(),
     requestTimeoutMs: CONTROLLER_REQUEST_TIMEOUT_MS,
   });
 
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
-  const stoppers: (() => void)[] = [];
+  const closeServers = (): Promise<void[]> => Promise.all(servers.map((server) => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    for (const c of sockets) c.destroy();
+  })));
   let controllerPort: number | null = null;
-  if (listeners.controller !== null && service !== null) {
-    const apis = controllerListenerApis(nodeId, driver, service,
-      () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName));
-    const controllerContext = { nodeId, image } as unknown as BrokerContext;
-    const server = createServer();
-    await listen(server, listeners.controller.host, listeners.controller.port);
-    controllerPort = portOf(server, listeners.controller.port);
-    serve(server, new Dispatcher(controllerContext, apis.handlers, apis.apis), config, new Map(), sockets, log);
-    servers.push(server);
+  try {
+    if (listeners.controller !== null && service !== null) {
+      const apis = controllerListenerApis(nodeId, driver, service,
+        () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName));
+      const controllerContext = { nodeId, image } as unknown as BrokerContext;
+      const server = createServer();
+      await listen(server, listeners.controller.host, listeners.controller.port);
+      controllerPort = portOf(server, listeners.controller.port);
+      serve(server, new Dispatcher(controllerContext, apis.handlers, apis.apis), config, new Map(), sockets, log);
+      servers.push(server);
+    }
+    if (isBroker && listeners.client !== null) {
+      brokerRole = await startBrokerRole({
+        nodeId, clusterId: meta.clusterId, config, listener: listeners.client, scheduler, metadata, image, channel,
+        brokerDefaults: brokerDefaults.config, sockets, log,
+        activeControllerId: () => activeControllerId(driver, image(), nodeId),
+        describeQuorum: () => forwardDescribeQuorum(driver, peers, () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName)),
+      });
+      servers.push(brokerRole.server);
+      const started = brokerRole;
+      brokerEpoch = () => started.brokerEpoch();
+    }
+  } catch (e) {
+    // Half started (a port in use): release what was opened, so the same process may try again.
+    scheduler.stop();
+    await closeServers();
+    peers.close();
+    raftPeers.close();
+    store.close();
+    throw e;
   }
-
-  let clientPort = -1;
-  let advertised = { host: '127.0.0.1', port: -1 };
-  let logs: LogManager | null = null;
-  let groups: { coordinator: GroupCoordinator; stop(): void } | null = null;
-  let purgatory: FetchPurgatory | null = null;
-  if (isBroker && listeners.client !== null) {
-    const brokerLogs = LogManager.open(config.logDirs, clock, logConfigOf(brokerDefaults.config), log);
-    logs = brokerLogs;
-    const replicas = new ReplicaManager({ nodeId, logs: brokerLogs, clock, log, topicConfig: (img, topic) => effectiveTopicConfig(config, img, topic) });
-    metadata.onChange((img, changes) => replicas.applyMetadata(img, changes));
-    const server = createServer();
-    await listen(server, listeners.client.host, listeners.client.port);
-    clientPort = portOf(server, listeners.client.port);
-    advertised = advertisedEndpoint(config, listeners.client, clientPort);
-    purgatory = new FetchPurgatory(replicas);
-    const started = startGroupCoordinator({ nodeId, config, image, replicas, controller: channel, log }, clock);
-    groups = started;
-    // The coordinator follows leadership of the offsets topic's partitions as metadata arrives.
-    metadata.onChange((_img, changes) => {
-      if (changes === null || changes.changedTopics.includes(OFFSETS_TOPIC) || changes.deletedTopics.some((t) => t.name === OFFSETS_TOPIC)) {
-        started.coordinator.load(clock.nowMs());
-      }
-    });
-    const clientHosts = new Map<number, string>();
-    const broker: BrokerContext = {
-      nodeId,
-      clusterId: meta.clusterId,
-      config,
-      clock,
-      advertised,
-      image,
-      replicas,
-      controller: channel,
-      activeControllerId: () => activeControllerId(driver, image(), nodeId),
-      describeQuorum: () => forwardDescribeQuorum(driver, peers, () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName)),
-      purgatory,
-      fetchSessions: new FetchSessionCache(),
-      groups: started.coordinator,
-      clientHost: (connectionId) => clientHosts.get(connectionId) ?? '/unknown',
-      log,
-      describeTopicConfigs: (topic, _configs) => describeTopicConfigEntries(config, image(), topic),
-    };
-    serve(server, new Dispatcher(broker), config, clientHosts, sockets, log);
-    servers.push(server);
-    for (const t of startTimers(config, brokerLogs, replicas, clock, log)) stoppers.push(() => clearInterval(t));
-    stoppers.push(() => replicas.checkpointProducerState(clock.nowMs(), config.producerIdExpirationMs));
-    const fetchers = new ReplicaFetchers({
-      nodeId, replicas, image, brokerEpoch: () => lifecycle?.brokerEpoch ?? -1n, log,
-      transport: replicaFetchTransport(nodeId, image, config.replicaFetchWaitMaxMs),
-      fetch: {
-        waitMaxMs: config.replicaFetchWaitMaxMs, minBytes: config.replicaFetchMinBytes,
-        partitionMaxBytes: config.replicaFetchMaxBytes, responseMaxBytes: config.replicaFetchResponseMaxBytes,
-      },
-    });
-    metadata.onChange(() => fetchers.sync());
-    fetchers.sync();
-    stoppers.push(() => fetchers.stop());
-    const isr = new IsrManager({
-      nodeId, replicas, brokerEpoch: () => lifecycle?.brokerEpoch ?? -1n,
-      channel: { alterPartition: (request) => channel.send<messages.AlterPartitionResponse>(ControllerApiKey.AlterPartition, request) },
-      lagMaxMs: config.replicaLagTimeMaxMs, nowMs: () => clock.nowMs(), log,
-    });
-    const isrTimer = setInterval(() => {
-      try {
-        isr.check();
-      } catch (e) {
-        log(`ISR check failed: ${(e as Error).message}`);
-      }
-    }, ISR_CHECK_MS);
-    isrTimer.unref();
-    stoppers.push(() => clearInterval(isrTimer));
-    lifecycle = new BrokerLifecycle({
-      nodeId, clusterId: meta.clusterId, incarnationId: randomUuid(), rack: config.brokerRack,
-      endpoints: [{ name: listeners.client.name, host: advertised.host, port: advertised.port, securityProtocol: SECURITY_PROTOCOL_PLAINTEXT }],
-      heartbeatIntervalMs: config.brokerHeartbeatIntervalMs,
-      channel,
-      appliedOffset: () => metadata.lastAppliedOffset,
-      wantFence: () => replicas.offlineLogDirs.length > 0,
-      log,
-    });
-    replicas.onLogDirFailure(() => lifecycle?.beatNow());
-  }
+  const role = brokerRole;
 
   driver.start(new RaftTransport(raftPeers, driver, meta.clusterId));
-  if (controller !== null) {
-    const active = controller;
-    const timer = setInterval(() => {
-      if (!driver.isLeader()) return;
-      active.expireSessions(clock.nowMs(), config.brokerSessionTimeoutMs).then((fenced) => {
-        for (const id of fenced) log(`broker ${id} missed its heartbeats for ${config.brokerSessionTimeoutMs} ms and is fenced`);
-      }, (e: Error) => log(`broker session check failed: ${e.message}`));
-    }, SESSION_CHECK_MS);
-    timer.unref();
-    stoppers.push(() => clearInterval(timer));
-    if (config.autoLeaderRebalanceEnable) {
-      const rebalance = setInterval(() => {
-        if (!driver.isLeader()) return;
-        active.electPreferredLeaders().then((moved) => {
-          if (moved > 0) log(`moved ${moved} partition leaderships back to their preferred replicas`);
-        }, (e: Error) => log(`preferred leader election failed: ${e.message}`));
-      }, Math.min(config.leaderImbalanceCheckIntervalSeconds * 1000, TIMER_MS_MAX));
-      rebalance.unref();
-      stoppers.push(() => clearInterval(rebalance));
-    }
-  }
-  lifecycle?.start();
-  const ready = lifecycle?.unfenced() ?? Promise.resolve();
+  role?.start();
+  const ready = role?.ready ?? Promise.resolve();
   // A node that is the whole quorum is ready in milliseconds: wait for it, so the caller can use it at once.
   if (voterEndpoints.size === 0) await ready;
 
   let stopped: Promise<void> | null = null;
-  const host = advertised.host;
+  const host = role?.advertised.host ?? '127.0.0.1';
+  const clientPort = role?.port ?? -1;
   return {
     host, port: clientPort, bootstrap: `${host}:${clientPort}`, nodeId, clusterId: meta.clusterId, dataDir: logDir, controllerPort, ready,
     stop: () => (stopped ??= (async () => {
-      await lifecycle?.shutdown();
+      await role?.shutdown();
       if (driver.isLeader() && voters.length > 1) {
         // Hand over before going: EndQuorumEpoch lets the others elect a successor without waiting out a timeout.
         driver.resign();
         await new Promise((resolve) => setTimeout(resolve, RESIGN_GRACE_MS));
       }
-      for (const stop of stoppers) stop();
-      groups?.stop();
-      await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const c of sockets) c.destroy();
-      })));
+      scheduler.stop();
+      await closeServers();
       driver.stop();
       peers.close();
-      purgatory?.wakeAll();
-      logs?.close();
+      raftPeers.close();
+      role?.stop();
       store.close();
       dirLock.release();
       if (tempDir !== null) rmSync(tempDir, { recursive: true, force: true });
     })()),
   };
-}
-
-function portOf(server: Server, fallback: number): number {
-  const address = server.address();
-  return typeof address === 'object' && address !== null ? address.port : fallback;
-}
-
-/** advertised.listeners' entry for the client listener, else the bound address (loopback for a wildcard bind). */
-function advertisedEndpoint(config: BrokerConfig, client: Endpoint, port: number): { host: string; port: number } {
-  const advertised = config.advertisedListeners === null ? [] : parseEndpoints(config.advertisedListeners) as Endpoint[];
-  const entry = advertised.find((e) => e.name === client.name);
-  if (entry !== undefined) return { host: entry.host, port: entry.port === 0 ? port : entry.port };
-  const host = client.host === '' || client.host === '0.0.0.0' || client.host === '::' ? '127.0.0.1' : client.host;
-  return { host, port };
 }
 
 /** Metadata's controllerId: clients send admin requests there, so it must be a broker; any broker forwards them. */
@@ -438,150 +312,4 @@ function leaderChangeRecord(leaderId: number, voters: readonly number[]): Buffer
     ...messages.LeaderChangeMessage.defaults(), version: 0, leaderId, voters: voterList, grantingVoters: voterList,
   }, 0);
   return w.toBuffer();
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-let nextConnectionId = 1;
-
-function serve(
-  server: Server, dispatcher: Dispatcher, config: BrokerConfig, clientHosts: Map<number, string>, sockets: Set<Socket>,
-  log: (line: string) => void,
-): void {
-  const limits = { frameBytesMax: config.socketRequestMaxBytes, inflightRequestsMax: CONNECTION_LIMITS_INFLIGHT_MAX };
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    const id = nextConnectionId++;
-    // Kafka reports a member's host as InetAddress.toString(): "/" and the address.
-    clientHosts.set(id, `/${socket.remoteAddress ?? 'unknown'}`);
-    new Connection(id, socket, dispatcher, limits, () => {
-      sockets.delete(socket);
-      clientHosts.delete(id);
-    }, log);
-  });
-}
-
-/** The group coordinator, loaded from the `__consumer_offsets` partitions this node leads, with its timer running. */
-function startGroupCoordinator(deps: OffsetsTopicDeps, clock: Clock): { coordinator: GroupCoordinator; stop(): void } {
-  const coordinator = new GroupCoordinator({
-    config: groupCoordinatorConfig(deps.config),
-    log: new OffsetsTopic(deps),
-    clock,
-    newUuid: randomUUID,
-    logLine: deps.log,
-  });
-  coordinator.load(clock.nowMs());
-  const timer = driveGroupTimers(coordinator, clock, deps.log);
-  return {
-    coordinator,
-    stop: () => {
-      timer.stop();
-      coordinator.shutdown();
-    },
-  };
-}
-
-/**
- * The group coordinator's one timer: armed for its earliest deadline,
- * re-armed whenever its deadlines change, unref'd so it never keeps the
- * process alive.
- */
-function driveGroupTimers(groups: GroupCoordinator, clock: Clock, log: (line: string) => void): { stop(): void } {
-  let timer: NodeJS.Timeout | null = null;
-  let armedForMs: number | null = null;
-  let stopped = false;
-  const arm = (): void => {
-    if (stopped) return;
-    const next = groups.nextDeadlineMs();
-    if (timer !== null && next === armedForMs) return;
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-    armedForMs = next;
-    if (next === null) return;
-    timer = setTimeout(() => {
-      timer = null;
-      armedForMs = null;
-      try {
-        groups.tick(clock.nowMs());
-      } catch (e) {
-        log(`group coordinator timer failed: ${(e as Error).stack ?? (e as Error).message}`);
-      }
-      arm();
-    }, Math.min(Math.max(next - clock.nowMs(), 0), TIMER_MS_MAX));
-    timer.unref();
-  };
-  groups.onDeadlinesChanged(arm);
-  arm();
-  return {
-    stop: () => {
-      stopped = true;
-      if (timer !== null) clearTimeout(timer);
-    },
-  };
-}
-
-function startTimers(config: BrokerConfig, logs: LogManager, replicas: ReplicaManager, clock: Clock, log: (line: string) => void): NodeJS.Timeout[] {
-  let lastFailure = '';
-  const every = (ms: number, fn: () => void): NodeJS.Timeout => {
-    // A disk error in a timer must never escape it (it would end the process): it takes its log directory
-    // offline, and anything else is logged once per distinct message.
-    const guarded = (): void => {
-      try {
-        fn();
-      } catch (e) {
-        const path = (e as NodeJS.ErrnoException).path;
-        const dir = typeof path === 'string' ? config.logDirs.find((d) => path.startsWith(d)) : undefined;
-        if (dir !== undefined) replicas.failLogDir(dir, (e as Error).message);
-        else if ((e as Error).message !== lastFailure) log(`background log task failed: ${(e as Error).message}`);
-        lastFailure = (e as Error).message;
-      }
-    };
-    // Kafka's "never" (Long.MAX) arrives as MAX_SAFE_INTEGER; timers take at most 2^31-1 ms.
-    const t = setInterval(guarded, Math.min(Math.max(ms, 10), TIMER_MS_MAX));
-    t.unref();
-    return t;
-  };
-  return [
-    every(config.logRetentionCheckIntervalMs, () => logs.runRetention()),
-    every(config.logFlushSchedulerIntervalMs, () => logs.flushDirty()),
-    every(config.logFlushOffsetCheckpointIntervalMs, () => {
-      logs.checkpoint();
-      replicas.checkpointProducerState(clock.nowMs(), config.producerIdExpirationMs);
-    }),
-    ...(config.logCleanerEnable ? [startCleaner(config, logs, replicas, every)] : []),
-  ];
-}
-
-/** Compaction (log.cleaner.enable): every log.cleaner.backoff.ms, the dirtiest due logs, never above their high watermark. */
-function startCleaner(
-  config: BrokerConfig, logs: LogManager, replicas: ReplicaManager, every: (ms: number, fn: () => void) => NodeJS.Timeout,
-): NodeJS.Timeout {
-  logs.configureCleaner({ dedupeBufferBytes: config.logCleanerDedupeBufferSize, loadFactor: CLEANER_CONFIG_DEFAULTS.loadFactor });
-  return every(config.logCleanerBackoffMs, () => logs.runCleaner({
-    cleanableEndOf: (log) => replicas.get(log.topicPartition.topic, log.topicPartition.partition)?.highWatermark ?? 0,
-  }));
-}
-
-function effectiveTopicConfig(config: BrokerConfig, image: MetadataImage, topic: string) {
-  const resolved = topicConfig(config, Object.fromEntries(image.topicConfigs(topic)));
-  if (resolved.ok) return resolved.config;
-  // Overrides were validated when set; a bad one in an old log falls back to the broker defaults.
-  const defaults = topicConfig(config, {});
-  if (!defaults.ok) throw new ConfigError(defaults.error);
-  return defaults.config;
-}
-
-function describeTopicConfigEntries(config: BrokerConfig, image: MetadataImage, topic: string) {
-  const overrides = Object.fromEntries(image.topicConfigs(topic));
-  return describeTopicConfigs(config, overrides).map((e) => ({
-    name: e.name, value: e.value, readOnly: e.readOnly, configSource: e.source, isSensitive: e.isSensitive,
-  }));
 }

@@ -1,0 +1,255 @@
+/**
+ * The broker role of a process: its logs and replicas, the client listener
+ * and handlers, the group coordinator, follower fetchers, the ISR manager,
+ * its standing with the controller, and the periodic log work (retention,
+ * flushes, checkpoints, compaction), all timed by the process's scheduler.
+ * `shutdown()` is the controlled shutdown; `stop()` releases everything.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import {
+  FetchPurgatory, FetchSessionCache, IsrManager, ReplicaFetchers, ReplicaManager, logConfigOf, type BrokerContext,
+} from '../broker/index.ts';
+import { ControllerApiKey } from '../controller/index.ts';
+import {
+  GroupCoordinator, OFFSETS_TOPIC, OffsetsTopic, groupCoordinatorConfig, type OffsetsTopicDeps,
+} from '../coordinator/index.ts';
+import {
+  describeTopicConfigs, parseEndpoints, topicConfig, type BrokerConfig, type Endpoint, type MetadataImage, type TopicConfig,
+} from '../metadata/index.ts';
+import type { messages } from '../protocol/index.ts';
+import { CLEANER_CONFIG_DEFAULTS, LogManager } from '../storage/index.ts';
+import { BrokerLifecycle } from './broker-lifecycle.ts';
+import type { ControllerChannel } from './controller-channel.ts';
+import { Dispatcher } from './dispatcher.ts';
+import type { MetadataPublisher } from './metadata-publisher.ts';
+import { randomUuid } from './meta-properties.ts';
+import { replicaFetchTransport } from './replica-fetch-transport.ts';
+import type { Scheduler } from './scheduler.ts';
+import { listen, portOf, serve } from './serve.ts';
+
+const SECURITY_PROTOCOL_PLAINTEXT = 0;
+/** How often a leader looks for followers to add to or drop from its ISR. */
+const ISR_CHECK_MS = 250;
+
+export interface BrokerRoleDeps {
+  nodeId: number;
+  clusterId: string;
+  config: BrokerConfig;
+  listener: Endpoint;
+  scheduler: Scheduler;
+  metadata: MetadataPublisher;
+  image(): MetadataImage;
+  channel: ControllerChannel;
+  brokerDefaults: TopicConfig;
+  /** Every accepted socket, so the process can close them all on stop. */
+  sockets: Set<Socket>;
+  activeControllerId(): number;
+  describeQuorum(): Promise<messages.DescribeQuorumResponse>;
+  log(line: string): void;
+}
+
+export interface BrokerRole {
+  readonly server: Server;
+  readonly port: number;
+  readonly advertised: { host: string; port: number };
+  /** Resolves once the controller has unfenced this broker. */
+  readonly ready: Promise<void>;
+  /** This incarnation's broker epoch, -1 until registered. */
+  brokerEpoch(): bigint;
+  /** Registers with the controller and starts heartbeating. */
+  start(): void;
+  /** Controlled shutdown: the controller moves this broker's leaderships now. */
+  shutdown(): Promise<void>;
+  /** Stops the fetchers and the coordinator, checkpoints, wakes waiting fetches and closes the logs. */
+  stop(): void;
+}
+
+export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole> {
+  const { nodeId, config, scheduler, metadata, image, channel, log } = deps;
+  const clock = scheduler.clock;
+  const logs = LogManager.open(config.logDirs, clock, logConfigOf(deps.brokerDefaults), log);
+  const replicas = new ReplicaManager({ nodeId, logs, clock, log, topicConfig: (img, topic) => effectiveTopicConfig(config, img, topic) });
+  metadata.onChange((img, changes) => replicas.applyMetadata(img, changes));
+  const server = createServer();
+  try {
+    await listen(server, deps.listener.host, deps.listener.port);
+  } catch (e) {
+    logs.close();
+    throw e;
+  }
+  const port = portOf(server, deps.listener.port);
+  const advertised = advertisedEndpoint(config, deps.listener, port);
+  const purgatory = new FetchPurgatory(replicas);
+  let lifecycle: BrokerLifecycle | null = null;
+  const brokerEpoch = (): bigint => lifecycle?.brokerEpoch ?? -1n;
+
+  const groups = startGroupCoordinator({ nodeId, config, image, replicas, controller: channel, log }, scheduler);
+  // The coordinator follows leadership of the offsets topic's partitions as metadata arrives.
+  metadata.onChange((_img, changes) => {
+    if (changes === null || changes.changedTopics.includes(OFFSETS_TOPIC) || changes.deletedTopics.some((t) => t.name === OFFSETS_TOPIC)) {
+      groups.coordinator.load(clock.nowMs());
+    }
+  });
+  const clientHosts = new Map<number, string>();
+  const broker: BrokerContext = {
+    nodeId,
+    clusterId: deps.clusterId,
+    config,
+    clock,
+    advertised,
+    image,
+    replicas,
+    controller: channel,
+    activeControllerId: deps.activeControllerId,
+    describeQuorum: deps.describeQuorum,
+    purgatory,
+    fetchSessions: new FetchSessionCache(),
+    groups: groups.coordinator,
+    clientHost: (connectionId) => clientHosts.get(connectionId) ?? '/unknown',
+    log,
+    describeTopicConfigs: (topic) => describeTopicConfigEntries(config, image(), topic),
+  };
+  serve(server, new Dispatcher(broker), config, clientHosts, deps.sockets, log);
+  scheduleLogTasks(config, logs, replicas, scheduler);
+
+  const fetchers = new ReplicaFetchers({
+    nodeId, replicas, image, brokerEpoch, log,
+    transport: replicaFetchTransport(nodeId, image, config.replicaFetchWaitMaxMs),
+    fetch: {
+      waitMaxMs: config.replicaFetchWaitMaxMs, minBytes: config.replicaFetchMinBytes,
+      partitionMaxBytes: config.replicaFetchMaxBytes, responseMaxBytes: config.replicaFetchResponseMaxBytes,
+    },
+  });
+  metadata.onChange(() => fetchers.sync());
+  fetchers.sync();
+  const isr = new IsrManager({
+    nodeId, replicas, brokerEpoch,
+    channel: { alterPartition: (request) => channel.send<messages.AlterPartitionResponse>(ControllerApiKey.AlterPartition, request) },
+    lagMaxMs: config.replicaLagTimeMaxMs, nowMs: () => clock.nowMs(), log,
+  });
+  scheduler.every('ISR check', ISR_CHECK_MS, () => isr.check());
+  lifecycle = new BrokerLifecycle({
+    nodeId, clusterId: deps.clusterId, incarnationId: randomUuid(), rack: config.brokerRack,
+    endpoints: [{ name: deps.listener.name, host: advertised.host, port: advertised.port, securityProtocol: SECURITY_PROTOCOL_PLAINTEXT }],
+    heartbeatIntervalMs: config.brokerHeartbeatIntervalMs,
+    channel,
+    appliedOffset: () => metadata.lastAppliedOffset,
+    wantFence: () => replicas.offlineLogDirs.length > 0,
+    log,
+  });
+  const standing = lifecycle;
+  replicas.onLogDirFailure(() => standing.beatNow());
+
+  return {
+    server,
+    port,
+    advertised,
+    ready: standing.unfenced(),
+    brokerEpoch,
+    start: () => standing.start(),
+    shutdown: () => standing.shutdown(),
+    stop: () => {
+      fetchers.stop();
+      replicas.checkpointProducerState(clock.nowMs(), config.producerIdExpirationMs);
+      groups.stop();
+      purgatory.wakeAll();
+      logs.close();
+    },
+  };
+}
+
+/** advertised.listeners' entry for the client listener, else the bound address (loopback for a wildcard bind). */
+function advertisedEndpoint(config: BrokerConfig, client: Endpoint, port: number): { host: string; port: number } {
+  const advertised = config.advertisedListeners === null ? [] : parseEndpoints(config.advertisedListeners) as Endpoint[];
+  const entry = advertised.find((e) => e.name === client.name);
+  if (entry !== undefined) return { host: entry.host, port: entry.port === 0 ? port : entry.port };
+  const host = client.host === '' || client.host === '0.0.0.0' || client.host === '::' ? '127.0.0.1' : client.host;
+  return { host, port };
+}
+
+/** The group coordinator, loaded from the `__consumer_offsets` partitions this node leads, with its timer running. */
+function startGroupCoordinator(deps: OffsetsTopicDeps, scheduler: Scheduler): { coordinator: GroupCoordinator; stop(): void } {
+  const clock = scheduler.clock;
+  const coordinator = new GroupCoordinator({
+    config: groupCoordinatorConfig(deps.config),
+    log: new OffsetsTopic(deps),
+    clock,
+    newUuid: randomUUID,
+    logLine: deps.log,
+  });
+  coordinator.load(clock.nowMs());
+  // One timer, armed for the coordinator's earliest deadline and re-armed whenever its deadlines change.
+  let cancel: (() => void) | null = null;
+  let armedForMs: number | null = null;
+  let stopped = false;
+  const arm = (): void => {
+    if (stopped) return;
+    const next = coordinator.nextDeadlineMs();
+    if (cancel !== null && next === armedForMs) return;
+    cancel?.();
+    cancel = null;
+    armedForMs = next;
+    if (next === null) return;
+    cancel = scheduler.after('group coordinator timer', next - clock.nowMs(), () => {
+      cancel = null;
+      armedForMs = null;
+      try {
+        coordinator.tick(clock.nowMs());
+      } finally {
+        arm();
+      }
+    });
+  };
+  coordinator.onDeadlinesChanged(arm);
+  arm();
+  return {
+    coordinator,
+    stop: () => {
+      stopped = true;
+      cancel?.();
+      coordinator.shutdown();
+    },
+  };
+}
+
+/**
+ * Retention, flushes, checkpoints and compaction (log.cleaner.enable: the
+ * dirtiest due logs, never above their high watermark). A disk error in any
+ * of them takes its log directory offline rather than ending the process.
+ */
+function scheduleLogTasks(config: BrokerConfig, logs: LogManager, replicas: ReplicaManager, scheduler: Scheduler): void {
+  const onDiskError = (e: Error): void => {
+    const path = (e as NodeJS.ErrnoException).path;
+    const dir = typeof path === 'string' ? config.logDirs.find((d) => path.startsWith(d)) : undefined;
+    if (dir === undefined) throw e;
+    replicas.failLogDir(dir, e.message);
+  };
+  scheduler.every('log retention', config.logRetentionCheckIntervalMs, () => logs.runRetention(), onDiskError);
+  scheduler.every('log flush', config.logFlushSchedulerIntervalMs, () => logs.flushDirty(), onDiskError);
+  scheduler.every('log checkpoint', config.logFlushOffsetCheckpointIntervalMs, () => {
+    logs.checkpoint();
+    replicas.checkpointProducerState(scheduler.clock.nowMs(), config.producerIdExpirationMs);
+  }, onDiskError);
+  if (!config.logCleanerEnable) return;
+  logs.configureCleaner({ dedupeBufferBytes: config.logCleanerDedupeBufferSize, loadFactor: CLEANER_CONFIG_DEFAULTS.loadFactor });
+  scheduler.every('log cleaner', config.logCleanerBackoffMs, () => logs.runCleaner({
+    cleanableEndOf: (log) => replicas.get(log.topicPartition.topic, log.topicPartition.partition)?.highWatermark ?? 0,
+  }), onDiskError);
+}
+
+function effectiveTopicConfig(config: BrokerConfig, image: MetadataImage, topic: string): TopicConfig {
+  const resolved = topicConfig(config, Object.fromEntries(image.topicConfigs(topic)));
+  if (resolved.ok) return resolved.config;
+  // Overrides were validated when set; a bad one in an old log falls back to the broker defaults.
+  const defaults = topicConfig(config, {});
+  if (!defaults.ok) throw new Error(defaults.error);
+  return defaults.config;
+}
+
+function describeTopicConfigEntries(config: BrokerConfig, image: MetadataImage, topic: string) {
+  const overrides = Object.fromEntries(image.topicConfigs(topic));
+  return describeTopicConfigs(config, overrides).map((e) => ({
+    name: e.name, value: e.value, readOnly: e.readOnly, configSource: e.source, isSensitive: e.isSensitive,
+  }));
+}

@@ -1,0 +1,63 @@
+/**
+ * The controller role of a process: the controller state machine over the
+ * metadata quorum, the service that answers controller requests while this
+ * node leads the quorum, and its periodic work — fencing brokers whose
+ * sessions expired and preferred-leader elections — on the process's scheduler.
+ */
+import { Controller, ControllerService } from '../controller/index.ts';
+import { encodeMetadataRecord, validateTopicConfigs, type BrokerConfig, type MetadataImage } from '../metadata/index.ts';
+import type { QuorumDriver } from '../raft/quorum-driver.ts';
+import type { Scheduler } from './scheduler.ts';
+
+/** How often the active controller looks for expired broker sessions. */
+const SESSION_CHECK_MS = 250;
+
+export interface ControllerRole {
+  readonly controller: Controller;
+  readonly service: ControllerService;
+}
+
+export function startControllerRole(deps: {
+  nodeId: number;
+  config: BrokerConfig;
+  image(): MetadataImage;
+  driver: QuorumDriver;
+  scheduler: Scheduler;
+  log(line: string): void;
+}): ControllerRole {
+  const { nodeId, config, image, driver, scheduler, log } = deps;
+  const clock = scheduler.clock;
+  const controller = new Controller({
+    nodeId,
+    image,
+    commit: async (records) => {
+      await driver.propose(records.map(encodeMetadataRecord));
+    },
+    defaultPartitions: () => config.numPartitions,
+    defaultReplicationFactor: () => config.defaultReplicationFactor,
+    deleteTopicEnable: () => config.deleteTopicEnable,
+    validateTopicConfigs: (configs) =>
+      validateTopicConfigs(Object.fromEntries([...configs].filter(([, v]) => v !== null)) as Record<string, string>)?.errorMessage ?? null,
+  });
+  const service = new ControllerService({ controller, isActive: () => driver.isLeader(), nowMs: () => clock.nowMs() });
+  driver.onLeaderChange((status) => {
+    if (status.role !== 'leader') return;
+    log(`node ${nodeId} is the active controller (epoch ${status.epoch})`);
+    // Every broker gets a full session from a new controller: the quorum's own outage must not fence them.
+    controller.resetSessions();
+    controller.bootstrap().catch((e: Error) => log(`controller bootstrap failed: ${e.message}`));
+  });
+  scheduler.every('broker session check', SESSION_CHECK_MS, async () => {
+    if (!driver.isLeader()) return;
+    const fenced = await controller.expireSessions(clock.nowMs(), config.brokerSessionTimeoutMs);
+    for (const id of fenced) log(`broker ${id} missed its heartbeats for ${config.brokerSessionTimeoutMs} ms and is fenced`);
+  });
+  if (config.autoLeaderRebalanceEnable) {
+    scheduler.every('preferred leader election', config.leaderImbalanceCheckIntervalSeconds * 1000, async () => {
+      if (!driver.isLeader()) return;
+      const moved = await controller.electPreferredLeaders();
+      if (moved > 0) log(`moved ${moved} partition leaderships back to their preferred replicas`);
+    });
+  }
+  return { controller, service };
+}
