@@ -282,6 +282,11 @@ export class ReplicaManager {
     this.failLogDir(dir, `${partition.topic}-${partition.index}: ${error.message}`);
   }
 
+  /** The log directory holding a file path, if any. */
+  logDirOfPath(path: string | undefined): string | undefined {
+    return path === undefined ? undefined : this.deps.logs.logDirs.find((d) => path.startsWith(d));
+  }
+
   /** Takes a log directory offline (idempotent); `cause` names what failed. */
   failLogDir(dir: string, cause: string): void {
     if (this.offlineDirs.has(dir)) return;
@@ -331,9 +336,19 @@ export class ReplicaManager {
         this.notifyAppend(existing);
         continue;
       }
+      let partition: Partition;
+      try {
+        const log = this.deps.logs.getOrCreate(topic.name, p.partitionId, topic.id, logConfigOf(config));
+        partition = new Partition(topic.name, topic.id, p.partitionId, this.deps.nodeId, log, config, state, nowMs, loadProducerState);
+      } catch (e) {
+        // Creating a replica on a failed disk (ENOSPC writing its first files) takes the directory offline;
+        // the replica is left out, so the next metadata change tries again.
+        const dir = this.deps.logs.logDirOf(topic.name, p.partitionId) ?? this.logDirOfPath((e as NodeJS.ErrnoException).path);
+        if (!isIoError(e) || dir === undefined) throw e;
+        this.failLogDir(dir, `creating ${topic.name}-${p.partitionId}: ${(e as Error).message}`);
+        continue;
+      }
       const dir = this.deps.logs.logDirOf(topic.name, p.partitionId);
-      const log = this.deps.logs.getOrCreate(topic.name, p.partitionId, topic.id, logConfigOf(config));
-      const partition = new Partition(topic.name, topic.id, p.partitionId, this.deps.nodeId, log, config, state, nowMs, loadProducerState);
       if (dir !== undefined && this.offlineDirs.has(dir)) partition.offline = true;
       hosted[p.partitionId] = partition;
     }
@@ -381,6 +396,10 @@ export class ReplicaManager {
       p.log.updateConfig(logConfigOf(config));
     }
   }
+}
+
+function isIoError(e: unknown): boolean {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).syscall !== undefined;
 }
 
 /** The broker's partitions keep producer state in `.snapshot` files beside their segments. */

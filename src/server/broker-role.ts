@@ -220,8 +220,7 @@ function startGroupCoordinator(deps: OffsetsTopicDeps, scheduler: Scheduler): { 
  */
 function scheduleLogTasks(config: BrokerConfig, logs: LogManager, replicas: ReplicaManager, scheduler: Scheduler): void {
   const onDiskError = (e: Error): void => {
-    const path = (e as NodeJS.ErrnoException).path;
-    const dir = typeof path === 'string' ? config.logDirs.find((d) => path.startsWith(d)) : undefined;
+    const dir = replicas.logDirOfPath((e as NodeJS.ErrnoException).path);
     if (dir === undefined) throw e;
     replicas.failLogDir(dir, e.message);
   };

@@ -35,13 +35,31 @@ export interface ControllerChannelDeps {
   requestTimeoutMs: number;
 }
 
+const LEADER_CHANGED = Symbol('leader changed');
+
 export class ControllerChannel implements ControllerApi {
   private readonly deps: ControllerChannelDeps;
+  private readonly leaderWaiters = new Set<() => void>();
   private producerIds: { next: bigint; end: bigint } = { next: 0n, end: 0n };
   private producerIdBlock: Promise<number> | null = null;
 
   constructor(deps: ControllerChannelDeps) {
     this.deps = deps;
+    deps.driver.onLeaderChange(() => {
+      for (const w of [...this.leaderWaiters]) w();
+    });
+  }
+
+  /** Resolves with LEADER_CHANGED once the quorum's leader is no longer `from`; cancel() stops listening. */
+  private leaderChange(from: number): { promise: Promise<typeof LEADER_CHANGED>; cancel(): void } {
+    let waiter: () => void = () => {};
+    const promise = new Promise<typeof LEADER_CHANGED>((resolve) => {
+      waiter = () => {
+        if (this.deps.driver.leaderId() !== from) resolve(LEADER_CHANGED);
+      };
+      this.leaderWaiters.add(waiter);
+    });
+    return { promise, cancel: () => this.leaderWaiters.delete(waiter) };
   }
 
   /** Sends one controller request to whichever node leads, retrying through leader changes. */
@@ -54,11 +72,17 @@ export class ControllerChannel implements ControllerApi {
         const res = await local.handle(apiKey, body) as Res;
         if (!answeredNotController(apiKey, res)) return res;
       } else if (leader !== null && leader !== nodeId && peers.has(leader)) {
+        // A leader cut off by the network never answers: once the quorum elects another, the request is
+        // abandoned (and its connection dropped) and sent to the new one, as Kafka's channel manager does.
+        const switched = this.leaderChange(leader);
         try {
-          const res = await peers.request<Res>(leader, apiKey, body);
-          if (!answeredNotController(apiKey, res)) return res;
+          const res = await Promise.race([peers.request<Res>(leader, apiKey, body), switched.promise]);
+          if (res !== LEADER_CHANGED && !answeredNotController(apiKey, res)) return res;
+          if (res === LEADER_CHANGED) peers.reset(leader);
         } catch {
           // The leader is unreachable: wait for the quorum to notice and elect another.
+        } finally {
+          switched.cancel();
         }
       }
       await sleep(Math.min(RETRY_BACKOFF_MS * (attempt + 1), 500));

@@ -62,6 +62,13 @@ export class PeerConnections {
     }, () => undefined);
   }
 
+  /** Drops the connection to a node (its requests fail); the next request opens a new one. */
+  reset(nodeId: number): void {
+    const opening = this.open.get(nodeId);
+    this.open.delete(nodeId);
+    opening?.then((c) => c.close(), () => undefined);
+  }
+
   close(): void {
     this.closed = true;
     for (const opening of this.open.values()) opening.then((c) => c.close(), () => undefined);
