@@ -50,7 +50,7 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
   readonly index: number;
   readonly log: L;
   readonly nodeId: number;
-  config: TopicConfig;
+  private configValue: TopicConfig;
   private stateValue: PartitionState;
   /** When this broker last became leader (ms): followers get a full lag allowance from then. */
   private leaderSinceMs = 0;
@@ -68,7 +68,7 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
    */
   private maximalIsr: readonly number[] | null = null;
   /** Set when this replica's log directory failed: every request for it is answered KAFKA_STORAGE_ERROR. */
-  offline = false;
+  private offlineValue = false;
 
   constructor(
     topic: string, topicId: string, index: number, nodeId: number, log: L, config: TopicConfig,
@@ -79,7 +79,7 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
     this.index = index;
     this.nodeId = nodeId;
     this.log = log;
-    this.config = config;
+    this.configValue = config;
     this.stateValue = state;
     this.loadProducers = loadProducers;
     // Recovery may have kept records nobody acknowledged: nothing counts as committed until the
@@ -103,6 +103,24 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
    */
   private stampLeaderEpoch(): void {
     if (this.leaderEpoch > this.log.leaderEpochCache.latestEpoch) this.log.leaderEpochCache.assign(this.leaderEpoch, this.log.logEndOffset);
+  }
+
+  get config(): TopicConfig {
+    return this.configValue;
+  }
+
+  /** The topic's effective config changed (an override set or removed). */
+  updateConfig(config: TopicConfig): void {
+    this.configValue = config;
+  }
+
+  get offline(): boolean {
+    return this.offlineValue;
+  }
+
+  /** Its log directory failed: from now on every request for it is answered KAFKA_STORAGE_ERROR. */
+  markOffline(): void {
+    this.offlineValue = true;
   }
 
   get leaderId(): number {

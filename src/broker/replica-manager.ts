@@ -275,7 +275,7 @@ export class ReplicaManager {
   handleStorageFailure(partition: Partition, error: Error): void {
     const dir = this.deps.logs.logDirOf(partition.topic, partition.index);
     if (dir === undefined) {
-      partition.offline = true;
+      partition.markOffline();
       this.notifyAppend(partition);
       return;
     }
@@ -294,7 +294,7 @@ export class ReplicaManager {
     this.deps.log(`log directory ${dir} is offline after an I/O error (${cause}); its partitions answer KAFKA_STORAGE_ERROR`);
     for (const p of this.all()) {
       if (this.deps.logs.logDirOf(p.topic, p.index) !== dir) continue;
-      p.offline = true;
+      p.markOffline();
       this.notifyAppend(p);
     }
     for (const l of this.dirFailureListeners) l(dir);
@@ -349,7 +349,7 @@ export class ReplicaManager {
         continue;
       }
       const dir = this.deps.logs.logDirOf(topic.name, p.partitionId);
-      if (dir !== undefined && this.offlineDirs.has(dir)) partition.offline = true;
+      if (dir !== undefined && this.offlineDirs.has(dir)) partition.markOffline();
       hosted[p.partitionId] = partition;
     }
     this.byTopic.set(topic.name, hosted);
@@ -392,7 +392,7 @@ export class ReplicaManager {
     const config = this.deps.topicConfig(image, topic);
     for (const p of hosted) {
       if (p === undefined) continue;
-      p.config = config;
+      p.updateConfig(config);
       p.log.updateConfig(logConfigOf(config));
     }
   }

@@ -93,10 +93,10 @@ export class MemoryLog implements ReplicaLog {
 
   truncateTo(offset: number): void {
     if (offset >= this.end) return;
+    // A batch straddling `offset` goes whole, as on disk: the log then ends at the last batch kept.
     const keep = this.batches.filter((b) => b.last < offset);
     this.batches = keep;
-    this.end = keep.length === 0 ? Math.min(offset, this.start) : keep[keep.length - 1]!.last + 1;
-    if (keep.length === 0) this.end = this.start;
+    this.end = keep.length === 0 ? this.start : keep[keep.length - 1]!.last + 1;
     this.ids.length = this.end - this.start;
     this.prefixHashes.length = this.end - this.start;
     this.leaderEpochCache.truncateFromEnd(this.end);

@@ -28,7 +28,9 @@ import type { FetchValidation, FollowerAction, FollowerFetch, LeaderAnswer, Lead
 import { topicConfig, resolveBrokerConfig, type TopicConfig } from '../../src/metadata/index.ts';
 import { ErrorCode } from '../../src/protocol/index.ts';
 import { buildRecordBatch } from '../../src/records/index.ts';
+import { seededRandom } from '../helpers/random.ts';
 import { MemoryLog } from './memory-log.ts';
+import { ControllerModel, type ControllerPartition, type IsrRequest } from './sim-controller.ts';
 
 /** The replication decisions under test; mutation checks swap one for a buggy variant. */
 export interface ReplicationCore {
@@ -92,19 +94,7 @@ const MIN_ISR = 2;
 const FETCH_MAX_BYTES = 4096;
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 
-interface ControllerPartition {
-  leader: number;
-  leaderEpoch: number;
-  partitionEpoch: number;
-  replicas: number[];
-  isr: number[];
-}
 
-interface BrokerRegistration {
-  epoch: bigint;
-  fenced: boolean;
-  lastHeartbeatTick: number;
-}
 
 interface Message {
   deliverAt: number;
@@ -113,12 +103,6 @@ interface Message {
   deliver(): void;
 }
 
-interface IsrRequest {
-  leaderId: number;
-  leaderEpoch: number;
-  partitionEpoch: number;
-  isr: number[];
-}
 
 interface AckWait {
   required: number;
@@ -156,21 +140,11 @@ interface ClientRequest {
   sentTick: number;
 }
 
+/** The shared seeded PRNG (test/helpers/random.ts) with the few draws the schedule needs. */
 class Rng {
-  private state: number;
+  private readonly next: () => number;
   constructor(seed: number) {
-    this.state = (seed * 2654435761) >>> 0 || 1;
-  }
-  next(): number {
-    // xorshift32
-    let x = this.state;
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    this.state = x;
-    return x / 0x100000000;
+    this.next = seededRandom(seed);
   }
   chance(p: number): boolean {
     return this.next() < p;
@@ -206,8 +180,7 @@ export class ReplicationSimulation {
   private tick = 0;
   private nextMessageId = 1;
   private readonly config = partitionConfig();
-  private readonly controller: ControllerPartition = { leader: 1, leaderEpoch: 0, partitionEpoch: 0, replicas: [...BROKERS], isr: [...BROKERS] };
-  private readonly registrations = new Map<number, BrokerRegistration>();
+  private readonly control: ControllerModel;
   private readonly brokers = new Map<number, Broker>();
   private messages: Message[] = [];
   /** Directed links that drop everything: "a>b". */
@@ -235,15 +208,15 @@ export class ReplicationSimulation {
     this.options = options;
     this.core = options.core ?? REAL_CORE;
     this.rng = new Rng(options.seed);
+    this.control = new ControllerModel(BROKERS, SESSION_TICKS, this.stats, (line) => this.trace(line));
     for (const id of BROKERS) {
       const log = new MemoryLog();
       const broker: Broker = {
-        id, alive: true, epoch: 1n, log, partition: null, known: { ...this.controller, isr: [...this.controller.isr] },
+        id, alive: true, epoch: 1n, log, partition: null, known: this.control.snapshot(),
         fetchInFlight: null, isrProposal: null, unanswered: null, waits: [], restartAtTick: -1, hwByEpoch: new Map(),
       };
       broker.partition = this.openPartition(broker);
       this.brokers.set(id, broker);
-      this.registrations.set(id, { epoch: 1n, fenced: false, lastHeartbeatTick: 0 });
     }
   }
 
@@ -283,7 +256,7 @@ export class ReplicationSimulation {
     if (this.tick < this.options.ticks - QUIET_TICKS) {
       this.producerTick();
       this.committerTick();
-    } else if (this.controller.isr.length === BROKERS.length) {
+    } else if (this.control.isr.length === BROKERS.length) {
       this.fullIsrWhileQuiet = true;
     }
   }
@@ -295,10 +268,11 @@ export class ReplicationSimulation {
       this.crash(b);
     }
     if (this.isolatedUntil.size === 0 && this.rng.chance(0.006)) {
-      const id = this.rng.chance(0.6) ? this.controller.leader > 0 ? this.controller.leader : this.rng.pick(BROKERS) : this.rng.pick(BROKERS);
+      const leader = this.control.leader;
+      const id = this.rng.chance(0.6) && leader > 0 ? leader : this.rng.pick(BROKERS);
       this.isolate(id, this.tick + this.rng.int(20, 120), this.rng.chance(0.7));
     }
-    if (this.rng.chance(0.002)) this.moveLeadership();
+    if (this.rng.chance(0.002)) this.control.moveLeadership((candidates) => this.rng.pick(candidates));
   }
 
   private startCalm(): void {
@@ -327,7 +301,7 @@ export class ReplicationSimulation {
       // A starting broker catches up with the metadata log before it serves (Samsa announces itself ready
       // only then, as Kafka does), so it cannot start while cut off from the controller.
       if (this.cut.has(`${b.id}>${CONTROLLER}`)) continue;
-      b.known = { ...this.controller, isr: [...this.controller.isr] };
+      b.known = this.control.snapshot();
       b.alive = true;
       b.epoch += 1n;
       // A new process starts its high watermark over (Kafka's from a checkpoint, ours from the log start).
@@ -390,7 +364,7 @@ export class ReplicationSimulation {
 
   private brokerTick(b: Broker): void {
     const p = b.partition!;
-    this.send(b.id, CONTROLLER, () => this.heartbeat(b.id, b.epoch));
+    this.send(b.id, CONTROLLER, () => this.control.heartbeat(b.id, b.epoch, this.tick));
     if (p.isLeader) {
       this.checkWaits(b);
       this.proposeIsr(b);
@@ -438,7 +412,7 @@ export class ReplicationSimulation {
     this.core.proposeIsr(p, request.isr);
     const incarnation = b.epoch;
     this.send(b.id, CONTROLLER, () => {
-      const answer = this.alterPartition(request);
+      const answer = this.control.alterPartition(request);
       this.send(CONTROLLER, b.id, () => {
         if (b.epoch !== incarnation || b.partition === null || b.isrProposal?.request !== request) return;
         b.isrProposal = null;
@@ -533,82 +507,14 @@ export class ReplicationSimulation {
 
   // ---- the controller -------------------------------------------------------------------------
 
-  private heartbeat(id: number, epoch: bigint): void {
-    const reg = this.registrations.get(id)!;
-    if (epoch < reg.epoch) return;
-    if (epoch > reg.epoch) {
-      // A new incarnation: the old one is fenced first, so nothing it was trusted with carries over.
-      this.fence(id);
-      reg.epoch = epoch;
-    }
-    reg.lastHeartbeatTick = this.tick;
-    if (reg.fenced) {
-      reg.fenced = false;
-      this.trace(`controller unfences broker ${id}`);
-      if (this.controller.leader < 0 && this.controller.isr.includes(id)) this.electLeader(id);
-    }
-  }
-
   private controllerTick(): void {
-    for (const [id, reg] of this.registrations) {
-      if (!reg.fenced && this.tick - reg.lastHeartbeatTick > SESSION_TICKS) this.fence(id);
-    }
+    this.control.expireSessions(this.tick);
     // Brokers learn committed metadata by fetching the metadata log: with some delay, and not across a cut.
     for (const b of this.brokers.values()) {
       if (!b.alive || !this.rng.chance(0.5)) continue;
-      const state = { ...this.controller, isr: [...this.controller.isr] };
+      const state = this.control.snapshot();
       this.send(CONTROLLER, b.id, () => this.applyMetadata(b, state));
     }
-  }
-
-  private fence(id: number): void {
-    const reg = this.registrations.get(id)!;
-    reg.fenced = true;
-    const c = this.controller;
-    this.trace(`controller fences broker ${id}`);
-    const isr = c.isr.length > 1 ? c.isr.filter((r) => r !== id) : c.isr;
-    const changed = isr.length !== c.isr.length;
-    c.isr = isr;
-    if (c.leader === id) {
-      const next = c.isr.find((r) => r !== id && !this.registrations.get(r)!.fenced);
-      this.electLeader(next ?? -1);
-    } else if (changed) {
-      c.partitionEpoch++;
-    }
-  }
-
-  private electLeader(id: number): void {
-    const c = this.controller;
-    c.leader = id;
-    c.leaderEpoch++;
-    c.partitionEpoch++;
-    this.stats.elections++;
-    this.trace(`controller: leader ${id} epoch ${c.leaderEpoch} isr [${c.isr.join(',')}]`);
-  }
-
-  /** Preferred-leader election: leadership moves to another unfenced in-sync replica. */
-  private moveLeadership(): void {
-    const c = this.controller;
-    const candidates = c.isr.filter((r) => r !== c.leader && !this.registrations.get(r)!.fenced);
-    if (c.leader < 0 || candidates.length === 0) return;
-    this.stats.leaderMoves++;
-    this.electLeader(this.rng.pick(candidates));
-  }
-
-  /** The controller's AlterPartition rules (src/controller/controller.ts): current epochs, eligible members; a repeat gets its result. */
-  private alterPartition(req: IsrRequest): ControllerPartition | 'stale' | 'ineligible' {
-    const c = this.controller;
-    if (req.leaderId !== c.leader || req.leaderEpoch !== c.leaderEpoch) return 'stale';
-    const same = req.isr.length === c.isr.length && req.isr.every((r) => c.isr.includes(r));
-    if (req.partitionEpoch < c.partitionEpoch && same) return { ...c, isr: [...c.isr] };
-    if (req.partitionEpoch !== c.partitionEpoch) return 'stale';
-    if (!req.isr.includes(req.leaderId) || req.isr.some((r) => !c.isr.includes(r) && this.registrations.get(r)!.fenced)) return 'ineligible';
-    if (req.isr.length > c.isr.length) this.stats.isrExpands++;
-    else this.stats.isrShrinks++;
-    c.isr = [...req.isr];
-    c.partitionEpoch++;
-    this.trace(`controller: isr [${c.isr.join(',')}] (leader ${c.leader} epoch ${c.leaderEpoch})`);
-    return { ...c, isr: [...c.isr] };
   }
 
   private applyMetadata(b: Broker, state: ControllerPartition): void {
@@ -627,7 +533,7 @@ export class ReplicationSimulation {
 
   /** The broker a client believes leads: the controller's answer, sometimes stale. */
   private clientLeader(): number {
-    const leader = this.controller.leader;
+    const leader = this.control.leader;
     if (leader < 0 || this.rng.chance(0.1)) return this.rng.pick(BROKERS);
     return leader;
   }
@@ -720,7 +626,7 @@ export class ReplicationSimulation {
 
   /** The broker that leads by the controller's latest word and knows it. */
   private currentLeader(): Broker | null {
-    const c = this.controller;
+    const c = this.control;
     const b = c.leader > 0 ? this.brokers.get(c.leader)! : null;
     if (b === null || !b.alive || b.partition === null || !b.partition.isLeader || b.partition.leaderEpoch !== c.leaderEpoch) return null;
     return b;
@@ -743,7 +649,7 @@ export class ReplicationSimulation {
     }
     const hw = leader.partition!.highWatermark;
     const expected = log.prefixHash(hw);
-    for (const id of this.controller.isr) {
+    for (const id of this.control.isr) {
       const m = this.brokers.get(id)!;
       if (m === leader || !m.alive) continue;
       const got = m.log.prefixHash(hw);
@@ -760,7 +666,7 @@ export class ReplicationSimulation {
         this.fail(`replica ${b.id} (log end ${b.log.logEndOffset}) did not converge on leader ${leader.id} (log end ${end})`);
       }
     }
-    if (!this.fullIsrWhileQuiet) this.fail(`ISR [${this.controller.isr.join(',')}] did not grow back after the calm phase`);
+    if (!this.fullIsrWhileQuiet) this.fail(`ISR [${this.control.isr.join(',')}] did not grow back after the calm phase`);
     const seen = new Set<string>();
     for (const id of leader.log.allIds()) {
       if (id.startsWith('p') && seen.has(id)) this.fail(`producer record ${id} is in the log twice`);

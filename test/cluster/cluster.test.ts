@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { LocalCluster } from '../../src/cli/local-cluster.ts';
 import { Admin as SamsaAdmin, Cluster } from '../../src/client/index.ts';
+import { BrokerConnection, ErrorCode, messages } from '../../src/protocol/index.ts';
 import { tempDir } from '../helpers/broker.ts';
 import { kafkaToolStream, killAllChildren, run, startBrokerProcess } from '../helpers/processes.ts';
 import { samsa } from '../helpers/samsa-cli.ts';
@@ -174,6 +175,40 @@ test('a topic created through one node is seen by all, spread over the three bro
   await until('the group to read every record', async () => seen.length >= lines.length);
   await consumer.disconnect();
   assert.equal(seen.length, lines.length);
+});
+
+test('a broker with no replica of a partition the cluster has answers NOT_LEADER_OR_FOLLOWER, not UNKNOWN_TOPIC_OR_PARTITION', async () => {
+  await withAdmin(cluster.node(1).port, (a) => a.createTopics({ topics: [{ topic: 'elsewhere', numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true }));
+  const views = await partitionsSeenBy(cluster.node(1).port, 'elsewhere');
+  const p = views[0]!;
+  const stranger = cluster.plan.find((n) => n.id !== p.leader)!;
+  await until('the stranger to know the topic', async () => (await partitionsSeenBy(stranger.port, 'elsewhere')).length === 3);
+  const connection = await BrokerConnection.open({ host: '127.0.0.1', port: stranger.port, clientId: 'cluster-test', requestTimeoutMs: 5000, connectTimeoutMs: 5000 });
+  try {
+    const deleted = await connection.request<messages.DeleteRecordsResponse>(21, {
+      ...messages.DeleteRecordsRequest.defaults(), timeoutMs: 5000,
+      topics: [{ ...messages.defaultDeleteRecordsRequestDeleteRecordsTopic(), name: 'elsewhere', partitions: [{ ...messages.defaultDeleteRecordsRequestDeleteRecordsPartition(), partitionIndex: p.partition, offset: 0n }] }],
+    });
+    assert.equal(deleted.topics[0]!.partitions[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const listed = await connection.request<messages.ListOffsetsResponse>(2, {
+      ...messages.ListOffsetsRequest.defaults(), replicaId: -1,
+      topics: [{ ...messages.defaultListOffsetsRequestListOffsetsTopic(), name: 'elsewhere', partitions: [{ ...messages.defaultListOffsetsRequestListOffsetsPartition(), partitionIndex: p.partition, timestamp: -1n }] }],
+    });
+    assert.equal(listed.topics[0]!.partitions[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    // A partition the cluster does not have at all is still unknown.
+    const missing = await connection.request<messages.ListOffsetsResponse>(2, {
+      ...messages.ListOffsetsRequest.defaults(), replicaId: -1,
+      topics: [{ ...messages.defaultListOffsetsRequestListOffsetsTopic(), name: 'elsewhere', partitions: [{ ...messages.defaultListOffsetsRequestListOffsetsPartition(), partitionIndex: 7, timestamp: -1n }] }],
+    });
+    assert.equal(missing.topics[0]!.partitions[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  } finally {
+    connection.close();
+  }
+  // KafkaJS's deleteTopicRecords asks the leader and succeeds.
+  await withAdmin(stranger.port, async (a) => {
+    await a.fetchTopicMetadata({ topics: ['elsewhere'] });
+    await a.deleteTopicRecords({ topic: 'elsewhere', partitions: [{ partition: p.partition, offset: '-1' }] });
+  });
 });
 
 test('a topic replicated three times: acks=all writes survive kill -9 of a leader, min.insync.replicas refuses what it must, the broker rejoins the ISR', async () => {

@@ -116,7 +116,9 @@ function ackedOutOfOrderIn(acks: readonly Ack[]): string[] {
     const id = parseValue(a.value);
     if (id === null || a.offset === null) continue;
     const key = `${id.tag}/${a.partition}`;
-    byStream.set(key, [...(byStream.get(key) ?? []), a]);
+    const list = byStream.get(key);
+    if (list === undefined) byStream.set(key, [a]);
+    else list.push(a);
   }
   for (const list of byStream.values()) {
     list.sort((x, y) => parseValue(x.value)!.seq - parseValue(y.value)!.seq);
