@@ -171,9 +171,11 @@ export class ReplicaManager {
       result.logAppendTimeMs = appended.kind === 'appended' && partition.config.messageTimestampType === 'LogAppendTime' ? appended.logAppendTimeMs : -1;
       result.logStartOffset = partition.logStartOffset;
       const requiredOffset = requiredOffsetOf(appended);
-      if (options.acks === ACKS_ALL && requiredOffset !== null) {
-        waits.push({ index: results.length - 1, partition, requiredOffset, leaderEpoch: partition.leaderEpoch });
-      }
+      if (options.acks !== ACKS_ALL || requiredOffset === null) continue;
+      // Often decided already (a lone in-sync replica): then no promise, no timer, an answer at once.
+      const outcome = partition.acksOutcome(requiredOffset, partition.leaderEpoch);
+      if (outcome.done) result.errorCode = outcome.errorCode;
+      else waits.push({ index: results.length - 1, partition, requiredOffset, leaderEpoch: partition.leaderEpoch });
     }
     if (waits.length === 0) return results;
     return this.awaitAcks(waits, options.timeoutMs).then((codes) => {
