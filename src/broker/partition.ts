@@ -348,13 +348,11 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
 
   /** Drops everything at or above `offset` (divergence from the leader); producer state is rebuilt from what is left. */
   truncateTo(offset: number): void {
-    if (offset >= this.log.logEndOffset) {
-      // Nothing to cut but maybe an epoch this replica stamped as leader and never wrote in: it must go too,
-      // or the next fetch names it again and the leader answers the same divergence forever.
-      this.log.leaderEpochCache.truncateFromEnd(offset);
-      return;
-    }
+    const end = this.log.logEndOffset;
+    // Even with no record to cut, the log drops an epoch this replica stamped as leader and never wrote in;
+    // kept, the next fetch would name it again and the leader answer the same divergence forever.
     this.log.truncateTo(offset);
+    if (offset >= end) return;
     this.hw = Math.min(this.hw, this.log.logEndOffset);
     this.producerState = this.loadProducers(this.log);
   }

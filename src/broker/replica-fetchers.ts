@@ -9,6 +9,7 @@
  * server's business: it hands this a transport.
  */
 import type { MetadataImage } from '../metadata/index.ts';
+import { isIoError } from '../storage/index.ts';
 import { ErrorCode, messages } from '../protocol/index.ts';
 import type { Partition } from './partition.ts';
 import type { ReplicaManager } from './replica-manager.ts';
@@ -197,9 +198,6 @@ class LeaderFetchLoop {
   }
 }
 
-function isIoError(e: unknown): boolean {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).syscall !== undefined;
-}
 
 function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);

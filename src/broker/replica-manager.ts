@@ -6,7 +6,7 @@
  * counts followers' fetches only once they are valid, and it takes a log
  * directory offline when its disk fails.
  */
-import { StorageError, type Clock, type LogConfig, type LogManager, type PartitionLog } from '../storage/index.ts';
+import { StorageError, isIoError, type Clock, type LogConfig, type LogManager, type PartitionLog } from '../storage/index.ts';
 import type { MetadataChanges, MetadataImage, TopicConfig, TopicImage } from '../metadata/index.ts';
 import { ErrorCode } from '../protocol/index.ts';
 import { RecordsError } from '../records/index.ts';
@@ -400,9 +400,6 @@ export class ReplicaManager {
   }
 }
 
-function isIoError(e: unknown): boolean {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).syscall !== undefined;
-}
 
 /** The broker's partitions keep producer state in `.snapshot` files beside their segments. */
 function loadProducerState(log: ReplicaLog): ProducerStateManager {

@@ -15,6 +15,11 @@ export const StorageErrorCode = {
   INCONSISTENT_TOPIC_ID: 103,
 } as const;
 
+/** An operating-system I/O error (ENOSPC, EIO, ...), as Node's fs raises it, rather than a bug or bad data. */
+export function isIoError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).syscall !== undefined;
+}
+
 export class StorageError extends Error {
   readonly code: string;
   readonly kafkaErrorCode: number;

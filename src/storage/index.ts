@@ -10,6 +10,7 @@ export {
   OffsetOutOfRangeError,
   RecordListTooLargeError,
   StorageError,
+  isIoError,
   StorageErrorCode,
   UnexpectedAppendOffsetError,
 } from './errors.ts';

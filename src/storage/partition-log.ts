@@ -463,12 +463,17 @@ export class PartitionLog {
   /**
    * A follower's truncation after a leader change: drops every batch at or
    * above `offset`, durably. A batch straddling `offset` goes whole, and the
-   * log end becomes its base offset. No-op when offset >= the log end.
+   * log end becomes its base offset. At or past the log end only epochs
+   * starting there are dropped.
    */
   truncateTo(offset: number): void {
     this.checkOpen();
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`truncation offset ${offset} must be a non-negative integer`);
-    if (offset >= this.nextOffset) return;
+    if (offset >= this.nextOffset) {
+      // No record to cut, but an epoch a leader stamped at its log end and never wrote in goes too.
+      this.leaderEpochCache.truncateFromEnd(offset);
+      return;
+    }
     if (offset < this.segments[0]!.baseOffset) {
       this.truncateFullyAndStartAt(offset);
       return;

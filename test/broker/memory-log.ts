@@ -92,7 +92,10 @@ export class MemoryLog implements ReplicaLog {
   }
 
   truncateTo(offset: number): void {
-    if (offset >= this.end) return;
+    if (offset >= this.end) {
+      this.leaderEpochCache.truncateFromEnd(offset);
+      return;
+    }
     // A batch straddling `offset` goes whole, as on disk: the log then ends at the last batch kept.
     const keep = this.batches.filter((b) => b.last < offset);
     this.batches = keep;

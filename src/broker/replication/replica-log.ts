@@ -8,7 +8,7 @@ import type { LeaderEpochCache } from '../../storage/index.ts';
 export interface ReplicaLog {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
-  readonly leaderEpochCache: Pick<LeaderEpochCache, 'latestEpoch' | 'entries' | 'assign' | 'truncateFromEnd'>;
+  readonly leaderEpochCache: Pick<LeaderEpochCache, 'latestEpoch' | 'entries' | 'assign'>;
   /** Assigns offsets from the log end by patching each batch's baseOffset. */
   append(records: Buffer, batchCount?: number): { firstOffset: number; lastOffset: number };
   /** Appends batches with the offsets they carry (a follower copying its leader). */
@@ -16,6 +16,7 @@ export interface ReplicaLog {
   /** Whole batches from `fetchOffset`, none at or above `maxOffset`. */
   read(fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): { records: Buffer | null };
   endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number };
+  /** Drops records at or above `offset`, and epochs starting there (even when no record is cut). */
   truncateTo(offset: number): void;
   truncateFullyAndStartAt(offset: number): void;
 }
