@@ -13,7 +13,7 @@
  *
  * Exit status: 0 when every check holds, 1 on any violation (lost,
  * duplicated, misplaced or reordered records, committed offsets behind an
- * acknowledged commit, replicas that differ), 2 when the run itself failed.
+ * acknowledged commit, replicas that differ, a fatal producer error), 2 when the run itself failed.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { seededRandom, type Rng } from '../test/helpers/random.ts';
 import { checkCommits, checkLog, longestGap, problemsOf, type LogCheck } from '../test/faults/checker.ts';
 import {
-  ARTIFACTS_DIR, FaultCluster, IDEMPOTENT_PRODUCER, NODE_IDS, acksOf, commitAcksOf, failuresOf, summarize, until,
+  ARTIFACTS_DIR, FaultCluster, IDEMPOTENT_PRODUCER, NODE_IDS, acksOf, clientErrorsOf, commitAcksOf, failuresOf, summarize, until,
   type NemesisKind, type Workload,
 } from '../test/faults/harness.ts';
 
@@ -162,6 +162,11 @@ async function verify(cluster: FaultCluster, producer: Workload, consumer: Workl
   return { log, commitProblems, replicaProblems };
 }
 
+/** A fatal librdkafka error (e.g. OUT_OF_ORDER_SEQUENCE_NUMBER) kills the producer: Kafka's brokers must never cause one. */
+function fatalErrorsOf(producer: Workload): string[] {
+  return clientErrorsOf(producer).filter((e) => e.fatal).map((e) => `fatal ${e.error} at ${new Date(e.atMs).toISOString()}: ${e.message}`);
+}
+
 interface Clients {
   producer: Workload;
   consumer: Workload;
@@ -188,6 +193,7 @@ function printSummary(cluster: FaultCluster, plan: Plan, injected: Map<FaultKind
     ...problemsOf(verdict.log).map((p) => `VIOLATION ${p}`),
     ...verdict.commitProblems.map((p) => `VIOLATION commit: ${p}`),
     ...verdict.replicaProblems.map((p) => `VIOLATION replicas: ${p}`),
+    ...fatalErrorsOf(producer).map((p) => `VIOLATION producer: ${p}`),
   ];
   console.log(lines.join('\n'));
 }
@@ -233,7 +239,7 @@ async function main(): Promise<number> {
     const verdict = await verify(cluster, producer, consumer);
     printSummary(cluster, plan, injected, { producer, consumer }, verdict, { from, to });
     console.log(`node logs and client events in ${await cluster.dump(`seed ${plan.seed}`)}`);
-    const violated = problemsOf(verdict.log).length + verdict.commitProblems.length + verdict.replicaProblems.length > 0;
+    const violated = problemsOf(verdict.log).length + verdict.commitProblems.length + verdict.replicaProblems.length + fatalErrorsOf(producer).length > 0;
     return violated ? 1 : 0;
   } catch (e) {
     console.log(`faults run failed: ${(e as Error).stack ?? String(e)}\nnode logs in ${await cluster.dump(String(e))}\n${cluster.tails(20)}`);

@@ -305,12 +305,14 @@ export class ReplicaManager {
   /** Brings hosted partitions in line with a new image. */
   applyMetadata(image: MetadataImage, changes: MetadataChanges | null): void {
     for (const topic of changes?.deletedTopics ?? []) this.dropTopic(topic);
-    // A whole new image (a snapshot from the leader) carries no deletions: drop what it no longer has.
+    // A whole new image (the first after start, or a snapshot from the leader) carries no deletions: drop what it
+    // no longer has, hosted replicas and logs on disk alike (a topic deleted while this node was away).
     if (changes === null) {
       for (const [name, hosted] of [...this.byTopic]) {
         const topicId = hosted.find((p) => p !== undefined)?.topicId;
         if (topicId !== undefined && image.topicsById.get(topicId)?.name !== name) this.dropHosted(name);
       }
+      this.deleteStrayLogs(image);
     }
     const names = changes === null ? [...image.topicsByName.keys()] : changes.changedTopics;
     for (const name of names) {
@@ -321,6 +323,20 @@ export class ReplicaManager {
       const [type, name] = splitConfigKey(key);
       if (type === 2) this.refreshConfig(image, name);
       else if (type === 4) for (const t of this.byTopic.keys()) this.refreshConfig(image, t);
+    }
+  }
+
+  /** Logs on disk whose topic the image no longer has (Kafka's stray replicas): deleted, as their topic was. */
+  private deleteStrayLogs(image: MetadataImage): void {
+    for (const log of [...this.deps.logs.all()]) {
+      const { topic, partition } = log.topicPartition;
+      if (this.byTopic.get(topic)?.[partition] !== undefined) continue;
+      // Without a topic id on disk nothing proves the topic is not this one: such a log is left alone.
+      if (log.topicId === null) continue;
+      const known = image.topicsById.get(log.topicId);
+      if (known !== undefined && known.name === topic && partition < known.partitions.length) continue;
+      this.deps.log(`deleting ${topic}-${partition}: its topic was deleted`);
+      this.deps.logs.deletePartition(topic, partition);
     }
   }
 

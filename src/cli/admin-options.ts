@@ -1,16 +1,16 @@
 /** What the admin commands (topics, configs, offsets, delete-records, groups) share: option parsing and an Admin for the run. */
 import { InvalidArgumentError } from 'commander';
-import { Admin } from '../client/index.ts';
-import { CliError, EXIT_USAGE, clusterFrom } from './common.ts';
+import type { Admin } from '../client/index.ts';
+import { CliError, EXIT_USAGE, clusterFrom, type ConnectFlags } from './common.ts';
 
-export interface AdminFlags {
-  bootstrapServer: string;
+export interface AdminFlags extends ConnectFlags {
   json?: boolean;
 }
 
 /** Runs `body` with an Admin on a fresh cluster view, closing its connections afterwards. */
 export async function withAdmin(flags: AdminFlags, body: (admin: Admin) => Promise<void>): Promise<void> {
-  const cluster = clusterFrom(flags);
+  const { Admin } = await import('../client/index.ts');
+  const cluster = await clusterFrom(flags);
   try {
     await body(new Admin(cluster));
   } finally {

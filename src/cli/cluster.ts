@@ -4,6 +4,7 @@
  * until Ctrl-C. Running it again on the same directory restarts the same
  * cluster with its data.
  */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT_USAGE } from './common.ts';
 import { LocalCluster } from './local-cluster.ts';
@@ -35,7 +36,7 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      console.log(`samsa cluster of ${nodes} nodes ready; data in ${flags.dataDir}`);
+      console.log(`samsa cluster of ${nodes} nodes ready; data in ${resolve(flags.dataDir)}`);
       for (const n of cluster.plan) console.log(`  node ${n.id}: broker 127.0.0.1:${n.port}, controller 127.0.0.1:${n.controllerPort}`);
       console.log(`bootstrap servers: ${cluster.bootstrap}`);
       await new Promise<void>((resolve) => {

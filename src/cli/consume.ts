@@ -9,7 +9,7 @@
  * and reports "Processed a total of N messages" on stderr.
  */
 import type { Command } from 'commander';
-import { Consumer, type ConsumerRecord, type OffsetSpec } from '../client/index.ts';
+import type { ConsumerRecord, OffsetSpec } from '../client/index.ts';
 import { CliError, EXIT_USAGE, clusterFrom, runCommand, withBootstrap } from './common.ts';
 import { parseProperties } from './produce.ts';
 
@@ -101,10 +101,12 @@ async function runConsume(flags: ConsumeFlags): Promise<void> {
   if (flags.group !== undefined && (flags.partition !== undefined || flags.offset !== undefined)) {
     throw new CliError('--group cannot be used with --partition or --offset', EXIT_USAGE);
   }
-  const cluster = clusterFrom(flags);
+  const { Consumer } = await import('../client/index.ts');
+  const cluster = await clusterFrom(flags);
   const consumer = new Consumer(cluster, {
     autoOffsetReset: flags.fromBeginning === true ? 'earliest' : 'latest', isolationLevel: flags.isolationLevel as 'read_uncommitted' | 'read_committed',
     groupId: flags.group, autoCommitIntervalMs: 1000,
+    onTransientError: transientWarnings(),
   });
   let stopped = false;
   const onSignal = (): void => {
@@ -142,6 +144,25 @@ async function runConsume(flags: ConsumeFlags): Promise<void> {
     await cluster.close();
   }
   console.error(`Processed a total of ${count} messages`);
+}
+
+/** How often the same kind of recovered error is reported while it lasts. */
+const WARNING_INTERVAL_MS = 5000;
+
+/**
+ * A warning on stderr when the consumer loses its broker (as
+ * kafka-console-consumer warns and carries on), not one per retry.
+ */
+function transientWarnings(): (error: Error) => void {
+  let lastMessage = '';
+  let lastAtMs = -Infinity;
+  return (error) => {
+    const now = performance.now();
+    if (error.message === lastMessage && now - lastAtMs < WARNING_INTERVAL_MS) return;
+    lastMessage = error.message;
+    lastAtMs = now;
+    console.error(`samsa: ${error.message}; retrying`);
+  };
 }
 
 export function register(program: Command): void {

@@ -8,9 +8,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 
-const CLI = join(import.meta.dirname, 'main.ts');
+// The CLI next to this module: main.ts when run from the sources, main.js in the built package.
+const CLI = join(import.meta.dirname, `main${extname(import.meta.filename)}`);
 const PLAN_FILE = 'cluster.json';
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -45,16 +46,22 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** A node's data directory: always `node-<id>` under the root, wherever the command runs from. */
+function nodeDir(root: string, id: number): string {
+  return join(resolve(root), `node-${id}`);
+}
+
 async function planNodes(root: string, count: number): Promise<NodePlan[]> {
   const path = join(root, PLAN_FILE);
   if (existsSync(path)) {
     const saved = JSON.parse(readFileSync(path, 'utf8')) as NodePlan[];
     if (saved.length !== count) throw new Error(`${root} holds a cluster of ${saved.length} nodes, not ${count}`);
-    return saved;
+    // The saved dataDir may be relative to where an older version first ran: the layout under the root decides.
+    return saved.map((n) => ({ ...n, dataDir: nodeDir(root, n.id) }));
   }
   const plan: NodePlan[] = [];
   for (let id = 1; id <= count; id++) {
-    plan.push({ id, port: await freePort(), controllerPort: await freePort(), dataDir: join(root, `node-${id}`) });
+    plan.push({ id, port: await freePort(), controllerPort: await freePort(), dataDir: nodeDir(root, id) });
   }
   mkdirSync(root, { recursive: true });
   writeFileSync(path, JSON.stringify(plan, null, 2));

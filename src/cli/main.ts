@@ -44,6 +44,11 @@ export function program(): Command {
   registerConsume(cmd);
   registerMetadataQuorum(cmd);
   registerCluster(cmd);
+  cmd.command('version')
+    .description('print the version')
+    .action(() => {
+      console.log(SAMSA_VERSION);
+    });
   return cmd;
 }
 

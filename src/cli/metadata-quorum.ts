@@ -4,7 +4,7 @@
  * watermark, and every voter's and observer's position and lag.
  */
 import type { Command } from 'commander';
-import { ErrorCode, messages } from '../protocol/index.ts';
+import type { messages } from '../protocol/index.ts';
 import { CliError, EXIT_USAGE, clusterFrom, print, runCommand, table, withBootstrap } from './common.ts';
 
 const DESCRIBE_QUORUM = 55;
@@ -13,6 +13,7 @@ const METADATA_TOPIC = '__cluster_metadata';
 
 interface QuorumFlags {
   bootstrapServer: string;
+  commandConfig?: string;
   json?: boolean;
   describe?: boolean;
   status?: boolean;
@@ -37,7 +38,8 @@ export function register(program: Command): void {
       if (flags.describe !== true || (flags.status === true) === (flags.replication === true)) {
         throw new CliError('metadata-quorum needs --describe with exactly one of --status or --replication', EXIT_USAGE);
       }
-      const cluster = clusterFrom(flags);
+      const { ErrorCode, messages } = await import('../protocol/index.ts');
+      const cluster = await clusterFrom(flags);
       try {
         const connection = await cluster.any();
         const res = await connection.request<messages.DescribeQuorumResponse>(DESCRIBE_QUORUM, {
@@ -69,7 +71,6 @@ export function register(program: Command): void {
           return;
         }
         const meta = await connection.request<messages.MetadataResponse>(METADATA, { ...messages.MetadataRequest.defaults(), topics: [] });
-        const now = Date.now();
         const followers = rows.filter((r) => r.status === 'Follower');
         const status = {
           clusterId: meta.clusterId,
@@ -77,7 +78,7 @@ export function register(program: Command): void {
           leaderEpoch: p.leaderEpoch,
           highWatermark: hw,
           maxFollowerLag: Math.max(0, ...followers.map((r) => r.lag)),
-          maxFollowerLagTimeMs: Math.max(0, ...followers.map((r) => (r.lastCaughtUpTimestamp < 0 ? now : now - r.lastCaughtUpTimestamp))),
+          maxFollowerLagTimeMs: maxFollowerLagTimeMs(rows.find((r) => r.status === 'Leader'), followers),
           currentVoters: p.currentVoters.map((r) => r.replicaId),
           currentObservers: p.observers.map((r) => r.replicaId),
         };
@@ -95,4 +96,16 @@ export function register(program: Command): void {
         await cluster.close();
       }
     }));
+}
+
+/**
+ * Kafka's MaxFollowerLagTimeMs: how far the most lagging follower's last
+ * catch-up trails the leader's, 0 when no follower lags, -1 when that
+ * follower never caught up (not a timestamp).
+ */
+function maxFollowerLagTimeMs(leader: { lastCaughtUpTimestamp: number } | undefined, followers: readonly { lag: number; lastCaughtUpTimestamp: number }[]): number {
+  if (followers.length === 0 || leader === undefined) return 0;
+  const worst = followers.reduce((a, b) => (b.lag > a.lag || (b.lag === a.lag && b.lastCaughtUpTimestamp < a.lastCaughtUpTimestamp) ? b : a));
+  if (worst.lastCaughtUpTimestamp < 0 || leader.lastCaughtUpTimestamp < 0) return -1;
+  return Math.max(0, leader.lastCaughtUpTimestamp - worst.lastCaughtUpTimestamp);
 }

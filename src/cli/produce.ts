@@ -7,8 +7,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { ClientError, Producer, type Acks, type CompressionName, type ProducerRecord } from '../client/index.ts';
-import { CliError, EXIT_USAGE, clusterFrom, runCommand, withBootstrap } from './common.ts';
+import type { Acks, CompressionName, ProducerRecord } from '../client/index.ts';
+import { CliError, EXIT_USAGE, clusterFrom, isClientError, runCommand, withBootstrap } from './common.ts';
 
 /** Records sent and not yet acknowledged by this command, before it waits for the oldest. */
 const OUTSTANDING_SENDS_MAX = 50_000;
@@ -71,7 +71,7 @@ export function lineToRecord(line: string, topic: string, parseKey: boolean, sep
 
 function summary(records: number, bytes: number, elapsedMs: number): string {
   const seconds = Math.max(elapsedMs, 1) / 1000;
-  return `${records} records, ${bytes} bytes in ${seconds.toFixed(2)} s (${Math.round(records / seconds)} records/s, ${(bytes / seconds / 1048576).toFixed(2)} MiB/s)`;
+  return `${records} ${records === 1 ? 'record' : 'records'}, ${bytes} ${bytes === 1 ? 'byte' : 'bytes'} in ${seconds.toFixed(2)} s (${Math.round(records / seconds)} records/s, ${(bytes / seconds / 1048576).toFixed(2)} MiB/s)`;
 }
 
 async function runProduce(flags: ProduceFlags): Promise<void> {
@@ -83,7 +83,8 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
   const headerMap = parseProperties(flags.header, '--header');
   const headers = headerMap.size === 0 ? undefined : Object.fromEntries(headerMap);
   const partition = flags.partition === undefined ? undefined : parseCount(flags.partition, '--partition');
-  const cluster = clusterFrom(flags);
+  const { Producer } = await import('../client/index.ts');
+  const cluster = await clusterFrom(flags);
   const producer = new Producer(cluster, {
     acks: parseAcks(flags.acks), compression: parseCompression(flags.compressionType),
     lingerMs: parseCount(flags.lingerMs, '--linger-ms'), batchSize: parseCount(flags.batchSize, '--batch-size', 1),
@@ -127,7 +128,7 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
   if (tty) process.stderr.write('\r');
   if (firstError !== null) {
     const e = firstError as Error;
-    throw e instanceof ClientError || e instanceof CliError ? e : new CliError(e.message);
+    throw isClientError(e) || e instanceof CliError ? e : new CliError(e.message);
   }
   console.error(`samsa: produced ${summary(records, bytes, performance.now() - started)}`);
 }

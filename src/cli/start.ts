@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PropertiesSyntaxError, parseProperties } from '../metadata/index.ts';
-import { ConfigError, DirLockedError, startBroker } from '../server/index.ts';
+import { ConfigError, DirLockedError, startNode } from '../server/index.ts';
 
 export interface StartFlags {
   config?: string;
@@ -58,7 +58,7 @@ export async function runStart(flags: StartFlags): Promise<number> {
   let broker;
   try {
     const { props, port, dataDir } = startProps(flags);
-    broker = await startBroker({ config: props, port, dataDir, clusterId: flags.clusterId });
+    broker = await startNode({ config: props, port, dataDir, clusterId: flags.clusterId });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof UsageError || e instanceof DirLockedError) {
       console.error(`samsa: ${e.message}`);

@@ -77,6 +77,13 @@ export interface ConsumerOptions {
   enableAutoCommit?: boolean;
   /** auto.commit.interval.ms. Default 5000. */
   autoCommitIntervalMs?: number;
+  /**
+   * Told of each error poll() recovers from by itself: a broker that closed
+   * the connection, refused it or stopped answering, or a retriable Kafka
+   * error (a moved leader or coordinator). Like Kafka's consumer, poll()
+   * reconnects and carries on rather than failing.
+   */
+  onTransientError?: (error: ClientError) => void;
 }
 
 /** Java's ConsumerRebalanceListener: called inside poll(), revoked first. */
@@ -158,6 +165,17 @@ export class AbortedTransactions {
   }
 }
 
+/** reconnect.backoff.ms and reconnect.backoff.max.ms: Kafka's defaults. */
+const RECONNECT_BACKOFF_MS = 50;
+const RECONNECT_BACKOFF_MAX_MS = 1000;
+/** Failures of the connection itself: the broker closed it, refused it, or did not answer in time. */
+const CONNECTION_ERRORS = new Set(['SAMSA_ERR_DISCONNECTED', 'SAMSA_ERR_CONNECT', 'SAMSA_ERR_TIMEOUT', 'SAMSA_ERR_NO_BROKER']);
+
+/** An error Kafka's consumer retries: the connection's, or a retriable Kafka error code. */
+export function isTransient(e: unknown): e is ClientError {
+  return e instanceof ClientError && (CONNECTION_ERRORS.has(e.code) || (e.kafkaErrorCode > 0 && isRetriable(e.kafkaErrorCode)));
+}
+
 function key(topic: string, partition: number): string {
   return `${topic}\0${partition}`;
 }
@@ -183,6 +201,9 @@ export class Consumer {
   /** subscribe() was called: the group owns the assignment. */
   private subscribed = false;
   private nextAutoCommitMs = 0;
+  private readonly onTransientError: (error: ClientError) => void;
+  /** The wait before the next try after a transient error; doubles up to RECONNECT_BACKOFF_MAX_MS. */
+  private backoffMs = RECONNECT_BACKOFF_MS;
 
   constructor(cluster: Cluster, options: ConsumerOptions = {}) {
     this.cluster = cluster;
@@ -193,6 +214,7 @@ export class Consumer {
     this.fetchMaxBytes = options.fetchMaxBytes ?? 50 * 1024 * 1024;
     this.partitionMaxBytes = options.partitionMaxBytes ?? 1024 * 1024;
     this.isolationLevel = options.isolationLevel === 'read_committed' ? READ_COMMITTED : 0;
+    this.onTransientError = options.onTransientError ?? (() => {});
     if (!Number.isInteger(this.maxPollRecords) || this.maxPollRecords <= 0) throw new ClientError(`invalid maxPollRecords ${this.maxPollRecords}`, 'SAMSA_ERR_CONFIG');
     this.groupOptions = options.groupId === undefined ? null : {
       groupId: options.groupId, groupInstanceId: options.groupInstanceId ?? null, sessionTimeoutMs: options.sessionTimeoutMs,
@@ -345,22 +367,41 @@ export class Consumer {
   async poll(timeoutMs: number): Promise<ConsumerRecord[]> {
     if (this.closed) throw new ClientError('consumer is closed', 'SAMSA_ERR_CLOSED');
     const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      await this.syncGroup();
-      await this.maybeAutoCommit();
-      const out = this.takeBuffered();
-      if (out.length > 0) return out;
-      await this.resolvePositions();
-      const remaining = Math.max(0, Math.floor(deadline - performance.now()));
-      const fetching = this.fetchable();
-      if (fetching.length === 0) {
-        if (remaining === 0) return [];
-        await new Promise((r) => setTimeout(r, Math.min(remaining, 100)));
-        continue;
+    for (let round = 0; ; round++) {
+      try {
+        const out = await this.pollOnce(deadline);
+        this.backoffMs = RECONNECT_BACKOFF_MS;
+        if (out !== null) return out;
+      } catch (e) {
+        if (this.closed || !isTransient(e)) throw e;
+        // The broker went away or moved something: forget what it told us, wait, and ask again.
+        this.onTransientError(e);
+        this.cluster.topics.clear();
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) return this.takeBuffered();
+        await new Promise((r) => setTimeout(r, Math.min(remaining, this.backoffMs)));
+        this.backoffMs = Math.min(this.backoffMs * 2, RECONNECT_BACKOFF_MAX_MS);
       }
-      await this.fetch(fetching, Math.min(remaining, this.fetchMaxWaitMs));
-      if (this.closed || performance.now() >= deadline) return this.takeBuffered();
     }
+  }
+
+  /** One round of poll(): records, [] when the time is up, or null to go round again. */
+  private async pollOnce(deadline: number): Promise<ConsumerRecord[] | null> {
+    await this.syncGroup();
+    await this.maybeAutoCommit();
+    const out = this.takeBuffered();
+    if (out.length > 0) return out;
+    await this.resolvePositions();
+    const remaining = Math.max(0, Math.floor(deadline - performance.now()));
+    const fetching = this.fetchable();
+    if (fetching.length === 0) {
+      if (remaining === 0) return [];
+      await new Promise((r) => setTimeout(r, Math.min(remaining, 100)));
+      return null;
+    }
+    await this.fetch(fetching, Math.min(remaining, this.fetchMaxWaitMs));
+    if (this.closed || performance.now() >= deadline) return this.takeBuffered();
+    return null;
   }
 
   /** Yields records as they arrive until close(). */

@@ -44,6 +44,13 @@ export const ApiKey = {
 } as const;
 
 /** Version ranges Samsa may serve, by API key. */
+const API_NAMES = new Map<number, string>(Object.entries(ApiKey).map(([name, key]) => [key, name]));
+
+/** Kafka's name of an API key (ApiVersions, Metadata…), for messages people read. */
+export function apiName(apiKey: number): string {
+  return API_NAMES.get(apiKey) ?? `API ${apiKey}`;
+}
+
 export const SERVABLE_APIS: readonly ApiRange[] = Object.freeze([
   api(0, 'Produce', 0, 11),
   api(1, 'Fetch', 0, 17),

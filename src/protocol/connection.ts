@@ -9,7 +9,7 @@
  * fields that version carries, so callers fill one shape for all versions.
  */
 import { connect, type Socket } from 'node:net';
-import { requestCodec, responseCodec } from './api-keys.ts';
+import { apiName, requestCodec, responseCodec } from './api-keys.ts';
 import { Reader, Writer } from './codec.ts';
 import { ErrorCode } from './error-codes.ts';
 import { readResponseHeader, requestHeaderVersion } from './headers.ts';
@@ -73,7 +73,13 @@ export class BrokerConnection {
   static async open(options: ConnectionOptions): Promise<BrokerConnection> {
     const c = new BrokerConnection(options);
     await c.connectSocket();
-    await c.negotiate();
+    try {
+      await c.negotiate();
+    } catch (e) {
+      // A peer that accepts but does not answer (or speak Kafka) must not keep the process alive.
+      c.close();
+      throw e;
+    }
     return c;
   }
 
@@ -93,7 +99,8 @@ export class BrokerConnection {
       });
       socket.once('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new ClientError(`cannot connect to ${this.host}:${this.port}: ${e.code ?? e.message}`, 'SAMSA_ERR_CONNECT'));
+        const reason = e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' ? `unknown host '${this.host}' (${e.code})` : e.code ?? e.message;
+        reject(new ClientError(`cannot connect to ${this.host}:${this.port}: ${reason}`, 'SAMSA_ERR_CONNECT'));
       });
     });
   }
@@ -121,7 +128,7 @@ export class BrokerConnection {
   request<Res>(apiKey: number, body: unknown): Promise<Res> {
     const version = this.versionOf(apiKey);
     if (version < 0) {
-      return Promise.reject(new ClientError(`broker ${this.host}:${this.port} does not serve API ${apiKey}`, 'SAMSA_ERR_UNSUPPORTED', ErrorCode.UNSUPPORTED_VERSION));
+      return Promise.reject(new ClientError(`broker ${this.host}:${this.port} does not serve ${apiName(apiKey)}`, 'SAMSA_ERR_UNSUPPORTED', ErrorCode.UNSUPPORTED_VERSION));
     }
     return this.send<Res>(apiKey, version, body);
   }
@@ -139,7 +146,7 @@ export class BrokerConnection {
     return new Promise<Res>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(correlationId);
-        reject(new ClientError(`request ${apiKey} to ${this.host}:${this.port} timed out`, 'SAMSA_ERR_TIMEOUT', ErrorCode.REQUEST_TIMED_OUT));
+        reject(new ClientError(`${apiName(apiKey)} request to ${this.host}:${this.port} timed out after ${this.options.requestTimeoutMs} ms`, 'SAMSA_ERR_TIMEOUT', ErrorCode.REQUEST_TIMED_OUT));
       }, this.options.requestTimeoutMs);
       this.pending.set(correlationId, { apiKey, version, resolve: resolve as (v: unknown) => void, reject, timer });
       this.write(frame);

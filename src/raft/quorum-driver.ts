@@ -17,6 +17,12 @@ export interface StateMachine {
   restore(snapshot: Snapshot): void;
   /** The state as of the last applied entry, serialized as snapshot data. */
   capture(): Buffer;
+  /**
+   * Called once, when everything the quorum had committed when this node
+   * first heard from a leader is applied: from then on the state is current,
+   * before it may be one a restart brought back from the local log.
+   */
+  caughtUp(): void;
 }
 
 /** Carries the core's requests to peers; their answers come back through `QuorumDriver.receive`. */
@@ -87,6 +93,8 @@ export class QuorumDriver {
   private bytesSinceSnapshot = 0;
   private lastApplied: { offset: number; epoch: number } | null = null;
   private processing = false;
+  /** Whether the state machine was told it caught up (once per lifetime). */
+  private caughtUpTold = false;
   private stopped = false;
 
   constructor(options: QuorumDriverOptions) {
@@ -230,6 +238,10 @@ export class QuorumDriver {
       for (let rounds = 0; this.node.hasReady(); rounds++) {
         if (rounds >= READY_ROUNDS_MAX) throw new Error('raft core keeps producing output without end');
         this.handleReady();
+      }
+      if (!this.caughtUpTold && this.node.status().caughtUp) {
+        this.caughtUpTold = true;
+        this.options.stateMachine.caughtUp();
       }
       this.maybeSnapshot();
       this.notifyLeaderChange();

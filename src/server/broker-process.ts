@@ -43,7 +43,7 @@ export interface StartOptions {
   config?: Record<string, string>;
   /** The cluster id a fresh data directory is formatted with (like `kafka-storage format --cluster-id`). */
   clusterId?: string;
-  /** Where the one-line log messages go (default: stderr). */
+  /** Where the one-line log messages go (default: nowhere for an embedded broker, stderr for `samsa start`). */
   log?: (line: string) => void;
 }
 
@@ -143,7 +143,20 @@ function defaultClusterId(config: BrokerConfig): string | null {
   return createHash('sha256').update(`samsa-cluster:${[...config.controllerQuorumVoters].sort().join(',')}`).digest().subarray(0, 16).toString('base64url');
 }
 
-export async function startBroker(options: StartOptions = {}): Promise<RunningBroker> {
+/**
+ * Configs an embedded broker (one started in a test or an app) defaults to,
+ * where Kafka's own development config does the same: a consumer group does
+ * not wait 3 s for more members before its first assignment.
+ */
+const EMBEDDED_DEFAULTS: Readonly<Record<string, string>> = { 'group.initial.rebalance.delay.ms': '0' };
+
+/** An embedded broker: Kafka's configs with the development defaults above, and silent unless given a log. */
+export function startBroker(options: StartOptions = {}): Promise<RunningBroker> {
+  return startNode({ ...options, config: { ...EMBEDDED_DEFAULTS, ...options.config }, log: options.log ?? (() => {}) });
+}
+
+/** A node as `samsa start` runs it: Kafka's defaults, logging to stderr unless given a log. */
+export async function startNode(options: StartOptions = {}): Promise<RunningBroker> {
   const held: { lock: DirLock | null } = { lock: null };
   try {
     return await startHoldingLock(options, held);
@@ -177,7 +190,9 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   if (!brokerDefaults.ok) throw new ConfigError(brokerDefaults.error);
   const store = MetadataLogStore.open(join(config.metadataLogDir, `${METADATA_TOPIC}-0`), logConfigOf(brokerDefaults.config), clock);
   const metadata = new MetadataPublisher();
+  // The controller works on every applied entry; the broker side sees the image only once it caught up.
   const image = (): MetadataImage => metadata.image;
+  const brokerImage = (): MetadataImage => metadata.publishedImage;
   const tickMs = Math.min(50, Math.max(5, Math.round(config.controllerQuorumElectionTimeoutMs / 20)));
   const driver = new QuorumDriver({
     nodeId, voters, store, stateMachine: metadata, tickMs,
@@ -203,7 +218,7 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   let brokerRole: BrokerRole | null = null;
   let brokerEpoch: () => bigint = () => -1n;
   const channel = new ControllerChannel({
-    nodeId, driver, local: service, peers, image,
+    nodeId, driver, local: service, peers, image: brokerImage,
     imageChanged: () => new Promise((resolve) => imageWaiters.push(resolve)),
     brokerEpoch: () => brokerEpoch(),
     requestTimeoutMs: CONTROLLER_REQUEST_TIMEOUT_MS,
@@ -229,9 +244,9 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
     }
     if (isBroker && listeners.client !== null) {
       brokerRole = await startBrokerRole({
-        nodeId, clusterId: meta.clusterId, config, listener: listeners.client, scheduler, metadata, image, channel,
+        nodeId, clusterId: meta.clusterId, config, listener: listeners.client, scheduler, metadata, image: brokerImage, channel,
         brokerDefaults: brokerDefaults.config, sockets, log,
-        activeControllerId: () => activeControllerId(driver, image(), nodeId),
+        activeControllerId: () => activeControllerId(driver, brokerImage(), nodeId),
         describeQuorum: () => forwardDescribeQuorum(driver, peers, () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName)),
       });
       servers.push(brokerRole.server);

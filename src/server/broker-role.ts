@@ -110,7 +110,14 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     log,
     describeTopicConfigs: (topic) => describeTopicConfigEntries(config, image(), topic),
   };
-  serve(server, new Dispatcher(broker), config, clientHosts, deps.sockets, log);
+  // Clients are read once this broker caught up with the metadata, never served from a stale image.
+  const caughtUp = metadata.whenCaughtUp();
+  serve(server, new Dispatcher(broker), config, clientHosts, deps.sockets, log, {
+    get open() {
+      return metadata.isCaughtUp;
+    },
+    opened: caughtUp,
+  });
   scheduleLogTasks(config, logs, replicas, scheduler);
 
   const fetchers = new ReplicaFetchers({

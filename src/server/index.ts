@@ -1,3 +1,3 @@
 // The server: sockets, framing, dispatch, and the process that starts the roles.
-export { ConfigError, startBroker, type RunningBroker, type StartOptions } from './broker-process.ts';
+export { ConfigError, startBroker, startNode, type RunningBroker, type StartOptions } from './broker-process.ts';
 export { DirLockedError } from './dir-lock.ts';

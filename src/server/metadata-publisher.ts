@@ -3,6 +3,13 @@
  * of the metadata quorum: every committed entry advances the image, a
  * snapshot replaces it, and each change goes to the listeners (the replica
  * manager, the group coordinator) in log order.
+ *
+ * Nothing is published until the quorum says this node caught up (as
+ * Kafka's metadata loader waits): after a restart the local log holds only
+ * what was committed before the stop, and a broker acting on that image
+ * could lead a partition that moved away meanwhile and take writes for it.
+ * `image` is the applied state (the controller's); `publishedImage` is what
+ * the broker serves and acts on.
  */
 import {
   MetadataDelta, MetadataImage, decodeMetadataRecord, encodeMetadataRecord, imageRecords, type MetadataChanges,
@@ -15,15 +22,33 @@ export type MetadataListener = (image: MetadataImage, changes: MetadataChanges |
 
 /** Records per batch in a snapshot file, so no single batch grows without bound. */
 const SNAPSHOT_BATCH_RECORDS = 1000;
+const EMPTY_IMAGE = MetadataImage.empty();
 
 export class MetadataPublisher implements StateMachine {
   private current: MetadataImage = MetadataImage.empty();
+  private published: MetadataImage | null = null;
   private readonly listeners: MetadataListener[] = [];
+  private readonly caughtUpWaiters: (() => void)[] = [];
   /** Offset of the last applied entry, control entries included. */
   private appliedOffset = -1;
 
   get image(): MetadataImage {
     return this.current;
+  }
+
+  /** The image listeners have seen: empty until caught up, then the applied one. */
+  get publishedImage(): MetadataImage {
+    return this.published ?? EMPTY_IMAGE;
+  }
+
+  get isCaughtUp(): boolean {
+    return this.published !== null;
+  }
+
+  /** Resolves once the image is published (at once if it is). */
+  whenCaughtUp(): Promise<void> {
+    if (this.published !== null) return Promise.resolve();
+    return new Promise((resolve) => this.caughtUpWaiters.push(resolve));
   }
 
   get lastAppliedOffset(): number {
@@ -42,6 +67,8 @@ export class MetadataPublisher implements StateMachine {
     for (const v of entry.records) delta.replay(decodeMetadataRecord(v));
     const applied = delta.apply(lastOffset);
     this.current = applied.image;
+    if (this.published === null) return;
+    this.published = applied.image;
     for (const l of this.listeners) l(applied.image, applied.changes);
   }
 
@@ -52,8 +79,18 @@ export class MetadataPublisher implements StateMachine {
     }
     this.appliedOffset = snapshot.id.offset - 1;
     this.current = delta.apply(snapshot.id.offset - 1).image;
+    if (this.published === null) return;
+    this.published = this.current;
     // A whole new image: listeners resynchronise from it rather than from a delta.
     for (const l of this.listeners) l(this.current, null);
+  }
+
+  caughtUp(): void {
+    if (this.published !== null) return;
+    this.published = this.current;
+    // Listeners start from the whole image, as after a snapshot.
+    for (const l of this.listeners) l(this.current, null);
+    for (const w of this.caughtUpWaiters.splice(0)) w();
   }
 
   capture(): Buffer {

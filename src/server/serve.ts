@@ -23,9 +23,15 @@ export function portOf(server: Server, fallback: number): number {
 
 let nextConnectionId = 1;
 
+/**
+ * Hands each accepted connection to a dispatcher. With `gate`, connections
+ * are accepted at once but not read until it resolves (Kafka binds early and
+ * enables request processing once the broker caught up with the metadata):
+ * their requests wait in the socket instead of meeting a stale image.
+ */
 export function serve(
   server: Server, dispatcher: Dispatcher, config: BrokerConfig, clientHosts: Map<number, string>, sockets: Set<Socket>,
-  log: (line: string) => void,
+  log: (line: string) => void, gate: { open: boolean; opened: Promise<void> } | null = null,
 ): void {
   const limits = { frameBytesMax: config.socketRequestMaxBytes, inflightRequestsMax: CONNECTION_LIMITS_INFLIGHT_MAX };
   server.on('connection', (socket) => {
@@ -33,9 +39,24 @@ export function serve(
     const id = nextConnectionId++;
     // Kafka reports a member's host as InetAddress.toString(): "/" and the address.
     clientHosts.set(id, `/${socket.remoteAddress ?? 'unknown'}`);
-    new Connection(id, socket, dispatcher, limits, () => {
+    const release = (): void => {
       sockets.delete(socket);
       clientHosts.delete(id);
-    }, log);
+    };
+    const accept = (): void => {
+      new Connection(id, socket, dispatcher, limits, release, log);
+    };
+    if (gate === null || gate.open) {
+      accept();
+      return;
+    }
+    // Until the gate opens nobody reads the socket; one closed meanwhile is only forgotten.
+    socket.once('close', release);
+    socket.on('error', () => {});
+    void gate.opened.then(() => {
+      if (socket.destroyed) return;
+      socket.off('close', release);
+      accept();
+    });
   });
 }

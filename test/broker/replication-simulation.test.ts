@@ -88,7 +88,7 @@ if (replaySeed !== undefined) {
   };
 
   for (const [name, core] of Object.entries(mutants)) {
-    test(`mutation check: the simulation catches ${name}`, { timeout: 300_000 }, () => {
+    test(`mutation check: the simulation catches ${name}`, { timeout: 120_000 }, () => {
       const { failures } = runSeeds(core, MUTANT_SEEDS_MAX, true);
       assert.equal(failures.length, 1, `no seed of ${MUTANT_SEEDS_MAX} caught it`);
       process.stdout.write(`caught: ${failures[0]!.split('\n')[0]}\n`);

@@ -5,6 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Admin, Cluster } from '../../src/client/index.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { isOneLineError, samsa } from '../helpers/samsa-cli.ts';
+import { until as untilShared } from '../helpers/until.ts';
 
 const TOPIC = 'orders';
 const GROUP = 'billing';
@@ -35,12 +36,8 @@ after(async () => {
   await broker?.stop();
 });
 
-async function until(what: string, cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + WAIT_MS_MAX;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function until(what: string, cond: () => boolean | Promise<boolean>): Promise<boolean> {
+  return untilShared(what, cond, { timeoutMs: WAIT_MS_MAX, intervalMs: 20 });
 }
 
 /** Runs a KafkaJS member that commits after each record and stops after `count` records; returns it still connected. */

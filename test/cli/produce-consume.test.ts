@@ -7,11 +7,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { partitionForKey } from '../../src/client/index.ts';
 import { startTestBroker, tempDir, type TestBroker } from '../helpers/broker.ts';
-import { killAllChildren, run, type RunResult } from '../helpers/processes.ts';
+import { killAllChildren, run, startBrokerProcess, type RunResult } from '../helpers/processes.ts';
+import { until } from '../helpers/until.ts';
 
 const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
@@ -143,4 +145,42 @@ test('samsa consume --group commits what it printed: a second run continues wher
   const second = await samsa(['consume', '--topic', topic, '--group', 'cli-g', '--from-beginning', '--max-messages', '6']);
   assert.equal(second.code, 0, second.stderr);
   assert.deepEqual(second.stdout.trim().split('\n'), lines.slice(4));
+});
+
+test('samsa consume warns and keeps reading when its broker restarts, as kafka-console-consumer does', { timeout: 90_000 }, async () => {
+  const dir = tempDir('samsa-cli-restart-');
+  let node = await startBrokerProcess(dir.dir);
+  const port = node.port;
+  const bootstrap = ['--bootstrap-server', node.bootstrap];
+  try {
+    const created = await run(process.execPath, [CLI, 'topics', '--create', '--topic', 'restarts', ...bootstrap]);
+    assert.equal(created.code, 0, created.stderr);
+    const consumer = spawn(process.execPath, [CLI, 'consume', '--topic', 'restarts', '--from-beginning', ...bootstrap], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    consumer.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    consumer.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+    const exited = new Promise<number | null>((resolve) => consumer.once('exit', (code) => resolve(code)));
+    try {
+      const produce = async (line: string): Promise<void> => {
+        const r = await run(process.execPath, [CLI, 'produce', '--topic', 'restarts', ...bootstrap], { input: `${line}\n` });
+        assert.equal(r.code, 0, r.stderr);
+      };
+      await produce('before');
+      await until('the first record printed', () => out === 'before\n', { context: () => err });
+      assert.equal(await node.stop(), 0);
+      await until('a warning that the broker went away', () => /samsa: .*; retrying\n/.test(err), { context: () => err });
+      assert.equal(consumer.exitCode, null, `the consumer must keep running: ${err}`);
+      node = await startBrokerProcess(dir.dir, {}, port);
+      await produce('after');
+      await until('the record produced after the restart printed', () => out === 'before\nafter\n', { context: () => err });
+    } finally {
+      consumer.kill('SIGINT');
+    }
+    assert.equal(await exited, 0, err);
+    assert.match(err, /Processed a total of 2 messages/);
+  } finally {
+    await node.stop();
+    dir.remove();
+  }
 });

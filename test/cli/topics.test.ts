@@ -1,7 +1,10 @@
 /** `samsa topics` as processes against a real broker. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
+import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { startTestBroker, tempDir, type TestBroker } from '../helpers/broker.ts';
 import { isOneLineError, samsa } from '../helpers/samsa-cli.ts';
 
 let broker: TestBroker;
@@ -73,3 +76,37 @@ test('topics: usage errors and an unreachable broker are one line with a non-zer
   assert.match(cases[4]!.stderr, /requires --topic/);
 });
 
+
+test('against a port that accepts but does not speak Kafka, a command says which request timed out and exits', { timeout: 30_000 }, async () => {
+  const silent = createServer((socket) => socket.on('error', () => {}));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const dir = tempDir('samsa-command-config-');
+  try {
+    const port = (silent.address() as AddressInfo).port;
+    const config = join(dir.dir, 'client.properties');
+    writeFileSync(config, 'request.timeout.ms=500\n');
+    const started = Date.now();
+    const r = await samsa(['topics', '--list', '--bootstrap-server', `127.0.0.1:${port}`, '--command-config', config]);
+    assert.ok(isOneLineError(r), `code ${r.code}: ${r.stderr}`);
+    assert.match(r.stderr, /ApiVersions request to 127\.0\.0\.1:\d+ timed out after 500 ms/);
+    assert.ok(Date.now() - started < 10_000, 'the command exits right after its error');
+
+    writeFileSync(config, 'request.timeout.ms=500\nsecurity.protcol=SSL\n');
+    const typo = await samsa(['topics', '--list', '--bootstrap-server', `127.0.0.1:${port}`, '--command-config', config]);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /'security\.protcol' is not supported/);
+  } finally {
+    silent.close();
+    dir.remove();
+  }
+});
+
+test('a bootstrap server without a port is a usage error; an unknown host is named as such', { timeout: 30_000 }, async () => {
+  const noPort = await samsa(['topics', '--list', '--bootstrap-server', '127.0.0.1']);
+  assert.ok(isOneLineError(noPort), noPort.stderr);
+  assert.equal(noPort.code, 2);
+  assert.match(noPort.stderr, /--bootstrap-server: invalid bootstrap server '127\.0\.0\.1': expected host:port/);
+  const unknown = await samsa(['topics', '--list', '--bootstrap-server', 'no-such-host.invalid:9092']);
+  assert.ok(isOneLineError(unknown), unknown.stderr);
+  assert.match(unknown.stderr, /cannot connect to no-such-host\.invalid:9092: unknown host 'no-such-host\.invalid'/);
+});

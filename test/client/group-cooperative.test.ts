@@ -15,6 +15,7 @@ import {
 } from '../../src/client/index.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { PYTHON } from '../helpers/processes.ts';
+import { until as untilShared } from '../helpers/until.ts';
 
 const WAIT_MS_MAX = 15_000;
 const MEMBER_SCRIPT = join(import.meta.dirname, '..', 'interop', 'python', 'group_member.py');
@@ -123,12 +124,8 @@ class Member {
   }
 }
 
-async function until(what: string, cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + WAIT_MS_MAX;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function until(what: string, cond: () => boolean | Promise<boolean>): Promise<boolean> {
+  return untilShared(what, cond, { timeoutMs: WAIT_MS_MAX, intervalMs: 20 });
 }
 
 test('a second cooperative-sticky member joining: the first revokes only the two partitions that move', async () => {

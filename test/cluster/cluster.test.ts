@@ -10,6 +10,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { LocalCluster } from '../../src/cli/local-cluster.ts';
@@ -18,6 +19,7 @@ import { BrokerConnection, ErrorCode, messages } from '../../src/protocol/index.
 import { tempDir } from '../helpers/broker.ts';
 import { kafkaToolStream, killAllChildren, run, startBrokerProcess } from '../helpers/processes.ts';
 import { samsa } from '../helpers/samsa-cli.ts';
+import { until as untilShared } from '../helpers/until.ts';
 
 /** Short timeouts so failover happens in test time; the ratios are Kafka's defaults. */
 const FAST = {
@@ -58,20 +60,10 @@ after(() => {
   data.remove();
 });
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown = null;
-  for (let i = 0; Date.now() < deadline && i < 10_000; i++) {
-    try {
-      if (await check()) return;
-    } catch (e) {
-      lastError = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function until(what: string, check: () => Promise<boolean>, timeoutMs = WAIT_MS): Promise<boolean> {
   // The nodes' own account (Raft role changes included) is what explains a timeout.
-  const tail = [...logs].flatMap(([id, lines]) => lines.slice(-40).map((l) => `[node ${id}] ${l}`)).join('\n');
-  throw new Error(`timed out waiting for ${what}${lastError === null ? '' : `: ${(lastError as Error).message}`}\n${tail}`);
+  const context = (): string => [...logs].flatMap(([id, lines]) => lines.slice(-40).map((l) => `[node ${id}] ${l}`)).join('\n');
+  return untilShared(what, check, { timeoutMs, intervalMs: 100, context });
 }
 
 function adminFor(port: number): Admin {
@@ -423,7 +415,20 @@ test('restarting the whole cluster keeps the metadata identical', async () => {
   const beforeRestart = await describe();
   const status = await quorumStatus(cluster.node(1).port);
   await cluster.stop();
-  await Promise.all(cluster.plan.map((n) => cluster.startNode(n.id)));
+  // Node 1 alone has no quorum: its own log is all it knows, and that may be stale (partitions it led may have
+  // moved while it was down). It accepts connections but answers nothing until it has caught up, as Kafka does.
+  const first = cluster.startNode(1);
+  first.catch(() => {});
+  await until('node 1 to accept connections', () => new Promise((resolve, reject) => {
+    const socket = connect(cluster.node(1).port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', reject);
+  }));
+  await assert.rejects(BrokerConnection.open({ host: '127.0.0.1', port: cluster.node(1).port, clientId: 'cluster-test', requestTimeoutMs: 1500, connectTimeoutMs: 1500 }),
+    /timed out/, 'a node without a quorum must not serve the metadata its own log holds (not even ApiVersions)');
+  await Promise.all([first, ...cluster.plan.filter((n) => n.id !== 1).map((n) => cluster.startNode(n.id))]);
   await until('three unfenced brokers after the restart', async () => (await brokersSeenBy(cluster.node(1).port)).length === 3);
   await until('the same metadata', async () => JSON.stringify(await describe()) === JSON.stringify(beforeRestart));
   await until('a leader for every partition whose replicas are up', async () => withSamsaAdmin(cluster.node(1).port, async (a) => (await a.listTopics())

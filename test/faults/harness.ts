@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, type RunResult } from '../helpers/processes.ts';
 import { compareReplicas, readReplicaLog, type Ack, type CommitAck, type ReadRecord, type ReplicaLog } from './checker.ts';
+import { until as untilShared, type UntilOptions } from '../helpers/until.ts';
 
 export const PYTHON = '/usr/bin/python3';
 export const WORKLOAD = join(import.meta.dirname, 'workload.py');
@@ -55,7 +56,6 @@ const NAMESPACE_ADDRESS = '10.254.0.1/32';
 const LOG_LINES_MAX = 100_000;
 const DUMP_TAIL_LINES = 40;
 const POLL_INTERVAL_MS = 250;
-const POLL_COUNT_MAX = 10_000;
 export const ARTIFACTS_DIR = join(tmpdir(), 'samsa-faults-logs');
 
 /**
@@ -77,35 +77,11 @@ export const FAST_CONFIG: Record<string, string> = {
 
 // ---------------------------------------------------------------- polling
 
-export interface UntilOptions {
-  timeoutMs?: number;
-  intervalMs?: number;
-  /** Appended to the timeout error: whatever explains it (node logs, client events). */
-  context?: () => string;
-}
+export type { UntilOptions };
 
-/**
- * The one wait of the harness: polls `check` until it returns something
- * other than null/undefined/false, bounded both in time and in attempts.
- * A check that throws counts as not yet; its last error is reported.
- */
-export async function until<T>(what: string, check: () => T | null | undefined | false | Promise<T | null | undefined | false>, options: UntilOptions = {}): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 20_000;
-  const intervalMs = options.intervalMs ?? POLL_INTERVAL_MS;
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown = null;
-  for (let attempt = 0; attempt < POLL_COUNT_MAX; attempt++) {
-    try {
-      const value = await check();
-      if (value !== null && value !== undefined && value !== false) return value;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() >= deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-  const cause = lastError === null ? '' : `: ${(lastError as Error).message}`;
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}${options.context ? `\n${options.context()}` : ''}`);
+/** The harness polls slower than unit tests: its checks ask real processes over the network. */
+export function until<T>(what: string, check: () => T | null | undefined | false | Promise<T | null | undefined | false>, options: UntilOptions = {}): Promise<T> {
+  return untilShared(what, check, { intervalMs: POLL_INTERVAL_MS, ...options });
 }
 
 function clock(): string {

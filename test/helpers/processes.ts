@@ -44,13 +44,14 @@ export interface RunOptions {
   input?: string | Buffer;
   timeoutMs?: number;
   env?: Record<string, string>;
+  cwd?: string;
 }
 
 /** Runs a command to completion (SIGKILL after the timeout, which is then an error). */
 export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const child = track(spawn(command, args, { stdio: 'pipe', env: { ...process.env, ...options.env } }));
+    const child = track(spawn(command, args, { stdio: 'pipe', env: { ...process.env, ...options.env }, cwd: options.cwd }));
     let stdout = '';
     let stderr = '';
     let timedOut = false;

@@ -123,6 +123,8 @@ test('kill -9 during an acks=1 stream: after restart every acknowledged record i
   assert.ok(!existsSync(join(dir, '.kafka_cleanshutdown')), 'no clean-shutdown marker after kill -9');
 
   b = await start(dir);
+  assert.match(b.stderr(), /recovered \d+ partition logs in .* after an unclean shutdown in \d+ ms/, 'the restart says it recovered');
+  assert.equal((b.stderr().match(/loaded \d+ groups from __consumer_offsets-\d+/g) ?? []).length <= 1, true, 'a group partition is loaded once');
   const back = await consume(b, 'dur-kill', [0]);
   const log = back.map((m) => ({ offset: m.offset, value: unhex(m.value)! }));
   // The log is an unbroken prefix of what was sent: m0, m1, ... with offsets 0, 1, ... (no loss, duplicate or reordering).

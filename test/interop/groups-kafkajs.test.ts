@@ -12,6 +12,7 @@ import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafka
 import { ErrorCode, Writer, messages } from '../../src/protocol/index.ts';
 import { startTestBroker, tempDir, type TestBroker } from '../helpers/broker.ts';
 import { request } from '../helpers/raw-fetch.ts';
+import { until as untilShared } from '../helpers/until.ts';
 
 const TOPIC = 'orders';
 const GROUP = 'billing';
@@ -60,12 +61,8 @@ after(async () => {
   data?.remove();
 });
 
-async function until(what: string, cond: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + WAIT_MS_MAX;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function until(what: string, cond: () => boolean | Promise<boolean>): Promise<boolean> {
+  return untilShared(what, cond, { timeoutMs: WAIT_MS_MAX, intervalMs: 20 });
 }
 
 /** `count` records, spread evenly over the partitions. */

@@ -20,6 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { PYTHON, kafkaTool, killAllChildren } from '../helpers/processes.ts';
+import { until as untilShared } from '../helpers/until.ts';
 
 const MEMBER_SCRIPT = join(import.meta.dirname, 'python', 'group_member.py');
 const WAIT_MS_MAX = 15_000;
@@ -62,12 +63,8 @@ type MemberEvent =
   | { event: 'commit'; offsets: [number, number][]; error: KafkaErr | null }
   | { event: 'reply'; op: string; partitions: unknown };
 
-async function until(what: string, cond: () => boolean, context: () => string = () => '', timeoutMs = WAIT_MS_MAX): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${context()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function until(what: string, cond: () => boolean, context: () => string = () => '', timeoutMs = WAIT_MS_MAX): Promise<boolean> {
+  return untilShared(what, cond, { timeoutMs, intervalMs: 20, context });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

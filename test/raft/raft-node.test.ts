@@ -293,9 +293,33 @@ test('a restarted node recovers its epoch and vote, is never leader, and re-appl
   const follower = cluster.start(2, [1, 2, 3], followerState);
   assert.equal(follower.raft.status().role, 'follower');
   assert.equal(follower.raft.status().leaderId, 1);
+  assert.equal(follower.raft.status().caughtUp, false, 'what its own log says may be stale: not caught up before the leader answers');
   cluster.tick(5);
   assert.deepEqual(values(follower.applied), ['a'], 'its own persisted entries commit again once the HW covers them');
   assert.equal(follower.applied[0].control, true);
+  assert.equal(follower.raft.status().caughtUp, true);
+});
+
+test('a new leader answers fetches with an unknown high watermark until its epoch\'s first entry commits', () => {
+  const cluster = new Cluster([1, 2, 3]);
+  cluster.node(1).raft.campaign();
+  cluster.settle();
+  cluster.node(1).raft.propose([Buffer.from('a')]);
+  cluster.tick(3);
+  assert.equal(cluster.node(1).raft.status().caughtUp, true, 'a leader is caught up once its epoch commits');
+  // Node 1 is cut off; node 2 takes over with node 3's vote, and node 3 fetches from it at once.
+  cluster.isolated.add(1);
+  cluster.node(2).raft.campaign();
+  cluster.settle();
+  cluster.tick(2);
+  assert.equal(cluster.node(2).raft.status().role, 'leader');
+  const answers = cluster.sent
+    .filter((m) => m.type === 'fetchResponse' && m.from === 2 && m.error === 'none')
+    .map((m) => (m as { highWatermark: number }).highWatermark);
+  assert.ok(answers.length >= 2, `node 3 fetched from the new leader (${answers.length} answers)`);
+  assert.equal(answers[0], -1, 'the first answer, before the epoch commits, carries no high watermark');
+  assert.ok(answers[answers.length - 1]! > 0, 'once node 3 holds the epoch\'s first entry it commits, and the answers carry it');
+  assert.equal(cluster.node(2).raft.status().caughtUp, true);
 });
 
 test('vote rules: one vote per epoch, log must be up to date, a higher epoch resets the vote', () => {

@@ -9,6 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { RaftNode, type PersistedState, type QuorumStatus, type RaftConfig } from '../../src/raft/core/index.ts';
 import { emptyStats, Simulation, type SimOptions, type SimStats } from './simulator.ts';
 
 const SCHEDULES = 10_000;
@@ -72,5 +73,38 @@ if (replaySeed !== undefined) {
     assert.ok(total.calmWithVotersDown > SCHEDULES / 4, `calm phases with voters down ${total.calmWithVotersDown}`);
     assert.ok(total.committedEntries > 100 * SCHEDULES / 2, `committed entries ${total.committedEntries}`);
     assert.ok(total.messagesDropped > 0 && total.messagesDelivered > total.messagesDropped, 'messages flow and drop');
+    assert.ok(total.caughtUp > SCHEDULES * 3, `nodes caught up ${total.caughtUp}`);
   });
+
+  /** Bugs the simulation must catch, each put back into the core. */
+  const mutants: Record<string, (config: RaftConfig, persisted: PersistedState) => RaftNode> = {
+    // A restarted node publishing what its own log says at once (the broker then led partitions that had moved).
+    'a restarted node that says it caught up before hearing from a leader': (config, persisted) => new (class extends RaftNode {
+      override status(): QuorumStatus {
+        return { ...super.status(), caughtUp: true };
+      }
+    })(config, persisted),
+    // A new leader sending the high watermark it had as a follower, below what the previous leader committed.
+    'a new leader that answers fetches with its old high watermark': (config, persisted) => {
+      const node = new RaftNode(config, persisted);
+      const internals = node as unknown as { highWatermark: number; answeredHighWatermark(): number };
+      internals.answeredHighWatermark = () => internals.highWatermark;
+      return node;
+    },
+  };
+  const MUTANT_SEEDS_MAX = 2_000;
+  for (const [name, newNode] of Object.entries(mutants)) {
+    test(`mutation check: the simulation catches ${name}`, { timeout: 120_000 }, () => {
+      let caught: string | null = null;
+      for (let seed = 1; seed <= MUTANT_SEEDS_MAX && caught === null; seed++) {
+        try {
+          new Simulation({ ...optionsFor(seed), newNode }).run();
+        } catch (error) {
+          caught = `seed ${seed}: ${(error as Error).message}`;
+        }
+      }
+      assert.ok(caught !== null, `no seed of ${MUTANT_SEEDS_MAX} caught it`);
+      process.stdout.write(`caught: ${caught}\n`);
+    });
+  }
 }

@@ -6,7 +6,9 @@
  * comes from one seed, so a failing schedule replays exactly. Invariants are
  * checked after every tick and every Ready; a violation throws with the seed.
  */
-import { RaftNode, type Entry, type HardState, type Message, type Ready, type Snapshot } from '../../src/raft/core/index.ts';
+import {
+  RaftNode, type Entry, type HardState, type Message, type PersistedState, type RaftConfig, type Ready, type Snapshot,
+} from '../../src/raft/core/index.ts';
 
 import { seededRandom as mulberry32 } from '../helpers/random.ts';
 
@@ -25,6 +27,8 @@ export interface SimOptions {
   readonly observerCount: number;
   readonly ticks: number;
   readonly trace?: boolean;
+  /** Builds each node's core: a mutation check passes a broken one. */
+  readonly newNode?: (config: RaftConfig, persisted: PersistedState) => RaftNode;
 }
 
 export interface SimStats {
@@ -38,6 +42,8 @@ export interface SimStats {
   resignations: number;
   proposals: number;
   committedEntries: number;
+  /** Nodes (first starts and restarts) that reported catching up. */
+  caughtUp: number;
   calmPhases: number;
   /** Calm phases with a minority of voters (the leader first) kept down. */
   calmWithVotersDown: number;
@@ -49,7 +55,7 @@ export interface SimStats {
 export function emptyStats(): SimStats {
   return {
     elections: 0, truncations: 0, snapshotInstalls: 0, snapshotsTaken: 0, crashes: 0, tornWrites: 0,
-    partitions: 0, resignations: 0, proposals: 0, committedEntries: 0, calmPhases: 0, calmWithVotersDown: 0, forcedElections: 0,
+    partitions: 0, resignations: 0, proposals: 0, committedEntries: 0, caughtUp: 0, calmPhases: 0, calmWithVotersDown: 0, forcedElections: 0,
     messagesDelivered: 0, messagesDropped: 0,
   };
 }
@@ -91,6 +97,9 @@ interface SimNode {
   machine: MachineState;
   lastHighWatermark: number;
   wasResigned: boolean;
+  /** Where the quorum's commits ended when this node last started: it must apply that much before it says it caught up. */
+  committedEndAtStart: number;
+  caughtUp: boolean;
   readonly skipTickRate: number;
   readonly doubleTickRate: number;
 }
@@ -191,7 +200,7 @@ export class Simulation {
       const node: SimNode = {
         id, isVoter: id <= options.voterCount, raft: null,
         disk: { hardState: { epoch: 0, votedFor: null, leaderId: null }, snapshot: null, entries: [] },
-        machine: { ...this.machineAt.get(0)! }, lastHighWatermark: 0, wasResigned: false,
+        machine: { ...this.machineAt.get(0)! }, lastHighWatermark: 0, wasResigned: false, committedEndAtStart: 0, caughtUp: false,
         skipTickRate: skew ? r() * 0.3 : 0, doubleTickRate: skew ? r() * 0.3 : 0,
       };
       this.nodes.push(node);
@@ -217,10 +226,14 @@ export class Simulation {
 
   private start(node: SimNode): void {
     const nodeRandom = mulberry32(Math.floor(this.rng() * 2 ** 32));
-    node.raft = new RaftNode({
+    const config: RaftConfig = {
       nodeId: node.id, voters: this.voterIds, ...SIM_TIMEOUTS, fetchMaxRecords: this.fetchMaxRecords, random: nodeRandom,
       leaderChangeRecord: (epoch, leaderId) => Buffer.from(`leader ${epoch} ${leaderId}`),
-    }, { hardState: node.disk.hardState, snapshot: node.disk.snapshot, entries: node.disk.entries.slice() });
+    };
+    const persisted: PersistedState = { hardState: node.disk.hardState, snapshot: node.disk.snapshot, entries: node.disk.entries.slice() };
+    node.raft = this.options.newNode?.(config, persisted) ?? new RaftNode(config, persisted);
+    node.committedEndAtStart = this.committedEnd();
+    node.caughtUp = false;
     node.machine = node.disk.snapshot === null ? { ...this.machineAt.get(0)! } : decodeMachine(node.disk.snapshot.data);
     node.lastHighWatermark = node.machine.offset;
     this.processReady(node);
@@ -338,6 +351,8 @@ export class Simulation {
     } else {
       this.log(`node ${node.id} crashes`);
     }
+    // What was on its way to the process dies with its connections: a restarted node never gets an answer meant for the old one.
+    this.network = this.network.filter((inFlight) => inFlight.message.to !== node.id);
     node.raft = null;
   }
 
@@ -355,6 +370,8 @@ export class Simulation {
   // ---- network -------------------------------------------------------------
 
   private send(message: Message): void {
+    // Nothing reaches a process that is down, not even the answer to a request its earlier life parked.
+    if (this.nodes[message.to - 1]?.raft === null) return;
     if (this.rng() < (this.calm ? Math.min(this.rates.drop, 0.05) : this.rates.drop)) {
       this.stats.messagesDropped++;
       return;
@@ -556,6 +573,15 @@ export class Simulation {
       const status = node.raft.status();
       if (status.highWatermark > status.logEndOffset) {
         this.fail(`node ${node.id} high watermark ${status.highWatermark} beyond its log end ${status.logEndOffset}`);
+      }
+      if (status.caughtUp && !node.caughtUp) {
+        // Caught up is when a broker may act on the image: it must not be one a restart brought back stale.
+        node.caughtUp = true;
+        this.stats.caughtUp++;
+        // Checked against the newest leader: a deposed one that does not know it yet may answer with less.
+        if (status.epoch === this.newestLeaderEpoch && node.machine.offset < node.committedEndAtStart) {
+          this.fail(`node ${node.id} says it caught up at ${node.machine.offset}, but ${node.committedEndAtStart} was committed before it started`);
+        }
       }
       if (status.role === 'resigned' && !node.wasResigned) this.stats.resignations++;
       node.wasResigned = status.role === 'resigned';

@@ -82,6 +82,13 @@ export class RaftNode {
   private leader: LeaderState | null = null;
 
   private highWatermark: number;
+  /**
+   * Whether this node has applied everything the quorum had committed when it
+   * last heard from a leader in this lifetime (Kafka's metadata loader
+   * "caught up"). A restarted node's own log says only what was committed
+   * before it stopped: what it publishes before this is stale.
+   */
+  private caughtUp = false;
   /** Entries below this offset were handed out as committed (or are covered by the snapshot). */
   private committedEnd: number;
   private committed: Entry[] = [];
@@ -209,6 +216,7 @@ export class RaftNode {
       leaderId: this.role === 'resigned' ? this.id : this.leaderId,
       votedFor: this.votedFor,
       highWatermark: this.highWatermark,
+      caughtUp: this.caughtUp,
       logStartOffset: this.log.startOffset,
       logEndOffset: this.log.endOffset,
       voters,
@@ -546,10 +554,21 @@ export class RaftNode {
     for (const progress of this.leader.allReplicas()) this.answerParked(progress);
   }
 
+  /**
+   * The high watermark a fetch answer carries: -1 (unknown, as in Kafka) while
+   * a new leader has not committed its epoch's first entry, since until then
+   * what it holds may trail what an earlier leader committed, and a follower
+   * must not take it for the quorum's.
+   */
+  private answeredHighWatermark(): number {
+    if (this.leader !== null && this.highWatermark <= this.leader.epochStartOffset) return -1;
+    return this.highWatermark;
+  }
+
   private fetchResponse(request: FetchRequest, error: FetchResponse['error'], entries: readonly Entry[]): FetchResponse {
     return {
       type: 'fetchResponse', from: this.id, to: request.from, error, epoch: this.epoch,
-      leaderId: this.knownLeader(), highWatermark: this.highWatermark, entries,
+      leaderId: this.knownLeader(), highWatermark: this.answeredHighWatermark(), entries,
       divergingEpoch: null, snapshotId: null,
       fetchOffset: request.fetchOffset, lastFetchedEpoch: request.lastFetchedEpoch,
     };
@@ -568,6 +587,8 @@ export class RaftNode {
     const candidate = leader.majorityEndOffset(this.log.endOffset);
     if (candidate <= leader.epochStartOffset || candidate <= this.highWatermark) return false;
     this.advanceHighWatermark(candidate);
+    // This epoch's first entry is committed, so every entry committed before it is known (leader completeness).
+    this.caughtUp = true;
     this.answerAllParked();
     return true;
   }
@@ -703,7 +724,11 @@ export class RaftNode {
         invariant(entry.epoch <= this.epoch, `fetched an entry of epoch ${entry.epoch} in epoch ${this.epoch}`);
         this.log.append(entry);
       }
-      this.advanceHighWatermark(Math.min(response.highWatermark, this.log.endOffset));
+      if (response.highWatermark >= 0) {
+        this.advanceHighWatermark(Math.min(response.highWatermark, this.log.endOffset));
+        // Everything the leader had committed is here now (not yet if the answer held only part of it).
+        if (response.highWatermark <= this.log.endOffset) this.caughtUp = true;
+      }
     }
     this.sendFetch();
   }

@@ -206,6 +206,8 @@ export interface QuorumStatus {
   readonly leaderId: number | null;
   readonly votedFor: number | null;
   readonly highWatermark: number;
+  /** This node has applied all the quorum had committed when it last heard from a leader in this lifetime. */
+  readonly caughtUp: boolean;
   readonly logStartOffset: number;
   readonly logEndOffset: number;
   /** Leader only: every voter and every observer seen fetching. */
