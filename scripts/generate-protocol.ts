@@ -19,15 +19,22 @@ interface Target {
   specDirs: string[];
   outDir: string;
   codecImport: string;
+  /** The schemas the round-trip and fuzz tests draw random messages from: test code, so not shipped in src/. */
+  schemasFile: string;
 }
 
+/** Where the generated schema files live, and how they import the codec types. */
+const SCHEMAS_DIR = 'test/protocol/schemas';
+const SCHEMAS_CODEC_IMPORT = '../../../src/protocol/index.ts';
+
 const targets: Target[] = [
-  { specDirs: ['messages'], outDir: 'src/protocol/messages', codecImport: '../codec.ts' },
-  { specDirs: ['metadata'], outDir: 'src/metadata/records', codecImport: '../../protocol/index.ts' },
+  { specDirs: ['messages'], outDir: 'src/protocol/messages', codecImport: '../codec.ts', schemasFile: 'messages.ts' },
+  { specDirs: ['metadata'], outDir: 'src/metadata/records', codecImport: '../../protocol/index.ts', schemasFile: 'metadata.ts' },
   {
     specDirs: ['coordinator/group-coordinator', 'coordinator/transaction-coordinator', 'coordinator/share-coordinator'],
     outDir: 'src/coordinator/records',
     codecImport: '../../protocol/index.ts',
+    schemasFile: 'coordinator.ts',
   },
 ];
 
@@ -58,7 +65,8 @@ function generate(target: Target): number {
     writeFileSync(join(outDir, `${spec.name}.ts`), emitMessage(spec, target.codecImport));
   }
   writeFileSync(join(outDir, 'index.ts'), emitIndex(specs, target.codecImport));
-  writeFileSync(join(outDir, 'schemas.ts'), emitSchemas(specs, GENERATED_HEADER, target.codecImport));
+  mkdirSync(join(root, SCHEMAS_DIR), { recursive: true });
+  writeFileSync(join(root, SCHEMAS_DIR, target.schemasFile), emitSchemas(specs, GENERATED_HEADER, SCHEMAS_CODEC_IMPORT));
   return specs.length;
 }
 

@@ -1,5 +1,5 @@
 // Samsa's public package surface for embedding and tools.
-export { startBroker, type RunningBroker, type StartOptions } from './server/index.ts';
+export { startBroker, startCluster, type RunningBroker, type RunningCluster, type StartClusterOptions, type StartOptions } from './server/index.ts';
 export { Admin, ClientError, Cluster, Consumer, Producer, type ClientOptions, type ConsumerOptions, type ProducerOptions } from './client/index.ts';
 export * as protocol from './protocol/index.ts';
 export * as records from './records/index.ts';

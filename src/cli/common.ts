@@ -60,7 +60,7 @@ export function commandConfigOf(flags: ConnectFlags): Record<string, string> {
   return props;
 }
 
-export async function clusterFrom(flags: ConnectFlags): Promise<Cluster> {
+export async function clusterFrom(flags: ConnectFlags, clientId?: string): Promise<Cluster> {
   const props = commandConfigOf(flags);
   const { Cluster, parseHostPort } = await import('../client/index.ts');
   const servers = flags.bootstrapServer.split(',').map((s) => s.trim());
@@ -73,7 +73,7 @@ export async function clusterFrom(flags: ConnectFlags): Promise<Cluster> {
   }
   return new Cluster({
     bootstrapServers: servers,
-    clientId: props['client.id'] ?? 'samsa-cli',
+    clientId: clientId ?? props['client.id'] ?? 'samsa-cli',
     requestTimeoutMs: props['request.timeout.ms'] === undefined ? REQUEST_TIMEOUT_MS_DEFAULT : Number(props['request.timeout.ms']),
   });
 }

@@ -20,6 +20,9 @@ interface ConfigsFlags extends AdminFlags {
   entityType?: string;
   entityName?: string;
   entityDefault?: boolean;
+  topic?: string;
+  broker?: string;
+  brokerDefaults?: boolean;
   addConfig: string[];
   deleteConfig: string[];
   all?: boolean;
@@ -32,6 +35,9 @@ export function register(program: Command): void {
     .option('--entity-type <type>', 'topics, brokers or broker-loggers')
     .option('--entity-name <name>', 'topic name or broker id')
     .option('--entity-default', 'brokers: the cluster-wide default instead of one broker')
+    .option('--topic <name>', 'shortcut for --entity-type topics --entity-name <name>')
+    .option('--broker <id>', 'shortcut for --entity-type brokers --entity-name <id>')
+    .option('--broker-defaults', 'shortcut for --entity-type brokers --entity-default')
     .option('--add-config <k=v,k2=v2>', 'configs to set (repeatable; k=[a,b] for a list value)', collect, [])
     .option('--delete-config <k,k2>', 'configs to remove (repeatable)', collect, [])
     .option('--all', 'describe: every config, with its source')
@@ -39,6 +45,14 @@ export function register(program: Command): void {
 }
 
 function entity(flags: ConfigsFlags): { type: ConfigResourceType; typeName: string; name: string } {
+  // Kafka's shortcuts: --topic T is --entity-type topics --entity-name T, --broker N the same for a broker.
+  const shortcuts = [flags.topic !== undefined, flags.broker !== undefined, flags.brokerDefaults === true].filter(Boolean).length;
+  if (shortcuts > 1 || (shortcuts === 1 && (flags.entityType !== undefined || flags.entityName !== undefined || flags.entityDefault === true))) {
+    throw new CliError('give one of --topic, --broker, --broker-defaults or --entity-type/--entity-name', EXIT_USAGE);
+  }
+  if (flags.topic !== undefined) return { type: 'topic', typeName: 'topics', name: flags.topic };
+  if (flags.broker !== undefined) return { type: 'broker', typeName: 'brokers', name: flags.broker };
+  if (flags.brokerDefaults === true) return { type: 'broker', typeName: 'brokers', name: '' };
   const typeName = required(flags.entityType, '--entity-type', 'configs');
   const type = ENTITY_TYPES[typeName];
   if (UNSUPPORTED_ENTITY_TYPES.has(typeName)) throw new CliError(`--entity-type '${typeName}' is not supported by Samsa: expected topics, brokers or broker-loggers`, EXIT_USAGE);

@@ -11,13 +11,31 @@
 import type { Command } from 'commander';
 import type { ConsumerRecord, OffsetSpec } from '../client/index.ts';
 import { CliError, EXIT_USAGE, clusterFrom, runCommand, withBootstrap } from './common.ts';
-import { parseProperties } from './produce.ts';
+import { checkProperties, parseProperties, type PropertyKind } from './properties.ts';
 
 const POLL_TIMEOUT_MS = 500;
 
+/** kafka-console-consumer's DefaultMessageFormatter properties. */
+const FORMATTER_PROPERTIES: Record<string, PropertyKind> = {
+  'print.timestamp': 'boolean', 'print.key': 'boolean', 'print.offset': 'boolean', 'print.partition': 'boolean',
+  'print.headers': 'boolean', 'print.value': 'boolean', 'key.separator': 'string', 'line.separator': 'string',
+  'headers.separator': 'string', 'null.literal': 'string',
+  'key.deserializer': 'unsupported', 'value.deserializer': 'unsupported', 'headers.deserializer': 'unsupported',
+};
+/** The formatter kafka-console-consumer uses unless told otherwise, by its old and new class names. */
+const DEFAULT_FORMATTERS = new Set(['kafka.tools.DefaultMessageFormatter', 'org.apache.kafka.tools.consumer.DefaultMessageFormatter']);
+/** Consumer configs --consumer-property may set (Kafka's names). */
+const CONSUMER_PROPERTIES: Record<string, PropertyKind> = {
+  'group.id': 'string', 'auto.offset.reset': 'string', 'isolation.level': 'string', 'client.id': 'string',
+  'enable.auto.commit': 'unsupported', 'group.instance.id': 'unsupported', 'group.protocol': 'unsupported',
+};
+
 interface ConsumeFlags {
   bootstrapServer: string;
+  commandConfig?: string;
   json?: boolean;
+  formatter?: string;
+  consumerProperty: string[];
   topic?: string;
   fromBeginning?: boolean;
   partition?: string;
@@ -34,6 +52,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 export interface PrintOptions {
+  value: boolean;
   key: boolean;
   offset: boolean;
   partition: boolean;
@@ -41,28 +60,51 @@ export interface PrintOptions {
   headers: boolean;
   keySeparator: string;
   lineSeparator: string;
+  headersSeparator: string;
+  nullLiteral: string;
 }
 
 export function printOptions(props: Map<string, string>): PrintOptions {
   const on = (k: string): boolean => props.get(k) === 'true';
   return {
+    value: props.get('print.value') !== 'false',
     key: on('print.key'), offset: on('print.offset'), partition: on('print.partition'), timestamp: on('print.timestamp'),
     headers: on('print.headers'), keySeparator: props.get('key.separator') ?? '\t', lineSeparator: props.get('line.separator') ?? '\n',
+    headersSeparator: props.get('headers.separator') ?? ',', nullLiteral: props.get('null.literal') ?? 'null',
   };
 }
 
-function text(b: Buffer | null): string {
-  return b === null ? 'null' : b.toString('utf8');
+function text(b: Buffer | null, o: PrintOptions): string {
+  return b === null ? o.nullLiteral : b.toString('utf8');
 }
 
+/** One record as DefaultMessageFormatter prints it. */
 export function formatRecord(r: ConsumerRecord, o: PrintOptions): string {
+  const fields: string[] = [];
+  if (o.timestamp) fields.push(`CreateTime:${r.timestamp}`);
+  if (o.partition) fields.push(`Partition:${r.partition}`);
+  if (o.offset) fields.push(`Offset:${r.offset}`);
+  if (o.headers) fields.push(r.headers.length === 0 ? 'NO_HEADERS' : r.headers.map((h) => `${h.key}:${text(h.value, o)}`).join(o.headersSeparator));
+  if (o.key) fields.push(text(r.key, o));
+  if (o.value) fields.push(text(r.value, o));
+  // The metadata fields are tab-separated; key.separator goes between the key and the value.
   let line = '';
-  if (o.timestamp) line += `CreateTime:${r.timestamp}\t`;
-  if (o.partition) line += `Partition:${r.partition}\t`;
-  if (o.offset) line += `Offset:${r.offset}\t`;
-  if (o.headers) line += `${r.headers.length === 0 ? 'NO_HEADERS' : r.headers.map((h) => `${h.key}:${text(h.value)}`).join(',')}\t`;
-  if (o.key) line += `${text(r.key)}${o.keySeparator}`;
-  return line + text(r.value) + o.lineSeparator;
+  const metadata = fields.length - (o.key ? 1 : 0) - (o.value ? 1 : 0);
+  for (let i = 0; i < fields.length; i++) {
+    line += fields[i];
+    if (i === fields.length - 1) break;
+    line += o.key && i === metadata ? o.keySeparator : '\t';
+  }
+  return line + o.lineSeparator;
+}
+
+/** One record as a JSON line (--json), bytes as UTF-8 text. */
+export function formatJson(r: ConsumerRecord): string {
+  return `${JSON.stringify({
+    topic: r.topic, partition: r.partition, offset: r.offset.toString(), timestamp: r.timestamp.toString(),
+    key: r.key === null ? null : r.key.toString('utf8'), value: r.value === null ? null : r.value.toString('utf8'),
+    headers: r.headers.map((h) => ({ key: h.key, value: h.value === null ? null : h.value.toString('utf8') })),
+  })}\n`;
 }
 
 function parseOffset(textValue: string): OffsetSpec {
@@ -86,13 +128,29 @@ function writeOut(chunk: string): Promise<void> {
 
 async function runConsume(flags: ConsumeFlags): Promise<void> {
   if (flags.topic === undefined) throw new CliError('consume needs --topic', EXIT_USAGE);
+  if (flags.formatter !== undefined && !DEFAULT_FORMATTERS.has(flags.formatter)) {
+    throw new CliError(`--formatter ${flags.formatter} is not supported: samsa prints as DefaultMessageFormatter does (or JSON with --json)`, EXIT_USAGE);
+  }
+  const consumerProps = parseProperties(flags.consumerProperty, '--consumer-property');
+  checkProperties(consumerProps, CONSUMER_PROPERTIES, '--consumer-property');
+  // The consumer configs, where given, stand for the options of the same meaning, as in kafka-console-consumer.
+  flags.group = consumerProps.get('group.id') ?? flags.group;
+  flags.isolationLevel = consumerProps.get('isolation.level') ?? flags.isolationLevel;
+  const reset = consumerProps.get('auto.offset.reset');
+  if (reset !== undefined && reset !== 'earliest' && reset !== 'latest') {
+    throw new CliError(`invalid --consumer-property auto.offset.reset '${reset}': expected earliest or latest`, EXIT_USAGE);
+  }
+  if (reset === 'earliest') flags.fromBeginning = true;
   if (flags.offset !== undefined && flags.partition === undefined) throw new CliError('--offset needs --partition', EXIT_USAGE);
   if (flags.offset !== undefined && flags.fromBeginning === true) throw new CliError('--offset and --from-beginning cannot be used together', EXIT_USAGE);
   if (flags.isolationLevel !== 'read_uncommitted' && flags.isolationLevel !== 'read_committed') {
     throw new CliError(`invalid --isolation-level '${flags.isolationLevel}': expected read_uncommitted or read_committed`, EXIT_USAGE);
   }
   const topic = flags.topic;
-  const print = printOptions(parseProperties(flags.property));
+  const props = parseProperties(flags.property);
+  checkProperties(props, FORMATTER_PROPERTIES);
+  const print = printOptions(props);
+  const format = flags.json === true ? formatJson : (r: ConsumerRecord): string => formatRecord(r, print);
   const maxMessages = parseCount(flags.maxMessages, '--max-messages');
   const timeoutMs = parseCount(flags.timeoutMs, '--timeout-ms');
   const start: OffsetSpec = flags.offset !== undefined ? parseOffset(flags.offset) : flags.fromBeginning === true ? 'earliest' : 'latest';
@@ -102,7 +160,7 @@ async function runConsume(flags: ConsumeFlags): Promise<void> {
     throw new CliError('--group cannot be used with --partition or --offset', EXIT_USAGE);
   }
   const { Consumer } = await import('../client/index.ts');
-  const cluster = await clusterFrom(flags);
+  const cluster = await clusterFrom(flags, consumerProps.get('client.id'));
   const consumer = new Consumer(cluster, {
     autoOffsetReset: flags.fromBeginning === true ? 'earliest' : 'latest', isolationLevel: flags.isolationLevel as 'read_uncommitted' | 'read_committed',
     groupId: flags.group, autoCommitIntervalMs: 1000,
@@ -131,7 +189,7 @@ async function runConsume(flags: ConsumeFlags): Promise<void> {
       lastRecordMs = performance.now();
       const take = maxMessages === null ? records.length : Math.min(records.length, maxMessages - count);
       let out = '';
-      for (let i = 0; i < take; i++) out += formatRecord(records[i]!, print);
+      for (let i = 0; i < take; i++) out += format(records[i]!);
       count += take;
       // Records polled but not printed are not consumed: rewind so a group commits only what was printed.
       for (let i = records.length - 1; i >= take; i--) consumer.seek(records[i]!.topic, records[i]!.partition, records[i]!.offset);
@@ -175,6 +233,8 @@ export function register(program: Command): void {
     .option('--timeout-ms <ms>', 'exit after this long without a record')
     .option('--property <key=value>', 'print.key, print.offset, print.partition, print.timestamp, print.headers=true; key.separator (repeatable)', collect, [])
     .option('--group <id>', 'consume as a member of this consumer group, committing offsets')
+    .option('--consumer-property <key=value>', 'a consumer config: group.id, auto.offset.reset, isolation.level, client.id (repeatable)', collect, [])
+    .option('--formatter <class>', 'DefaultMessageFormatter (the only one; --json prints JSON lines)')
     .option('--isolation-level <level>', 'read_uncommitted or read_committed', 'read_uncommitted')
     .exitOverride()
     .action((flags: ConsumeFlags) => runCommand(() => runConsume(flags)));

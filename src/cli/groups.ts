@@ -10,7 +10,7 @@ import { type AdminFlags, bigintArg, collect, oneAction, required, withAdmin } f
 import { parsePartitionList } from './offsets.ts';
 
 const ACTIONS = ['list', 'describe', 'resetOffsets', 'delete'] as const;
-const RESETS = ['toEarliest', 'toLatest', 'toOffset', 'shiftBy', 'toDatetime', 'byDuration'] as const;
+const RESETS = ['toEarliest', 'toLatest', 'toCurrent', 'toOffset', 'shiftBy', 'toDatetime', 'byDuration'] as const;
 const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
 
 interface GroupsFlags extends AdminFlags {
@@ -19,9 +19,11 @@ interface GroupsFlags extends AdminFlags {
   allGroups?: boolean;
   members?: boolean;
   state?: boolean;
+  offsets?: boolean;
+  verbose?: boolean;
   topic: string[];
   allTopics?: boolean;
-  toEarliest?: boolean; toLatest?: boolean; toOffset?: bigint; shiftBy?: bigint; toDatetime?: string; byDuration?: string;
+  toEarliest?: boolean; toLatest?: boolean; toCurrent?: boolean; toOffset?: bigint; shiftBy?: bigint; toDatetime?: string; byDuration?: string;
   dryRun?: boolean;
   execute?: boolean;
 }
@@ -35,11 +37,14 @@ export function register(program: Command): void {
     .option('--group <id>', 'the group (repeatable for --describe and --delete)', collect, [])
     .option('--all-groups', 'describe or delete every group')
     .option('--members', 'describe: the members and their assignments')
+    .option('--offsets', 'describe: offsets and lag per partition (the default view)')
+    .option('--verbose', 'describe: every detail (samsa always prints them; accepted for kafka-consumer-groups.sh parity)')
     .option('--state', 'describe: the group\'s state')
     .option('--topic <topic[:p1,p2]>', 'reset-offsets: a topic, optionally some partitions (repeatable)', collect, [])
     .option('--all-topics', 'reset-offsets: every topic the group has offsets for')
     .option('--to-earliest', 'reset to the earliest offset')
     .option('--to-latest', 'reset to the latest offset')
+    .option('--to-current', 'reset to the current committed offset (the log end where there is none)')
     .option('--to-offset <n>', 'reset to an offset', bigintArg)
     .option('--shift-by <n>', 'move the committed offset by n (negative: back)', bigintArg)
     .option('--to-datetime <iso>', 'reset to the first offset at or after a time (ISO 8601)')
@@ -103,6 +108,9 @@ async function describeGroup(admin: Admin, group: string): Promise<{ desc: Group
 /** One table (one JSON array) for all the groups, each row naming its group. */
 async function describe(admin: Admin, groupIds: string[], flags: GroupsFlags): Promise<void> {
   const json = flags.json === true;
+  if ([flags.members, flags.state, flags.offsets].filter((v) => v === true).length > 1) {
+    throw new CliError('groups --describe takes one of --members, --offsets or --state', EXIT_USAGE);
+  }
   const described: { group: string; desc: GroupDescription; committed: GroupOffset[] }[] = [];
   for (const group of groupIds) described.push({ group, ...await describeGroup(admin, group) });
   if (flags.state) {
@@ -223,10 +231,12 @@ async function targetOffsets(
     if (how === 'toEarliest') offset = earliest.get(partition)!;
     else if (how === 'toLatest') offset = latest.get(partition)!;
     else if (how === 'toOffset') offset = clamp(partition, flags.toOffset!);
-    else if (how === 'shiftBy') {
+    else if (how === 'shiftBy' || how === 'toCurrent') {
       const current = committed.find((c) => c.topic === topic && c.partition === partition);
-      if (current === undefined) throw new CliError(`group '${group}' has no committed offset for ${topic}:${partition} to shift`);
-      offset = clamp(partition, current.offset + flags.shiftBy!);
+      // Kafka's --to-current keeps the committed offset, and takes the log end where there is none.
+      if (current === undefined && how === 'toCurrent') offset = latest.get(partition)!;
+      else if (current === undefined) throw new CliError(`group '${group}' has no committed offset for ${topic}:${partition} to shift`);
+      else offset = clamp(partition, how === 'toCurrent' ? current.offset : current.offset + flags.shiftBy!);
     } else {
       const found = byTime!.get(partition)!;
       offset = found < 0n ? latest.get(partition)! : found;

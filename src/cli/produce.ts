@@ -5,23 +5,40 @@
  * stderr, with a progress line on a TTY.
  */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import type { Command } from 'commander';
 import type { Acks, CompressionName, ProducerRecord } from '../client/index.ts';
 import { CliError, EXIT_USAGE, clusterFrom, isClientError, runCommand, withBootstrap } from './common.ts';
+import { checkProperties, parseProperties, type PropertyKind } from './properties.ts';
 
 /** Records sent and not yet acknowledged by this command, before it waits for the oldest. */
 const OUTSTANDING_SENDS_MAX = 50_000;
 const PROGRESS_INTERVAL_MS = 1000;
 
+/** kafka-console-producer's LineMessageReader properties. */
+const READER_PROPERTIES: Record<string, PropertyKind> = {
+  'parse.key': 'boolean', 'key.separator': 'string', 'ignore.error': 'unsupported', 'parse.headers': 'unsupported',
+  'headers.delimiter': 'unsupported', 'headers.separator': 'unsupported', 'headers.key.separator': 'unsupported', 'null.marker': 'unsupported',
+};
+/** Producer configs --producer-property may set (Kafka's names), each also an option of this command. */
+const PRODUCER_PROPERTIES: Record<string, PropertyKind> = {
+  acks: 'string', 'compression.type': 'string', 'linger.ms': 'string', 'batch.size': 'string',
+  'enable.idempotence': 'unsupported', 'transactional.id': 'unsupported', 'max.request.size': 'unsupported',
+};
+
 interface ProduceFlags {
   bootstrapServer: string;
+  commandConfig?: string;
+  brokerList?: string;
   json?: boolean;
   topic?: string;
   property: string[];
+  producerProperty: string[];
   header: string[];
   compressionType: string;
+  compressionCodec?: string | true;
   acks: string;
+  requestRequiredAcks?: string;
   file?: string;
   lingerMs: string;
   batchSize: string;
@@ -30,17 +47,6 @@ interface ProduceFlags {
 
 function collect(value: string, previous: string[]): string[] {
   return previous.concat([value]);
-}
-
-/** k=v pairs (Kafka's --property); later ones win. */
-export function parseProperties(items: readonly string[], what = '--property'): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const item of items) {
-    const at = item.indexOf('=');
-    if (at <= 0) throw new CliError(`invalid ${what} '${item}': expected key=value`, EXIT_USAGE);
-    out.set(item.slice(0, at), item.slice(at + 1));
-  }
-  return out;
 }
 
 export function parseAcks(text: string): Acks {
@@ -76,8 +82,21 @@ function summary(records: number, bytes: number, elapsedMs: number): string {
 
 async function runProduce(flags: ProduceFlags): Promise<void> {
   if (flags.topic === undefined) throw new CliError('produce needs --topic', EXIT_USAGE);
+  if (flags.brokerList !== undefined) {
+    console.error('samsa: --broker-list is deprecated; use --bootstrap-server');
+    flags.bootstrapServer = flags.brokerList;
+  }
   const topic = flags.topic;
   const props = parseProperties(flags.property);
+  checkProperties(props, READER_PROPERTIES);
+  const producerProps = parseProperties(flags.producerProperty, '--producer-property');
+  checkProperties(producerProps, PRODUCER_PROPERTIES, '--producer-property');
+  // Kafka's spellings of the same settings: later, more specific ones win, as in kafka-console-producer.
+  const acks = producerProps.get('acks') ?? flags.requestRequiredAcks ?? flags.acks;
+  const compression = producerProps.get('compression.type')
+    ?? (flags.compressionCodec === true ? 'gzip' : flags.compressionCodec) ?? flags.compressionType;
+  const lingerMs = producerProps.get('linger.ms') ?? flags.lingerMs;
+  const batchSize = producerProps.get('batch.size') ?? flags.batchSize;
   const parseKey = props.get('parse.key') === 'true';
   const separator = props.get('key.separator') ?? '\t';
   const headerMap = parseProperties(flags.header, '--header');
@@ -86,8 +105,8 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
   const { Producer } = await import('../client/index.ts');
   const cluster = await clusterFrom(flags);
   const producer = new Producer(cluster, {
-    acks: parseAcks(flags.acks), compression: parseCompression(flags.compressionType),
-    lingerMs: parseCount(flags.lingerMs, '--linger-ms'), batchSize: parseCount(flags.batchSize, '--batch-size', 1),
+    acks: parseAcks(acks), compression: parseCompression(compression),
+    lingerMs: parseCount(lingerMs, '--linger-ms'), batchSize: parseCount(batchSize, '--batch-size', 1),
   });
   const input = flags.file === undefined ? process.stdin : createReadStream(flags.file);
   const opened = new Promise<void>((resolve, reject) => {
@@ -99,15 +118,34 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
   let bytes = 0;
   let firstError: Error | null = null;
   const started = performance.now();
-  const tty = process.stderr.isTTY === true;
+  // Typing at a terminal: kafka-console-producer's '>' prompt, and no status line drawn over what is typed.
+  const interactive = flags.file === undefined && process.stdin.isTTY === true;
+  const tty = !interactive && process.stderr.isTTY === true;
   const progress = tty ? setInterval(() => process.stderr.write(`\r${summary(records, bytes, performance.now() - started)}`), PROGRESS_INTERVAL_MS) : null;
+  // Made only when the loop starts reading: lines read before that would be lost.
+  let lines: Interface | null = null;
+  let interrupted = false;
+  // Ctrl-C ends the input: what was typed is sent, and the summary printed, before the command exits.
+  const onSignal = (): void => {
+    interrupted = true;
+    lines?.close();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const prompt = (): void => {
+    if (interactive) process.stdout.write('>');
+  };
   try {
     await opened;
     await cluster.topic(topic, true);
     const outstanding: Promise<unknown>[] = [];
     let head = 0;
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    prompt();
+    lines = createInterface({ input, crlfDelay: Infinity });
+    if (interrupted) lines.close();
+    for await (const line of lines) {
       if (firstError !== null) break;
+      prompt();
       const record = lineToRecord(line, topic, parseKey, separator, headers);
       if (partition !== undefined) record.partition = partition;
       outstanding.push(producer.send(record).catch((e: Error) => { firstError ??= e; }));
@@ -122,10 +160,13 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
     await producer.close();
     await Promise.all(outstanding);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     if (progress !== null) clearInterval(progress);
     await cluster.close();
   }
   if (tty) process.stderr.write('\r');
+  if (interactive) process.stdout.write('\n');
   if (firstError !== null) {
     const e = firstError as Error;
     throw isClientError(e) || e instanceof CliError ? e : new CliError(e.message);
@@ -137,9 +178,13 @@ export function register(program: Command): void {
   withBootstrap(program.command('produce').description('write lines from stdin or a file to a topic, one record per line'))
     .option('--topic <name>', 'the topic')
     .option('--property <key=value>', 'parse.key=true, key.separator=<sep> (repeatable)', collect, [])
+    .option('--producer-property <key=value>', 'a producer config: acks, compression.type, linger.ms, batch.size (repeatable)', collect, [])
     .option('--header <key=value>', 'a header on every record (repeatable)', collect, [])
     .option('--compression-type <codec>', 'none, gzip, snappy, lz4 or zstd', 'none')
+    .option('--compression-codec [codec]', 'kafka-console-producer\'s spelling of --compression-type (gzip when given alone)')
     .option('--acks <acks>', 'all, 1 or 0', 'all')
+    .option('--request-required-acks <acks>', 'kafka-console-producer\'s spelling of --acks')
+    .option('--broker-list <host:port>', 'deprecated spelling of --bootstrap-server')
     .option('--file <path>', 'read lines from this file instead of stdin')
     .option('--partition <n>', 'write every record to this partition')
     .option('--linger-ms <ms>', 'linger.ms', '5')

@@ -11,6 +11,7 @@ interface TopicsFlags extends AdminFlags {
   topic?: string;
   partitions?: number;
   replicationFactor?: number;
+  replicaAssignment?: string;
   config: string[];
   ifNotExists?: boolean;
   ifExists?: boolean;
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     .option('--topic <name>', 'the topic')
     .option('--partitions <n>', 'partition count (create), or the new total (alter)', intArg)
     .option('--replication-factor <n>', 'replicas per partition (create)', intArg)
+    .option('--replica-assignment <list>', 'create: the replicas of each partition, e.g. 1:2,2:3 (partition 0 first)')
     .option('--config <key=value>', 'a topic config (repeatable)', collect, [])
     .option('--if-not-exists', 'create: no error when the topic exists')
     .option('--if-exists', 'alter/delete/describe: no error when the topic does not exist')
@@ -56,9 +58,25 @@ async function topics(admin: Admin, flags: TopicsFlags): Promise<void> {
   if (action === 'delete') print(flags.json === true, { deleted: topic }, () => `Deleted topic ${topic}.`);
 }
 
+/** kafka-topics' --replica-assignment: partitions separated by commas, each a colon-separated broker list ("1:2,2:3"). */
+export function parseReplicaAssignment(text: string): number[][] {
+  const partitions = text.split(',').map((p) => p.trim().split(':').map((b) => b.trim()));
+  if (partitions.some((brokers) => brokers.some((b) => !/^\d+$/.test(b)))) {
+    throw new CliError(`invalid --replica-assignment '${text}': expected broker ids like 1:2,2:3 (one colon-separated list per partition)`, EXIT_USAGE);
+  }
+  const assignment = partitions.map((brokers) => brokers.map(Number));
+  if (assignment.some((brokers) => new Set(brokers).size !== brokers.length)) throw new CliError(`invalid --replica-assignment '${text}': a broker appears twice in one partition`, EXIT_USAGE);
+  if (assignment.some((brokers) => brokers.length !== assignment[0]!.length)) throw new CliError(`invalid --replica-assignment '${text}': every partition needs as many replicas`, EXIT_USAGE);
+  return assignment;
+}
+
 async function create(admin: Admin, topic: string, flags: TopicsFlags): Promise<void> {
+  if (flags.replicaAssignment !== undefined && (flags.partitions !== undefined || flags.replicationFactor !== undefined)) {
+    throw new CliError('--replica-assignment cannot be used with --partitions or --replication-factor', EXIT_USAGE);
+  }
+  const replicaAssignment = flags.replicaAssignment === undefined ? undefined : parseReplicaAssignment(flags.replicaAssignment);
   const [created] = await admin.createTopics([{
-    name: topic, partitions: flags.partitions, replicationFactor: flags.replicationFactor, configs: parseConfigs(flags.config, false),
+    name: topic, partitions: flags.partitions, replicationFactor: flags.replicationFactor, configs: parseConfigs(flags.config, false), replicaAssignment,
   }]);
   print(flags.json === true, created, () => `Created topic ${topic}.`);
 }
@@ -78,6 +96,10 @@ async function list(admin: Admin, flags: TopicsFlags): Promise<void> {
 }
 
 async function describe(admin: Admin, flags: TopicsFlags): Promise<void> {
+  for (const [given, name] of [[flags.partitions, '--partitions'], [flags.replicationFactor, '--replication-factor'], [flags.replicaAssignment, '--replica-assignment']] as const) {
+    if (given !== undefined) throw new CliError(`${name} does not apply to topics --describe`, EXIT_USAGE);
+  }
+  if (flags.config.length > 0) throw new CliError('--config does not apply to topics --describe', EXIT_USAGE);
   let infos: TopicInfo[];
   try {
     infos = flags.topic === undefined ? await admin.listTopics() : await admin.describeTopics([flags.topic]);

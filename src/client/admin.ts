@@ -67,6 +67,8 @@ export interface NewTopic {
   /** -1 (the default): the broker's default.replication.factor. */
   replicationFactor?: number;
   configs?: Record<string, string>;
+  /** Replica broker ids by partition, partition 0 first (then partitions and replicationFactor stay unset). */
+  replicaAssignment?: number[][];
 }
 
 export interface CreatedTopic {
@@ -173,7 +175,9 @@ export class Admin {
       name: s.name,
       numPartitions: s.partitions ?? -1,
       replicationFactor: s.replicationFactor ?? -1,
-      assignments: [],
+      assignments: (s.replicaAssignment ?? []).map((brokerIds, partitionIndex) => ({
+        ...messages.defaultCreateTopicsRequestCreatableReplicaAssignment(), partitionIndex, brokerIds,
+      })),
       configs: Object.entries(s.configs ?? {}).map(([name, value]) => ({ ...messages.defaultCreateTopicsRequestCreatableTopicConfig(), name, value })),
     }));
     const res = await (await this.cluster.any()).request<messages.CreateTopicsResponse>(ApiKey.CreateTopics, req);

@@ -171,9 +171,16 @@ const RECONNECT_BACKOFF_MAX_MS = 1000;
 /** Failures of the connection itself: the broker closed it, refused it, or did not answer in time. */
 const CONNECTION_ERRORS = new Set(['SAMSA_ERR_DISCONNECTED', 'SAMSA_ERR_CONNECT', 'SAMSA_ERR_TIMEOUT', 'SAMSA_ERR_NO_BROKER']);
 
-/** An error Kafka's consumer retries: the connection's, or a retriable Kafka error code. */
+/**
+ * An error poll() rides out: the connection's, or a retriable Kafka error
+ * code — except an unknown topic, which is reported to the caller at once
+ * rather than waited for.
+ */
 export function isTransient(e: unknown): e is ClientError {
-  return e instanceof ClientError && (CONNECTION_ERRORS.has(e.code) || (e.kafkaErrorCode > 0 && isRetriable(e.kafkaErrorCode)));
+  if (!(e instanceof ClientError)) return false;
+  if (CONNECTION_ERRORS.has(e.code)) return true;
+  const code = e.kafkaErrorCode;
+  return code > 0 && code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && code !== ErrorCode.UNKNOWN_TOPIC_ID && isRetriable(code);
 }
 
 function key(topic: string, partition: number): string {

@@ -1,3 +1,4 @@
 // The server: sockets, framing, dispatch, and the process that starts the roles.
 export { ConfigError, startBroker, startNode, type RunningBroker, type StartOptions } from './broker-process.ts';
 export { DirLockedError } from './dir-lock.ts';
+export { startCluster, type RunningCluster, type StartClusterOptions } from './embedded-cluster.ts';

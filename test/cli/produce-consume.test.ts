@@ -184,3 +184,78 @@ test('samsa consume warns and keeps reading when its broker restarts, as kafka-c
     dir.remove();
   }
 });
+
+test('--property keys are checked: a typo is refused with a suggestion, print.value=false and --json are honoured', { timeout: 60_000 }, async () => {
+  const typo = await samsa(['produce', '--topic', 'props', '--property', 'parse.keys=true'], 'k:v\n');
+  assert.equal(typo.code, 2, typo.stderr);
+  assert.match(typo.stderr, /unknown --property 'parse\.keys' \(did you mean 'parse\.key'\?\)/);
+  const notYet = await samsa(['produce', '--topic', 'props', '--property', 'parse.headers=true'], 'v\n');
+  assert.equal(notYet.code, 2);
+  assert.match(notYet.stderr, /--property 'parse\.headers' is not supported by samsa yet/);
+  const badBool = await samsa(['consume', '--topic', 'props', '--property', 'print.key=yes']);
+  assert.equal(badBool.code, 2);
+  assert.match(badBool.stderr, /print\.key expects true or false, got 'yes'/);
+  const formatter = await samsa(['consume', '--topic', 'props', '--formatter', 'com.example.Fancy']);
+  assert.equal(formatter.code, 2);
+  assert.match(formatter.stderr, /--formatter com\.example\.Fancy is not supported/);
+
+  const produced = await samsa(['produce', '--topic', 'props', '--partition', '0', '--property', 'parse.key=true', '--property', 'key.separator=:'], 'k1:v1\n');
+  assert.equal(produced.code, 0, produced.stderr);
+  assert.match(produced.stderr, /produced 1 record, \d+ bytes/);
+  const keysOnly = await samsa(['consume', '--topic', 'props', '--from-beginning', '--max-messages', '1', '--property', 'print.key=true', '--property', 'print.value=false']);
+  assert.equal(keysOnly.stdout, 'k1\n');
+  const json = await samsa(['consume', '--topic', 'props', '--from-beginning', '--max-messages', '1', '--json']);
+  assert.deepEqual(JSON.parse(json.stdout), { topic: 'props', partition: 0, offset: '0', timestamp: JSON.parse(json.stdout).timestamp, key: 'k1', value: 'v1', headers: [] });
+});
+
+/** Runs `samsa produce` on a pseudo-terminal, types lines, then Ctrl-C; prints everything the terminal showed. */
+const PTY_SCRIPT = `
+import os, pty, sys, time, select
+argv = sys.argv[1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+out = b''
+def read_until(needle, count, deadline_s):
+    global out
+    end = time.time() + deadline_s
+    while out.count(needle) < count and time.time() < end:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                return
+read_until(b'>', 1, 15)
+os.write(fd, b'typed-1\\n')
+read_until(b'>', 2, 10)
+os.write(fd, b'typed-2\\n')
+read_until(b'>', 3, 10)
+os.write(fd, b'\\x03')
+end = time.time() + 15
+while time.time() < end:
+    ready, _, _ = select.select([fd], [], [], 0.1)
+    if ready:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode('utf8', 'replace'))
+sys.stdout.write('\\nEXIT %d\\n' % os.waitstatus_to_exitcode(status))
+`;
+
+test('samsa produce at a terminal prompts with > per line, draws nothing over the typing, and Ctrl-C sends what was typed and prints the summary', { timeout: 60_000 }, async () => {
+  const r = await run('/usr/bin/python3', ['-c', PTY_SCRIPT, process.execPath, join(import.meta.dirname, '..', '..', 'bin', 'samsa.js'), 'produce', '--topic', 'typed', '--partition', '0', '--bootstrap-server', broker.bootstrap], { timeoutMs: 50_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const screen = r.stdout.replace(/\r/g, '');
+  assert.match(screen, /^>typed-1\n>typed-2\n>/m, screen);
+  assert.match(screen, /samsa: produced 2 records, 14 bytes/, screen);
+  assert.match(screen, /EXIT 0$/m, screen);
+  assert.doesNotMatch(screen, /records\/s[^\n]*typed/, 'no status line drawn into the typed text');
+  const read = await samsa(['consume', '--topic', 'typed', '--from-beginning', '--max-messages', '2']);
+  assert.equal(read.stdout, 'typed-1\ntyped-2\n');
+});

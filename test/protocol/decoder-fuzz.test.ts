@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProtocolDecodeError, Reader, encodeToBuffer, readRequestHeader, type MessageCodec } from '../../src/protocol/index.ts';
 import * as messages from '../../src/protocol/messages/index.ts';
-import { schemas } from '../../src/protocol/messages/schemas.ts';
+import { schemas } from './schemas/messages.ts';
 import { int, randomBytes, rng, sampleMessage, type Rng } from '../helpers/protocol-samples.ts';
 
 const MUTATIONS_PER_VERSION = 40;

@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeFromBuffer, encodeToBuffer, type MessageCodec, type MessageSchema } from '../../src/protocol/index.ts';
 import * as messages from '../../src/protocol/messages/index.ts';
-import { schemas as messageSchemas } from '../../src/protocol/messages/schemas.ts';
+import { schemas as messageSchemas } from './schemas/messages.ts';
 import * as metadataRecords from '../../src/metadata/records/index.ts';
-import { schemas as metadataSchemas } from '../../src/metadata/records/schemas.ts';
+import { schemas as metadataSchemas } from './schemas/metadata.ts';
 import * as coordinatorRecords from '../../src/coordinator/records/index.ts';
-import { schemas as coordinatorSchemas } from '../../src/coordinator/records/schemas.ts';
+import { schemas as coordinatorSchemas } from './schemas/coordinator.ts';
 import { rng, sampleMessage } from '../helpers/protocol-samples.ts';
 
 const SEEDS_PER_VERSION = 6;
