@@ -9,6 +9,7 @@ import { register as registerDeleteRecords } from './delete-records.ts';
 import { register as registerGroups } from './groups.ts';
 import { register as registerMetadataQuorum } from './metadata-quorum.ts';
 import { register as registerOffsets } from './offsets.ts';
+import { register as registerPerf } from './perf.ts';
 import { register as registerProduce } from './produce.ts';
 import { register as registerTopics } from './topics.ts';
 
@@ -44,6 +45,7 @@ export function program(): Command {
   registerConsume(cmd);
   registerMetadataQuorum(cmd);
   registerCluster(cmd);
+  registerPerf(cmd);
   cmd.command('version')
     .description('print the version')
     .action(() => {

@@ -55,7 +55,7 @@ test('every Kafka flag docs/cli.md says samsa takes works as its example shows',
   assert.ok(rows.length >= 40, `the table has ${rows.length} runnable rows`);
   for (const row of rows) {
     const args = OFFLINE.has(row.args[0]!) ? row.args : [...row.args, '--bootstrap-server', broker.bootstrap];
-    const r = await run(process.execPath, [BIN, ...args], { input: row.stdin, timeoutMs: 20_000 });
+    const r = await run(process.execPath, [BIN, ...args], { input: row.stdin, timeoutMs: 20_000, cwd: ROOT });
     assert.equal(r.code, 0, `${row.kafka}: samsa ${row.args.join(' ')} exited ${r.code}: ${r.stderr}`);
   }
 });
