@@ -226,24 +226,46 @@ export class ProducerStateManager {
   }
 
   private readSnapshot(buf: Buffer): boolean {
-    if (buf.length < SNAPSHOT_HEADER_BYTES || buf.readInt16BE(0) !== SNAPSHOT_VERSION) return false;
-    if (buf.readUInt32BE(2) !== crc32c(buf.subarray(SNAPSHOT_HEADER_BYTES - 4))) return false;
-    const count = buf.readInt32BE(6);
-    if (count < 0 || buf.length !== SNAPSHOT_HEADER_BYTES + count * SNAPSHOT_ENTRY_BYTES) return false;
-    for (let i = 0, at = SNAPSHOT_HEADER_BYTES; i < count; i++, at += SNAPSHOT_ENTRY_BYTES) {
-      const lastSeq = buf.readInt32BE(at + 10);
-      const offsetDelta = buf.readInt32BE(at + 22);
-      const timestamp = Number(buf.readBigInt64BE(at + 26));
-      this.producers.set(buf.readBigInt64BE(at), {
-        epoch: buf.readInt16BE(at + 8),
-        batches: [{
-          firstSeq: firstSequenceOf(lastSeq, offsetDelta), lastSeq, lastOffset: Number(buf.readBigInt64BE(at + 14)), offsetDelta, timestamp,
-        }],
-        lastTimestamp: timestamp,
+    const entries = decodeProducerSnapshot(buf);
+    if (entries === null) return false;
+    for (const e of entries) {
+      this.producers.set(e.producerId, {
+        epoch: e.epoch,
+        batches: [{ firstSeq: e.firstSeq, lastSeq: e.lastSeq, lastOffset: e.lastOffset, offsetDelta: e.offsetDelta, timestamp: e.timestamp }],
+        lastTimestamp: e.timestamp,
       });
     }
     return true;
   }
+}
+
+/** One producer's entry of a snapshot file: its epoch and last batch. */
+export interface ProducerSnapshotEntry {
+  producerId: bigint;
+  epoch: number;
+  firstSeq: number;
+  lastSeq: number;
+  lastOffset: number;
+  offsetDelta: number;
+  timestamp: number;
+}
+
+/** Kafka's producer snapshot v1 (`<offset>.snapshot`), checked by its CRC; null when it is not one. */
+export function decodeProducerSnapshot(buf: Buffer): ProducerSnapshotEntry[] | null {
+  if (buf.length < SNAPSHOT_HEADER_BYTES || buf.readInt16BE(0) !== SNAPSHOT_VERSION) return null;
+  if (buf.readUInt32BE(2) !== crc32c(buf.subarray(SNAPSHOT_HEADER_BYTES - 4))) return null;
+  const count = buf.readInt32BE(6);
+  if (count < 0 || buf.length !== SNAPSHOT_HEADER_BYTES + count * SNAPSHOT_ENTRY_BYTES) return null;
+  const entries: ProducerSnapshotEntry[] = [];
+  for (let i = 0, at = SNAPSHOT_HEADER_BYTES; i < count; i++, at += SNAPSHOT_ENTRY_BYTES) {
+    const lastSeq = buf.readInt32BE(at + 10);
+    const offsetDelta = buf.readInt32BE(at + 22);
+    entries.push({
+      producerId: buf.readBigInt64BE(at), epoch: buf.readInt16BE(at + 8), firstSeq: firstSequenceOf(lastSeq, offsetDelta), lastSeq,
+      lastOffset: Number(buf.readBigInt64BE(at + 14)), offsetDelta, timestamp: Number(buf.readBigInt64BE(at + 26)),
+    });
+  }
+  return entries;
 }
 
 function error(errorCode: number, errorMessage: string): SequenceCheck {

@@ -6,11 +6,14 @@ import { register as registerCluster } from './cluster.ts';
 import { register as registerConfigs } from './configs.ts';
 import { register as registerConsume } from './consume.ts';
 import { register as registerDeleteRecords } from './delete-records.ts';
+import { register as registerDumpLog } from './dump-log.ts';
 import { register as registerGroups } from './groups.ts';
+import { register as registerLogDirs } from './log-dirs.ts';
 import { register as registerMetadataQuorum } from './metadata-quorum.ts';
 import { register as registerOffsets } from './offsets.ts';
 import { register as registerPerf } from './perf.ts';
 import { register as registerProduce } from './produce.ts';
+import { register as registerStorage } from './storage.ts';
 import { register as registerTopics } from './topics.ts';
 
 function collect(value: string, previous: string[]): string[] {
@@ -46,6 +49,9 @@ export function program(): Command {
   registerMetadataQuorum(cmd);
   registerCluster(cmd);
   registerPerf(cmd);
+  registerDumpLog(cmd);
+  registerStorage(cmd);
+  registerLogDirs(cmd);
   cmd.command('version')
     .description('print the version')
     .action(() => {

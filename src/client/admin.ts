@@ -71,6 +71,17 @@ export interface NewTopic {
   replicaAssignment?: number[][];
 }
 
+export interface BrokerLogDirs {
+  broker: number;
+  logDirs: {
+    logDir: string;
+    errorCode: number;
+    totalBytes: bigint;
+    usableBytes: bigint;
+    partitions: { topic: string; partition: number; size: bigint; offsetLag: bigint; isFuture: boolean }[];
+  }[];
+}
+
 export interface CreatedTopic {
   name: string;
   topicId: string;
@@ -320,6 +331,31 @@ export class Admin {
       controllerId: res.controllerId,
       brokers: res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })).sort((a, b) => a.nodeId - b.nodeId),
     };
+  }
+
+  /**
+   * Each broker's log directories and the partitions in them (Kafka's
+   * describeLogDirs): all partitions, or only those of `topics`.
+   */
+  async describeLogDirs(brokerIds: number[], topics: string[] | null = null): Promise<BrokerLogDirs[]> {
+    const req = messages.DescribeLogDirsRequest.defaults();
+    if (topics !== null) {
+      const described = await this.describeTopics(topics);
+      req.topics = described.map((t) => ({ ...messages.defaultDescribeLogDirsRequestDescribableLogDirTopic(), topic: t.name, partitions: t.partitions.map((p) => p.partition) }));
+    }
+    const out: BrokerLogDirs[] = [];
+    for (const broker of brokerIds) {
+      const res = await (await this.cluster.node(broker)).request<messages.DescribeLogDirsResponse>(ApiKey.DescribeLogDirs, req);
+      check(`log dirs of broker ${broker}`, res.errorCode, null);
+      out.push({
+        broker,
+        logDirs: res.results.map((d) => ({
+          logDir: d.logDir, errorCode: d.errorCode, totalBytes: d.totalBytes, usableBytes: d.usableBytes,
+          partitions: d.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, size: p.partitionSize, offsetLag: p.offsetLag, isFuture: p.isFutureKey }))),
+        })),
+      });
+    }
+    return out;
   }
 
   /** The groups every broker coordinates, sorted by id. */

@@ -3,7 +3,7 @@
 export { BrokerConnection, ClientError, type ConnectionOptions } from '../protocol/index.ts';
 export { Cluster, parseHostPort, type BrokerInfo, type ClientOptions, type PartitionInfo, type TopicInfo } from './cluster.ts';
 export {
-  Admin, CONFIG_SOURCES, decodeAssignment, kafkaError, type ClusterDescription, type ConfigEntry, type ConfigResourceType, type ConfigSourceName,
+  Admin, type BrokerLogDirs, CONFIG_SOURCES, decodeAssignment, kafkaError, type ClusterDescription, type ConfigEntry, type ConfigResourceType, type ConfigSourceName,
   type CreatedTopic, type GroupDescription, type GroupListing, type GroupMember, type NewTopic, type GroupOffset, type PartitionOffset,
 } from './admin.ts';
 export { DefaultPartitioner, StickyPartitioner, murmur2, partitionForKey, toPositive } from './partitioner.ts';

@@ -2,3 +2,4 @@
 export { ConfigError, startBroker, startNode, type RunningBroker, type StartOptions } from './broker-process.ts';
 export { DirLockedError } from './dir-lock.ts';
 export { startCluster, type RunningCluster, type StartClusterOptions } from './embedded-cluster.ts';
+export { ensureMetaProperties, isFormatted, randomUuid } from './meta-properties.ts';

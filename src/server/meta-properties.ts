@@ -34,14 +34,18 @@ function parse(text: string): Map<string, string> {
   return out;
 }
 
-/** Reads the directory's meta.properties, writing one when there is none. Throws a one-line error on a mismatch. */
+/** Whether the directory has a meta.properties (it was formatted, by `samsa storage format` or a first start). */
+export function isFormatted(dir: string): boolean {
+  return existsSync(join(dir, FILE_NAME));
+}
+
 /**
  * Reads the directory's meta.properties, or formats the directory: with
  * `clusterId` when given, else `fallbackClusterId`, else a random id.
  */
 export function ensureMetaProperties(dir: string, nodeId: number, clusterId: string | null, fallbackClusterId: string | null = null): MetaProperties {
   const path = join(dir, FILE_NAME);
-  if (existsSync(path)) {
+  if (isFormatted(dir)) {
     const props = parse(readFileSync(path, 'utf8'));
     const found = { clusterId: props.get('cluster.id') ?? '', nodeId: Number(props.get('node.id')), directoryId: props.get('directory.id') ?? '' };
     if (found.nodeId !== nodeId) throw new Error(`${path} belongs to node.id ${found.nodeId}, not ${nodeId}`);

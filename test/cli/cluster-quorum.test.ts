@@ -7,6 +7,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
 import { isOneLineError, samsa } from '../helpers/samsa-cli.ts';
@@ -96,5 +98,29 @@ test('bad options are one line and exit 2', async () => {
     assert.deepEqual(JSON.parse(single.stdout).currentVoters, [broker.nodeId], 'one node is a one-voter quorum');
   } finally {
     await broker.stop();
+  }
+});
+
+test('samsa storage: random-uuid makes a cluster id, format writes it into every directory of a config, once', { timeout: 60_000 }, async () => {
+  const dir = tempDir('samsa-storage-');
+  try {
+    const uuid = await samsa(['storage', 'random-uuid']);
+    assert.equal(uuid.code, 0, uuid.stderr);
+    const id = uuid.stdout.trim();
+    assert.match(id, /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+    const config = join(dir.dir, 'server.properties');
+    writeFileSync(config, `node.id=1\nlog.dirs=${join(dir.dir, 'a')},${join(dir.dir, 'b')}\n`);
+    const formatted = await samsa(['storage', 'format', '-t', id, '-c', config]);
+    assert.equal(formatted.code, 0, formatted.stderr);
+    for (const d of ['a', 'b']) assert.match(readFileSync(join(dir.dir, d, 'meta.properties'), 'utf8'), new RegExp(`cluster.id=${id}\\n[\\s\\S]*node.id=1`));
+    const again = await samsa(['storage', 'format', '-t', id, '-c', config]);
+    assert.ok(isOneLineError(again), again.stderr);
+    assert.match(again.stderr, /is already formatted\. Use --ignore-formatted/);
+    const ignored = await samsa(['storage', 'format', '-t', id, '-c', config, '--ignore-formatted']);
+    assert.equal(ignored.code, 0, ignored.stderr);
+    const missing = await samsa(['storage', 'format', '-c', config]);
+    assert.equal(missing.code, 2);
+  } finally {
+    dir.remove();
   }
 });

@@ -14,7 +14,7 @@ import { run } from '../helpers/processes.ts';
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'samsa.js');
 /** Commands that do not talk to a broker, so get no --bootstrap-server. */
-const OFFLINE = new Set(['start', 'cluster', 'version', 'help']);
+const OFFLINE = new Set(['start', 'cluster', 'version', 'help', 'dump-log', 'storage']);
 
 interface Row {
   kafka: string;

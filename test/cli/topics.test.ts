@@ -6,6 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startTestBroker, tempDir, type TestBroker } from '../helpers/broker.ts';
 import { isOneLineError, samsa } from '../helpers/samsa-cli.ts';
+import { run } from '../helpers/processes.ts';
 
 let broker: TestBroker;
 let B: string[];
@@ -109,4 +110,37 @@ test('a bootstrap server without a port is a usage error; an unknown host is nam
   const unknown = await samsa(['topics', '--list', '--bootstrap-server', 'no-such-host.invalid:9092']);
   assert.ok(isOneLineError(unknown), unknown.stderr);
   assert.match(unknown.stderr, /cannot connect to no-such-host\.invalid:9092: unknown host 'no-such-host\.invalid'/);
+});
+
+test('dump-log prints a segment, its time index and a producer snapshot in kafka-dump-log\'s lines; other files are refused', { timeout: 30_000 }, async () => {
+  const dir = join(import.meta.dirname, '..', 'fixtures', 'cli', 'segment');
+  const r = await samsa(['dump-log', '--files', [join(dir, '00000000000000000000.log'), join(dir, '00000000000000000000.timeindex'), join(dir, '00000000000000000002.snapshot')].join(','), '--print-data-log']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^baseOffset: 0 lastOffset: 1 count: 2 baseSequence: 0 lastSequence: 1 producerId: 0 producerEpoch: 0 .* compresscodec: none crcValid: true$/m);
+  assert.match(r.stdout, /^\| offset: 0 CreateTime: \d+ keySize: 2 valueSize: 5 sequence: 0 headerKeys: \[\] key: k1 payload: hello$/m);
+  assert.match(r.stdout, /^\| offset: 1 .* key: k2 payload: world$/m);
+  assert.match(r.stdout, /^timestamp: \d+ offset: 1$/m);
+  assert.match(r.stdout, /^producerId: 0 producerEpoch: 0 .* firstSequence: 0 lastSequence: 1 lastOffset: 1 /m);
+  const plain = await samsa(['dump-log', '--files', join(dir, '00000000000000000000.log')]);
+  assert.doesNotMatch(plain.stdout, /payload/, 'records are printed only when asked');
+  const wrong = await samsa(['dump-log', '--files', join(dir, '..', 'client.properties')]);
+  assert.ok(isOneLineError(wrong), wrong.stderr);
+  assert.equal(wrong.code, 2);
+});
+
+test('log-dirs --describe prints kafka-log-dirs\' JSON: each broker\'s directories and the size of each partition', { timeout: 30_000 }, async () => {
+  let r = await samsa(['topics', '--create', '--topic', 'sized', '--partitions', '2', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  const produced = await run(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'samsa.js'), 'produce', '--topic', 'sized', '--partition', '1', ...B], { input: 'a record\n' });
+  assert.equal(produced.code, 0, produced.stderr);
+  r = await samsa(['log-dirs', '--describe', '--topic-list', 'sized', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines[0], 'Querying brokers for log directories information');
+  const doc = JSON.parse(lines[lines.length - 1]!) as { brokers: { broker: number; logDirs: { logDir: string; error: null; partitions: { partition: string; size: number }[] }[] }[]; version: number };
+  assert.equal(doc.version, 1);
+  const partitions = doc.brokers.flatMap((b) => b.logDirs.flatMap((d) => d.partitions));
+  assert.deepEqual(partitions.map((p) => p.partition).sort(), ['sized-0', 'sized-1']);
+  assert.equal(partitions.find((p) => p.partition === 'sized-0')!.size, 0);
+  assert.ok(partitions.find((p) => p.partition === 'sized-1')!.size > 0);
 });

@@ -1,0 +1,70 @@
+/**
+ * `samsa storage random-uuid | format`: kafka-storage.sh. `samsa start`
+ * formats an empty data directory by itself; `format` does it ahead of
+ * time, with a chosen cluster id, for every directory of a node's config
+ * (log.dirs and metadata.log.dir), as Kafka's tool does.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Command } from 'commander';
+import { CliError, EXIT_USAGE, runCommand } from './common.ts';
+
+interface FormatFlags {
+  config?: string;
+  override: string[];
+  clusterId?: string;
+  ignoreFormatted?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return previous.concat([value]);
+}
+
+async function format(flags: FormatFlags): Promise<void> {
+  if (flags.clusterId === undefined) throw new CliError('storage format needs --cluster-id (samsa storage random-uuid makes one)', EXIT_USAGE);
+  if (flags.config === undefined && flags.override.length === 0) throw new CliError('storage format needs --config (or --override log.dirs=...)', EXIT_USAGE);
+  // Loaded here, as start itself is: `samsa --help` must not load the broker.
+  const { startProps, UsageError } = await import('./start.ts');
+  let props: Record<string, string>;
+  try {
+    props = startProps({ config: flags.config, override: flags.override }).props;
+  } catch (e) {
+    if (e instanceof UsageError) throw new CliError(e.message, EXIT_USAGE);
+    throw e;
+  }
+  const { resolveBrokerConfig } = await import('../metadata/index.ts');
+  const { ensureMetaProperties, isFormatted } = await import('../server/index.ts');
+  const resolved = resolveBrokerConfig(props);
+  if (!resolved.ok) throw new CliError(resolved.error, EXIT_USAGE);
+  const { logDirs, metadataLogDir, nodeId } = resolved.config;
+  const dirs = [...new Set([...logDirs, metadataLogDir])];
+  for (const dir of dirs) {
+    if (isFormatted(dir)) {
+      if (flags.ignoreFormatted === true) {
+        console.log(`Log directory ${dir} is already formatted; skipping it.`);
+        continue;
+      }
+      throw new CliError(`Log directory ${dir} is already formatted. Use --ignore-formatted to ignore this directory and format the others.`);
+    }
+    mkdirSync(dir, { recursive: true });
+    ensureMetaProperties(dir, nodeId, flags.clusterId);
+    console.log(`Formatting ${dir} with cluster id ${flags.clusterId} for node ${nodeId}.`);
+  }
+}
+
+export function register(program: Command): void {
+  const storage = program.command('storage').description('format data directories, make cluster ids (kafka-storage)');
+  storage.command('random-uuid')
+    .description('print a new random id, for --cluster-id')
+    .action(async () => {
+      const { randomUuid } = await import('../server/index.ts');
+      console.log(randomUuid());
+    });
+  storage.command('format')
+    .description('write meta.properties into every directory of a node\'s config')
+    .option('-c, --config <file>', 'the node\'s server.properties')
+    .option('-o, --override <key=value>', 'a config, overriding the file (repeatable)', collect, [])
+    .option('-t, --cluster-id <id>', 'the cluster id (samsa storage random-uuid)')
+    .option('-g, --ignore-formatted', 'skip directories that are already formatted instead of failing')
+    .exitOverride()
+    .action((flags: FormatFlags) => runCommand(() => format(flags)));
+}
