@@ -7,7 +7,7 @@
  * directory offline when its disk fails.
  */
 import { StorageError, isIoError, type Clock, type LogConfig, type LogManager, type PartitionLog } from '../storage/index.ts';
-import type { MetadataChanges, MetadataImage, TopicConfig, TopicImage } from '../metadata/index.ts';
+import { ConfigResourceType, type MetadataChanges, type MetadataImage, type TopicConfig, type TopicImage } from '../metadata/index.ts';
 import { ErrorCode } from '../protocol/index.ts';
 import { RecordsError } from '../records/index.ts';
 import { Partition, type LeaderAppend } from './partition.ts';
@@ -321,8 +321,8 @@ export class ReplicaManager {
     }
     for (const key of changes?.changedConfigs ?? []) {
       const [type, name] = splitConfigKey(key);
-      if (type === 2) this.refreshConfig(image, name);
-      else if (type === 4) for (const t of this.byTopic.keys()) this.refreshConfig(image, t);
+      if (type === ConfigResourceType.Topic) this.refreshConfig(image, name);
+      else if (type === ConfigResourceType.Broker) for (const t of this.byTopic.keys()) this.refreshConfig(image, t);
     }
   }
 

@@ -7,8 +7,6 @@ import type { Command } from 'commander';
 import type { messages } from '../protocol/index.ts';
 import { CliError, EXIT_USAGE, clusterFrom, print, runCommand, table, withBootstrap } from './common.ts';
 
-const DESCRIBE_QUORUM = 55;
-const METADATA = 3;
 const METADATA_TOPIC = '__cluster_metadata';
 
 interface QuorumFlags {
@@ -38,11 +36,11 @@ export function register(program: Command): void {
       if (flags.describe !== true || (flags.status === true) === (flags.replication === true)) {
         throw new CliError('metadata-quorum needs --describe with exactly one of --status or --replication', EXIT_USAGE);
       }
-      const { ErrorCode, messages } = await import('../protocol/index.ts');
+      const { ApiKey, ErrorCode, messages } = await import('../protocol/index.ts');
       const cluster = await clusterFrom(flags);
       try {
         const connection = await cluster.any();
-        const res = await connection.request<messages.DescribeQuorumResponse>(DESCRIBE_QUORUM, {
+        const res = await connection.request<messages.DescribeQuorumResponse>(ApiKey.DescribeQuorum, {
           ...messages.DescribeQuorumRequest.defaults(),
           topics: [{
             ...messages.defaultDescribeQuorumRequestTopicData(), topicName: METADATA_TOPIC,
@@ -70,7 +68,7 @@ export function register(program: Command): void {
           ));
           return;
         }
-        const meta = await connection.request<messages.MetadataResponse>(METADATA, { ...messages.MetadataRequest.defaults(), topics: [] });
+        const meta = await connection.request<messages.MetadataResponse>(ApiKey.Metadata, { ...messages.MetadataRequest.defaults(), topics: [] });
         const followers = rows.filter((r) => r.status === 'Follower');
         const status = {
           clusterId: meta.clusterId,

@@ -7,10 +7,9 @@
  * partitions and moved leaders are seen without an error first. That refresh
  * runs on one unref'd timer, re-armed after each refresh of any kind.
  */
-import { ErrorCode, messages } from '../protocol/index.ts';
+import { ApiKey, ErrorCode, messages } from '../protocol/index.ts';
 import { BrokerConnection, ClientError } from '../protocol/index.ts';
 
-const METADATA_KEY = 3;
 
 export interface ClientOptions {
   /** `host:port` entries (Kafka's bootstrap.servers). */
@@ -127,7 +126,7 @@ export class Cluster {
     const req = messages.MetadataRequest.defaults();
     req.topics = topics === null ? null : topics.map((name) => ({ ...messages.defaultMetadataRequestMetadataRequestTopic(), name }));
     req.allowAutoTopicCreation = allowAutoTopicCreation;
-    const res = await (await this.any()).request<messages.MetadataResponse>(METADATA_KEY, req);
+    const res = await (await this.any()).request<messages.MetadataResponse>(ApiKey.Metadata, req);
     this.clusterId = res.clusterId;
     this.controllerId = res.controllerId;
     this.brokers = new Map(res.brokers.map((b) => [b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }]));

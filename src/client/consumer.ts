@@ -21,15 +21,13 @@
  * during poll, before a rejoin and on close). close() leaves the group,
  * except a static member, which keeps its slot for session.timeout.ms.
  */
-import { ErrorCode, errorName, isRetriable, messages } from '../protocol/index.ts';
+import { ApiKey, ErrorCode, errorName, isRetriable, messages } from '../protocol/index.ts';
 import { type RecordBatch, type RecordHeader, readBatchRecords, scanBatches } from '../records/index.ts';
 import type { Cluster } from './cluster.ts';
 import { ClientError } from '../protocol/index.ts';
 import type { TopicPartitions } from './assignors.ts';
 import { GroupMembership, type GroupOptions } from './group.ts';
 
-const FETCH_KEY = 1;
-const LIST_OFFSETS_KEY = 2;
 const EARLIEST_TIMESTAMP = -2n;
 const READ_COMMITTED = 1;
 /** How long offsetsForTimes retries partitions whose leader moved. */
@@ -516,7 +514,7 @@ export class Consumer {
         }
         t.partitions.push({ ...messages.defaultListOffsetsRequestListOffsetsPartition(), partitionIndex: e.partition, timestamp: e.timestamp });
       }
-      const res = await (await this.cluster.node(node)).request<messages.ListOffsetsResponse>(LIST_OFFSETS_KEY, req);
+      const res = await (await this.cluster.node(node)).request<messages.ListOffsetsResponse>(ApiKey.ListOffsets, req);
       for (const t of res.topics) {
         for (const p of t.partitions) {
           if (p.errorCode === ErrorCode.NONE) out.set(key(t.name, p.partitionIndex), { offset: p.offset, timestamp: p.timestamp });
@@ -580,7 +578,7 @@ export class Consumer {
       }
       t.partitions.push({ ...messages.defaultFetchRequestFetchPartition(), partition: s.partition, fetchOffset: s.position!, partitionMaxBytes: this.partitionMaxBytes });
     }
-    const res = await (await this.cluster.node(node)).request<messages.FetchResponse>(FETCH_KEY, req);
+    const res = await (await this.cluster.node(node)).request<messages.FetchResponse>(ApiKey.Fetch, req);
     if (res.errorCode !== ErrorCode.NONE) throw new ClientError(`fetch failed: ${errorName(res.errorCode)}`, 'SAMSA_ERR_FETCH', res.errorCode);
     for (const t of res.responses) {
       const topic = t.topic !== '' ? t.topic : byId.get(t.topicId) ?? '';

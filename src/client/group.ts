@@ -20,18 +20,11 @@
  *
  * Not here yet: KIP-848 (ConsumerGroupHeartbeat).
  */
-import { ErrorCode, Reader, Writer, errorName, messages } from '../protocol/index.ts';
+import { ApiKey, ErrorCode, Reader, Writer, errorName, messages } from '../protocol/index.ts';
 import { ASSIGNORS, type Assignor, type MemberSubscription, type TopicPartitions } from './assignors.ts';
 import type { Cluster } from './cluster.ts';
 import { BrokerConnection, ClientError } from '../protocol/index.ts';
 
-const FIND_COORDINATOR_KEY = 10;
-const JOIN_GROUP_KEY = 11;
-const HEARTBEAT_KEY = 12;
-const LEAVE_GROUP_KEY = 13;
-const SYNC_GROUP_KEY = 14;
-const OFFSET_COMMIT_KEY = 8;
-const OFFSET_FETCH_KEY = 9;
 /** Subscription v1 carries owned partitions; its generation goes in userData as Java's CooperativeStickyAssignor does. */
 const SUBSCRIPTION_VERSION = 1;
 const ASSIGNMENT_VERSION = 0;
@@ -209,7 +202,7 @@ export class GroupMembership {
     if (this.coordinator !== null && !this.coordinator.isClosed) return this.coordinator;
     const conn = await this.cluster.any();
     const req = { ...messages.FindCoordinatorRequest.defaults(), key: this.groupId, keyType: 0, coordinatorKeys: [this.groupId] };
-    const res = await conn.request<messages.FindCoordinatorResponse>(FIND_COORDINATOR_KEY, req);
+    const res = await conn.request<messages.FindCoordinatorResponse>(ApiKey.FindCoordinator, req);
     const entry = res.coordinators.length > 0 ? res.coordinators[0]! : { nodeId: res.nodeId, errorCode: res.errorCode, errorMessage: res.errorMessage };
     if (entry.errorCode !== ErrorCode.NONE) {
       throw new ClientError(`cannot find the coordinator of group '${this.groupId}': ${errorName(entry.errorCode)}`, 'SAMSA_ERR_COORDINATOR', entry.errorCode);
@@ -235,7 +228,7 @@ export class GroupMembership {
     for (const t of this.topics) partitionCounts.set(t, (await this.cluster.topic(t)).partitions.length);
     const conn = await this.coordinatorConnection();
     const metadata = encodeSubscription(this.topics, this.assignment, this.ownedGenerationId);
-    const join = async (): Promise<messages.JoinGroupResponse> => conn.request<messages.JoinGroupResponse>(JOIN_GROUP_KEY, {
+    const join = async (): Promise<messages.JoinGroupResponse> => conn.request<messages.JoinGroupResponse>(ApiKey.JoinGroup, {
       ...messages.JoinGroupRequest.defaults(), groupId: this.groupId, sessionTimeoutMs: this.sessionTimeoutMs, rebalanceTimeoutMs: this.rebalanceTimeoutMs,
       memberId: this.memberId, groupInstanceId: this.groupInstanceId, protocolType: 'consumer',
       protocols: this.assignors.map((a) => ({ ...messages.defaultJoinGroupRequestJoinGroupRequestProtocol(), name: a.name, metadata })),
@@ -261,7 +254,7 @@ export class GroupMembership {
       const plan = chosen.assign(members, partitionCounts);
       assignments = [...plan].map(([memberId, parts]) => ({ ...messages.defaultSyncGroupRequestSyncGroupRequestAssignment(), memberId, assignment: encodeAssignment(parts) }));
     }
-    const sync = await conn.request<messages.SyncGroupResponse>(SYNC_GROUP_KEY, {
+    const sync = await conn.request<messages.SyncGroupResponse>(ApiKey.SyncGroup, {
       ...messages.SyncGroupRequest.defaults(), groupId: this.groupId, generationId: this.generationId, memberId: this.memberId,
       groupInstanceId: this.groupInstanceId, protocolType: 'consumer', protocolName: res.protocolName, assignments,
     });
@@ -285,7 +278,7 @@ export class GroupMembership {
     this.heartbeating = true;
     try {
       const conn = await this.coordinatorConnection();
-      const res = await conn.request<messages.HeartbeatResponse>(HEARTBEAT_KEY, {
+      const res = await conn.request<messages.HeartbeatResponse>(ApiKey.Heartbeat, {
         ...messages.HeartbeatRequest.defaults(), groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.groupInstanceId,
       });
       this.check(res.errorCode, 'Heartbeat');
@@ -306,7 +299,7 @@ export class GroupMembership {
       list.push({ ...messages.defaultOffsetCommitRequestOffsetCommitRequestPartition(), partitionIndex: o.partition, committedOffset: o.offset });
       byTopic.set(o.topic, list);
     }
-    const res = await conn.request<messages.OffsetCommitResponse>(OFFSET_COMMIT_KEY, {
+    const res = await conn.request<messages.OffsetCommitResponse>(ApiKey.OffsetCommit, {
       ...messages.OffsetCommitRequest.defaults(), groupId: this.groupId, generationIdOrMemberEpoch: this.generationId, memberId: this.memberId,
       groupInstanceId: this.groupInstanceId,
       topics: [...byTopic].map(([name, partitions]) => ({ ...messages.defaultOffsetCommitRequestOffsetCommitRequestTopic(), name, partitions })),
@@ -324,7 +317,7 @@ export class GroupMembership {
       ...messages.defaultOffsetFetchRequestOffsetFetchRequestGroup(), groupId: this.groupId,
       topics: partitions.map((p) => ({ ...messages.defaultOffsetFetchRequestOffsetFetchRequestTopics(), name: p.topic, partitionIndexes: p.partitions })),
     }];
-    const res = await conn.request<messages.OffsetFetchResponse>(OFFSET_FETCH_KEY, req);
+    const res = await conn.request<messages.OffsetFetchResponse>(ApiKey.OffsetFetch, req);
     const out = new Map<string, bigint>();
     const group = res.groups[0];
     this.check(group?.errorCode ?? res.errorCode, 'OffsetFetch');
@@ -343,7 +336,7 @@ export class GroupMembership {
     this.stopHeartbeat();
     if (this.memberId === '' || this.groupInstanceId !== null || this.coordinator === null) return;
     const conn = this.coordinator;
-    await conn.request<messages.LeaveGroupResponse>(LEAVE_GROUP_KEY, {
+    await conn.request<messages.LeaveGroupResponse>(ApiKey.LeaveGroup, {
       ...messages.LeaveGroupRequest.defaults(), groupId: this.groupId, memberId: this.memberId,
       members: [{ ...messages.defaultLeaveGroupRequestMemberIdentity(), memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is closing' }],
     }).catch(() => undefined);

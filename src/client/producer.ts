@@ -37,15 +37,12 @@
  * Batches of the old id that the broker refuses for sequence reasons were not
  * written and are re-encoded under the new id, still in order.
  */
-import { ErrorCode, errorName, isRetriable, messages } from '../protocol/index.ts';
+import { ApiKey, ErrorCode, errorName, isRetriable, messages } from '../protocol/index.ts';
 import { CompressionCodec, RECORD_BATCH_OVERHEAD, buildRecordBatch, type RecordHeader, type RecordInput } from '../records/index.ts';
 import type { Cluster, TopicInfo } from './cluster.ts';
 import { ClientError } from '../protocol/index.ts';
 import { DefaultPartitioner } from './partitioner.ts';
 
-const PRODUCE_KEY = 0;
-const API_VERSIONS_KEY = 18;
-const INIT_PRODUCER_ID_KEY = 22;
 const INT32_MAX = 0x7fffffff;
 /** Java's limit for idempotence: the broker remembers the last five batches of a producer per partition. */
 const IDEMPOTENT_IN_FLIGHT_MAX = 5;
@@ -527,7 +524,7 @@ export class Producer {
     void (async () => {
       try {
         const conn = await this.cluster.any();
-        const res = await conn.request<messages.InitProducerIdResponse>(INIT_PRODUCER_ID_KEY, {
+        const res = await conn.request<messages.InitProducerIdResponse>(ApiKey.InitProducerId, {
           ...messages.InitProducerIdRequest.defaults(), transactionalId: null, transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1,
         });
         if (res.errorCode !== ErrorCode.NONE) {
@@ -665,7 +662,7 @@ export class Producer {
       }
       if (this.acks === 0) {
         try {
-          conn.sendOneWay(PRODUCE_KEY, req);
+          conn.sendOneWay(ApiKey.Produce, req);
           this.unconfirmedNodes.add(node);
           for (const b of batches) this.complete(b, -1n);
         } catch (e) {
@@ -675,7 +672,7 @@ export class Producer {
         return;
       }
       try {
-        const res = await conn.request<messages.ProduceResponse>(PRODUCE_KEY, req);
+        const res = await conn.request<messages.ProduceResponse>(ApiKey.Produce, req);
         this.onResponse(batches, res);
       } catch (e) {
         this.failOrRetry(batches, e as Error, true);
@@ -823,7 +820,7 @@ export class Producer {
     this.unconfirmedNodes.clear();
     await Promise.all(nodes.map(async (node) => {
       const conn = await this.cluster.node(node);
-      await conn.request(API_VERSIONS_KEY, { ...messages.ApiVersionsRequest.defaults(), clientSoftwareName: 'samsa', clientSoftwareVersion: '0' });
+      await conn.request(ApiKey.ApiVersions, { ...messages.ApiVersionsRequest.defaults(), clientSoftwareName: 'samsa', clientSoftwareVersion: '0' });
     }));
   }
 

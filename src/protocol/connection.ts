@@ -14,8 +14,8 @@ import { Reader, Writer } from './codec.ts';
 import { ErrorCode } from './error-codes.ts';
 import { readResponseHeader, requestHeaderVersion } from './headers.ts';
 import * as messages from './messages/index.ts';
+import { ApiKey } from './api-keys.ts';
 
-const API_VERSIONS_KEY = 18;
 const API_VERSIONS_VERSION_MAX = 3;
 const INFLIGHT_REQUESTS_MAX = 1024;
 const RESPONSE_BYTES_MAX = 256 * 1024 * 1024;
@@ -107,7 +107,7 @@ export class BrokerConnection {
 
   private async negotiate(): Promise<void> {
     const req = { ...messages.ApiVersionsRequest.defaults(), clientSoftwareName: 'samsa', clientSoftwareVersion: '0' };
-    const res = await this.send<messages.ApiVersionsResponse>(API_VERSIONS_KEY, API_VERSIONS_VERSION_MAX, req);
+    const res = await this.send<messages.ApiVersionsResponse>(ApiKey.ApiVersions, API_VERSIONS_VERSION_MAX, req);
     if (res.errorCode !== ErrorCode.NONE) {
       throw new ClientError(`ApiVersions failed with error ${res.errorCode}`, 'SAMSA_ERR_API_VERSIONS', res.errorCode);
     }

@@ -11,8 +11,8 @@ import { RequestHeader } from './messages/RequestHeader.ts';
 import { ResponseHeader } from './messages/ResponseHeader.ts';
 import type { Reader } from './reader.ts';
 import type { Writer } from './writer.ts';
+import { ApiKey } from './api-keys.ts';
 
-const API_VERSIONS_KEY = 18;
 const CONTROLLED_SHUTDOWN_KEY = 7;
 
 export function requestHeaderVersion(apiKey: number, apiVersion: number): number {
@@ -23,7 +23,7 @@ export function requestHeaderVersion(apiKey: number, apiVersion: number): number
 }
 
 export function responseHeaderVersion(apiKey: number, apiVersion: number): number {
-  if (apiKey === API_VERSIONS_KEY) return 0;
+  if (apiKey === ApiKey.ApiVersions) return 0;
   const codec = requestCodec(apiKey);
   return codec !== undefined && isFlexible(codec, apiVersion) ? 1 : 0;
 }

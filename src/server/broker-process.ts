@@ -14,7 +14,7 @@ import {
   SAMSA_DEFAULT_LISTENERS, parseEndpoints, parseHostPort, resolveBrokerConfig, splitNames,
   topicConfig, type BrokerConfig, type Endpoint, type MetadataImage,
 } from '../metadata/index.ts';
-import { Writer, messages } from '../protocol/index.ts';
+import { ApiKey, Writer, messages } from '../protocol/index.ts';
 import { METADATA_TOPIC, MetadataLogStore } from '../raft/metadata-log-store.ts';
 import { QuorumDriver } from '../raft/quorum-driver.ts';
 import type { Clock } from '../storage/index.ts';
@@ -308,7 +308,7 @@ async function forwardDescribeQuorum(
   const leader = driver.leaderId();
   if (driver.isLeader() || leader === null || !peers.has(leader)) return local();
   try {
-    return await peers.request<messages.DescribeQuorumResponse>(leader, DESCRIBE_QUORUM_KEY, {
+    return await peers.request<messages.DescribeQuorumResponse>(leader, ApiKey.DescribeQuorum, {
       ...messages.DescribeQuorumRequest.defaults(),
       topics: [{ ...messages.defaultDescribeQuorumRequestTopicData(), topicName: METADATA_TOPIC, partitions: [{ ...messages.defaultDescribeQuorumRequestPartitionData(), partitionIndex: 0 }] }],
     });
@@ -317,7 +317,6 @@ async function forwardDescribeQuorum(
   }
 }
 
-const DESCRIBE_QUORUM_KEY = 55;
 
 /** The LeaderChangeMessage a new quorum leader writes first. */
 function leaderChangeRecord(leaderId: number, voters: readonly number[]): Buffer {

@@ -6,11 +6,10 @@
  */
 import { makeApiVersionsHandler, type HandlerEntry, type RequestContext } from '../broker/index.ts';
 import { CONTROLLER_API_KEYS, type ControllerService } from '../controller/index.ts';
-import { SERVABLE_APIS, type messages, type ApiRange } from '../protocol/index.ts';
+import { ApiKey, SERVABLE_APIS, type messages, type ApiRange } from '../protocol/index.ts';
 import type { QuorumDriver } from '../raft/quorum-driver.ts';
 import { RaftApi, decodeRequest, encodeResponse } from '../raft/wire.ts';
 
-const DESCRIBE_QUORUM = 55;
 const API_VERSIONS = 18;
 /** The versions Samsa's Raft messages go out at; Fetch needs v13+ for topic ids and the replica state. */
 const FETCH_VERSION_MIN = 13;
@@ -29,7 +28,7 @@ export function controllerListenerApis(
     [RaftApi.EndQuorumEpoch]: raft(RaftApi.EndQuorumEpoch),
     [RaftApi.Fetch]: raft(RaftApi.Fetch),
     [RaftApi.FetchSnapshot]: raft(RaftApi.FetchSnapshot),
-    [DESCRIBE_QUORUM]: () => describe(),
+    [ApiKey.DescribeQuorum]: () => describe(),
   };
   for (const apiKey of CONTROLLER_API_KEYS) {
     table[apiKey] = (_b: unknown, request: unknown) => service.handle(apiKey, request);

@@ -6,7 +6,7 @@
  * be decoded, or a version this broker does not serve, closes the connection.
  */
 import {
-  ErrorCode, Reader, Writer, readRequestHeader, requestCodec, responseCodec, writeResponseHeader, type MessageCodec,
+  ApiKey, ErrorCode, Reader, Writer, readRequestHeader, requestCodec, responseCodec, writeResponseHeader, type MessageCodec,
 } from '../protocol/index.ts';
 import {
   apiVersionsResponse, handlers as brokerHandlers, advertisedApis as brokerApis, type BrokerContext, type HandlerEntry, type RequestContext,
@@ -15,7 +15,6 @@ import type { ApiRange } from '../protocol/index.ts';
 import { messages } from '../protocol/index.ts';
 import type { Connection, FrameHandler, Response } from './connection.ts';
 
-const API_VERSIONS_KEY = 18;
 
 export class RequestError extends Error {
   readonly code = 'SAMSA_ERR_REQUEST';
@@ -38,9 +37,9 @@ export class Dispatcher implements FrameHandler {
     const apiVersion = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
     const entry = apiKey >= 0 ? this.handlers[apiKey] : undefined;
-    if (apiKey === API_VERSIONS_KEY && (entry === undefined || apiVersion > entry.maxVersion)) {
+    if (apiKey === ApiKey.ApiVersions && (entry === undefined || apiVersion > entry.maxVersion)) {
       // A client guessing a newer ApiVersions gets v0 with the list, so it can retry with one we serve.
-      return encode(correlationId, API_VERSIONS_KEY, 0, messages.ApiVersionsResponse,
+      return encode(correlationId, ApiKey.ApiVersions, 0, messages.ApiVersionsResponse,
         apiVersionsResponse(this.advertisedApis, ErrorCode.UNSUPPORTED_VERSION));
     }
     if (entry === undefined || apiVersion < entry.minVersion || apiVersion > entry.maxVersion) {

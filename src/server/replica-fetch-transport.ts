@@ -3,12 +3,11 @@
  * endpoint the metadata image registers for it, opened on first use and
  * dropped on any failure so the next fetch reconnects.
  */
-import { BrokerConnection } from '../protocol/index.ts';
+import { ApiKey, BrokerConnection } from '../protocol/index.ts';
 import type { ReplicaFetchTransport } from '../broker/index.ts';
 import type { MetadataImage } from '../metadata/index.ts';
 import type { messages } from '../protocol/index.ts';
 
-const FETCH_KEY = 1;
 const REQUEST_TIMEOUT_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 5000;
 
@@ -36,7 +35,7 @@ export function replicaFetchTransport(nodeId: number, image: () => MetadataImage
         connections.delete(leaderId);
         throw new Error(`the connection to broker ${leaderId} closed`);
       }
-      return c.request<messages.FetchResponse>(FETCH_KEY, request);
+      return c.request<messages.FetchResponse>(ApiKey.Fetch, request);
     },
     close(leaderId) {
       const opening = connections.get(leaderId);

@@ -16,7 +16,7 @@
  * The `.log` descriptor is opened on first use and kept until close.
  */
 import fs from 'node:fs';
-import { RecordBatch, readBatchRecords } from '../records/index.ts';
+import { RECORD_BATCH_OVERHEAD, RecordBatch, readBatchRecords } from '../records/index.ts';
 import { BatchCursor, CURSOR_BAD, CURSOR_BATCH, CURSOR_END, wholeBatchesLength } from './batch-cursor.ts';
 import { INT32_MAX } from './config.ts';
 import { CorruptIndexError, LogCorruptionError } from './errors.ts';
@@ -231,7 +231,7 @@ export class LogSegment {
   seek(targetOffset: number, indexIntervalBytes: number): BatchCursor | null {
     this.ensureIndexesLoaded(indexIntervalBytes);
     const cursor = new BatchCursor(this.openFd(), this.offsetIndexValue.lookup(targetOffset), this.size);
-    const stepsMax = Math.ceil(this.size / 61) + 1;
+    const stepsMax = Math.ceil(this.size / RECORD_BATCH_OVERHEAD) + 1;
     for (let step = 0; step <= stepsMax; step++) {
       const state = cursor.load();
       if (state === CURSOR_END) return null;
@@ -284,7 +284,7 @@ export class LogSegment {
   /** Walks the batch headers only (no record bytes are read); the cursor is valid during the visit. */
   forEachBatchHeader(visit: (cursor: BatchCursor) => void): void {
     const cursor = new BatchCursor(this.openFd(), 0, this.size);
-    const stepsMax = Math.ceil(this.size / 61) + 1;
+    const stepsMax = Math.ceil(this.size / RECORD_BATCH_OVERHEAD) + 1;
     for (let step = 0; step <= stepsMax; step++) {
       const state = cursor.load();
       if (state === CURSOR_END) return;
@@ -321,7 +321,7 @@ export class LogSegment {
     this.timeIndexValue.lookup(targetTimestamp, hint);
     const startPosition = this.offsetIndexValue.lookup(Math.max(hint.offset, startingOffset));
     const cursor = new BatchCursor(this.openFd(), startPosition, this.size);
-    const stepsMax = Math.ceil(this.size / 61) + 1;
+    const stepsMax = Math.ceil(this.size / RECORD_BATCH_OVERHEAD) + 1;
     for (let step = 0; step <= stepsMax; step++) {
       const state = cursor.load();
       if (state === CURSOR_END) return null;
@@ -396,7 +396,7 @@ export class LogSegment {
     const index = this.offsetIndexValue;
     const cursor = new BatchCursor(this.openFd(), index.lastPosition, this.size);
     let nextOffset = this.baseOffset;
-    const stepsMax = Math.ceil(this.size / 61) + 1;
+    const stepsMax = Math.ceil(this.size / RECORD_BATCH_OVERHEAD) + 1;
     for (let step = 0; step <= stepsMax; step++) {
       const state = cursor.load();
       if (state === CURSOR_END) return nextOffset;

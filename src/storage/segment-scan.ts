@@ -4,7 +4,7 @@
  * segment never needs a 1 GiB buffer. It stops at the first byte that is not
  * a whole, valid batch and says why; the caller truncates there.
  */
-import { type RecordBatch, RecordsError, scanBatches } from '../records/index.ts';
+import { RECORD_BATCH_OVERHEAD, type RecordBatch, RecordsError, scanBatches } from '../records/index.ts';
 import { INT32_MAX } from './config.ts';
 import { readFully } from './fs-util.ts';
 
@@ -31,7 +31,7 @@ export function scanLogFile(fd: number, fileBytes: number, visit: BatchVisitor):
   let chunk = Buffer.allocUnsafe(Math.min(RECOVERY_CHUNK_BYTES, Math.max(fileBytes, 1)));
   let position = 0;
   // Every pass either accepts at least one batch, grows the chunk to fit the next one, or returns.
-  const passesMax = Math.ceil(fileBytes / 61) + 2;
+  const passesMax = Math.ceil(fileBytes / RECORD_BATCH_OVERHEAD) + 2;
   for (let pass = 0; position < fileBytes; pass++) {
     if (pass > passesMax) throw new Error(`recovery scan of ${fileBytes} bytes did not finish`);
     const length = Math.min(chunk.length, fileBytes - position);

@@ -26,6 +26,7 @@ import { BatchCursor, CURSOR_BATCH, CURSOR_END } from './batch-cursor.ts';
 import { CLEANED_FILE_SUFFIX, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, SWAP_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, parseSegmentFileName, segmentFilePath } from './file-names.ts';
 import { fsyncDir, unlinkIfExists } from './fs-util.ts';
 import type { LogSegment } from './log-segment.ts';
+import { RECORD_BATCH_OVERHEAD } from '../records/index.ts';
 
 /** Steps 2 to 4 for a cleaned segment whose files are written, fsynced and closed. `olds` are in offset order. */
 export function commitCleanedSegment(dir: string, cleaned: LogSegment, olds: readonly LogSegment[]): void {
@@ -86,7 +87,7 @@ function nextOffsetOfFile(path: string, baseOffset: number): number {
     const size = fs.fstatSync(fd).size;
     const cursor = new BatchCursor(fd, 0, size);
     let nextOffset = baseOffset;
-    const stepsMax = Math.ceil(size / 61) + 1;
+    const stepsMax = Math.ceil(size / RECORD_BATCH_OVERHEAD) + 1;
     for (let step = 0; step <= stepsMax; step++) {
       const state = cursor.load();
       if (state === CURSOR_END) return nextOffset;
