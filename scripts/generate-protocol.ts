@@ -55,6 +55,32 @@ function emitIndex(specs: MessageSpec[], codecImport: string): string {
   return lines.join('\n');
 }
 
+/** Request and response types by API key, so a request's dispatch is checked by the compiler (messages only). */
+function emitApiTypes(specs: MessageSpec[]): string {
+  const requests = specs.filter((s) => s.kind === 'request' && s.apiKey !== null).sort((a, b) => a.apiKey! - b.apiKey!);
+  const responses = specs.filter((s) => s.kind === 'response' && s.apiKey !== null).sort((a, b) => a.apiKey! - b.apiKey!);
+  const lines = [GENERATED_HEADER];
+  for (const s of [...requests, ...responses]) lines.push(`import type { ${s.name} } from './${s.name}.ts';`);
+  lines.push('', '/** Every request message by its API key. */', 'export interface RequestsByApiKey {');
+  for (const s of requests) lines.push(`  ${s.apiKey}: ${s.name};`);
+  lines.push('}', '', '/** Every response message by its API key. */', 'export interface ResponsesByApiKey {');
+  for (const s of responses) lines.push(`  ${s.apiKey}: ${s.name};`);
+  lines.push('}', '');
+  return lines.join('\n');
+}
+
+/** The metadata records as a union tagged by record type, so replaying one narrows its body (metadata only). */
+function emitRecordUnion(specs: MessageSpec[]): string {
+  const records = specs.filter((s) => s.apiKey !== null).sort((a, b) => a.apiKey! - b.apiKey!);
+  const lines = [GENERATED_HEADER];
+  for (const s of records) lines.push(`import type { ${s.name} } from './${s.name}.ts';`);
+  lines.push('', '/** A metadata record\'s type (the spec\'s apiKey) and its decoded body. */', 'export type MetadataRecordBody =');
+  for (const s of records) lines.push(`  | { readonly type: ${s.apiKey}; readonly data: ${s.name} }`);
+  lines[lines.length - 1] += ';';
+  lines.push('');
+  return lines.join('\n');
+}
+
 function generate(target: Target): number {
   const outDir = join(root, target.outDir);
   rmSync(outDir, { recursive: true, force: true });
@@ -64,7 +90,12 @@ function generate(target: Target): number {
     spec.file = relative(specRoot, spec.file);
     writeFileSync(join(outDir, `${spec.name}.ts`), emitMessage(spec, target.codecImport));
   }
-  writeFileSync(join(outDir, 'index.ts'), emitIndex(specs, target.codecImport));
+  const withApiTypes = target.specDirs.includes('messages');
+  const extra = withApiTypes ? "export type { RequestsByApiKey, ResponsesByApiKey } from './api-types.ts';\n"
+    : target.specDirs.includes('metadata') ? "export type { MetadataRecordBody } from './record-union.ts';\n" : '';
+  writeFileSync(join(outDir, 'index.ts'), emitIndex(specs, target.codecImport) + extra);
+  if (withApiTypes) writeFileSync(join(outDir, 'api-types.ts'), emitApiTypes(specs));
+  if (target.specDirs.includes('metadata')) writeFileSync(join(outDir, 'record-union.ts'), emitRecordUnion(specs));
   mkdirSync(join(root, SCHEMAS_DIR), { recursive: true });
   writeFileSync(join(root, SCHEMAS_DIR, target.schemasFile), emitSchemas(specs, GENERATED_HEADER, SCHEMAS_CODEC_IMPORT));
   return specs.length;

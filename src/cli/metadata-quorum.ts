@@ -40,7 +40,7 @@ export function register(program: Command): void {
       const cluster = await clusterFrom(flags);
       try {
         const connection = await cluster.any();
-        const res = await connection.request<messages.DescribeQuorumResponse>(ApiKey.DescribeQuorum, {
+        const res = await connection.request(ApiKey.DescribeQuorum, {
           ...messages.DescribeQuorumRequest.defaults(),
           topics: [{
             ...messages.defaultDescribeQuorumRequestTopicData(), topicName: METADATA_TOPIC,
@@ -68,7 +68,7 @@ export function register(program: Command): void {
           ));
           return;
         }
-        const meta = await connection.request<messages.MetadataResponse>(ApiKey.Metadata, { ...messages.MetadataRequest.defaults(), topics: [] });
+        const meta = await connection.request(ApiKey.Metadata, { ...messages.MetadataRequest.defaults(), topics: [] });
         const followers = rows.filter((r) => r.status === 'Follower');
         const status = {
           clusterId: meta.clusterId,

@@ -191,7 +191,7 @@ export class Admin {
       })),
       configs: Object.entries(s.configs ?? {}).map(([name, value]) => ({ ...messages.defaultCreateTopicsRequestCreatableTopicConfig(), name, value })),
     }));
-    const res = await (await this.cluster.any()).request<messages.CreateTopicsResponse>(ApiKey.CreateTopics, req);
+    const res = await (await this.cluster.any()).request(ApiKey.CreateTopics, req);
     for (const t of res.topics) check(`topic '${t.name}'`, t.errorCode, t.errorMessage);
     return res.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.numPartitions, replicationFactor: t.replicationFactor }));
   }
@@ -201,7 +201,7 @@ export class Admin {
     req.timeoutMs = ADMIN_TIMEOUT_MS;
     req.topicNames = names;
     req.topics = names.map((name) => ({ ...messages.defaultDeleteTopicsRequestDeleteTopicState(), name }));
-    const res = await (await this.cluster.any()).request<messages.DeleteTopicsResponse>(ApiKey.DeleteTopics, req);
+    const res = await (await this.cluster.any()).request(ApiKey.DeleteTopics, req);
     for (const t of res.responses) check(`topic '${t.name ?? t.topicId}'`, t.errorCode, t.errorMessage);
     for (const name of names) this.cluster.topics.delete(name);
   }
@@ -225,7 +225,7 @@ export class Admin {
     const req = messages.CreatePartitionsRequest.defaults();
     req.timeoutMs = ADMIN_TIMEOUT_MS;
     req.topics = [{ ...messages.defaultCreatePartitionsRequestCreatePartitionsTopic(), name: topic, count, assignments: null }];
-    const res = await (await this.cluster.any()).request<messages.CreatePartitionsResponse>(ApiKey.CreatePartitions, req);
+    const res = await (await this.cluster.any()).request(ApiKey.CreatePartitions, req);
     for (const r of res.results) check(`topic '${r.name}'`, r.errorCode, r.errorMessage);
     this.cluster.topics.delete(topic);
   }
@@ -237,7 +237,7 @@ export class Admin {
     req.resources = [{
       ...messages.defaultDescribeConfigsRequestDescribeConfigsResource(), resourceType: RESOURCE_TYPE[type], resourceName: name, configurationKeys: keys,
     }];
-    const res = await (await this.cluster.any()).request<messages.DescribeConfigsResponse>(ApiKey.DescribeConfigs, req);
+    const res = await (await this.cluster.any()).request(ApiKey.DescribeConfigs, req);
     const result = res.results[0];
     if (result === undefined) throw new ClientError(`${resourceLabel(type, name)}: empty DescribeConfigs response`, 'SAMSA_ERR_PROTOCOL');
     check(resourceLabel(type, name), result.errorCode, result.errorMessage);
@@ -260,7 +260,7 @@ export class Admin {
         ...(change.delete ?? []).map((k) => config(k, CONFIG_OP_DELETE, null)),
       ],
     }];
-    const res = await (await this.cluster.any()).request<messages.IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, req);
+    const res = await (await this.cluster.any()).request(ApiKey.IncrementalAlterConfigs, req);
     for (const r of res.responses) check(resourceLabel(type, name), r.errorCode, r.errorMessage);
   }
 
@@ -293,7 +293,7 @@ export class Admin {
         ...messages.defaultListOffsetsRequestListOffsetsPartition(), partitionIndex, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1,
       })),
     }];
-    const res = await conn.request<messages.ListOffsetsResponse>(ApiKey.ListOffsets, req);
+    const res = await conn.request(ApiKey.ListOffsets, req);
     return res.topics.flatMap((t) => t.partitions.map((p) => {
       check(`topic '${topic}' partition ${p.partitionIndex}`, p.errorCode);
       return { partition: p.partitionIndex, offset: p.offset, timestamp: p.timestamp };
@@ -314,7 +314,7 @@ export class Admin {
         name: topic,
         partitions: [{ ...messages.defaultDeleteRecordsRequestDeleteRecordsPartition(), partitionIndex: partition, offset }],
       }];
-      const res = await conn.request<messages.DeleteRecordsResponse>(ApiKey.DeleteRecords, req);
+      const res = await conn.request(ApiKey.DeleteRecords, req);
       const p = res.topics[0]?.partitions[0];
       if (p === undefined) throw new ClientError(`topic '${topic}': empty DeleteRecords response`, 'SAMSA_ERR_PROTOCOL');
       check(`topic '${topic}' partition ${partition}`, p.errorCode);
@@ -324,7 +324,7 @@ export class Admin {
 
   async describeCluster(): Promise<ClusterDescription> {
     const req = messages.DescribeClusterRequest.defaults();
-    const res = await (await this.cluster.any()).request<messages.DescribeClusterResponse>(ApiKey.DescribeCluster, req);
+    const res = await (await this.cluster.any()).request(ApiKey.DescribeCluster, req);
     check('cluster', res.errorCode, res.errorMessage);
     return {
       clusterId: res.clusterId,
@@ -345,7 +345,7 @@ export class Admin {
     }
     const out: BrokerLogDirs[] = [];
     for (const broker of brokerIds) {
-      const res = await (await this.cluster.node(broker)).request<messages.DescribeLogDirsResponse>(ApiKey.DescribeLogDirs, req);
+      const res = await (await this.cluster.node(broker)).request(ApiKey.DescribeLogDirs, req);
       check(`log dirs of broker ${broker}`, res.errorCode, null);
       out.push({
         broker,
@@ -364,7 +364,7 @@ export class Admin {
     const out = new Map<string, GroupListing>();
     for (const nodeId of this.cluster.brokers.keys()) {
       const res = await this.retrying(async () => {
-        const r = await (await this.cluster.node(nodeId)).request<messages.ListGroupsResponse>(ApiKey.ListGroups, messages.ListGroupsRequest.defaults());
+        const r = await (await this.cluster.node(nodeId)).request(ApiKey.ListGroups, messages.ListGroupsRequest.defaults());
         check(`listing groups on broker ${nodeId}`, r.errorCode);
         return r;
       });
@@ -379,7 +379,7 @@ export class Admin {
     req.key = groupId;
     req.keyType = GROUP_KEY_TYPE;
     req.coordinatorKeys = [groupId];
-    const res = await (await this.cluster.any()).request<messages.FindCoordinatorResponse>(ApiKey.FindCoordinator, req);
+    const res = await (await this.cluster.any()).request(ApiKey.FindCoordinator, req);
     const c = res.coordinators[0];
     const found = c !== undefined
       ? { errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId }
@@ -394,7 +394,7 @@ export class Admin {
       out.push(await this.retrying(async () => {
         const req = messages.DescribeGroupsRequest.defaults();
         req.groups = [groupId];
-        const res = await (await this.coordinator(groupId)).request<messages.DescribeGroupsResponse>(ApiKey.DescribeGroups, req);
+        const res = await (await this.coordinator(groupId)).request(ApiKey.DescribeGroups, req);
         const g = res.groups[0];
         if (g === undefined) throw new ClientError(`group '${groupId}': empty DescribeGroups response`, 'SAMSA_ERR_PROTOCOL');
         check(`group '${groupId}'`, g.errorCode);
@@ -417,7 +417,7 @@ export class Admin {
       req.groupId = groupId;
       req.topics = null;
       req.groups = [{ ...messages.defaultOffsetFetchRequestOffsetFetchRequestGroup(), groupId, memberId: null, memberEpoch: -1, topics: null }];
-      const res = await (await this.coordinator(groupId)).request<messages.OffsetFetchResponse>(ApiKey.OffsetFetch, req);
+      const res = await (await this.coordinator(groupId)).request(ApiKey.OffsetFetch, req);
       const group = res.groups[0];
       check(`group '${groupId}'`, group?.errorCode ?? res.errorCode);
       const topics = group?.topics ?? res.topics;
@@ -451,7 +451,7 @@ export class Admin {
       })),
     }));
     await this.retrying(async () => {
-      const res = await (await this.coordinator(groupId)).request<messages.OffsetCommitResponse>(ApiKey.OffsetCommit, req);
+      const res = await (await this.coordinator(groupId)).request(ApiKey.OffsetCommit, req);
       for (const t of res.topics) for (const p of t.partitions) check(`group '${groupId}' topic '${t.name}' partition ${p.partitionIndex}`, p.errorCode);
     });
   }
@@ -461,7 +461,7 @@ export class Admin {
       await this.retrying(async () => {
         const req = messages.DeleteGroupsRequest.defaults();
         req.groupsNames = [groupId];
-        const res = await (await this.coordinator(groupId)).request<messages.DeleteGroupsResponse>(ApiKey.DeleteGroups, req);
+        const res = await (await this.coordinator(groupId)).request(ApiKey.DeleteGroups, req);
         for (const r of res.results) check(`group '${r.groupId}'`, r.errorCode);
       });
     }

@@ -126,7 +126,7 @@ export class Cluster {
     const req = messages.MetadataRequest.defaults();
     req.topics = topics === null ? null : topics.map((name) => ({ ...messages.defaultMetadataRequestMetadataRequestTopic(), name }));
     req.allowAutoTopicCreation = allowAutoTopicCreation;
-    const res = await (await this.any()).request<messages.MetadataResponse>(ApiKey.Metadata, req);
+    const res = await (await this.any()).request(ApiKey.Metadata, req);
     this.clusterId = res.clusterId;
     this.controllerId = res.controllerId;
     this.brokers = new Map(res.brokers.map((b) => [b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }]));

@@ -514,7 +514,7 @@ export class Consumer {
         }
         t.partitions.push({ ...messages.defaultListOffsetsRequestListOffsetsPartition(), partitionIndex: e.partition, timestamp: e.timestamp });
       }
-      const res = await (await this.cluster.node(node)).request<messages.ListOffsetsResponse>(ApiKey.ListOffsets, req);
+      const res = await (await this.cluster.node(node)).request(ApiKey.ListOffsets, req);
       for (const t of res.topics) {
         for (const p of t.partitions) {
           if (p.errorCode === ErrorCode.NONE) out.set(key(t.name, p.partitionIndex), { offset: p.offset, timestamp: p.timestamp });
@@ -578,7 +578,7 @@ export class Consumer {
       }
       t.partitions.push({ ...messages.defaultFetchRequestFetchPartition(), partition: s.partition, fetchOffset: s.position!, partitionMaxBytes: this.partitionMaxBytes });
     }
-    const res = await (await this.cluster.node(node)).request<messages.FetchResponse>(ApiKey.Fetch, req);
+    const res = await (await this.cluster.node(node)).request(ApiKey.Fetch, req);
     if (res.errorCode !== ErrorCode.NONE) throw new ClientError(`fetch failed: ${errorName(res.errorCode)}`, 'SAMSA_ERR_FETCH', res.errorCode);
     for (const t of res.responses) {
       const topic = t.topic !== '' ? t.topic : byId.get(t.topicId) ?? '';

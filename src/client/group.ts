@@ -202,7 +202,7 @@ export class GroupMembership {
     if (this.coordinator !== null && !this.coordinator.isClosed) return this.coordinator;
     const conn = await this.cluster.any();
     const req = { ...messages.FindCoordinatorRequest.defaults(), key: this.groupId, keyType: 0, coordinatorKeys: [this.groupId] };
-    const res = await conn.request<messages.FindCoordinatorResponse>(ApiKey.FindCoordinator, req);
+    const res = await conn.request(ApiKey.FindCoordinator, req);
     const entry = res.coordinators.length > 0 ? res.coordinators[0]! : { nodeId: res.nodeId, errorCode: res.errorCode, errorMessage: res.errorMessage };
     if (entry.errorCode !== ErrorCode.NONE) {
       throw new ClientError(`cannot find the coordinator of group '${this.groupId}': ${errorName(entry.errorCode)}`, 'SAMSA_ERR_COORDINATOR', entry.errorCode);
@@ -228,7 +228,7 @@ export class GroupMembership {
     for (const t of this.topics) partitionCounts.set(t, (await this.cluster.topic(t)).partitions.length);
     const conn = await this.coordinatorConnection();
     const metadata = encodeSubscription(this.topics, this.assignment, this.ownedGenerationId);
-    const join = async (): Promise<messages.JoinGroupResponse> => conn.request<messages.JoinGroupResponse>(ApiKey.JoinGroup, {
+    const join = async (): Promise<messages.JoinGroupResponse> => conn.request(ApiKey.JoinGroup, {
       ...messages.JoinGroupRequest.defaults(), groupId: this.groupId, sessionTimeoutMs: this.sessionTimeoutMs, rebalanceTimeoutMs: this.rebalanceTimeoutMs,
       memberId: this.memberId, groupInstanceId: this.groupInstanceId, protocolType: 'consumer',
       protocols: this.assignors.map((a) => ({ ...messages.defaultJoinGroupRequestJoinGroupRequestProtocol(), name: a.name, metadata })),
@@ -254,7 +254,7 @@ export class GroupMembership {
       const plan = chosen.assign(members, partitionCounts);
       assignments = [...plan].map(([memberId, parts]) => ({ ...messages.defaultSyncGroupRequestSyncGroupRequestAssignment(), memberId, assignment: encodeAssignment(parts) }));
     }
-    const sync = await conn.request<messages.SyncGroupResponse>(ApiKey.SyncGroup, {
+    const sync = await conn.request(ApiKey.SyncGroup, {
       ...messages.SyncGroupRequest.defaults(), groupId: this.groupId, generationId: this.generationId, memberId: this.memberId,
       groupInstanceId: this.groupInstanceId, protocolType: 'consumer', protocolName: res.protocolName, assignments,
     });
@@ -278,7 +278,7 @@ export class GroupMembership {
     this.heartbeating = true;
     try {
       const conn = await this.coordinatorConnection();
-      const res = await conn.request<messages.HeartbeatResponse>(ApiKey.Heartbeat, {
+      const res = await conn.request(ApiKey.Heartbeat, {
         ...messages.HeartbeatRequest.defaults(), groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.groupInstanceId,
       });
       this.check(res.errorCode, 'Heartbeat');
@@ -299,7 +299,7 @@ export class GroupMembership {
       list.push({ ...messages.defaultOffsetCommitRequestOffsetCommitRequestPartition(), partitionIndex: o.partition, committedOffset: o.offset });
       byTopic.set(o.topic, list);
     }
-    const res = await conn.request<messages.OffsetCommitResponse>(ApiKey.OffsetCommit, {
+    const res = await conn.request(ApiKey.OffsetCommit, {
       ...messages.OffsetCommitRequest.defaults(), groupId: this.groupId, generationIdOrMemberEpoch: this.generationId, memberId: this.memberId,
       groupInstanceId: this.groupInstanceId,
       topics: [...byTopic].map(([name, partitions]) => ({ ...messages.defaultOffsetCommitRequestOffsetCommitRequestTopic(), name, partitions })),
@@ -317,7 +317,7 @@ export class GroupMembership {
       ...messages.defaultOffsetFetchRequestOffsetFetchRequestGroup(), groupId: this.groupId,
       topics: partitions.map((p) => ({ ...messages.defaultOffsetFetchRequestOffsetFetchRequestTopics(), name: p.topic, partitionIndexes: p.partitions })),
     }];
-    const res = await conn.request<messages.OffsetFetchResponse>(ApiKey.OffsetFetch, req);
+    const res = await conn.request(ApiKey.OffsetFetch, req);
     const out = new Map<string, bigint>();
     const group = res.groups[0];
     this.check(group?.errorCode ?? res.errorCode, 'OffsetFetch');
@@ -336,7 +336,7 @@ export class GroupMembership {
     this.stopHeartbeat();
     if (this.memberId === '' || this.groupInstanceId !== null || this.coordinator === null) return;
     const conn = this.coordinator;
-    await conn.request<messages.LeaveGroupResponse>(ApiKey.LeaveGroup, {
+    await conn.request(ApiKey.LeaveGroup, {
       ...messages.LeaveGroupRequest.defaults(), groupId: this.groupId, memberId: this.memberId,
       members: [{ ...messages.defaultLeaveGroupRequestMemberIdentity(), memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is closing' }],
     }).catch(() => undefined);

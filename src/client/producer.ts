@@ -524,7 +524,7 @@ export class Producer {
     void (async () => {
       try {
         const conn = await this.cluster.any();
-        const res = await conn.request<messages.InitProducerIdResponse>(ApiKey.InitProducerId, {
+        const res = await conn.request(ApiKey.InitProducerId, {
           ...messages.InitProducerIdRequest.defaults(), transactionalId: null, transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1,
         });
         if (res.errorCode !== ErrorCode.NONE) {
@@ -672,7 +672,7 @@ export class Producer {
         return;
       }
       try {
-        const res = await conn.request<messages.ProduceResponse>(ApiKey.Produce, req);
+        const res = await conn.request(ApiKey.Produce, req);
         this.onResponse(batches, res);
       } catch (e) {
         this.failOrRetry(batches, e as Error, true);

@@ -5,6 +5,7 @@
  * consistent view). Maps that a delta does not touch are shared.
  */
 import type { MetadataRecord } from './record-frame.ts';
+import type { PartitionChangeRecord, PartitionRecord, RegisterBrokerRecord } from './records/index.ts';
 
 export const RecordType = {
   RegisterBroker: 0,
@@ -131,33 +132,32 @@ export class MetadataDelta {
   }
 
   replay(record: MetadataRecord): void {
-    const d = record.data;
     switch (record.type) {
       case RecordType.Topic: {
-        const topic: TopicImage = { name: d.name, id: d.topicId, partitions: [] };
+        const topic: TopicImage = { name: record.data.name, id: record.data.topicId, partitions: [] };
         this.topics().set(topic.id, topic);
         this.created.set(topic.id, topic);
         this.changedTopicIds.add(topic.id);
         break;
       }
-      case RecordType.Partition: this.putPartition(d.topicId, partitionFromRecord(d)); break;
-      case RecordType.PartitionChange: this.changePartition(d); break;
+      case RecordType.Partition: this.putPartition(record.data.topicId, partitionFromRecord(record.data)); break;
+      case RecordType.PartitionChange: this.changePartition(record.data); break;
       case RecordType.RemoveTopic: {
-        const topic = this.topics().get(d.topicId);
+        const topic = this.topics().get(record.data.topicId);
         if (topic === undefined) break;
-        this.topics().delete(d.topicId);
-        this.created.delete(d.topicId);
-        this.deleted.set(d.topicId, topic);
-        this.changedTopicIds.delete(d.topicId);
+        this.topics().delete(record.data.topicId);
+        this.created.delete(record.data.topicId);
+        this.deleted.set(record.data.topicId, topic);
+        this.changedTopicIds.delete(record.data.topicId);
         this.setConfigs(`${ConfigResourceType.Topic}:${topic.name}`, null);
         break;
       }
-      case RecordType.Config: this.putConfig(d.resourceType, d.resourceName, d.name, d.value); break;
-      case RecordType.RegisterBroker: this.putBroker(d); break;
-      case RecordType.UnregisterBroker: (this.brokers ??= new Map(this.base.brokers)).delete(d.brokerId); break;
-      case RecordType.FenceBroker: case RecordType.UnfenceBroker: this.setFenced(d.id, record.type === RecordType.FenceBroker); break;
-      case RecordType.FeatureLevel: (this.features ??= new Map(this.base.features)).set(d.name, d.featureLevel); break;
-      case RecordType.ProducerIds: this.nextProducerId = d.nextProducerId; break;
+      case RecordType.Config: this.putConfig(record.data.resourceType, record.data.resourceName, record.data.name, record.data.value); break;
+      case RecordType.RegisterBroker: this.putBroker(record.data); break;
+      case RecordType.UnregisterBroker: (this.brokers ??= new Map(this.base.brokers)).delete(record.data.brokerId); break;
+      case RecordType.FenceBroker: case RecordType.UnfenceBroker: this.setFenced(record.data.id, record.type === RecordType.FenceBroker); break;
+      case RecordType.FeatureLevel: (this.features ??= new Map(this.base.features)).set(record.data.name, record.data.featureLevel); break;
+      case RecordType.ProducerIds: this.nextProducerId = record.data.nextProducerId; break;
       default: break; // Records this version does not act on stay in the log for later versions.
     }
   }
@@ -173,7 +173,7 @@ export class MetadataDelta {
     this.changedTopicIds.add(topicId);
   }
 
-  private changePartition(d: any): void {
+  private changePartition(d: PartitionChangeRecord): void {
     const current = this.topics().get(d.topicId)?.partitions[d.partitionId];
     if (current === undefined) return;
     const leaderChanged = d.leader !== -2 && d.leader !== current.leader;
@@ -202,12 +202,12 @@ export class MetadataDelta {
     this.changedConfigKeys.add(key);
   }
 
-  private putBroker(d: any): void {
+  private putBroker(d: RegisterBrokerRecord): void {
     (this.brokers ??= new Map(this.base.brokers)).set(d.brokerId, {
       id: d.brokerId,
       epoch: d.brokerEpoch,
       incarnationId: d.incarnationId,
-      endpoints: d.endPoints.map((e: any) => ({ name: e.name, host: e.host, port: e.port, securityProtocol: e.securityProtocol })),
+      endpoints: d.endPoints.map((e) => ({ name: e.name, host: e.host, port: e.port, securityProtocol: e.securityProtocol })),
       rack: d.rack,
       fenced: d.fenced,
     });
@@ -247,7 +247,7 @@ export class MetadataDelta {
   }
 }
 
-function partitionFromRecord(d: any): PartitionImage {
+function partitionFromRecord(d: PartitionRecord): PartitionImage {
   return {
     partitionId: d.partitionId,
     replicas: d.replicas,

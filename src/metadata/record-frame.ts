@@ -4,7 +4,7 @@
  * (uvarint), then the record body from its generated codec.
  */
 import { ProtocolDecodeError, Reader, Writer, type MessageCodec } from '../protocol/index.ts';
-import { allCodecs } from './records/index.ts';
+import { allCodecs, type MetadataRecordBody } from './records/index.ts';
 
 const FRAME_VERSION = 1;
 const RECORD_TYPE_MAX = 127;
@@ -12,15 +12,12 @@ const RECORD_TYPE_MAX = 127;
 const codecsByType: (MessageCodec<any> | undefined)[] = new Array(RECORD_TYPE_MAX + 1).fill(undefined);
 for (const codec of allCodecs) codecsByType[codec.apiKey] = codec;
 
-export interface MetadataRecord {
-  /** Record type (the spec's apiKey), e.g. 2 for TopicRecord. */
-  readonly type: number;
-  readonly version: number;
-  readonly data: any;
-}
+/** A record's type (the spec's apiKey, e.g. 2 for TopicRecord), its version and its body: switching on `type` narrows `data`. */
+export type MetadataRecord = MetadataRecordBody & { readonly version: number };
 
 export function metadataRecord<T>(codec: MessageCodec<T>, data: T, version = codec.maxVersion): MetadataRecord {
-  return { type: codec.apiKey, version, data };
+  // The codec's apiKey is the record type its body belongs to.
+  return { type: codec.apiKey, version, data } as MetadataRecord;
 }
 
 export function encodeMetadataRecord(record: MetadataRecord): Buffer {
@@ -44,5 +41,6 @@ export function decodeMetadataRecord(value: Buffer): MetadataRecord {
   if (codec === undefined) throw new ProtocolDecodeError(`unknown metadata record type ${type}`);
   const data = codec.decode(r, version);
   r.expectEnd(codec.name);
-  return { type, version, data };
+  // The codec was found by this type, so the body is that type's.
+  return { type, version, data } as MetadataRecord;
 }

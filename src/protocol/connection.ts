@@ -47,6 +47,11 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
 }
 
+/** The API keys with both a request and a response message. */
+export type KnownApiKey = keyof messages.RequestsByApiKey & keyof messages.ResponsesByApiKey;
+export type RequestOf<K extends KnownApiKey> = messages.RequestsByApiKey[K];
+export type ResponseOf<K extends KnownApiKey> = messages.ResponsesByApiKey[K];
+
 export class BrokerConnection {
   readonly host: string;
   readonly port: number;
@@ -124,13 +129,18 @@ export class BrokerConnection {
     return this.versions[apiKey] ?? -1;
   }
 
-  /** Sends at the negotiated version; resolves with the decoded response. */
-  request<Res>(apiKey: number, body: unknown): Promise<Res> {
+  /** Sends at the negotiated version; resolves with the decoded response, typed by the API key. */
+  request<K extends KnownApiKey>(apiKey: K, body: RequestOf<K>): Promise<ResponseOf<K>> {
+    return this.requestUntyped(apiKey, body) as Promise<ResponseOf<K>>;
+  }
+
+  /** `request` for callers that forward an API key they do not know statically (peer transports). */
+  requestUntyped(apiKey: number, body: unknown): Promise<unknown> {
     const version = this.versionOf(apiKey);
     if (version < 0) {
       return Promise.reject(new ClientError(`broker ${this.host}:${this.port} does not serve ${apiName(apiKey)}`, 'SAMSA_ERR_UNSUPPORTED', ErrorCode.UNSUPPORTED_VERSION));
     }
-    return this.send<Res>(apiKey, version, body);
+    return this.send<unknown>(apiKey, version, body);
   }
 
   /** Sends a request that gets no response (Produce with acks=0). */

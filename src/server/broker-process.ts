@@ -308,7 +308,7 @@ async function forwardDescribeQuorum(
   const leader = driver.leaderId();
   if (driver.isLeader() || leader === null || !peers.has(leader)) return local();
   try {
-    return await peers.request<messages.DescribeQuorumResponse>(leader, ApiKey.DescribeQuorum, {
+    return await peers.request(leader, ApiKey.DescribeQuorum, {
       ...messages.DescribeQuorumRequest.defaults(),
       topics: [{ ...messages.defaultDescribeQuorumRequestTopicData(), topicName: METADATA_TOPIC, partitions: [{ ...messages.defaultDescribeQuorumRequestPartitionData(), partitionIndex: 0 }] }],
     });

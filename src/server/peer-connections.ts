@@ -27,10 +27,11 @@ export class PeerConnections {
     return this.endpoints.has(nodeId);
   }
 
+  /** Forwards a request whose API the caller chose at run time (Raft and controller messages); the caller names the response type. */
   async request<Res>(nodeId: number, apiKey: number, body: unknown): Promise<Res> {
     const connection = await this.connection(nodeId);
     try {
-      return await connection.request<Res>(apiKey, body);
+      return await connection.requestUntyped(apiKey, body) as Res;
     } catch (e) {
       if (connection.isClosed) this.forget(nodeId, connection);
       throw e;

@@ -35,7 +35,7 @@ export function replicaFetchTransport(nodeId: number, image: () => MetadataImage
         connections.delete(leaderId);
         throw new Error(`the connection to broker ${leaderId} closed`);
       }
-      return c.request<messages.FetchResponse>(ApiKey.Fetch, request);
+      return c.request(ApiKey.Fetch, request);
     },
     close(leaderId) {
       const opening = connections.get(leaderId);

@@ -177,18 +177,18 @@ test('a broker with no replica of a partition the cluster has answers NOT_LEADER
   await until('the stranger to know the topic', async () => (await partitionsSeenBy(stranger.port, 'elsewhere')).length === 3);
   const connection = await BrokerConnection.open({ host: '127.0.0.1', port: stranger.port, clientId: 'cluster-test', requestTimeoutMs: 5000, connectTimeoutMs: 5000 });
   try {
-    const deleted = await connection.request<messages.DeleteRecordsResponse>(21, {
+    const deleted = await connection.request(21, {
       ...messages.DeleteRecordsRequest.defaults(), timeoutMs: 5000,
       topics: [{ ...messages.defaultDeleteRecordsRequestDeleteRecordsTopic(), name: 'elsewhere', partitions: [{ ...messages.defaultDeleteRecordsRequestDeleteRecordsPartition(), partitionIndex: p.partition, offset: 0n }] }],
     });
     assert.equal(deleted.topics[0]!.partitions[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    const listed = await connection.request<messages.ListOffsetsResponse>(2, {
+    const listed = await connection.request(2, {
       ...messages.ListOffsetsRequest.defaults(), replicaId: -1,
       topics: [{ ...messages.defaultListOffsetsRequestListOffsetsTopic(), name: 'elsewhere', partitions: [{ ...messages.defaultListOffsetsRequestListOffsetsPartition(), partitionIndex: p.partition, timestamp: -1n }] }],
     });
     assert.equal(listed.topics[0]!.partitions[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
     // A partition the cluster does not have at all is still unknown.
-    const missing = await connection.request<messages.ListOffsetsResponse>(2, {
+    const missing = await connection.request(2, {
       ...messages.ListOffsetsRequest.defaults(), replicaId: -1,
       topics: [{ ...messages.defaultListOffsetsRequestListOffsetsTopic(), name: 'elsewhere', partitions: [{ ...messages.defaultListOffsetsRequestListOffsetsPartition(), partitionIndex: 7, timestamp: -1n }] }],
     });

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Controller } from '../../src/controller/index.ts';
-import { MetadataDelta, MetadataImage, type MetadataRecord } from '../../src/metadata/index.ts';
+import { MetadataDelta, MetadataImage, RecordType, type MetadataRecord } from '../../src/metadata/index.ts';
 import { ErrorCode } from '../../src/protocol/index.ts';
 
 function controllerOnImage(): { controller: Controller; image(): MetadataImage; commits: MetadataRecord[][] } {
@@ -163,7 +163,7 @@ test('operations run one at a time: two creates of one name race, one wins', asy
   const spec = { name: 'race', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] };
   const [a, b] = await Promise.all([controller.createTopics([spec], false), controller.createTopics([spec], false)]);
   assert.deepEqual([a![0]!.errorCode, b![0]!.errorCode], [ErrorCode.NONE, ErrorCode.TOPIC_ALREADY_EXISTS]);
-  assert.equal(commits.filter((c) => c.some((r) => r.data.name === 'race')).length, 1);
+  assert.equal(commits.filter((c) => c.some((r) => r.type === RecordType.Topic && r.data.name === 'race')).length, 1);
 });
 
 test('producer id blocks are handed out in order, only to a registered broker epoch', async () => {

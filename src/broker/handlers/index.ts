@@ -3,7 +3,7 @@
  * broker advertises in ApiVersions, intersected with the versions the
  * protocol layer is willing to serve.
  */
-import { SERVABLE_APIS, type ApiRange } from '../../protocol/index.ts';
+import { SERVABLE_APIS, type ApiRange, type KnownApiKey, type RequestOf, type ResponseOf } from '../../protocol/index.ts';
 import type { Handler } from '../broker-context.ts';
 import { handleAlterConfigs } from './alter-configs.ts';
 import { makeApiVersionsHandler } from './api-versions.ts';
@@ -42,7 +42,10 @@ export interface HandlerEntry {
   readonly handle: Handler<any, any>;
 }
 
-const implemented: Record<number, Handler<any, any>> = {
+/** Each handler typed by its API key's request and response, so a handler under the wrong key does not compile. */
+type HandlerTable = { [K in KnownApiKey]?: Handler<RequestOf<K>, ResponseOf<K>> };
+
+const implemented: HandlerTable = {
   0: handleProduce,
   1: handleFetch,
   2: handleListOffsets,
@@ -74,13 +77,14 @@ const implemented: Record<number, Handler<any, any>> = {
 };
 
 export const advertisedApis: readonly ApiRange[] = SERVABLE_APIS.filter((a) => a.apiKey in implemented || a.apiKey === 18);
+const byKey = implemented as Record<number, Handler<any, any> | undefined>;
 
 const API_KEY_MAX = 127;
 export const handlers: readonly (HandlerEntry | undefined)[] = (() => {
   const table: (HandlerEntry | undefined)[] = new Array(API_KEY_MAX + 1).fill(undefined);
   const apiVersions = makeApiVersionsHandler(advertisedApis);
   for (const api of advertisedApis) {
-    const handle = api.apiKey === 18 ? apiVersions : implemented[api.apiKey]!;
+    const handle = api.apiKey === 18 ? apiVersions : byKey[api.apiKey]!;
     table[api.apiKey] = { apiKey: api.apiKey, minVersion: api.minVersion, maxVersion: api.maxVersion, handle };
   }
   return table;

@@ -79,3 +79,4 @@ export const allCodecs: readonly MessageCodec<any>[] = [
   UserScramCredentialRecord,
   ZkMigrationStateRecord,
 ];
+export type { MetadataRecordBody } from './record-union.ts';

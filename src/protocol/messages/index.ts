@@ -562,3 +562,4 @@ export const allCodecs: readonly MessageCodec<any>[] = [
   WriteTxnMarkersRequest,
   WriteTxnMarkersResponse,
 ];
+export type { RequestsByApiKey, ResponsesByApiKey } from './api-types.ts';

@@ -1,0 +1,16 @@
+// The controller's APIs, one handler each, by API key.
+import { alterConfigs } from './alter-configs.ts';
+import { alterPartition } from './alter-partition.ts';
+import { allocateProducerIds, brokerHeartbeat, brokerRegistration } from './brokers.ts';
+import { createPartitions } from './create-partitions.ts';
+import { createTopics } from './create-topics.ts';
+import { deleteTopics } from './delete-topics.ts';
+import { incrementalAlterConfigs } from './incremental-alter-configs.ts';
+import type { ControllerHandler } from './types.ts';
+
+export type { ControllerCall, ControllerHandler } from './types.ts';
+
+export const CONTROLLER_HANDLERS: ReadonlyMap<number, ControllerHandler> = new Map(
+  [createTopics, deleteTopics, createPartitions, alterConfigs, incrementalAlterConfigs, alterPartition, allocateProducerIds, brokerRegistration, brokerHeartbeat]
+    .map((h) => [h.apiKey, h as ControllerHandler]),
+);
