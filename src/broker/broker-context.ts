@@ -38,6 +38,8 @@ export interface ControllerApi {
   ): Promise<{ errorCode: number; errorMessage: string | null }[]>;
   /** A producer id from this broker's current block, fetching a new block from the controller when it runs out. */
   allocateProducerId(): Promise<{ errorCode: number; producerId: bigint }>;
+  /** ElectLeaders, answered by the controller (Kafka's brokers forward it). */
+  electLeaders(request: messages.ElectLeadersRequest): Promise<messages.ElectLeadersResponse>;
 }
 
 export interface RequestContext {

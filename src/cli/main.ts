@@ -7,7 +7,9 @@ import { register as registerConfigs } from './configs.ts';
 import { register as registerConsume } from './consume.ts';
 import { register as registerDeleteRecords } from './delete-records.ts';
 import { register as registerDumpLog } from './dump-log.ts';
+import { register as registerFeatures } from './features.ts';
 import { register as registerGroups } from './groups.ts';
+import { register as registerLeaderElection } from './leader-election.ts';
 import { register as registerLogDirs } from './log-dirs.ts';
 import { register as registerMetadataQuorum } from './metadata-quorum.ts';
 import { register as registerOffsets } from './offsets.ts';
@@ -52,6 +54,8 @@ export function program(): Command {
   registerDumpLog(cmd);
   registerStorage(cmd);
   registerLogDirs(cmd);
+  registerFeatures(cmd);
+  registerLeaderElection(cmd);
   cmd.command('version')
     .description('print the version')
     .action(() => {

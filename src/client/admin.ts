@@ -358,6 +358,26 @@ export class Admin {
     return out;
   }
 
+  /**
+   * ElectLeaders: preferred (0) or unclean (1) leader election, for the
+   * partitions given or (null) all; one result per partition.
+   */
+  async electLeaders(
+    electionType: 0 | 1, partitions: { topic: string; partition: number }[] | null,
+  ): Promise<{ topic: string; partition: number; errorCode: number; errorMessage: string | null }[]> {
+    const byTopic = new Map<string, number[]>();
+    for (const p of partitions ?? []) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    const res = await (await this.cluster.any()).request(ApiKey.ElectLeaders, {
+      ...messages.ElectLeadersRequest.defaults(), electionType, timeoutMs: ADMIN_TIMEOUT_MS,
+      topicPartitions: partitions === null ? null : [...byTopic].map(([topic, ids]) => ({ ...messages.defaultElectLeadersRequestTopicPartitions(), topic, partitions: ids })),
+    });
+    check('leader election', res.errorCode, null);
+    for (const t of res.replicaElectionResults) this.cluster.topics.delete(t.topic);
+    return res.replicaElectionResults.flatMap((t) => t.partitionResult.map((p) => ({
+      topic: t.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage,
+    })));
+  }
+
   /** The groups every broker coordinates, sorted by id. */
   async listGroups(): Promise<GroupListing[]> {
     await this.cluster.refreshMetadata([]);

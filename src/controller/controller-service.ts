@@ -12,7 +12,7 @@ import type { Controller } from './controller.ts';
 import { CONTROLLER_HANDLERS } from './handlers/index.ts';
 
 export const ControllerApiKey = {
-  CreateTopics: 19, DeleteTopics: 20, AlterConfigs: 33, CreatePartitions: 37, IncrementalAlterConfigs: 44,
+  CreateTopics: 19, DeleteTopics: 20, AlterConfigs: 33, CreatePartitions: 37, ElectLeaders: 43, IncrementalAlterConfigs: 44,
   AlterPartition: 56, BrokerRegistration: 62, BrokerHeartbeat: 63, AllocateProducerIds: 67,
 } as const;
 

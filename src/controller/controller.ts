@@ -441,6 +441,59 @@ export class Controller {
   }
 
   /**
+   * ElectLeaders (kafka-leader-election.sh). PREFERRED gives a partition to
+   * its first replica when that one is live and in sync; UNCLEAN gives a
+   * partition with no leader a live replica outside the ISR, with the ISR
+   * set to it alone — it may lack acknowledged records, which is why only an
+   * operator asks for it. `partitions` null means every partition.
+   */
+  electLeaders(
+    electionType: number, partitions: { topic: string; partitionIds: number[] }[] | null,
+  ): Promise<{ topic: string; partitionId: number; errorCode: number; errorMessage: string | null }[]> {
+    return this.serial(async () => {
+      const image = this.deps.image();
+      const live = new Set(this.liveBrokers());
+      const wanted = partitions ?? [...image.topicsByName.values()].map((t) => ({ topic: t.name, partitionIds: t.partitions.filter((p) => p !== undefined).map((p) => p!.partitionId) }));
+      const results: { topic: string; partitionId: number; errorCode: number; errorMessage: string | null }[] = [];
+      const records: MetadataRecord[] = [];
+      for (const { topic: name, partitionIds } of wanted) {
+        const topic = image.topicsByName.get(name);
+        for (const partitionId of partitionIds) {
+          const p = topic?.partitions[partitionId];
+          const result = (errorCode: number, errorMessage: string | null = null): void => {
+            results.push({ topic: name, partitionId, errorCode, errorMessage });
+          };
+          if (topic === undefined || p === undefined) {
+            result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+          } else if (electionType === ELECTION_PREFERRED) {
+            const preferred = p.replicas[0];
+            if (p.leader === preferred) result(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
+            else if (preferred === undefined || !live.has(preferred) || !p.isr.includes(preferred)) {
+              result(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, `Failed to elect leader for partition ${name}-${partitionId} under strategy PreferredReplicaPartitionLeaderElectionStrategy`);
+            } else {
+              records.push(partitionLeaderRecord(topic.id, partitionId, preferred));
+              result(ErrorCode.NONE);
+            }
+          } else if (electionType === ELECTION_UNCLEAN) {
+            const candidate = p.replicas.find((r) => live.has(r));
+            if (p.leader >= 0 && live.has(p.leader)) result(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
+            else if (candidate === undefined) {
+              result(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, `Failed to elect leader for partition ${name}-${partitionId} under strategy UncleanPartitionLeaderElectionStrategy`);
+            } else {
+              records.push(partitionChangeRecord(topic.id, partitionId, candidate, [candidate]));
+              result(ErrorCode.NONE);
+            }
+          } else {
+            result(ErrorCode.INVALID_REQUEST, `unknown election type ${electionType}`);
+          }
+        }
+      }
+      if (records.length > 0) await this.deps.commit(records);
+      return results;
+    });
+  }
+
+  /**
    * AlterPartition from a partition leader: a new ISR, accepted only from the
    * current leader at the current leader and partition epochs, with every new
    * member an unfenced replica (Kafka's rules). The answer is the resulting state.
@@ -573,6 +626,10 @@ function partitionRecord(topicId: string, partitionId: number, replicas: number[
     directories: [],
   }, 0);
 }
+
+/** ElectLeaders' election types. */
+const ELECTION_PREFERRED = 0;
+const ELECTION_UNCLEAN = 1;
 
 function partitionLeaderRecord(topicId: string, partitionId: number, leader: number): MetadataRecord {
   return partitionChangeRecord(topicId, partitionId, leader, null);

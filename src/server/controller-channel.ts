@@ -156,6 +156,14 @@ export class ControllerChannel implements ControllerApi {
     }
   }
 
+  async electLeaders(request: messages.ElectLeadersRequest): Promise<messages.ElectLeadersResponse> {
+    try {
+      return await this.send<messages.ElectLeadersResponse>(ControllerApiKey.ElectLeaders, request);
+    } catch (e) {
+      return { ...messages.ElectLeadersResponse.defaults(), errorCode: timedOut(e).errorCode };
+    }
+  }
+
   async legacyAlterConfigs(
     resources: { resourceType: number; resourceName: string; configs: { name: string; value: string }[] }[], validateOnly: boolean,
   ): ReturnType<ControllerApi['legacyAlterConfigs']> {

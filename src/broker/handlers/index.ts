@@ -8,6 +8,7 @@ import type { Handler } from '../broker-context.ts';
 import { handleAlterConfigs } from './alter-configs.ts';
 import { makeApiVersionsHandler } from './api-versions.ts';
 import { handleCreatePartitions } from './create-partitions.ts';
+import { handleElectLeaders } from './elect-leaders.ts';
 import { handleCreateTopics } from './create-topics.ts';
 import { handleDeleteGroups } from './delete-groups.ts';
 import { handleDeleteRecords } from './delete-records.ts';
@@ -69,6 +70,7 @@ const implemented: HandlerTable = {
   35: handleDescribeLogDirs,
   37: handleCreatePartitions,
   42: handleDeleteGroups,
+  43: handleElectLeaders,
   44: handleIncrementalAlterConfigs,
   47: handleOffsetDelete,
   55: handleDescribeQuorum,

@@ -5,12 +5,13 @@ import { allocateProducerIds, brokerHeartbeat, brokerRegistration } from './brok
 import { createPartitions } from './create-partitions.ts';
 import { createTopics } from './create-topics.ts';
 import { deleteTopics } from './delete-topics.ts';
+import { electLeaders } from './elect-leaders.ts';
 import { incrementalAlterConfigs } from './incremental-alter-configs.ts';
 import type { ControllerHandler } from './types.ts';
 
 export type { ControllerCall, ControllerHandler } from './types.ts';
 
 export const CONTROLLER_HANDLERS: ReadonlyMap<number, ControllerHandler> = new Map(
-  [createTopics, deleteTopics, createPartitions, alterConfigs, incrementalAlterConfigs, alterPartition, allocateProducerIds, brokerRegistration, brokerHeartbeat]
+  [createTopics, deleteTopics, createPartitions, alterConfigs, incrementalAlterConfigs, alterPartition, allocateProducerIds, brokerRegistration, brokerHeartbeat, electLeaders]
     .map((h) => [h.apiKey, h as ControllerHandler]),
 );
