@@ -17,6 +17,7 @@ import { register as registerPerf } from './perf.ts';
 import { register as registerProduce } from './produce.ts';
 import { register as registerStorage } from './storage.ts';
 import { register as registerTopics } from './topics.ts';
+import { register as registerVerifiable } from './verifiable.ts';
 
 function collect(value: string, previous: string[]): string[] {
   return previous.concat([value]);
@@ -56,6 +57,7 @@ export function program(): Command {
   registerLogDirs(cmd);
   registerFeatures(cmd);
   registerLeaderElection(cmd);
+  registerVerifiable(cmd);
   cmd.command('version')
     .description('print the version')
     .action(() => {

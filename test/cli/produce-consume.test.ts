@@ -259,3 +259,25 @@ test('samsa produce at a terminal prompts with > per line, draws nothing over th
   const read = await samsa(['consume', '--topic', 'typed', '--from-beginning', '--max-messages', '2']);
   assert.equal(read.stdout, 'typed-1\ntyped-2\n');
 });
+
+test('verifiable-producer and verifiable-consumer print Kafka\'s JSON events: every send acked, every record consumed once and committed', { timeout: 60_000 }, async () => {
+  const lines = (out: string): { name: string; [k: string]: unknown }[] => out.trim().split('\n').map((l) => JSON.parse(l));
+  const produced = await samsa(['verifiable-producer', '--topic', 'verifiable', '--max-messages', '20', '--repeating-keys', '3', '--value-prefix', 'v']);
+  assert.equal(produced.code, 0, produced.stderr);
+  const pEvents = lines(produced.stdout);
+  assert.equal(pEvents[0]!.name, 'startup_complete');
+  const acks = pEvents.filter((e) => e.name === 'producer_send_success');
+  assert.deepEqual(acks.map((e) => e.value).sort(), Array.from({ length: 20 }, (_, i) => `v.${i}`).sort());
+  assert.ok(acks.every((e) => e.topic === 'verifiable' && typeof e.offset === 'number' && ['0', '1', '2'].includes(e.key as string)));
+  assert.deepEqual(pEvents.at(-1), { ...pEvents.at(-1), name: 'tool_data', sent: 20, acked: 20 });
+
+  const consumed = await samsa(['verifiable-consumer', '--topic', 'verifiable', '--group-id', 'verifiers', '--max-messages', '20']);
+  assert.equal(consumed.code, 0, consumed.stderr);
+  const cEvents = lines(consumed.stdout);
+  assert.deepEqual([cEvents[0]!.name, cEvents.at(-1)!.name], ['startup_complete', 'shutdown_complete']);
+  assert.ok(cEvents.some((e) => e.name === 'partitions_assigned'));
+  const counted = cEvents.filter((e) => e.name === 'records_consumed').reduce((n, e) => n + (e.count as number), 0);
+  assert.equal(counted, 20);
+  const commits = cEvents.filter((e) => e.name === 'offsets_committed');
+  assert.ok(commits.length > 0 && commits.every((e) => e.success === true));
+});
