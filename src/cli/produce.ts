@@ -17,8 +17,8 @@ const PROGRESS_INTERVAL_MS = 1000;
 
 /** kafka-console-producer's LineMessageReader properties. */
 const READER_PROPERTIES: Record<string, PropertyKind> = {
-  'parse.key': 'boolean', 'key.separator': 'string', 'ignore.error': 'unsupported', 'parse.headers': 'unsupported',
-  'headers.delimiter': 'unsupported', 'headers.separator': 'unsupported', 'headers.key.separator': 'unsupported', 'null.marker': 'unsupported',
+  'parse.key': 'boolean', 'key.separator': 'string', 'ignore.error': 'boolean', 'parse.headers': 'boolean',
+  'headers.delimiter': 'string', 'headers.separator': 'string', 'headers.key.separator': 'string', 'null.marker': 'string',
 };
 /** Producer configs --producer-property may set (Kafka's names), each also an option of this command. */
 const PRODUCER_PROPERTIES: Record<string, PropertyKind> = {
@@ -67,12 +67,53 @@ function parseCount(text: string, what: string, min = 0): number {
   return n;
 }
 
-/** Turns one input line into a record, as kafka-console-producer's LineMessageReader does. */
-export function lineToRecord(line: string, topic: string, parseKey: boolean, separator: string, headers: ProducerRecord['headers']): ProducerRecord {
-  if (!parseKey) return { topic, key: null, value: line, headers };
-  const at = line.indexOf(separator);
-  if (at < 0) throw new CliError(`no key separator '${separator}' in line: ${line.slice(0, 80)}`);
-  return { topic, key: line.slice(0, at), value: line.slice(at + separator.length), headers };
+/** How LineMessageReader splits a line (its --property settings, Kafka's defaults). */
+export interface LineFormat {
+  parseKey: boolean;
+  keySeparator: string;
+  parseHeaders: boolean;
+  headersDelimiter: string;
+  headersSeparator: string;
+  headersKeySeparator: string;
+  /** A key, value or header value equal to this is null. */
+  nullMarker: string | null;
+  /** A line without the key separator is all value instead of an error. */
+  ignoreError: boolean;
+}
+
+export function lineFormatOf(props: ReadonlyMap<string, string>): LineFormat {
+  return {
+    parseKey: props.get('parse.key') === 'true', keySeparator: props.get('key.separator') ?? '\t',
+    parseHeaders: props.get('parse.headers') === 'true', headersDelimiter: props.get('headers.delimiter') ?? '\t',
+    headersSeparator: props.get('headers.separator') ?? ',', headersKeySeparator: props.get('headers.key.separator') ?? ':',
+    nullMarker: props.get('null.marker') ?? null, ignoreError: props.get('ignore.error') === 'true',
+  };
+}
+
+/** Turns one input line into a record, as kafka-console-producer's LineMessageReader does: [headers<delimiter>][key<separator>]value. */
+export function lineToRecord(line: string, topic: string, format: LineFormat, extraHeaders: ProducerRecord['headers']): ProducerRecord {
+  const orNull = (text: string): string | null => (format.nullMarker !== null && text === format.nullMarker ? null : text);
+  let rest = line;
+  let headers: { key: string; value: string | null }[] | undefined;
+  if (format.parseHeaders) {
+    const at = rest.indexOf(format.headersDelimiter);
+    if (at < 0) throw new CliError(`no headers delimiter '${format.headersDelimiter}' in line: ${line.slice(0, 80)}`);
+    const text = rest.slice(0, at);
+    rest = rest.slice(at + format.headersDelimiter.length);
+    headers = text === '' ? [] : text.split(format.headersSeparator).map((h) => {
+      const kv = h.indexOf(format.headersKeySeparator);
+      if (kv < 0) throw new CliError(`no header key separator '${format.headersKeySeparator}' in header '${h}'`);
+      return { key: h.slice(0, kv), value: orNull(h.slice(kv + format.headersKeySeparator.length)) };
+    });
+  }
+  const withExtra = headers === undefined ? extraHeaders : [...headers, ...Object.entries(extraHeaders ?? {}).map(([key, value]) => ({ key, value: value as string | null }))];
+  if (!format.parseKey) return { topic, key: null, value: orNull(rest), headers: withExtra };
+  const at = rest.indexOf(format.keySeparator);
+  if (at < 0) {
+    if (format.ignoreError) return { topic, key: null, value: orNull(rest), headers: withExtra };
+    throw new CliError(`no key separator '${format.keySeparator}' in line: ${line.slice(0, 80)}`);
+  }
+  return { topic, key: orNull(rest.slice(0, at)), value: orNull(rest.slice(at + format.keySeparator.length)), headers: withExtra };
 }
 
 function summary(records: number, bytes: number, elapsedMs: number): string {
@@ -97,8 +138,7 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
     ?? (flags.compressionCodec === true ? 'gzip' : flags.compressionCodec) ?? flags.compressionType;
   const lingerMs = producerProps.get('linger.ms') ?? flags.lingerMs;
   const batchSize = producerProps.get('batch.size') ?? flags.batchSize;
-  const parseKey = props.get('parse.key') === 'true';
-  const separator = props.get('key.separator') ?? '\t';
+  const format = lineFormatOf(props);
   const headerMap = parseProperties(flags.header, '--header');
   const headers = headerMap.size === 0 ? undefined : Object.fromEntries(headerMap);
   const partition = flags.partition === undefined ? undefined : parseCount(flags.partition, '--partition');
@@ -146,7 +186,7 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
     for await (const line of lines) {
       if (firstError !== null) break;
       prompt();
-      const record = lineToRecord(line, topic, parseKey, separator, headers);
+      const record = lineToRecord(line, topic, format, headers);
       if (partition !== undefined) record.partition = partition;
       outstanding.push(producer.send(record).catch((e: Error) => { firstError ??= e; }));
       records++;
@@ -177,7 +217,7 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
 export function register(program: Command): void {
   withBootstrap(program.command('produce').description('write lines from stdin or a file to a topic, one record per line'))
     .option('--topic <name>', 'the topic')
-    .option('--property <key=value>', 'parse.key=true, key.separator=<sep> (repeatable)', collect, [])
+    .option('--property <key=value>', 'parse.key, key.separator, parse.headers, headers.delimiter, headers.separator, headers.key.separator, null.marker, ignore.error (repeatable)', collect, [])
     .option('--producer-property <key=value>', 'a producer config: acks, compression.type, linger.ms, batch.size (repeatable)', collect, [])
     .option('--header <key=value>', 'a header on every record (repeatable)', collect, [])
     .option('--compression-type <codec>', 'none, gzip, snappy, lz4 or zstd', 'none')

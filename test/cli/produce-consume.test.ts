@@ -189,9 +189,9 @@ test('--property keys are checked: a typo is refused with a suggestion, print.va
   const typo = await samsa(['produce', '--topic', 'props', '--property', 'parse.keys=true'], 'k:v\n');
   assert.equal(typo.code, 2, typo.stderr);
   assert.match(typo.stderr, /unknown --property 'parse\.keys' \(did you mean 'parse\.key'\?\)/);
-  const notYet = await samsa(['produce', '--topic', 'props', '--property', 'parse.headers=true'], 'v\n');
+  const notYet = await samsa(['consume', '--topic', 'props', '--property', 'value.deserializer=org.example.Fancy']);
   assert.equal(notYet.code, 2);
-  assert.match(notYet.stderr, /--property 'parse\.headers' is not supported by samsa yet/);
+  assert.match(notYet.stderr, /--property 'value\.deserializer' is not supported by samsa yet/);
   const badBool = await samsa(['consume', '--topic', 'props', '--property', 'print.key=yes']);
   assert.equal(badBool.code, 2);
   assert.match(badBool.stderr, /print\.key expects true or false, got 'yes'/);
@@ -280,4 +280,22 @@ test('verifiable-producer and verifiable-consumer print Kafka\'s JSON events: ev
   assert.equal(counted, 20);
   const commits = cEvents.filter((e) => e.name === 'offsets_committed');
   assert.ok(commits.length > 0 && commits.every((e) => e.success === true));
+});
+
+test('samsa produce reads headers, keys and nulls from each line as LineMessageReader does (parse.headers, null.marker, ignore.error)', { timeout: 60_000 }, async () => {
+  const input = 'h1:a,h2:NULL\tk1\tv1\nh1:b\tNULL\tv2\n\tk3\tNULL\n';
+  const produced = await samsa(['produce', '--topic', 'lines', '--partition', '0', '--property', 'parse.headers=true', '--property', 'parse.key=true', '--property', 'null.marker=NULL'], input);
+  assert.equal(produced.code, 0, produced.stderr);
+  const read = await samsa(['consume', '--topic', 'lines', '--from-beginning', '--max-messages', '3', '--json']);
+  const records = read.stdout.trim().split('\n').map((l) => JSON.parse(l) as { key: string | null; value: string | null; headers: { key: string; value: string | null }[] });
+  assert.deepEqual(records.map((r) => [r.key, r.value, r.headers]), [
+    ['k1', 'v1', [{ key: 'h1', value: 'a' }, { key: 'h2', value: null }]],
+    [null, 'v2', [{ key: 'h1', value: 'b' }]],
+    ['k3', null, []],
+  ]);
+  const strict = await samsa(['produce', '--topic', 'lines', '--property', 'parse.key=true'], 'no separator here\n');
+  assert.equal(strict.code, 1);
+  assert.match(strict.stderr, /no key separator/);
+  const lenient = await samsa(['produce', '--topic', 'lines', '--property', 'parse.key=true', '--property', 'ignore.error=true'], 'no separator here\n');
+  assert.equal(lenient.code, 0, lenient.stderr);
 });
