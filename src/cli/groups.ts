@@ -8,13 +8,14 @@ import type { Admin, GroupDescription, GroupOffset } from '../client/index.ts';
 import { CliError, EXIT_USAGE, print, runCommand, table, withBootstrap } from './common.ts';
 import { type AdminFlags, bigintArg, collect, oneAction, required, withAdmin } from './admin-options.ts';
 import { parsePartitionList } from './offsets.ts';
+import { errorName as errorLabel } from '../protocol/error-codes.ts';
 
-const ACTIONS = ['list', 'describe', 'resetOffsets', 'delete'] as const;
+const ACTIONS = ['list', 'describe', 'resetOffsets', 'delete', 'deleteOffsets'] as const;
 const RESETS = ['toEarliest', 'toLatest', 'toCurrent', 'toOffset', 'shiftBy', 'toDatetime', 'byDuration'] as const;
 const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
 
 interface GroupsFlags extends AdminFlags {
-  list?: boolean; describe?: boolean; resetOffsets?: boolean; delete?: boolean;
+  list?: boolean; describe?: boolean; resetOffsets?: boolean; delete?: boolean; deleteOffsets?: boolean;
   group: string[];
   allGroups?: boolean;
   members?: boolean;
@@ -34,6 +35,7 @@ export function register(program: Command): void {
     .option('--describe', 'a group\'s offsets and lag per partition (--members, --state for other views)')
     .option('--reset-offsets', 'move a stopped group\'s committed offsets')
     .option('--delete', 'delete a group with no active members')
+    .option('--delete-offsets', 'delete a group\'s committed offsets of --topic T[:p1,p2] (repeatable)')
     .option('--group <id>', 'the group (repeatable for --describe and --delete)', collect, [])
     .option('--all-groups', 'describe or delete every group')
     .option('--members', 'describe: the members and their assignments')
@@ -64,19 +66,21 @@ async function groups(admin: Admin, flags: GroupsFlags): Promise<void> {
   const groupIds = await selectGroups(admin, action, flags);
   if (action === 'delete') await deleteGroups(admin, groupIds, flags);
   else if (action === 'describe') await describe(admin, groupIds, flags);
+  else if (action === 'deleteOffsets') await deleteOffsets(admin, groupIds[0]!, flags);
   else await resetOffsets(admin, groupIds[0]!, flags);
 }
 
 /** The groups named by --group (repeated) or --all-groups; reset-offsets takes exactly one. */
 async function selectGroups(admin: Admin, action: Exclude<(typeof ACTIONS)[number], 'list'>, flags: GroupsFlags): Promise<string[]> {
-  const context = `groups --${action === 'resetOffsets' ? 'reset-offsets' : action}`;
+  const single = action === 'resetOffsets' || action === 'deleteOffsets';
+  const context = `groups --${action === 'resetOffsets' ? 'reset-offsets' : action === 'deleteOffsets' ? 'delete-offsets' : action}`;
   if (flags.allGroups === true) {
-    if (action === 'resetOffsets') throw new CliError(`${context} takes one --group, not --all-groups`, EXIT_USAGE);
+    if (single) throw new CliError(`${context} takes one --group, not --all-groups`, EXIT_USAGE);
     if (flags.group.length > 0) throw new CliError(`${context}: --group and --all-groups cannot be used together`, EXIT_USAGE);
     return (await admin.listGroups()).map((g) => g.groupId).sort();
   }
   if (flags.group.length === 0) required(undefined, '--group', context);
-  if (action === 'resetOffsets' && flags.group.length > 1) throw new CliError(`${context} takes one --group`, EXIT_USAGE);
+  if (single && flags.group.length > 1) throw new CliError(`${context} takes one --group`, EXIT_USAGE);
   return [...new Set(flags.group)];
 }
 
@@ -192,6 +196,18 @@ async function resetScope(admin: Admin, flags: GroupsFlags, committed: GroupOffs
     out.push(...partitions.map((partition) => ({ topic, partition })));
   }
   return out;
+}
+
+/** kafka-consumer-groups --delete-offsets: a group's committed offsets of some topics (or partitions) go. */
+async function deleteOffsets(admin: Admin, group: string, flags: GroupsFlags): Promise<void> {
+  if (flags.topic.length === 0) throw new CliError('groups --delete-offsets needs --topic', EXIT_USAGE);
+  const scope = await resetScope(admin, { ...flags, allTopics: false }, []);
+  const results = await admin.deleteGroupOffsets(group, scope);
+  const failed = results.filter((r) => r.errorCode !== 0);
+  print(flags.json === true, results.map((r) => ({ group, topic: r.topic, partition: r.partition, status: r.errorCode === 0 ? 'Successful' : errorLabel(r.errorCode) })),
+    () => `${failed.length === 0 ? 'Request succeed' : 'Request failed'} for deleting offsets with topic ${[...new Set(scope.map((p) => p.topic))].join(',')} group ${group}\n`
+      + table(['TOPIC', 'PARTITION', 'STATUS'], results.map((r) => [r.topic, r.partition, r.errorCode === 0 ? 'Successful' : errorLabel(r.errorCode)])));
+  if (failed.length > 0) throw new CliError(`could not delete the offsets of ${failed.map((r) => `${r.topic}:${r.partition} (${errorLabel(r.errorCode)})`).join(', ')}`);
 }
 
 async function resetOffsets(admin: Admin, group: string, flags: GroupsFlags): Promise<void> {

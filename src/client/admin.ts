@@ -476,6 +476,27 @@ export class Admin {
     });
   }
 
+  /**
+   * OffsetDelete (kafka-consumer-groups --delete-offsets): removes a group's
+   * committed offsets for some partitions; one error code per partition
+   * (GROUP_SUBSCRIBED_TO_TOPIC while a member still reads the topic).
+   */
+  async deleteGroupOffsets(groupId: string, partitions: { topic: string; partition: number }[]): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+    const byTopic = new Map<string, number[]>();
+    for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    return this.retrying(async () => {
+      const res = await (await this.coordinator(groupId)).request(ApiKey.OffsetDelete, {
+        ...messages.OffsetDeleteRequest.defaults(), groupId,
+        topics: [...byTopic].map(([name, ids]) => ({
+          ...messages.defaultOffsetDeleteRequestOffsetDeleteRequestTopic(), name,
+          partitions: ids.map((partitionIndex) => ({ ...messages.defaultOffsetDeleteRequestOffsetDeleteRequestPartition(), partitionIndex })),
+        })),
+      });
+      check(`group '${groupId}'`, res.errorCode);
+      return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })));
+    });
+  }
+
   async deleteGroups(groupIds: string[]): Promise<void> {
     for (const groupId of groupIds) {
       await this.retrying(async () => {
