@@ -107,27 +107,27 @@ export function encodeRequest(m: Message, clusterId: string, maxWaitMs: number):
 }
 
 /** The core's view of a peer's answer to `request`; null when the answer is not one the core can use. */
-export function decodeResponse(request: Message, body: any): Message | null {
+export function decodeResponse(request: Message, body: unknown): Message | null {
   const from = request.to;
   const to = request.from;
   switch (request.type) {
     case 'vote': {
-      const p = body.topics?.[0]?.partitions?.[0];
+      const p = (body as messages.VoteResponse).topics[0]?.partitions[0];
       if (p === undefined) return null;
       return { type: 'voteResponse', from, to, epoch: p.leaderEpoch, granted: p.voteGranted && p.errorCode === ErrorCode.NONE, preVote: request.preVote, leaderId: leaderOf(p.leaderId) };
     }
     case 'beginEpoch': {
-      const p = body.topics?.[0]?.partitions?.[0];
+      const p = (body as messages.BeginQuorumEpochResponse).topics[0]?.partitions[0];
       if (p === undefined || p.errorCode !== ErrorCode.NONE) return null;
       return { type: 'beginEpochResponse', from, to, epoch: p.leaderEpoch };
     }
     case 'endEpoch': {
-      const p = body.topics?.[0]?.partitions?.[0];
+      const p = (body as messages.EndQuorumEpochResponse).topics[0]?.partitions[0];
       if (p === undefined || p.errorCode !== ErrorCode.NONE) return null;
       return { type: 'endEpochResponse', from, to, epoch: p.leaderEpoch };
     }
     case 'fetch': {
-      const p = body.responses?.[0]?.partitions?.[0];
+      const p = (body as messages.FetchResponse).responses[0]?.partitions[0];
       if (p === undefined) return null;
       const error = fetchErrorOf(p.errorCode);
       if (error === null || error === 'snapshotNotFound') return null;
@@ -143,7 +143,7 @@ export function decodeResponse(request: Message, body: any): Message | null {
       return response;
     }
     case 'fetchSnapshot': {
-      const p = body.topics?.[0]?.partitions?.[0];
+      const p = (body as messages.FetchSnapshotResponse).topics[0]?.partitions[0];
       if (p === undefined) return null;
       const error = fetchErrorOf(p.errorCode);
       if (error === null) return null;
@@ -162,39 +162,41 @@ export function decodeResponse(request: Message, body: any): Message | null {
 // ---- inbound: a Kafka request → a core message, and the core's answer back --------------------
 
 /** The core message a peer's request carries, addressed to `self`; null when it is not for the metadata partition. */
-export function decodeRequest(apiKey: number, body: any, self: number): Message | null {
+export function decodeRequest(apiKey: number, body: unknown, self: number): Message | null {
   switch (apiKey) {
     case RaftApi.Vote: {
-      const p = body.topics?.[0]?.partitions?.[0] as messages.VoteRequestPartitionData | undefined;
+      const p = (body as messages.VoteRequest).topics[0]?.partitions[0];
       if (p === undefined) return null;
       const preVote = p.unknownTaggedFields?.some((t) => t.tag === PRE_VOTE_TAG && t.data[0] === 1) ?? false;
       return { type: 'vote', from: p.candidateId, to: self, epoch: p.candidateEpoch, lastEpoch: p.lastOffsetEpoch, lastOffset: Number(p.lastOffset), preVote };
     }
     case RaftApi.BeginQuorumEpoch: {
-      const p = body.topics?.[0]?.partitions?.[0];
+      const p = (body as messages.BeginQuorumEpochRequest).topics[0]?.partitions[0];
       if (p === undefined) return null;
       return { type: 'beginEpoch', from: p.leaderId, to: self, epoch: p.leaderEpoch };
     }
     case RaftApi.EndQuorumEpoch: {
-      const p = body.topics?.[0]?.partitions?.[0];
+      const p = (body as messages.EndQuorumEpochRequest).topics[0]?.partitions[0];
       if (p === undefined) return null;
-      const successors = p.preferredCandidates.length > 0 ? p.preferredCandidates.map((c: any) => c.candidateId) : p.preferredSuccessors;
+      const successors = p.preferredCandidates.length > 0 ? p.preferredCandidates.map((c) => c.candidateId) : p.preferredSuccessors;
       return { type: 'endEpoch', from: p.leaderId, to: self, epoch: p.leaderEpoch, preferredSuccessors: successors };
     }
     case RaftApi.Fetch: {
-      const p = body.topics?.[0]?.partitions?.[0];
+      const fetch = body as messages.FetchRequest;
+      const p = fetch.topics[0]?.partitions[0];
       if (p === undefined) return null;
-      const replicaId = body.replicaState.replicaId >= 0 ? body.replicaState.replicaId : body.replicaId;
+      const replicaId = fetch.replicaState.replicaId >= 0 ? fetch.replicaState.replicaId : fetch.replicaId;
       return {
         type: 'fetch', from: replicaId, to: self, epoch: p.currentLeaderEpoch,
         fetchOffset: Number(p.fetchOffset), lastFetchedEpoch: p.lastFetchedEpoch,
       };
     }
     case RaftApi.FetchSnapshot: {
-      const p = body.topics?.[0]?.partitions?.[0];
+      const snapshotFetch = body as messages.FetchSnapshotRequest;
+      const p = snapshotFetch.topics[0]?.partitions[0];
       if (p === undefined) return null;
       return {
-        type: 'fetchSnapshot', from: body.replicaId, to: self, epoch: p.currentLeaderEpoch,
+        type: 'fetchSnapshot', from: snapshotFetch.replicaId, to: self, epoch: p.currentLeaderEpoch,
         snapshotId: { offset: Number(p.snapshotId.endOffset), epoch: p.snapshotId.epoch }, position: Number(p.position),
       };
     }
