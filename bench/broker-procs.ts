@@ -3,9 +3,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
+import { killAllChildren, startBrokerProcess as startBrokerProcessShared, type BrokerProcess } from '../test/helpers/processes.ts';
 
 export const ROOT = join(import.meta.dirname, '..');
-export const CLI = { src: join(ROOT, 'src', 'cli', 'main.ts'), dist: join(ROOT, 'bin', 'samsa.js') } as const;
+// dist: the compiled CLI itself (bin/samsa.js runs the sources when they are there, as in this clone).
+export const CLI = { src: join(ROOT, 'src', 'cli', 'main.ts'), dist: join(ROOT, 'dist', 'cli', 'main.js') } as const;
 export type Entry = keyof typeof CLI;
 
 const live = new Set<ChildProcess>();
@@ -14,6 +16,7 @@ const live = new Set<ChildProcess>();
 export function killAll(): void {
   for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   live.clear();
+  killAllChildren();
 }
 
 function track(child: ChildProcess): ChildProcess {
@@ -99,68 +102,17 @@ export function lastJson<T>(result: RunResult, what: string): T {
   throw new Error(`${what}: no result (exit ${result.code}${result.timedOut ? ', timed out' : ''})\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`);
 }
 
-export interface BrokerProcess {
-  readonly pid: number;
-  readonly port: number;
-  readonly bootstrap: string;
-  /** ms from spawn to the ready line on stdout. */
-  readonly readyMs: number;
-  stop(): Promise<void>;
-}
+export type { BrokerProcess } from '../test/helpers/processes.ts';
 
-/** `samsa start --port 0 --data-dir DIR` as its own process; resolves on the ready line. */
+/** `samsa start --port 0 --data-dir DIR` from `entry`, through the tests' one process helper; resolves on the ready line. */
 export function startBrokerProcess(
   entry: Entry,
   dataDir: string,
   options: { nodeArgs?: string[]; overrides?: string[]; env?: Record<string, string>; maxLifeMs: number },
 ): Promise<BrokerProcess> {
-  const args = [...(options.nodeArgs ?? []), CLI[entry], 'start', '--port', '0', '--data-dir', dataDir];
-  for (const o of options.overrides ?? []) args.push('--override', o);
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    const child = track(spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } }));
-    const life = setTimeout(() => child.kill('SIGKILL'), options.maxLifeMs);
-    let out = '';
-    let err = '';
-    let ready = false;
-    const exited = new Promise<void>((done) => child.on('exit', () => {
-      clearTimeout(life);
-      done();
-    }));
-    child.stderr!.on('data', (chunk: Buffer) => {
-      if (err.length < 16 * 1024) err += chunk.toString();
-    });
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (ready) return;
-      out += chunk.toString();
-      const m = /samsa ready on (\S+):(\d+)/.exec(out);
-      if (m === null) return;
-      ready = true;
-      const readyMs = performance.now() - start;
-      const port = Number(m[2]);
-      resolve({
-        pid: child.pid!,
-        port,
-        bootstrap: `${m[1]}:${port}`,
-        readyMs,
-        stop: async () => {
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          child.kill('SIGTERM');
-          const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
-          await exited;
-          clearTimeout(kill);
-        },
-      });
-    });
-    child.on('exit', (code, signal) => {
-      if (!ready) reject(new Error(`broker exited before ready (code ${code}, signal ${signal})\n${out}\n${err}`));
-    });
-    setTimeout(() => {
-      if (!ready) {
-        child.kill('SIGKILL');
-        reject(new Error(`broker not ready after 20 s\n${out}\n${err}`));
-      }
-    }, 20_000).unref();
+  const overrides = Object.fromEntries((options.overrides ?? []).map((o) => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]));
+  return startBrokerProcessShared(dataDir, overrides, 0, {
+    entry: CLI[entry], nodeArgs: options.nodeArgs, env: options.env, maxLifeMs: options.maxLifeMs, readyTimeoutMs: 20_000,
   });
 }
 

@@ -12,6 +12,8 @@ const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const DEFAULT_TIMEOUT_MS = 20_000;
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 10_000;
+/** A broker's stderr kept for error messages and assertions. */
+const STDERR_KEPT_MAX = 4 * 1024 * 1024;
 
 /** The Python that has confluent-kafka (Debian's python3-confluent-kafka), not whatever `python3` is first on PATH. */
 export const PYTHON = '/usr/bin/python3';
@@ -109,7 +111,10 @@ export function kafkaToolStream(command: Record<string, unknown>, onLine: (line:
 export interface BrokerProcess {
   readonly bootstrap: string;
   readonly port: number;
+  readonly pid: number;
   readonly child: ChildProcess;
+  /** ms from spawn to the ready line on stdout. */
+  readonly readyMs: number;
   /** Everything the process wrote to stderr so far (its log). */
   stderr(): string;
   /** SIGTERM and wait for a clean exit; resolves with the exit code. */
@@ -118,20 +123,39 @@ export interface BrokerProcess {
   kill9(): Promise<void>;
 }
 
-/** `samsa start --port 0 --data-dir DIR [--override k=v]...` as its own process; resolves once it prints its ready line. */
-export function startBrokerProcess(dataDir: string, overrides: Record<string, string> = {}, port = 0): Promise<BrokerProcess> {
-  const args = [CLI, 'start', '--port', String(port), '--data-dir', dataDir];
+export interface BrokerProcessOptions {
+  /** The CLI module to run (default: src/cli/main.ts). */
+  entry?: string;
+  /** Node flags before the module (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+  /** SIGKILL after this long whatever happens (a benchmark's bound); default none. */
+  maxLifeMs?: number;
+  readyTimeoutMs?: number;
+}
+
+/** The one `samsa start --port P --data-dir DIR [--override k=v]...` process of tests and benchmarks; resolves once it prints its ready line. */
+export function startBrokerProcess(dataDir: string, overrides: Record<string, string> = {}, port = 0, options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
+  const args = [...(options.nodeArgs ?? []), options.entry ?? CLI, 'start', '--port', String(port), '--data-dir', dataDir];
   for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${v}`);
-  const child = track(spawn(process.execPath, args, { stdio: 'pipe' }));
+  const started = performance.now();
+  const child = track(spawn(process.execPath, args, { stdio: 'pipe', env: { ...process.env, ...options.env } }));
+  const life = options.maxLifeMs === undefined ? null : setTimeout(() => child.kill('SIGKILL'), options.maxLifeMs);
   let stdout = '';
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    if (stderr.length < STDERR_KEPT_MAX) stderr += s;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
+    if (life !== null) clearTimeout(life);
+    resolve(code);
+  }));
+  const readyTimeoutMs = options.readyTimeoutMs ?? READY_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`broker not ready in ${READY_TIMEOUT_MS} ms: ${stdout} ${stderr}`));
-    }, READY_TIMEOUT_MS);
+      reject(new Error(`broker not ready in ${readyTimeoutMs} ms: ${stdout} ${stderr}`));
+    }, readyTimeoutMs);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`broker exited with ${code} before it was ready: ${stderr}`));
@@ -145,7 +169,9 @@ export function startBrokerProcess(dataDir: string, overrides: Record<string, st
       resolve({
         bootstrap,
         port: Number(m[2]),
+        pid: child.pid!,
         child,
+        readyMs: performance.now() - started,
         stderr: () => stderr,
         async stop() {
           if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
