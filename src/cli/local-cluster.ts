@@ -7,8 +7,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { extname, join, resolve } from 'node:path';
+import { freePorts } from '../server/free-ports.ts';
 
 // The CLI next to this module: main.ts when run from the sources, main.js in the built package.
 const CLI = join(import.meta.dirname, `main${extname(import.meta.filename)}`);
@@ -33,19 +33,6 @@ export interface LocalClusterOptions {
   log?: (nodeId: number, line: string) => void;
 }
 
-/** A port nobody listens on right now (bind 0, read, close). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** A node's data directory: always `node-<id>` under the root, wherever the command runs from. */
 function nodeDir(root: string, id: number): string {
   return join(resolve(root), `node-${id}`);
@@ -59,9 +46,10 @@ async function planNodes(root: string, count: number): Promise<NodePlan[]> {
     // The saved dataDir may be relative to where an older version first ran: the layout under the root decides.
     return saved.map((n) => ({ ...n, dataDir: nodeDir(root, n.id) }));
   }
+  const ports = await freePorts(count * 2);
   const plan: NodePlan[] = [];
   for (let id = 1; id <= count; id++) {
-    plan.push({ id, port: await freePort(), controllerPort: await freePort(), dataDir: nodeDir(root, id) });
+    plan.push({ id, port: ports[2 * (id - 1)]!, controllerPort: ports[2 * (id - 1) + 1]!, dataDir: nodeDir(root, id) });
   }
   mkdirSync(root, { recursive: true });
   writeFileSync(path, JSON.stringify(plan, null, 2));

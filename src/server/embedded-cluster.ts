@@ -5,10 +5,10 @@
  * again on its data and ports; `stop()` removes everything.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker } from './broker-process.ts';
+import { freePorts } from './free-ports.ts';
 
 const HOST = '127.0.0.1';
 const NODES_MAX = 9;
@@ -37,25 +37,28 @@ export interface RunningCluster {
   stop(): Promise<void>;
 }
 
-/** A port nobody listens on right now (bind 0, read, close). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
+/** How often a start is retried when another process took a chosen port in between. */
+const PORT_RACE_RETRIES = 3;
 
 export async function startCluster(options: StartClusterOptions = {}): Promise<RunningCluster> {
   const count = options.nodes ?? 3;
   if (!Number.isInteger(count) || count < 1 || count > NODES_MAX) throw new RangeError(`nodes must be 1-${NODES_MAX}, got ${count}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(count, options);
+    } catch (e) {
+      // Between probing a port and binding it another process may take it: choose again.
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= PORT_RACE_RETRIES) throw e;
+    }
+  }
+}
+
+async function startClusterOnce(count: number, options: StartClusterOptions): Promise<RunningCluster> {
   const root = mkdtempSync(join(tmpdir(), 'samsa-cluster-'));
   const ids = Array.from({ length: count }, (_, i) => i + 1);
+  const probed = await freePorts(count * 2);
   const ports = new Map<number, { client: number; controller: number }>();
-  for (const id of ids) ports.set(id, { client: await freePort(), controller: await freePort() });
+  for (const id of ids) ports.set(id, { client: probed[2 * (id - 1)]!, controller: probed[2 * (id - 1) + 1]! });
   const voters = ids.map((id) => `${id}@${HOST}:${ports.get(id)!.controller}`).join(',');
   const clusterId = randomClusterId();
   const running = new Map<number, RunningBroker>();
