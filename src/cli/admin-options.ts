@@ -3,6 +3,8 @@ import { InvalidArgumentError } from 'commander';
 import type { Admin } from '../client/index.ts';
 import { CliError, EXIT_USAGE, clusterFrom, type ConnectFlags } from './common.ts';
 
+export { collect } from './common.ts';
+
 export interface AdminFlags extends ConnectFlags {
   json?: boolean;
 }
@@ -43,10 +45,6 @@ export function intArg(value: string): number {
 export function bigintArg(value: string): bigint {
   if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`'${value}' is not an integer`);
   return BigInt(value);
-}
-
-export function collect(value: string, previous: string[]): string[] {
-  return previous.concat([value]);
 }
 
 /**

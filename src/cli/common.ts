@@ -22,6 +22,28 @@ export class CliError extends Error {
   }
 }
 
+/** Commander's accumulator for a repeatable option. */
+export function collect(value: string, previous: string[]): string[] {
+  return previous.concat([value]);
+}
+
+/** A whole-number option of at least `min`; otherwise a usage error naming it. */
+export function wholeNumber(text: string, what: string, min = 0): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min) throw new CliError(`invalid ${what} '${text}'`, EXIT_USAGE);
+  return n;
+}
+
+/** Calls `stop` on Ctrl-C or SIGTERM, so a command finishes its work and prints its summary; returns the release. */
+export function onStopSignal(stop: () => void): () => void {
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  };
+}
+
 /** How long one request may take before the command gives up (Kafka's tools: request.timeout.ms). */
 const REQUEST_TIMEOUT_MS_DEFAULT = 15_000;
 /** The client properties a --command-config file may set; security settings come with TLS/SASL support. */

@@ -10,7 +10,7 @@
  */
 import type { Command } from 'commander';
 import type { ConsumerRecord, OffsetSpec } from '../client/index.ts';
-import { CliError, EXIT_USAGE, clusterFrom, runCommand, withBootstrap } from './common.ts';
+import { CliError, EXIT_USAGE, clusterFrom, collect, onStopSignal, runCommand, wholeNumber, withBootstrap } from './common.ts';
 import { checkProperties, parseProperties, type PropertyKind } from './properties.ts';
 
 const POLL_TIMEOUT_MS = 500;
@@ -45,10 +45,6 @@ interface ConsumeFlags {
   property: string[];
   isolationLevel: string;
   group?: string;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return previous.concat([value]);
 }
 
 export interface PrintOptions {
@@ -114,9 +110,7 @@ function parseOffset(textValue: string): OffsetSpec {
 }
 
 function parseCount(textValue: string | undefined, what: string): number | null {
-  if (textValue === undefined) return null;
-  if (!/^\d+$/.test(textValue) || Number(textValue) <= 0) throw new CliError(`invalid ${what} '${textValue}'`, EXIT_USAGE);
-  return Number(textValue);
+  return textValue === undefined ? null : wholeNumber(textValue, what, 1);
 }
 
 function writeOut(chunk: string): Promise<void> {
@@ -167,11 +161,9 @@ async function runConsume(flags: ConsumeFlags): Promise<void> {
     onTransientError: transientWarnings(),
   });
   let stopped = false;
-  const onSignal = (): void => {
+  const release = onStopSignal(() => {
     stopped = true;
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  });
   let count = 0;
   try {
     const info = await cluster.topic(topic);
@@ -196,8 +188,7 @@ async function runConsume(flags: ConsumeFlags): Promise<void> {
       await writeOut(out);
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    release();
     await consumer.close();
     await cluster.close();
   }

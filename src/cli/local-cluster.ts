@@ -8,14 +8,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { freePorts } from '../server/free-ports.ts';
+import { LOCAL_HOST, localNodeConfig, localVoters, planLocalNodes } from '../server/local-nodes.ts';
 
 // The CLI next to this module: main.ts when run from the sources, main.js in the built package.
 const CLI = join(import.meta.dirname, `main${extname(import.meta.filename)}`);
 const PLAN_FILE = 'cluster.json';
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
-const HOST = '127.0.0.1';
 
 export interface NodePlan {
   id: number;
@@ -46,11 +45,7 @@ async function planNodes(root: string, count: number): Promise<NodePlan[]> {
     // The saved dataDir may be relative to where an older version first ran: the layout under the root decides.
     return saved.map((n) => ({ ...n, dataDir: nodeDir(root, n.id) }));
   }
-  const ports = await freePorts(count * 2);
-  const plan: NodePlan[] = [];
-  for (let id = 1; id <= count; id++) {
-    plan.push({ id, port: ports[2 * (id - 1)]!, controllerPort: ports[2 * (id - 1) + 1]!, dataDir: nodeDir(root, id) });
-  }
+  const plan: NodePlan[] = (await planLocalNodes(count)).map((n) => ({ ...n, dataDir: nodeDir(root, n.id) }));
   mkdirSync(root, { recursive: true });
   writeFileSync(path, JSON.stringify(plan, null, 2));
   return plan;
@@ -79,11 +74,11 @@ export class LocalCluster {
   }
 
   get bootstrap(): string {
-    return this.plan.map((n) => `${HOST}:${n.port}`).join(',');
+    return this.plan.map((n) => `${LOCAL_HOST}:${n.port}`).join(',');
   }
 
   get voters(): string {
-    return this.plan.map((n) => `${n.id}@${HOST}:${n.controllerPort}`).join(',');
+    return localVoters(this.plan);
   }
 
   node(id: number): NodePlan {
@@ -107,11 +102,7 @@ export class LocalCluster {
     const n = this.node(id);
     if (this.isRunning(id)) return Promise.resolve();
     const overrides: Record<string, string> = {
-      'node.id': String(id),
-      'process.roles': 'broker,controller',
-      listeners: `PLAINTEXT://${HOST}:${n.port},CONTROLLER://${HOST}:${n.controllerPort}`,
-      'controller.listener.names': 'CONTROLLER',
-      'controller.quorum.voters': this.voters,
+      ...localNodeConfig(n, this.voters),
       'log.dirs': n.dataDir,
       ...this.options.config,
     };

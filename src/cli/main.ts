@@ -1,7 +1,7 @@
 /** The `samsa` command. */
 import { Command, CommanderError } from 'commander';
 import { SAMSA_VERSION } from '../version.ts';
-import { EXIT_USAGE } from './common.ts';
+import { EXIT_USAGE, collect } from './common.ts';
 import { register as registerCluster } from './cluster.ts';
 import { register as registerConfigs } from './configs.ts';
 import { register as registerConsume } from './consume.ts';
@@ -18,10 +18,6 @@ import { register as registerProduce } from './produce.ts';
 import { register as registerStorage } from './storage.ts';
 import { register as registerTopics } from './topics.ts';
 import { register as registerVerifiable } from './verifiable.ts';
-
-function collect(value: string, previous: string[]): string[] {
-  return previous.concat([value]);
-}
 
 export function program(): Command {
   const cmd = new Command('samsa')

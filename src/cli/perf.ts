@@ -6,7 +6,8 @@
  */
 import type { Command } from 'commander';
 import type { ProducerOptions } from '../client/index.ts';
-import { CliError, EXIT_USAGE, clusterFrom, runCommand, withBootstrap } from './common.ts';
+import { CliError, EXIT_USAGE, clusterFrom, collect, runCommand, wholeNumber, withBootstrap } from './common.ts';
+import { parseThroughput, sendPaced } from './paced-sends.ts';
 import { checkProperties, parseProperties, type PropertyKind } from './properties.ts';
 
 /** How often a progress line is printed, as Kafka's tools do (5 s). */
@@ -26,11 +27,9 @@ interface PerfProduceFlags {
   producerProps: string[];
 }
 
-function count(text: string | undefined, what: string, min = 1): number {
+function count(text: string | undefined, what: string): number {
   if (text === undefined) throw new CliError(`perf needs ${what}`, EXIT_USAGE);
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new CliError(`invalid ${what} '${text}'`, EXIT_USAGE);
-  return n;
+  return wholeNumber(text, what, 1);
 }
 
 /** Latency percentiles as Kafka's tool reports them, from every record's send-to-ack time. */
@@ -54,8 +53,7 @@ async function perfProduce(flags: PerfProduceFlags): Promise<void> {
   if (flags.topic === undefined) throw new CliError('perf produce needs --topic', EXIT_USAGE);
   const total = count(flags.numRecords, '--num-records');
   const size = count(flags.recordSize, '--record-size');
-  const throughput = Number(flags.throughput);
-  if (!Number.isFinite(throughput) || throughput === 0) throw new CliError(`invalid --throughput '${flags.throughput}': records/s, or -1 for no limit`, EXIT_USAGE);
+  const throughput = parseThroughput(flags.throughput);
   const props = parseProperties(flags.producerProps, '--producer-props');
   checkProperties(props, PRODUCER_PROPS, '--producer-props');
   if (props.has('bootstrap.servers')) flags.bootstrapServer = props.get('bootstrap.servers')!;
@@ -78,27 +76,21 @@ async function perfProduce(flags: PerfProduceFlags): Promise<void> {
   const timer = setInterval(report, REPORT_INTERVAL_MS);
   try {
     await cluster.topic(flags.topic);
-    const pending: Promise<unknown>[] = [];
-    for (let i = 0; i < total && failed === null; i++) {
-      if (throughput > 0) {
-        const due = started + (i / throughput) * 1000;
-        const wait = due - performance.now();
-        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      }
+    // Kafka's tool bounds what is outstanding with buffer.memory; this bounds it by count.
+    await sendPaced(throughput, (i) => i < total && failed === null, async () => {
       const sentAt = performance.now();
-      pending.push(producer.send({ topic: flags.topic, value }).then(() => {
-        const latency = performance.now() - sentAt;
-        latencies[acked++] = latency;
-        window.records++;
-        window.latencySum += latency;
-        if (latency > window.latencyMax) window.latencyMax = latency;
-      }, (e: Error) => {
-        failed ??= e;
-      }));
-      // Bound what is outstanding, as buffer.memory does for Kafka's tool.
-      if (pending.length >= 100_000) await Promise.all(pending.splice(0, 50_000));
-    }
-    await Promise.all(pending);
+      try {
+        await producer.send({ topic: flags.topic!, value });
+      } catch (e) {
+        failed ??= e as Error;
+        return;
+      }
+      const latency = performance.now() - sentAt;
+      latencies[acked++] = latency;
+      window.records++;
+      window.latencySum += latency;
+      if (latency > window.latencyMax) window.latencyMax = latency;
+    }, 100_000);
     await producer.close();
   } finally {
     clearInterval(timer);
@@ -187,7 +179,7 @@ export function register(program: Command): void {
     .option('--num-records <n>', 'how many records')
     .option('--record-size <bytes>', 'bytes per record')
     .option('--throughput <n>', 'records/s at most; -1 for no limit', '-1')
-    .option('--producer-props <key=value...>', 'producer configs: acks, linger.ms, batch.size, compression.type, ...', (v: string, prev: string[]) => prev.concat([v]), [])
+    .option('--producer-props <key=value...>', 'producer configs: acks, linger.ms, batch.size, compression.type, ...', collect, [])
     .exitOverride()
     .action((flags: PerfProduceFlags) => runCommand(() => perfProduce(flags)));
   withBootstrap(perf.command('consume').description('read records as fast as possible and report throughput'))

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import type { Command } from 'commander';
 import type { Acks, CompressionName, ProducerRecord } from '../client/index.ts';
-import { CliError, EXIT_USAGE, clusterFrom, isClientError, runCommand, withBootstrap } from './common.ts';
+import { CliError, EXIT_USAGE, clusterFrom, collect, isClientError, onStopSignal, runCommand, wholeNumber, withBootstrap } from './common.ts';
 import { checkProperties, parseProperties, type PropertyKind } from './properties.ts';
 
 /** Records sent and not yet acknowledged by this command, before it waits for the oldest. */
@@ -45,10 +45,6 @@ interface ProduceFlags {
   partition?: string;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return previous.concat([value]);
-}
-
 export function parseAcks(text: string): Acks {
   if (text === 'all' || text === '-1') return -1;
   if (text === '1') return 1;
@@ -59,12 +55,6 @@ export function parseAcks(text: string): Acks {
 function parseCompression(text: string): CompressionName {
   if (['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(text)) return text as CompressionName;
   throw new CliError(`invalid --compression-type '${text}': expected none, gzip, snappy, lz4 or zstd`, EXIT_USAGE);
-}
-
-function parseCount(text: string, what: string, min = 0): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min) throw new CliError(`invalid ${what} '${text}'`, EXIT_USAGE);
-  return n;
 }
 
 /** How LineMessageReader splits a line (its --property settings, Kafka's defaults). */
@@ -141,12 +131,12 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
   const format = lineFormatOf(props);
   const headerMap = parseProperties(flags.header, '--header');
   const headers = headerMap.size === 0 ? undefined : Object.fromEntries(headerMap);
-  const partition = flags.partition === undefined ? undefined : parseCount(flags.partition, '--partition');
+  const partition = flags.partition === undefined ? undefined : wholeNumber(flags.partition, '--partition');
   const { Producer } = await import('../client/index.ts');
   const cluster = await clusterFrom(flags);
   const producer = new Producer(cluster, {
     acks: parseAcks(acks), compression: parseCompression(compression),
-    lingerMs: parseCount(lingerMs, '--linger-ms'), batchSize: parseCount(batchSize, '--batch-size', 1),
+    lingerMs: wholeNumber(lingerMs, '--linger-ms'), batchSize: wholeNumber(batchSize, '--batch-size', 1),
   });
   const input = flags.file === undefined ? process.stdin : createReadStream(flags.file);
   const opened = new Promise<void>((resolve, reject) => {
@@ -166,12 +156,10 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
   let lines: Interface | null = null;
   let interrupted = false;
   // Ctrl-C ends the input: what was typed is sent, and the summary printed, before the command exits.
-  const onSignal = (): void => {
+  const release = onStopSignal(() => {
     interrupted = true;
     lines?.close();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  });
   const prompt = (): void => {
     if (interactive) process.stdout.write('>');
   };
@@ -200,8 +188,7 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
     await producer.close();
     await Promise.all(outstanding);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    release();
     if (progress !== null) clearInterval(progress);
     await cluster.close();
   }

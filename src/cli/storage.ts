@@ -6,17 +6,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CliError, EXIT_USAGE, runCommand } from './common.ts';
+import { CliError, EXIT_USAGE, collect, runCommand } from './common.ts';
 
 interface FormatFlags {
   config?: string;
   override: string[];
   clusterId?: string;
   ignoreFormatted?: boolean;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return previous.concat([value]);
 }
 
 async function format(flags: FormatFlags): Promise<void> {

@@ -7,7 +7,8 @@
  */
 import type { Command } from 'commander';
 import type { ConsumerRecord } from '../client/index.ts';
-import { CliError, EXIT_USAGE, clusterFrom, isClientError, runCommand, withBootstrap } from './common.ts';
+import { CliError, EXIT_USAGE, clusterFrom, isClientError, onStopSignal, runCommand, wholeNumber, withBootstrap } from './common.ts';
+import { parseThroughput, sendPaced } from './paced-sends.ts';
 import { parseAcks } from './produce.ts';
 
 function event(name: string, fields: Record<string, unknown> = {}): void {
@@ -15,29 +16,12 @@ function event(name: string, fields: Record<string, unknown> = {}): void {
 }
 
 function whole(text: string | undefined, what: string, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new CliError(`invalid ${what} '${text}'`, EXIT_USAGE);
-  return n;
+  return text === undefined ? undefined : wholeNumber(text, what, min);
 }
 
-/** Stops the loop on SIGINT/SIGTERM, as Kafka's tools stop on their shutdown hook. */
-function stopSignal(): { readonly stopped: boolean; release(): void } {
-  const state = { stopped: false };
-  const stop = (): void => {
-    state.stopped = true;
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return {
-    get stopped() {
-      return state.stopped;
-    },
-    release() {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    },
-  };
+/** --max-messages: a count, or -1 for no limit. */
+function maxMessages(text: string): number {
+  return text === '-1' ? -1 : wholeNumber(text, '--max-messages', 1);
 }
 
 interface ProducerFlags {
@@ -54,41 +38,36 @@ interface ProducerFlags {
 async function verifiableProducer(flags: ProducerFlags): Promise<void> {
   if (flags.topic === undefined) throw new CliError('verifiable-producer needs --topic', EXIT_USAGE);
   const topic = flags.topic;
-  const max = Number(flags.maxMessages);
-  if (!Number.isInteger(max) || max < -1 || max === 0) throw new CliError(`invalid --max-messages '${flags.maxMessages}': a count, or -1 for no limit`, EXIT_USAGE);
-  const throughput = Number(flags.throughput);
-  if (!Number.isFinite(throughput) || throughput === 0) throw new CliError(`invalid --throughput '${flags.throughput}': records/s, or -1 for no limit`, EXIT_USAGE);
+  const max = maxMessages(flags.maxMessages);
+  const throughput = parseThroughput(flags.throughput);
   const repeatingKeys = whole(flags.repeatingKeys, '--repeating-keys', 1);
   const { Producer } = await import('../client/index.ts');
   const cluster = await clusterFrom(flags);
   const producer = new Producer(cluster, { acks: parseAcks(flags.acks) });
-  const signal = stopSignal();
+  let stopped = false;
+  const release = onStopSignal(() => {
+    stopped = true;
+  });
   let sent = 0;
   let acked = 0;
   const started = performance.now();
   event('startup_complete');
   try {
-    const pending: Promise<void>[] = [];
-    for (let i = 0; (max < 0 || i < max) && !signal.stopped; i++) {
-      if (throughput > 0) {
-        const wait = started + (i / throughput) * 1000 - performance.now();
-        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      }
+    await sendPaced(throughput, (i) => (max < 0 || i < max) && !stopped, async (i) => {
       const value = flags.valuePrefix === undefined ? String(i) : `${flags.valuePrefix}.${i}`;
       const key = repeatingKeys === undefined ? null : String(i % repeatingKeys);
       sent++;
-      pending.push(producer.send({ topic, key, value }).then((m) => {
+      try {
+        const m = await producer.send({ topic, key, value });
         acked++;
         event('producer_send_success', { key, value, topic, partition: m.partition, offset: Number(m.offset) });
-      }, (e: Error) => {
-        event('producer_send_error', { exception: e.name, message: e.message, topic, key, value });
-      }));
-      if (pending.length >= 10_000) await Promise.all(pending.splice(0, 5_000));
-    }
-    await Promise.all(pending);
+      } catch (e) {
+        event('producer_send_error', { exception: (e as Error).name, message: (e as Error).message, topic, key, value });
+      }
+    }, 10_000);
     await producer.close();
   } finally {
-    signal.release();
+    release();
     await cluster.close();
   }
   const seconds = (performance.now() - started) / 1000;
@@ -119,8 +98,7 @@ const ASSIGNORS: Record<string, 'range' | 'roundrobin' | 'cooperative-sticky'> =
 async function verifiableConsumer(flags: ConsumerFlags): Promise<void> {
   if (flags.topic === undefined || flags.groupId === undefined) throw new CliError('verifiable-consumer needs --topic and --group-id', EXIT_USAGE);
   const topic = flags.topic;
-  const max = Number(flags.maxMessages);
-  if (!Number.isInteger(max) || max < -1 || max === 0) throw new CliError(`invalid --max-messages '${flags.maxMessages}': a count, or -1 for no limit`, EXIT_USAGE);
+  const max = maxMessages(flags.maxMessages);
   if (flags.resetPolicy !== 'earliest' && flags.resetPolicy !== 'latest' && flags.resetPolicy !== 'none') {
     throw new CliError(`invalid --reset-policy '${flags.resetPolicy}': expected earliest, latest or none`, EXIT_USAGE);
   }
@@ -136,7 +114,10 @@ async function verifiableConsumer(flags: ConsumerFlags): Promise<void> {
   });
   const listed = (parts: { topic: string; partitions: number[] }[]): { topic: string; partition: number }[] =>
     parts.flatMap((p) => p.partitions.map((partition) => ({ topic: p.topic, partition })));
-  const signal = stopSignal();
+  let stopped = false;
+  const release = onStopSignal(() => {
+    stopped = true;
+  });
   let consumed = 0;
   event('startup_complete');
   try {
@@ -144,7 +125,7 @@ async function verifiableConsumer(flags: ConsumerFlags): Promise<void> {
       onPartitionsRevoked: (parts) => event('partitions_revoked', { partitions: listed(parts) }),
       onPartitionsAssigned: (parts) => event('partitions_assigned', { partitions: listed(parts) }),
     });
-    while (!signal.stopped && (max < 0 || consumed < max)) {
+    while (!stopped && (max < 0 || consumed < max)) {
       let records: ConsumerRecord[] = await consumer.poll(1000);
       if (records.length === 0) continue;
       if (max >= 0 && consumed + records.length > max) records = records.slice(0, max - consumed);
@@ -171,7 +152,7 @@ async function verifiableConsumer(flags: ConsumerFlags): Promise<void> {
       }
     }
   } finally {
-    signal.release();
+    release();
     await consumer.close();
     await cluster.close();
   }

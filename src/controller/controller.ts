@@ -7,9 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/index.ts';
 import {
-  ConfigResourceType, metadataRecord, records as recordCodecs, topicConfigDef, type MetadataImage, type MetadataRecord,
+  ConfigResourceType, collisionKey, metadataRecord, records as recordCodecs, topicNameError, type MetadataImage, type MetadataRecord,
 } from '../metadata/index.ts';
-import { CONFIG_OPERATION_NAMES, ConfigOperation, collisionKey, topicNameError } from '../metadata/index.ts';
+import { applyConfigOperations } from './config-operations.ts';
+import { ElectionType, electionFor } from './leader-election.ts';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const METADATA_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
@@ -430,9 +431,9 @@ export class Controller {
       const records: MetadataRecord[] = [];
       for (const topic of image.topicsByName.values()) {
         for (const p of topic.partitions) {
-          const preferred = p?.replicas[0];
-          if (p === undefined || preferred === undefined || p.leader === preferred || !live.has(preferred) || !p.isr.includes(preferred)) continue;
-          records.push(partitionLeaderRecord(topic.id, p.partitionId, preferred));
+          if (p === undefined) continue;
+          const election = electionFor(ElectionType.Preferred, topic.name, p, live);
+          if (election.kind === 'elect') records.push(partitionChangeRecord(topic.id, p.partitionId, election.leader, election.isr));
         }
       }
       if (records.length > 0) await this.deps.commit(records);
@@ -440,13 +441,7 @@ export class Controller {
     });
   }
 
-  /**
-   * ElectLeaders (kafka-leader-election.sh). PREFERRED gives a partition to
-   * its first replica when that one is live and in sync; UNCLEAN gives a
-   * partition with no leader a live replica outside the ISR, with the ISR
-   * set to it alone — it may lack acknowledged records, which is why only an
-   * operator asks for it. `partitions` null means every partition.
-   */
+  /** ElectLeaders (kafka-leader-election.sh), by `electionFor`'s rules; `partitions` null means every partition. */
   electLeaders(
     electionType: number, partitions: { topic: string; partitionIds: number[] }[] | null,
   ): Promise<{ topic: string; partitionId: number; errorCode: number; errorMessage: string | null }[]> {
@@ -460,32 +455,17 @@ export class Controller {
         const topic = image.topicsByName.get(name);
         for (const partitionId of partitionIds) {
           const p = topic?.partitions[partitionId];
-          const result = (errorCode: number, errorMessage: string | null = null): void => {
-            results.push({ topic: name, partitionId, errorCode, errorMessage });
-          };
           if (topic === undefined || p === undefined) {
-            result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-          } else if (electionType === ELECTION_PREFERRED) {
-            const preferred = p.replicas[0];
-            if (p.leader === preferred) result(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
-            else if (preferred === undefined || !live.has(preferred) || !p.isr.includes(preferred)) {
-              result(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, `Failed to elect leader for partition ${name}-${partitionId} under strategy PreferredReplicaPartitionLeaderElectionStrategy`);
-            } else {
-              records.push(partitionLeaderRecord(topic.id, partitionId, preferred));
-              result(ErrorCode.NONE);
-            }
-          } else if (electionType === ELECTION_UNCLEAN) {
-            const candidate = p.replicas.find((r) => live.has(r));
-            if (p.leader >= 0 && live.has(p.leader)) result(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
-            else if (candidate === undefined) {
-              result(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, `Failed to elect leader for partition ${name}-${partitionId} under strategy UncleanPartitionLeaderElectionStrategy`);
-            } else {
-              records.push(partitionChangeRecord(topic.id, partitionId, candidate, [candidate]));
-              result(ErrorCode.NONE);
-            }
-          } else {
-            result(ErrorCode.INVALID_REQUEST, `unknown election type ${electionType}`);
+            results.push({ topic: name, partitionId, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' });
+            continue;
           }
+          const election = electionFor(electionType, name, p, live);
+          if (election.kind === 'refuse') {
+            results.push({ topic: name, partitionId, errorCode: election.errorCode, errorMessage: election.errorMessage });
+            continue;
+          }
+          records.push(partitionChangeRecord(topic.id, partitionId, election.leader, election.isr));
+          results.push({ topic: name, partitionId, errorCode: ErrorCode.NONE, errorMessage: null });
         }
       }
       if (records.length > 0) await this.deps.commit(records);
@@ -627,10 +607,6 @@ function partitionRecord(topicId: string, partitionId: number, replicas: number[
   }, 0);
 }
 
-/** ElectLeaders' election types. */
-const ELECTION_PREFERRED = 0;
-const ELECTION_UNCLEAN = 1;
-
 function partitionLeaderRecord(topicId: string, partitionId: number, leader: number): MetadataRecord {
   return partitionChangeRecord(topicId, partitionId, leader, null);
 }
@@ -642,58 +618,6 @@ function partitionChangeRecord(topicId: string, partitionId: number, leader: num
 
 function configRecord(resourceType: number, resourceName: string, name: string, value: string | null): MetadataRecord {
   return metadataRecord(recordCodecs.ConfigRecord, { resourceType, resourceName, name, value });
-}
-
-/**
- * The overrides after a resource's operations, or the error that stops them.
- * APPEND and SUBTRACT work on list configs only, starting from the override or
- * else the topic config's own default (not the broker's), as Kafka does.
- */
-function applyConfigOperations(
-  current: ReadonlyMap<string, string>, ops: readonly { name: string; operation: number; value: string | null }[],
-): Map<string, string> | ConfigResourceResult {
-  const target = new Map(current);
-  for (const op of ops) {
-    if (op.operation === ConfigOperation.DELETE) {
-      target.delete(op.name);
-      continue;
-    }
-    const opName = CONFIG_OPERATION_NAMES[op.operation];
-    if (opName === undefined) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown operation type ${op.operation}` };
-    if (op.value === null) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for : ${op.name}` };
-    if (op.operation === ConfigOperation.SET) {
-      target.set(op.name, op.value);
-      continue;
-    }
-    const def = topicConfigDef(op.name);
-    if (def === undefined || def.type !== 'list') {
-      return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Can't ${opName} to key ${op.name} because its type is not LIST.` };
-    }
-    const parts = listParts(target.get(op.name) ?? def.default);
-    for (const item of splitLikeJava(op.value)) {
-      if (op.operation === ConfigOperation.APPEND) {
-        if (!parts.includes(item)) parts.push(item);
-      } else {
-        const at = parts.indexOf(item);
-        if (at >= 0) parts.splice(at, 1);
-      }
-    }
-    target.set(op.name, parts.join(','));
-  }
-  return target;
-}
-
-/** The non-empty elements of a list value; none for null. */
-function listParts(text: string | null): string[] {
-  return text === null ? [] : splitLikeJava(text).filter((p) => p !== '');
-}
-
-/** Java's String.split(","): trailing empty strings are dropped, but "" alone stays [""]. */
-function splitLikeJava(text: string): string[] {
-  const parts = text.split(',');
-  if (text === '') return parts;
-  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
-  return parts;
 }
 
 /** Spreads replicas over the brokers, each partition starting one broker further, as Kafka's default placement does. */

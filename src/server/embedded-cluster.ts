@@ -8,9 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker } from './broker-process.ts';
-import { freePorts } from './free-ports.ts';
+import { LOCAL_HOST, localNodeConfig, localVoters, planLocalNodes } from './local-nodes.ts';
 
-const HOST = '127.0.0.1';
 const NODES_MAX = 9;
 
 export interface StartClusterOptions {
@@ -55,17 +54,14 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
 
 async function startClusterOnce(count: number, options: StartClusterOptions): Promise<RunningCluster> {
   const root = mkdtempSync(join(tmpdir(), 'samsa-cluster-'));
-  const ids = Array.from({ length: count }, (_, i) => i + 1);
-  const probed = await freePorts(count * 2);
-  const ports = new Map<number, { client: number; controller: number }>();
-  for (const id of ids) ports.set(id, { client: probed[2 * (id - 1)]!, controller: probed[2 * (id - 1) + 1]! });
-  const voters = ids.map((id) => `${id}@${HOST}:${ports.get(id)!.controller}`).join(',');
+  const nodes = await planLocalNodes(count);
+  const ids = nodes.map((n) => n.id);
+  const voters = localVoters(nodes);
   const clusterId = randomClusterId();
   const running = new Map<number, RunningBroker>();
 
   const startNode = async (id: number): Promise<void> => {
     if (running.has(id)) return;
-    const { client, controller } = ports.get(id)!;
     const broker = await startBroker({
       dataDir: join(root, `node-${id}`),
       clusterId,
@@ -78,11 +74,7 @@ async function startClusterOnce(count: number, options: StartClusterOptions): Pr
         'broker.session.timeout.ms': '1500',
         'offsets.topic.replication.factor': String(Math.min(3, count)),
         ...options.config,
-        'node.id': String(id),
-        'process.roles': 'broker,controller',
-        listeners: `PLAINTEXT://${HOST}:${client},CONTROLLER://${HOST}:${controller}`,
-        'controller.listener.names': 'CONTROLLER',
-        'controller.quorum.voters': voters,
+        ...localNodeConfig(nodes[id - 1]!, voters),
       },
     });
     running.set(id, broker);
@@ -104,7 +96,7 @@ async function startClusterOnce(count: number, options: StartClusterOptions): Pr
     throw e;
   }
   return {
-    bootstrap: ids.map((id) => `${HOST}:${ports.get(id)!.client}`).join(','),
+    bootstrap: nodes.map((n) => `${LOCAL_HOST}:${n.port}`).join(','),
     nodeIds: ids,
     broker(id) {
       const broker = running.get(id);

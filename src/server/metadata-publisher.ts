@@ -26,7 +26,8 @@ const EMPTY_IMAGE = MetadataImage.empty();
 
 export class MetadataPublisher implements StateMachine {
   private current: MetadataImage = MetadataImage.empty();
-  private published: MetadataImage | null = null;
+  /** Set once the quorum says this node caught up; from then the published image is the applied one. */
+  private caughtUpValue = false;
   private readonly listeners: MetadataListener[] = [];
   private readonly caughtUpWaiters: (() => void)[] = [];
   /** Offset of the last applied entry, control entries included. */
@@ -38,16 +39,16 @@ export class MetadataPublisher implements StateMachine {
 
   /** The image listeners have seen: empty until caught up, then the applied one. */
   get publishedImage(): MetadataImage {
-    return this.published ?? EMPTY_IMAGE;
+    return this.caughtUpValue ? this.current : EMPTY_IMAGE;
   }
 
   get isCaughtUp(): boolean {
-    return this.published !== null;
+    return this.caughtUpValue;
   }
 
   /** Resolves once the image is published (at once if it is). */
   whenCaughtUp(): Promise<void> {
-    if (this.published !== null) return Promise.resolve();
+    if (this.caughtUpValue) return Promise.resolve();
     return new Promise((resolve) => this.caughtUpWaiters.push(resolve));
   }
 
@@ -67,8 +68,7 @@ export class MetadataPublisher implements StateMachine {
     for (const v of entry.records) delta.replay(decodeMetadataRecord(v));
     const applied = delta.apply(lastOffset);
     this.current = applied.image;
-    if (this.published === null) return;
-    this.published = applied.image;
+    if (!this.caughtUpValue) return;
     for (const l of this.listeners) l(applied.image, applied.changes);
   }
 
@@ -79,15 +79,14 @@ export class MetadataPublisher implements StateMachine {
     }
     this.appliedOffset = snapshot.id.offset - 1;
     this.current = delta.apply(snapshot.id.offset - 1).image;
-    if (this.published === null) return;
-    this.published = this.current;
+    if (!this.caughtUpValue) return;
     // A whole new image: listeners resynchronise from it rather than from a delta.
     for (const l of this.listeners) l(this.current, null);
   }
 
   caughtUp(): void {
-    if (this.published !== null) return;
-    this.published = this.current;
+    if (this.caughtUpValue) return;
+    this.caughtUpValue = true;
     // Listeners start from the whole image, as after a snapshot.
     for (const l of this.listeners) l(this.current, null);
     for (const w of this.caughtUpWaiters.splice(0)) w();
