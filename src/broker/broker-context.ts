@@ -66,6 +66,8 @@ export interface BrokerContext {
   readonly fetchSessions: FetchSessionCache;
   /** The classic group coordinator and committed offsets. */
   readonly groups: GroupCoordinatorApi;
+  /** The transaction coordinator of the `__transaction_state` partitions this node leads. */
+  readonly transactions: TransactionCoordinatorApi;
   /** The client address of a connection as Kafka reports it (`/127.0.0.1`), for group members' clientHost. */
   clientHost(connectionId: number): string;
   /** The effective configs of a topic as CreateTopics v5+ reports them. */
@@ -99,6 +101,75 @@ export interface GroupCoordinatorApi {
   describeGroups(groupIds: readonly string[]): GroupDescription[];
   listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): { errorCode: number; groups: GroupListing[] };
   deleteGroups(groupIds: readonly string[]): { groupId: string; errorCode: number }[];
+  /**
+   * TxnOffsetCommit: offsets written as a transactional batch of the
+   * producer; they become visible when the transaction's COMMIT marker
+   * reaches the group's offsets partition, and vanish on ABORT.
+   */
+  commitTransactionalOffsets(request: GroupTxnOffsetCommitRequest): GroupTopicErrors[] | Promise<GroupTopicErrors[]>;
+  /** A transaction marker was written to `__consumer_offsets-<partition>`: the producer's pending offsets there commit or abort. */
+  completeTransaction(offsetsPartition: number, producerId: bigint, committed: boolean): void;
+}
+
+export interface GroupTxnOffsetCommitRequest extends GroupMemberRef {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  /** -1 from clients before TxnOffsetCommit v3 (no group metadata): the generation is not checked. */
+  generationId: number;
+  topics: readonly {
+    name: string;
+    partitions: readonly { partitionIndex: number; offset: bigint; leaderEpoch: number; metadata: string | null }[];
+  }[];
+}
+
+export interface TxnTopicPartitions {
+  topic: string;
+  partitions: readonly number[];
+}
+
+export interface TxnPartitionErrors {
+  topic: string;
+  partitions: { partition: number; errorCode: number }[];
+}
+
+/**
+ * The transaction coordinator as the handlers see it; src/coordinator/transaction
+ * implements it. Results carry Kafka error codes, never throws.
+ */
+export interface TransactionCoordinatorApi {
+  /** The `__transaction_state` partition of a transactional id, creating the topic on first use. */
+  coordinatorPartition(transactionalId: string): Promise<{ partition: number; errorCode: number; errorMessage: string | null }>;
+  /** InitProducerId with a transactional id: a new producer id, or the same one with its epoch bumped (fencing the previous instance). */
+  initProducerId(request: {
+    transactionalId: string; transactionTimeoutMs: number; producerId: bigint; producerEpoch: number;
+  }): Promise<{ errorCode: number; producerId: bigint; producerEpoch: number }>;
+  /** AddPartitionsToTxn for one transaction; `verifyOnly` (v4+ from brokers) checks without adding. */
+  addPartitions(request: {
+    transactionalId: string; producerId: bigint; producerEpoch: number; topics: readonly TxnTopicPartitions[]; verifyOnly: boolean;
+  }): Promise<TxnPartitionErrors[]>;
+  /** AddOffsetsToTxn: the group's `__consumer_offsets` partition joins the transaction. */
+  addOffsets(request: { transactionalId: string; producerId: bigint; producerEpoch: number; groupId: string }): Promise<number>;
+  /** EndTxn; `transactionVersion` 2 (EndTxn v5+) bumps the epoch and answers the new producer id and epoch. */
+  endTxn(request: {
+    transactionalId: string; producerId: bigint; producerEpoch: number; committed: boolean; transactionVersion: number;
+  }): Promise<{ errorCode: number; producerId: bigint; producerEpoch: number }>;
+  describeTransactions(transactionalIds: readonly string[]): TransactionDescription[];
+  listTransactions(filter: { states: readonly string[]; producerIds: readonly bigint[]; durationFilterMs: number }): {
+    errorCode: number; transactions: { transactionalId: string; producerId: bigint; transactionState: string }[];
+  };
+}
+
+export interface TransactionDescription {
+  transactionalId: string;
+  errorCode: number;
+  /** Kafka's state names: Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort, Dead, PrepareEpochFence. */
+  transactionState: string;
+  transactionTimeoutMs: number;
+  transactionStartTimeMs: number;
+  producerId: bigint;
+  producerEpoch: number;
+  topics: TxnTopicPartitions[];
 }
 
 export interface GroupMemberRef {

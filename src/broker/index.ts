@@ -3,6 +3,7 @@ export type { BrokerContext, ControllerApi, Handler, RequestContext } from './br
 export type {
   GroupCoordinatorApi, GroupDescription, GroupJoinRequest, GroupJoinResult, GroupLeaveResult, GroupListing, GroupMemberRef,
   GroupOffsetCommitRequest, GroupOffsetFetchResult, GroupSyncRequest, GroupSyncResult, GroupTopicErrors, GroupTopicPartitions,
+  GroupTxnOffsetCommitRequest, TransactionCoordinatorApi, TransactionDescription, TxnPartitionErrors, TxnTopicPartitions,
 } from './broker-context.ts';
 export { FetchPurgatory } from './fetch-purgatory.ts';
 export { FetchSessionCache } from './fetch-sessions.ts';

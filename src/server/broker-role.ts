@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import {
   FetchPurgatory, FetchSessionCache, IsrManager, ReplicaFetchers, ReplicaManager, logConfigOf, type BrokerContext,
+  type TransactionCoordinatorApi,
 } from '../broker/index.ts';
 import { ControllerApiKey } from '../controller/index.ts';
 import {
@@ -17,7 +18,7 @@ import {
 import {
   describeTopicConfigs, parseEndpoints, topicConfig, type BrokerConfig, type Endpoint, type MetadataImage, type TopicConfig,
 } from '../metadata/index.ts';
-import type { messages } from '../protocol/index.ts';
+import { ErrorCode, type messages } from '../protocol/index.ts';
 import { CLEANER_CONFIG_DEFAULTS, LogManager } from '../storage/index.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
 import type { ControllerChannel } from './controller-channel.ts';
@@ -106,6 +107,7 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     purgatory,
     fetchSessions: new FetchSessionCache(),
     groups: groups.coordinator,
+    transactions: NO_TRANSACTIONS,
     clientHost: (connectionId) => clientHosts.get(connectionId) ?? '/unknown',
     log,
     describeTopicConfigs: (topic) => describeTopicConfigEntries(config, image(), topic),
@@ -165,6 +167,19 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     },
   };
 }
+
+const NO_TRANSACTIONS: TransactionCoordinatorApi = {
+  coordinatorPartition: async () => ({ partition: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: null }),
+  initProducerId: async () => ({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 }),
+  addPartitions: async (r) => r.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((partition) => ({ partition, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })) })),
+  addOffsets: async () => ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  endTxn: async () => ({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 }),
+  describeTransactions: (ids) => ids.map((transactionalId) => ({
+    transactionalId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1,
+    producerId: -1n, producerEpoch: -1, topics: [],
+  })),
+  listTransactions: () => ({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, transactions: [] }),
+};
 
 /** advertised.listeners' entry for the client listener, else the bound address (loopback for a wildcard bind). */
 function advertisedEndpoint(config: BrokerConfig, client: Endpoint, port: number): { host: string; port: number } {

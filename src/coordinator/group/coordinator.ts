@@ -13,6 +13,7 @@
 import type {
   GroupCoordinatorApi, GroupDescription, GroupJoinRequest, GroupJoinResult, GroupLeaveResult, GroupListing, GroupMemberRef,
   GroupOffsetCommitRequest, GroupOffsetFetchResult, GroupSyncRequest, GroupSyncResult, GroupTopicErrors, GroupTopicPartitions,
+  GroupTxnOffsetCommitRequest,
 } from '../../broker/index.ts';
 import type { BrokerConfig } from '../../metadata/index.ts';
 import { ErrorCode } from '../../protocol/index.ts';
@@ -399,6 +400,17 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     if (error !== ErrorCode.NONE) this.deps.logLine(`group ${g.groupId}: could not expire offsets (error ${error})`);
     else if (expired.length > 0) this.deps.logLine(`group ${g.groupId}: expired ${expired.length} offsets`);
   }
+
+  // ---- transactions -----------------------------------------------------------------------------
+
+  commitTransactionalOffsets(req: GroupTxnOffsetCommitRequest): GroupTopicErrors[] {
+    // Filled in with the transaction coordinator (issue 12); until then transactional commits are unavailable.
+    return req.topics.map((t) => ({
+      name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })),
+    }));
+  }
+
+  completeTransaction(_offsetsPartition: number, _producerId: bigint, _committed: boolean): void {}
 
   // ---- admin ------------------------------------------------------------------------------------
 
