@@ -13,7 +13,7 @@ import {
 } from '../broker/index.ts';
 import { ControllerApiKey } from '../controller/index.ts';
 import {
-  GroupCoordinator, OFFSETS_TOPIC, OffsetsTopic, groupCoordinatorConfig, type OffsetsTopicDeps,
+  GroupCoordinator, OFFSETS_TOPIC, offsetsTopic, groupCoordinatorConfig, type OffsetsTopicDeps,
 } from '../coordinator/index.ts';
 import {
   describeTopicConfigs, parseEndpoints, topicConfig, type BrokerConfig, type Endpoint, type MetadataImage, type TopicConfig,
@@ -195,7 +195,7 @@ function startGroupCoordinator(deps: OffsetsTopicDeps, scheduler: Scheduler): { 
   const clock = scheduler.clock;
   const coordinator = new GroupCoordinator({
     config: groupCoordinatorConfig(deps.config),
-    log: new OffsetsTopic(deps),
+    log: offsetsTopic(deps),
     clock,
     newUuid: randomUUID,
     logLine: deps.log,

@@ -9,12 +9,16 @@ import {
   GroupCoordinator, decodeCoordinatorRecord, groupMetadataRecord, javaStringHashCode, offsetCommitRecord, partitionForGroup,
   type EncodedRecord, type OffsetsLog,
 } from '../../src/coordinator/group/index.ts';
+import type { ReplayVisitor } from '../../src/coordinator/index.ts';
+import type { TransactionalWriter } from '../../src/coordinator/internal-topic.ts';
 import { ErrorCode, Writer, messages } from '../../src/protocol/index.ts';
 import { joinRequest } from './helpers.ts';
 
+type Entry = { kind: 'record'; record: EncodedRecord; producerId: bigint | null } | { kind: 'marker'; producerId: bigint; committed: boolean };
+
 class MemoryOffsetsLog implements OffsetsLog {
   count: number | null = null;
-  readonly partitions = new Map<number, EncodedRecord[]>();
+  readonly partitions = new Map<number, Entry[]>();
   failAppends = false;
   private readonly configured: number;
   constructor(configured: number) {
@@ -25,21 +29,28 @@ class MemoryOffsetsLog implements OffsetsLog {
     this.count ??= this.configured;
     return { errorCode: ErrorCode.NONE, errorMessage: null };
   }
-  ledPartitions(): number[] { return this.count === null ? [] : Array.from({ length: this.count }, (_, i) => i); }
-  append(partition: number, records: readonly EncodedRecord[]): number {
+  ledPartitions() { return this.count === null ? [] : Array.from({ length: this.count }, (_, partition) => ({ partition })); }
+  append(partition: number, records: readonly EncodedRecord[], _nowMs = 0, producerId: bigint | null = null): number {
     if (this.failAppends) return ErrorCode.NOT_COORDINATOR;
     const list = this.partitions.get(partition) ?? [];
-    list.push(...records);
+    list.push(...records.map((record) => ({ kind: 'record' as const, record, producerId })));
     this.partitions.set(partition, list);
     return ErrorCode.NONE;
   }
-  commit(partition: number, records: readonly EncodedRecord[]): number {
-    return this.append(partition, records);
+  commit(partition: number, records: readonly EncodedRecord[], nowMs: number, txn?: TransactionalWriter | null): number {
+    return this.append(partition, records, nowMs, txn?.producerId ?? null);
   }
-  replay(partition: number, visit: (key: Buffer | null, value: Buffer | null) => void): void {
-    for (const r of this.partitions.get(partition) ?? []) visit(r.key, r.value);
+  /** What a partition leader does with a WriteTxnMarkers request. */
+  marker(partition: number, producerId: bigint, committed: boolean): void {
+    this.partitions.get(partition)?.push({ kind: 'marker', producerId, committed });
   }
-  all(): EncodedRecord[] { return [...this.partitions.values()].flat(); }
+  replay(partition: number, visitor: ReplayVisitor): void {
+    for (const e of this.partitions.get(partition) ?? []) {
+      if (e.kind === 'record') visitor.record(e.record.key, e.record.value, e.producerId);
+      else visitor.marker?.(e.producerId, e.committed);
+    }
+  }
+  all(): EncodedRecord[] { return [...this.partitions.values()].flat().flatMap((e) => e.kind === 'record' ? [e.record] : []); }
 }
 
 const config = {
@@ -214,4 +225,46 @@ test('ListGroups filters by state and type; a failed write is an error, not a si
   log.failAppends = true;
   assert.equal(commit(c, 'x', 't', { 0: 2n })[0]!.partitions[0]!.errorCode, ErrorCode.NOT_COORDINATOR);
   assert.equal(c.fetchOffsets('x', [{ name: 't', partitionIndexes: [0] }], false).topics[0]!.partitions[0]!.offset, 1n);
+});
+
+function txnCommit(c: GroupCoordinator, groupId: string, producerId: bigint, offsets: Record<number, bigint>) {
+  return c.commitTransactionalOffsets({
+    groupId, memberId: '', groupInstanceId: null, generationId: -1, transactionalId: 'tx', producerId, producerEpoch: 0,
+    topics: [{ name: 't', partitions: Object.entries(offsets).map(([p, offset]) => ({ partitionIndex: Number(p), offset, leaderEpoch: -1, metadata: null })) }],
+  }) as { partitions: { errorCode: number }[] }[];
+}
+
+function fetched(c: GroupCoordinator, groupId: string, requireStable: boolean) {
+  return c.fetchOffsets(groupId, [{ name: 't', partitionIndexes: [0] }], requireStable).topics[0]!.partitions[0]!;
+}
+
+test('transactional offsets wait for their COMMIT marker, vanish on ABORT, and survive a reload in either state', async () => {
+  const log = new MemoryOffsetsLog(3);
+  const clock = { now: 0 };
+  let c = coordinator(log, clock);
+  const { partition } = await c.coordinatorPartition('eos');
+  commit(c, 'eos', 't', { 0: 5n });
+  assert.equal(txnCommit(c, 'eos', 7n, { 0: 10n })[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
+  // Not visible yet; a require_stable fetch is told to retry.
+  assert.equal(fetched(c, 'eos', false).offset, 5n);
+  assert.equal(fetched(c, 'eos', true).errorCode, ErrorCode.UNSTABLE_OFFSET_COMMIT);
+  // A reload with the transaction still open keeps it pending.
+  c = coordinator(log, clock);
+  await c.coordinatorPartition('eos');
+  assert.equal(fetched(c, 'eos', true).errorCode, ErrorCode.UNSTABLE_OFFSET_COMMIT);
+  log.marker(partition, 7n, true);
+  c.completeTransaction(partition, 7n, true);
+  assert.deepEqual([fetched(c, 'eos', true).offset, fetched(c, 'eos', true).errorCode], [10n, ErrorCode.NONE]);
+  // An aborted transaction's offsets never show, before or after a reload.
+  txnCommit(c, 'eos', 8n, { 0: 99n });
+  log.marker(partition, 8n, false);
+  c.completeTransaction(partition, 8n, false);
+  assert.equal(fetched(c, 'eos', true).offset, 10n);
+  c = coordinator(log, clock);
+  await c.coordinatorPartition('eos');
+  assert.deepEqual([fetched(c, 'eos', true).offset, fetched(c, 'eos', true).errorCode], [10n, ErrorCode.NONE]);
+  // A marker for another partition's groups leaves these pending.
+  txnCommit(c, 'eos', 9n, { 0: 11n });
+  c.completeTransaction(partition + 1, 9n, true);
+  assert.equal(fetched(c, 'eos', true).errorCode, ErrorCode.UNSTABLE_OFFSET_COMMIT);
 });

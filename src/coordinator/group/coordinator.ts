@@ -19,9 +19,9 @@ import type { BrokerConfig } from '../../metadata/index.ts';
 import { ErrorCode } from '../../protocol/index.ts';
 import type { Clock } from '../../storage/index.ts';
 import { ClassicGroup, EMPTY_ASSIGNMENT, type CommittedOffset } from './classic-group.ts';
-import { PartitionLoader } from './group-loader.ts';
+import { PartitionLoader, type PendingTxnOffsets } from './group-loader.ts';
 import { GroupMachine, NEW_MEMBER_JOIN_TIMEOUT_MS, joinError, syncError, type GroupEnv } from './group-machine.ts';
-import { expiredOffsets, offsetRecordValue } from './offsets.ts';
+import { committedOffsetFromRecord, expiredOffsets, offsetRecordValue } from './offsets.ts';
 import type { OffsetsLog } from './offsets-topic.ts';
 import { partitionForGroup } from './partition-for.ts';
 import {
@@ -68,6 +68,8 @@ export class GroupCoordinator implements GroupCoordinatorApi {
   private readonly env: GroupEnv;
   private readonly groups = new Map<string, GroupMachine>();
   private readonly loadedPartitions = new Set<number>();
+  /** Offsets committed in transactions not yet ended, by producer id; a marker commits or drops them. */
+  private readonly pendingTxnOffsets = new Map<bigint, Map<string, Map<string, { topic: string; partition: number; committed: CommittedOffset }>>>();
   private retentionDeadlineMs: number | null = null;
   private listener: (() => void) | null = null;
 
@@ -89,7 +91,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
 
   /** Loads the partitions this node leads and has not loaded yet; forgets those it no longer leads. */
   load(nowMs: number): void {
-    const led = new Set(this.deps.log.ledPartitions());
+    const led = new Set(this.deps.log.ledPartitions().map((p) => p.partition));
     for (const p of [...this.loadedPartitions]) if (!led.has(p)) this.unloadPartition(p);
     for (const p of led) if (!this.loadedPartitions.has(p)) this.loadPartition(p, nowMs);
     this.retentionDeadlineMs ??= nowMs + this.deps.config.offsetsRetentionCheckIntervalMs;
@@ -99,14 +101,20 @@ export class GroupCoordinator implements GroupCoordinatorApi {
   private loadPartition(partition: number, nowMs: number): void {
     const loader = new PartitionLoader();
     let skipped = 0;
-    this.deps.log.replay(partition, (key, value) => {
-      try {
-        loader.apply(decodeCoordinatorRecord(key, value));
-      } catch (e) {
-        if (!(e instanceof CoordinatorRecordError)) throw e;
-        skipped++;
-      }
+    this.deps.log.replay(partition, {
+      record: (key, value, producerId) => {
+        try {
+          const record = decodeCoordinatorRecord(key, value);
+          if (producerId === null) loader.apply(record);
+          else loader.applyTransactional(record, producerId);
+        } catch (e) {
+          if (!(e instanceof CoordinatorRecordError)) throw e;
+          skipped++;
+        }
+      },
+      marker: (producerId, committed) => loader.marker(producerId, committed),
     });
+    for (const [producerId, byGroup] of loader.pendingTransactions()) this.restorePending(producerId, byGroup);
     const groups = loader.groups();
     for (const group of groups) {
       const machine = new GroupMachine(group, this.env);
@@ -127,6 +135,13 @@ export class GroupCoordinator implements GroupCoordinatorApi {
       machine.unload(ErrorCode.NOT_COORDINATOR);
       this.groups.delete(groupId);
     }
+    for (const [producerId, byGroup] of [...this.pendingTxnOffsets]) {
+      for (const groupId of [...byGroup.keys()]) {
+        const at = this.partitionFor(groupId);
+        if (at === null || at === partition) byGroup.delete(groupId);
+      }
+      if (byGroup.size === 0) this.pendingTxnOffsets.delete(producerId);
+    }
     this.loadedPartitions.delete(partition);
   }
 
@@ -134,6 +149,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
   shutdown(): void {
     for (const machine of this.groups.values()) machine.unload(ErrorCode.NOT_COORDINATOR);
     this.groups.clear();
+    this.pendingTxnOffsets.clear();
     this.loadedPartitions.clear();
     this.retentionDeadlineMs = null;
     this.listener = null;
@@ -322,9 +338,12 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     return typeof written === 'number' ? finish(written) : written.then(finish);
   }
 
-  fetchOffsets(groupId: string, topics: readonly GroupTopicPartitions[] | null, _requireStable: boolean): GroupOffsetFetchResult {
+  fetchOffsets(groupId: string, topics: readonly GroupTopicPartitions[] | null, requireStable: boolean): GroupOffsetFetchResult {
     const status = this.groupStatus(groupId, true);
     if (status !== ErrorCode.NONE) return { errorCode: status, topics: [] };
+    // require_stable (KIP-447): an offset a transaction may still change is not answered until the transaction ends.
+    const unstable = requireStable ? this.pendingPartitionsOf(groupId) : null;
+    if (unstable !== null && unstable.size > 0 && topics === null) return { errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT, topics: [] };
     const group = this.groups.get(groupId)?.group;
     const none = { offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
     if (topics === null) {
@@ -341,6 +360,9 @@ export class GroupCoordinator implements GroupCoordinatorApi {
       topics: topics.map((t) => ({
         name: t.name,
         partitions: t.partitionIndexes.map((partitionIndex) => {
+          if (unstable?.has(`${t.name}\0${partitionIndex}`) === true) {
+            return { partitionIndex, ...none, errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+          }
           const c = group?.offset(t.name, partitionIndex);
           return c === undefined ? { partitionIndex, ...none } : fetchedOffset(partitionIndex, c);
         }),
@@ -403,14 +425,95 @@ export class GroupCoordinator implements GroupCoordinatorApi {
 
   // ---- transactions -----------------------------------------------------------------------------
 
-  commitTransactionalOffsets(req: GroupTxnOffsetCommitRequest): GroupTopicErrors[] {
-    // Filled in with the transaction coordinator (issue 12); until then transactional commits are unavailable.
-    return req.topics.map((t) => ({
-      name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })),
+  /**
+   * TxnOffsetCommit (Kafka's validation of a transactional commit: member
+   * and generation when given, no rebalance check): the offsets are written
+   * as the producer's transactional batch with acks=all, and wait as
+   * pending until the transaction's marker reaches this partition.
+   */
+  commitTransactionalOffsets(req: GroupTxnOffsetCommitRequest): GroupTopicErrors[] | Promise<GroupTopicErrors[]> {
+    const nowMs = this.deps.clock.nowMs();
+    const fail = (errorCode: number): GroupTopicErrors[] => req.topics.map((t) => ({
+      name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
     }));
+    const status = this.groupStatus(req.groupId, false);
+    if (status !== ErrorCode.NONE) return fail(status);
+    let machine = this.groups.get(req.groupId);
+    if (machine === undefined) {
+      if (req.generationId >= 0) return fail(ErrorCode.ILLEGAL_GENERATION);
+      machine = this.createGroup(req.groupId, nowMs);
+    }
+    const error = machine.validateOffsetCommit(req, nowMs, true);
+    this.changed();
+    if (error !== ErrorCode.NONE) return fail(error);
+    const partition = this.partitionFor(req.groupId);
+    if (partition === null || !this.loadedPartitions.has(partition)) return fail(ErrorCode.NOT_COORDINATOR);
+    const accepted: { topic: string; partition: number; committed: CommittedOffset }[] = [];
+    const records: EncodedRecord[] = [];
+    const results = req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p): { partitionIndex: number; errorCode: number } => {
+        const metadata = p.metadata ?? '';
+        if (metadata.length > this.deps.config.offsetMetadataMaxBytes) {
+          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+        }
+        const committed: CommittedOffset = { offset: p.offset, leaderEpoch: p.leaderEpoch, metadata, commitTimestampMs: nowMs, expireTimestampMs: -1 };
+        accepted.push({ topic: t.name, partition: p.partitionIndex, committed });
+        records.push(offsetCommitRecord(req.groupId, t.name, p.partitionIndex, offsetRecordValue(committed)));
+        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
+      }),
+    }));
+    if (records.length === 0) return results;
+    const finish = (written: number): GroupTopicErrors[] => {
+      const code = written === ErrorCode.RECORD_LIST_TOO_LARGE ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : written;
+      if (code !== ErrorCode.NONE) {
+        for (const t of results) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
+        return results;
+      }
+      const byPartition = this.pendingOf(req.producerId, req.groupId);
+      for (const a of accepted) byPartition.set(`${a.topic}\0${a.partition}`, a);
+      return results;
+    };
+    const written = this.deps.log.commit(partition, records, nowMs, { producerId: req.producerId, producerEpoch: req.producerEpoch });
+    return typeof written === 'number' ? finish(written) : written.then(finish);
   }
 
-  completeTransaction(_offsetsPartition: number, _producerId: bigint, _committed: boolean): void {}
+  /** A marker reached `__consumer_offsets-<offsetsPartition>`: the producer's pending offsets of that partition's groups commit or vanish. */
+  completeTransaction(offsetsPartition: number, producerId: bigint, committed: boolean): void {
+    const byGroup = this.pendingTxnOffsets.get(producerId);
+    if (byGroup === undefined) return;
+    const nowMs = this.deps.clock.nowMs();
+    for (const [groupId, byPartition] of [...byGroup]) {
+      if (this.partitionFor(groupId) !== offsetsPartition) continue;
+      byGroup.delete(groupId);
+      if (!committed) continue;
+      const machine = this.groups.get(groupId) ?? this.createGroup(groupId, nowMs);
+      for (const o of byPartition.values()) machine.group.putOffset(o.topic, o.partition, o.committed);
+    }
+    if (byGroup.size === 0) this.pendingTxnOffsets.delete(producerId);
+  }
+
+  private pendingOf(producerId: bigint, groupId: string): Map<string, { topic: string; partition: number; committed: CommittedOffset }> {
+    let byGroup = this.pendingTxnOffsets.get(producerId);
+    if (byGroup === undefined) this.pendingTxnOffsets.set(producerId, byGroup = new Map());
+    let byPartition = byGroup.get(groupId);
+    if (byPartition === undefined) byGroup.set(groupId, byPartition = new Map());
+    return byPartition;
+  }
+
+  private restorePending(producerId: bigint, byGroup: PendingTxnOffsets): void {
+    for (const [groupId, offsets] of byGroup) {
+      const byPartition = this.pendingOf(producerId, groupId);
+      for (const [key, o] of offsets) byPartition.set(key, { topic: o.topic, partition: o.partition, committed: committedOffsetFromRecord(o.value) });
+    }
+  }
+
+  /** "topic\0partition" of every offset of the group that an open transaction may still change. */
+  private pendingPartitionsOf(groupId: string): Set<string> {
+    const out = new Set<string>();
+    for (const byGroup of this.pendingTxnOffsets.values()) for (const key of byGroup.get(groupId)?.keys() ?? []) out.add(key);
+    return out;
+  }
 
   // ---- admin ------------------------------------------------------------------------------------
 

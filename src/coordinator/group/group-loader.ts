@@ -10,7 +10,12 @@ import { ClassicGroup, type GroupMember } from './classic-group.ts';
 import { committedOffsetFromRecord } from './offsets.ts';
 import type { CoordinatorRecord, GroupMetadataRecordValue, OffsetCommitRecordValue } from './records.ts';
 
+/** A producer's offsets written in a transaction not yet ended by a marker: group → "topic\0partition" → offset. */
+export type PendingTxnOffsets = Map<string, Map<string, { topic: string; partition: number; value: OffsetCommitRecordValue }>>;
+
 export class PartitionLoader {
+  /** Offsets of transactions whose marker has not been read yet, by producer id. */
+  private readonly pending = new Map<bigint, PendingTxnOffsets>();
   /** group → last metadata (null once tombstoned). */
   private readonly metadata = new Map<string, GroupMetadataRecordValue | null>();
   /** group → "topic\0partition" → last offset (null once tombstoned). */
@@ -24,6 +29,31 @@ export class PartitionLoader {
       if (byPartition === undefined) this.offsets.set(record.group, byPartition = new Map());
       byPartition.set(`${record.topic}\0${record.partition}`, { topic: record.topic, partition: record.partition, value: record.value });
     }
+  }
+
+  /** An offset commit written in a producer's transaction: it counts once the transaction's COMMIT marker is read. */
+  applyTransactional(record: CoordinatorRecord, producerId: bigint): void {
+    if (record.kind !== 'offset' || record.value === null) return;
+    let byGroup = this.pending.get(producerId);
+    if (byGroup === undefined) this.pending.set(producerId, byGroup = new Map());
+    let byPartition = byGroup.get(record.group);
+    if (byPartition === undefined) byGroup.set(record.group, byPartition = new Map());
+    byPartition.set(`${record.topic}\0${record.partition}`, { topic: record.topic, partition: record.partition, value: record.value });
+  }
+
+  /** A transaction marker: the producer's pending offsets commit (as if written now) or vanish. */
+  marker(producerId: bigint, committed: boolean): void {
+    const byGroup = this.pending.get(producerId);
+    this.pending.delete(producerId);
+    if (byGroup === undefined || !committed) return;
+    for (const [group, byPartition] of byGroup) {
+      for (const o of byPartition.values()) this.apply({ kind: 'offset', group, topic: o.topic, partition: o.partition, value: o.value });
+    }
+  }
+
+  /** Transactions still open at the end of the partition: their offsets wait for a marker. */
+  pendingTransactions(): ReadonlyMap<bigint, PendingTxnOffsets> {
+    return this.pending;
   }
 
   /** The groups as they stand once every record is applied. */

@@ -476,7 +476,9 @@ export class GroupMachine {
    * empty group takes commits from anyone with generation -1 (simple
    * consumers, admin tools); otherwise the member and generation must match.
    */
-  validateOffsetCommit(req: { memberId: string; groupInstanceId: string | null; generationId: number }, nowMs: number): number {
+  validateOffsetCommit(
+    req: { memberId: string; groupInstanceId: string | null; generationId: number }, nowMs: number, transactional = false,
+  ): number {
     const g = this.group;
     if (g.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (req.generationId < 0 && g.is('Empty')) return ErrorCode.NONE;
@@ -484,10 +486,11 @@ export class GroupMachine {
       const memberError = this.validateCurrentMember(req.memberId, req.groupInstanceId);
       if (memberError !== ErrorCode.NONE) return memberError;
       if (req.generationId !== g.generationId) return ErrorCode.ILLEGAL_GENERATION;
-    } else if (!g.is('Empty')) {
+    } else if (!transactional && !g.is('Empty')) {
+      // TxnOffsetCommit before v3 names no member: a transaction's commit is fenced by its producer epoch instead.
       return ErrorCode.UNKNOWN_MEMBER_ID;
     }
-    if (g.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
+    if (!transactional && g.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
     const member = g.members.get(req.memberId);
     if (member !== undefined) this.scheduleHeartbeat(member, nowMs);
     return ErrorCode.NONE;

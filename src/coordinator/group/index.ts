@@ -9,7 +9,7 @@ export {
   GroupMachine, NEW_MEMBER_JOIN_TIMEOUT_MS, joinError, syncError, type GroupEnv, type GroupMachineConfig,
 } from './group-machine.ts';
 export { expiredOffsets } from './offsets.ts';
-export { OFFSETS_TOPIC, OffsetsTopic, type OffsetsLog, type OffsetsTopicDeps } from './offsets-topic.ts';
+export { OFFSETS_TOPIC, offsetsTopic, type OffsetsLog, type OffsetsTopicDeps } from './offsets-topic.ts';
 export { javaStringHashCode, partitionForGroup } from './partition-for.ts';
 export {
   CoordinatorRecordError, decodeCoordinatorRecord, groupMetadataRecord, offsetCommitRecord,

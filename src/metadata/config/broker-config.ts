@@ -95,6 +95,8 @@ export interface BrokerConfig {
   readonly transactionStateLogSegmentBytes: number;
   readonly transactionMaxTimeoutMs: number;
   readonly transactionalIdExpirationMs: number;
+  readonly transactionAbortTimedOutTransactionCleanupIntervalMs: number;
+  readonly transactionRemoveExpiredTransactionCleanupIntervalMs: number;
   readonly producerIdExpirationMs: number;
   /** Every key that was set, as given (pass-through keys included, passwords in clear). */
   readonly raw: Readonly<Record<string, string>>;
@@ -105,7 +107,8 @@ type CoordinatorField =
   | 'offsetsTopicNumPartitions' | 'offsetsTopicReplicationFactor' | 'offsetsTopicSegmentBytes' | 'offsetsRetentionMinutes'
   | 'offsetsRetentionCheckIntervalMs' | 'offsetMetadataMaxBytes' | 'offsetsCommitTimeoutMs'
   | 'transactionStateLogNumPartitions' | 'transactionStateLogReplicationFactor' | 'transactionStateLogMinIsr'
-  | 'transactionStateLogSegmentBytes' | 'transactionMaxTimeoutMs' | 'transactionalIdExpirationMs' | 'producerIdExpirationMs';
+  | 'transactionStateLogSegmentBytes' | 'transactionMaxTimeoutMs' | 'transactionalIdExpirationMs' | 'producerIdExpirationMs'
+  | 'transactionAbortTimedOutTransactionCleanupIntervalMs' | 'transactionRemoveExpiredTransactionCleanupIntervalMs';
 
 /** Typed reads of validated broker values. */
 function reader(raw: Raw): { v(name: string): ConfigValue; num(name: string): number; list(name: string): string[]; str(name: string): string | null } {
@@ -196,6 +199,8 @@ function coordinatorFields(raw: Raw): Pick<BrokerConfig, CoordinatorField> {
     transactionStateLogSegmentBytes: num('transaction.state.log.segment.bytes'),
     transactionMaxTimeoutMs: num('transaction.max.timeout.ms'),
     transactionalIdExpirationMs: num('transactional.id.expiration.ms'),
+    transactionAbortTimedOutTransactionCleanupIntervalMs: num('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+    transactionRemoveExpiredTransactionCleanupIntervalMs: num('transaction.remove.expired.transaction.cleanup.interval.ms'),
     producerIdExpirationMs: num('producer.id.expiration.ms'),
   };
 }

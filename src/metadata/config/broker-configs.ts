@@ -206,6 +206,10 @@ const TRANSACTIONS: readonly ConfigDef[] = [
   def('transaction.state.log.segment.bytes', 'int', '104857600', RO, 'Segment size of __transaction_state.', { validator: atLeast(1) }),
   def('transaction.max.timeout.ms', 'int', '900000', RO, 'Largest transaction timeout a producer may ask for.', { validator: atLeast(1) }),
   def('transactional.id.expiration.ms', 'int', '604800000', RO, 'A transactional id idle for this long is forgotten.', { validator: atLeast(1) }),
+  def('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', RO,
+    'How often the transaction coordinator aborts transactions open longer than their timeout.', { validator: atLeast(1) }),
+  def('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', RO,
+    'How often the transaction coordinator forgets transactional ids idle longer than transactional.id.expiration.ms.', { validator: atLeast(1) }),
   def('producer.id.expiration.ms', 'int', '86400000', CW, 'A producer id idle for this long loses its idempotence state.', { validator: atLeast(1) }),
   def('transaction.partition.verification.enable', 'boolean', 'true', CW, 'Whether a transactional write is checked against the partitions added to its transaction.'),
   def('share.coordinator.state.topic.replication.factor', 'short', '3', RO, 'Replication factor of the share-group state topic.', {
