@@ -22,6 +22,7 @@ import { ErrorCode, type messages } from '../protocol/index.ts';
 import { CLEANER_CONFIG_DEFAULTS, LogManager } from '../storage/index.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
 import type { ControllerChannel } from './controller-channel.ts';
+import { driveDeadlines } from './deadline-timer.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { MetadataPublisher } from './metadata-publisher.ts';
 import { randomUuid } from './meta-properties.ts';
@@ -201,35 +202,11 @@ function startGroupCoordinator(deps: OffsetsTopicDeps, scheduler: Scheduler): { 
     logLine: deps.log,
   });
   coordinator.load(clock.nowMs());
-  // One timer, armed for the coordinator's earliest deadline and re-armed whenever its deadlines change.
-  let cancel: (() => void) | null = null;
-  let armedForMs: number | null = null;
-  let stopped = false;
-  const arm = (): void => {
-    if (stopped) return;
-    const next = coordinator.nextDeadlineMs();
-    if (cancel !== null && next === armedForMs) return;
-    cancel?.();
-    cancel = null;
-    armedForMs = next;
-    if (next === null) return;
-    cancel = scheduler.after('group coordinator timer', next - clock.nowMs(), () => {
-      cancel = null;
-      armedForMs = null;
-      try {
-        coordinator.tick(clock.nowMs());
-      } finally {
-        arm();
-      }
-    });
-  };
-  coordinator.onDeadlinesChanged(arm);
-  arm();
+  const stopTimer = driveDeadlines('group coordinator timer', coordinator, scheduler);
   return {
     coordinator,
     stop: () => {
-      stopped = true;
-      cancel?.();
+      stopTimer();
       coordinator.shutdown();
     },
   };

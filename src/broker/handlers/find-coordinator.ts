@@ -1,7 +1,8 @@
 /**
  * FindCoordinator (API key 10): the broker that leads the group's
  * `__consumer_offsets` partition. v0–v3 ask for one key, v4+ for a batch.
- * Transaction coordinators do not exist yet and are answered as unavailable.
+ * Key type 1 asks for a transactional id's coordinator, the leader of its
+ * `__transaction_state` partition.
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
@@ -13,6 +14,7 @@ const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
 const BATCHED_KEYS_VERSION_MIN = 4;
 const GROUP_METADATA_TOPIC = '__consumer_offsets';
+const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
 interface Found {
   nodeId: number;
@@ -45,14 +47,18 @@ function notFound(errorCode: number, errorMessage: string | null): Found {
 
 async function findCoordinator(broker: BrokerContext, key: string, keyType: number): Promise<Found> {
   if (keyType === KEY_TYPE_TRANSACTION) {
-    return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'This broker has no transaction coordinator yet.');
+    if (key === '') return notFound(ErrorCode.INVALID_REQUEST, 'A transactional id cannot be empty.');
+    return leaderOf(broker, TRANSACTION_STATE_TOPIC, await broker.transactions.coordinatorPartition(key));
   }
   if (keyType !== KEY_TYPE_GROUP) return notFound(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}.`);
-  const placed = await broker.groups.coordinatorPartition(key);
+  return leaderOf(broker, GROUP_METADATA_TOPIC, await broker.groups.coordinatorPartition(key));
+}
+
+/** The coordinator is whichever broker leads the key's partition, as the image has it now. */
+function leaderOf(broker: BrokerContext, topic: string, placed: { partition: number; errorCode: number; errorMessage: string | null }): Found {
   if (placed.errorCode !== ErrorCode.NONE) return notFound(placed.errorCode, placed.errorMessage);
-  // The coordinator is whichever broker leads the group's partition, as the image has it now.
   const image = broker.image();
-  const leader = image.topicsByName.get(GROUP_METADATA_TOPIC)?.partitions[placed.partition]?.leader ?? -1;
+  const leader = image.topicsByName.get(topic)?.partitions[placed.partition]?.leader ?? -1;
   const node = leader >= 0 ? image.brokers.get(leader) : undefined;
   const endpoint = node?.endpoints[0];
   if (node === undefined || node.fenced || endpoint === undefined) {

@@ -5,6 +5,8 @@
  */
 import { SERVABLE_APIS, type ApiRange, type KnownApiKey, type RequestOf, type ResponseOf } from '../../protocol/index.ts';
 import type { Handler } from '../broker-context.ts';
+import { handleAddOffsetsToTxn } from './add-offsets-to-txn.ts';
+import { handleAddPartitionsToTxn } from './add-partitions-to-txn.ts';
 import { handleAlterConfigs } from './alter-configs.ts';
 import { makeApiVersionsHandler } from './api-versions.ts';
 import { handleCreatePartitions } from './create-partitions.ts';
@@ -19,6 +21,8 @@ import { handleDescribeGroups } from './describe-groups.ts';
 import { handleDescribeLogDirs } from './describe-log-dirs.ts';
 import { handleDescribeQuorum } from './describe-quorum.ts';
 import { handleDescribeTopicPartitions } from './describe-topic-partitions.ts';
+import { handleDescribeTransactions } from './describe-transactions.ts';
+import { handleEndTxn } from './end-txn.ts';
 import { handleFetch } from './fetch.ts';
 import { handleFindCoordinator } from './find-coordinator.ts';
 import { handleHeartbeat } from './heartbeat.ts';
@@ -28,6 +32,7 @@ import { handleJoinGroup } from './join-group.ts';
 import { handleLeaveGroup } from './leave-group.ts';
 import { handleListGroups } from './list-groups.ts';
 import { handleListOffsets } from './list-offsets.ts';
+import { handleListTransactions } from './list-transactions.ts';
 import { handleMetadata } from './metadata.ts';
 import { handleOffsetCommit } from './offset-commit.ts';
 import { handleOffsetDelete } from './offset-delete.ts';
@@ -35,6 +40,7 @@ import { handleOffsetFetch } from './offset-fetch.ts';
 import { handleOffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { handleProduce } from './produce.ts';
 import { handleSyncGroup } from './sync-group.ts';
+import { handleTxnOffsetCommit } from './txn-offset-commit.ts';
 
 export interface HandlerEntry {
   readonly apiKey: number;
@@ -65,6 +71,10 @@ const implemented: HandlerTable = {
   21: handleDeleteRecords,
   22: handleInitProducerId,
   23: handleOffsetForLeaderEpoch,
+  24: handleAddPartitionsToTxn,
+  25: handleAddOffsetsToTxn,
+  26: handleEndTxn,
+  28: handleTxnOffsetCommit,
   32: handleDescribeConfigs,
   33: handleAlterConfigs,
   35: handleDescribeLogDirs,
@@ -75,6 +85,8 @@ const implemented: HandlerTable = {
   47: handleOffsetDelete,
   55: handleDescribeQuorum,
   60: handleDescribeCluster,
+  65: handleDescribeTransactions,
+  66: handleListTransactions,
   75: handleDescribeTopicPartitions,
 };
 

@@ -1,7 +1,8 @@
 /**
- * InitProducerId (API key 22) for idempotent producers: a fresh producer id
- * from the controller's allocation, epoch 0. Transactional ids need the
- * transaction coordinator, which this version does not have yet.
+ * InitProducerId (API key 22). Without a transactional id: a fresh producer
+ * id from the controller's allocation, epoch 0 (an idempotent producer).
+ * With one: the transaction coordinator's answer — the id's producer with
+ * its epoch bumped, which fences any earlier instance.
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
@@ -12,7 +13,17 @@ type Response = messages.InitProducerIdResponse;
 export async function handleInitProducerId(broker: BrokerContext, request: Request, _ctx: RequestContext): Promise<Response> {
   const response = messages.InitProducerIdResponse.defaults();
   if (request.transactionalId !== null) {
-    response.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (request.transactionalId === '') {
+      response.errorCode = ErrorCode.INVALID_REQUEST;
+      return response;
+    }
+    const result = await broker.transactions.initProducerId({
+      transactionalId: request.transactionalId, transactionTimeoutMs: request.transactionTimeoutMs,
+      producerId: request.producerId, producerEpoch: request.producerEpoch,
+    });
+    response.errorCode = result.errorCode;
+    response.producerId = result.errorCode === ErrorCode.NONE ? result.producerId : -1n;
+    response.producerEpoch = result.errorCode === ErrorCode.NONE ? result.producerEpoch : -1;
     return response;
   }
   const allocated = await broker.controller.allocateProducerId();

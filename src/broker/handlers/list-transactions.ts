@@ -1,0 +1,26 @@
+/**
+ * ListTransactions (API key 66): the transactional ids this broker
+ * coordinates, filtered by state, producer id and (v1+) how long they
+ * have been open. Admin clients ask every broker and merge.
+ */
+import { messages } from '../../protocol/index.ts';
+import type { BrokerContext, RequestContext } from '../broker-context.ts';
+
+type Request = messages.ListTransactionsRequest;
+type Response = messages.ListTransactionsResponse;
+
+/** Kafka's transaction state names; a filter naming another is reported back as unknown. */
+const STATES = new Set(['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'Dead', 'PrepareEpochFence']);
+
+export function handleListTransactions(broker: BrokerContext, request: Request, _ctx: RequestContext): Response {
+  const response = messages.ListTransactionsResponse.defaults();
+  response.unknownStateFilters = request.stateFilters.filter((s) => !STATES.has(s));
+  const listed = broker.transactions.listTransactions({
+    states: request.stateFilters.filter((s) => STATES.has(s)),
+    producerIds: request.producerIdFilters,
+    durationFilterMs: Number(request.durationFilter),
+  });
+  response.errorCode = listed.errorCode;
+  response.transactionStates = listed.transactions.map((t) => ({ ...messages.defaultListTransactionsResponseTransactionState(), ...t }));
+  return response;
+}
