@@ -213,12 +213,15 @@ export class Consumer {
 
   /** Commits the next offset to read of every assigned partition (or the given offsets) to the group. */
   async commit(offsets?: readonly { topic: string; partition: number; offset: bigint }[]): Promise<void> {
-    const group = this.membership();
-    const list = offsets ?? [...this.assigned.values()].flatMap((s) => {
+    await this.membership().commit(offsets ?? this.positions());
+  }
+
+  /** The next offset to read of every assigned partition: what a transactional producer commits with sendOffsetsToTransaction. */
+  positions(): { topic: string; partition: number; offset: bigint }[] {
+    return [...this.assigned.values()].flatMap((s) => {
       const position = this.position(s.topic, s.partition);
       return position === null ? [] : [{ topic: s.topic, partition: s.partition, offset: position }];
     });
-    await group.commit(list);
   }
 
   /** Committed offsets of the group for these partitions (-1 where none). */

@@ -8,7 +8,7 @@ export {
 } from './admin.ts';
 export { DefaultPartitioner, StickyPartitioner, murmur2, partitionForKey, toPositive } from './partitioner.ts';
 export {
-  COMPRESSION_CODECS, Producer, type Acks, type Bytes, type CompressionName, type ProducerOptions, type ProducerRecord, type RecordMetadata,
+  COMPRESSION_CODECS, Producer, type Acks, type GroupMetadata, type OffsetToCommit, type TransactionState, type Bytes, type CompressionName, type ProducerOptions, type ProducerRecord, type RecordMetadata,
 } from './producer.ts';
 export {
   AbortedTransactions, Consumer, type ConsumerOptions, type ConsumerRecord, type OffsetSpec, type PartitionAssignment, type PartitionRef, type RebalanceListener,

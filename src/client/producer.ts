@@ -37,9 +37,16 @@
  * Batches of the old id that the broker refuses for sequence reasons were not
  * written and are re-encoded under the new id, still in order.
  *
+ * Transactions (transactional.id): initTransactions() takes the id's producer
+ * id and epoch from its transaction coordinator; sends happen between
+ * beginTransaction() and commitTransaction()/abortTransaction(); a batch for
+ * a partition goes out only once AddPartitionsToTxn put that partition in
+ * the transaction, and carries the transactional flag. A failed send makes
+ * the transaction abortable; being fenced makes the producer unusable.
+ *
  * The batches, the per-partition queues and the conversion of a record live
- * in record-accumulator.ts; this file is the sender and the idempotence
- * state around them.
+ * in record-accumulator.ts, the transaction protocol in transaction-manager.ts;
+ * this file is the sender and the idempotence state around them.
  */
 import { ApiKey, ErrorCode, errorName, isRetriable, messages } from '../protocol/index.ts';
 import { CompressionCodec, RECORD_BATCH_OVERHEAD, buildRecordBatch, type RecordInput } from '../records/index.ts';
@@ -50,7 +57,9 @@ import {
   Batch, IDEMPOTENT_IN_FLIGHT_MAX, PartitionQueue, estimateBytes, idempotenceOf, incrementSequence, insertByOrder, isSequenceError, removeItem,
   toBytes, toHeaders, toTimestamp, type Bytes, type Delivery, type MemoryWaiter, type ProducerRecord, type RecordMetadata,
 } from './record-accumulator.ts';
+import { TransactionManager, type GroupMetadata, type OffsetToCommit, type TransactionState } from './transaction-manager.ts';
 
+export type { GroupMetadata, OffsetToCommit, TransactionState } from './transaction-manager.ts';
 export { incrementSequence, type Bytes, type ProducerRecord, type RecordMetadata } from './record-accumulator.ts';
 
 
@@ -91,6 +100,12 @@ export interface ProducerOptions {
    * with any of those otherwise is a configuration error.
    */
   enableIdempotence?: boolean;
+  /** transactional.id: enables transactions (and needs idempotence). */
+  transactionalId?: string;
+  /** transaction.timeout.ms: the coordinator aborts a transaction open longer. Default 60000. */
+  transactionTimeoutMs?: number;
+  /** max.block.ms: how long the transactional calls keep retrying the coordinators. Default 60000. */
+  maxBlockMs?: number;
   /** Let the broker create unknown topics (Kafka's producer does). Default true. */
   allowAutoTopicCreation?: boolean;
   /** Random source for sticky partitioning, for tests. */
@@ -113,6 +128,9 @@ export class Producer {
   private readonly maxRequestSize: number;
   private readonly allowAutoTopicCreation: boolean;
   private readonly idempotent: boolean;
+  private readonly txn: TransactionManager | null;
+  /** A batch of this epoch failed after getting a sequence: an abort bumps the epoch (KIP-360) before the next transaction. */
+  private epochBumpNeeded = false;
   private producerId = -1n;
   private producerEpoch = -1;
   /** Bumped whenever the producer id is dropped; a partition's sequences restart at 0 in a new generation. */
@@ -172,7 +190,75 @@ export class Producer {
     for (const [name, v] of [['batchSize', this.batchSize], ['bufferMemory', this.bufferMemory], ['maxInFlight', this.maxInFlight], ['maxRequestSize', this.maxRequestSize]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ClientError(`invalid ${name} ${v}`, 'SAMSA_ERR_CONFIG');
     }
-    this.idempotent = idempotenceOf(options.enableIdempotence, this.acks, this.retries, this.maxInFlight);
+    const transactional = options.transactionalId !== undefined;
+    if (transactional && options.enableIdempotence === false) {
+      throw new ClientError('a transactional producer needs idempotence: do not set enableIdempotence to false', 'SAMSA_ERR_CONFIG');
+    }
+    this.idempotent = idempotenceOf(transactional ? true : options.enableIdempotence, this.acks, this.retries, this.maxInFlight);
+    this.txn = !transactional ? null : new TransactionManager(cluster, {
+      transactionalId: options.transactionalId!, transactionTimeoutMs: options.transactionTimeoutMs ?? 60_000,
+      retryBackoffMs: this.retryBackoffMs, maxBlockMs: options.maxBlockMs ?? 60_000,
+    });
+  }
+
+  // ---- transactions -------------------------------------------------------------------------
+
+  /** Where the producer's transaction stands; null for a producer without a transactional id. */
+  get transactionState(): TransactionState | null {
+    return this.txn?.state ?? null;
+  }
+
+  /** Takes the transactional id's producer id and epoch, fencing any earlier producer with the same id. */
+  async initTransactions(): Promise<void> {
+    const txn = this.transactional('initTransactions');
+    txn.requireState('initTransactions', 'uninitialized');
+    await txn.init();
+    this.adoptProducerId(txn);
+  }
+
+  beginTransaction(): void {
+    this.transactional('beginTransaction').begin();
+  }
+
+  /** Commits a consumer's offsets as part of the transaction (consume-transform-produce). */
+  async sendOffsetsToTransaction(offsets: readonly OffsetToCommit[], group: string | GroupMetadata): Promise<void> {
+    await this.transactional('sendOffsetsToTransaction').sendOffsets(offsets, typeof group === 'string' ? { groupId: group } : group);
+  }
+
+  /** Sends everything buffered, then commits; a failed send in the transaction fails the commit (abort it then). */
+  async commitTransaction(): Promise<void> {
+    const txn = this.transactional('commitTransaction');
+    txn.requireState('commitTransaction', 'in-transaction');
+    await this.flush();
+    txn.requireState('commitTransaction', 'in-transaction');
+    await txn.end(true);
+  }
+
+  /** Drops what was not sent yet, waits for what was, and aborts. */
+  async abortTransaction(): Promise<void> {
+    const txn = this.transactional('abortTransaction');
+    txn.requireState('abortTransaction', 'in-transaction', 'abortable-error');
+    this.failUnsent(new ClientError('the transaction was aborted', 'SAMSA_ERR_TXN_ABORTED'));
+    await this.flush();
+    await txn.end(false);
+    if (this.epochBumpNeeded) {
+      await txn.init({ producerId: this.producerId, producerEpoch: this.producerEpoch });
+      this.adoptProducerId(txn);
+    }
+  }
+
+  private transactional(operation: string): TransactionManager {
+    if (this.txn === null) throw new ClientError(`${operation} needs a transactionalId`, 'SAMSA_ERR_TXN_STATE');
+    return this.txn;
+  }
+
+  /** A new producer id or epoch from the coordinator: sequences start again at 0. */
+  private adoptProducerId(txn: TransactionManager): void {
+    this.producerId = txn.producerId;
+    this.producerEpoch = txn.producerEpoch;
+    this.producerGeneration++;
+    this.producerIdReady = true;
+    this.epochBumpNeeded = false;
   }
 
   /** Whether batches carry a producer id and sequence numbers (enableIdempotence, or its default). */
@@ -188,6 +274,13 @@ export class Producer {
   /** Resolves with the record's partition and offset once its batch is acknowledged. */
   send(record: ProducerRecord): Promise<RecordMetadata> {
     if (this.closed) return Promise.reject(new ClientError('producer is closed', 'SAMSA_ERR_CLOSED'));
+    if (this.txn !== null) {
+      try {
+        this.txn.requireState('send outside a transaction', 'in-transaction');
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
     const input: RecordInput = {
       key: toBytes(record.key), value: toBytes(record.value), headers: toHeaders(record.headers), timestamp: toTimestamp(record.timestamp),
     };
@@ -317,12 +410,14 @@ export class Producer {
   /** Groups the first ready batch of every partition by leader and sends one request per broker with a free slot. */
   private drainOnce(now: number): boolean {
     if (this.idempotent && !this.producerIdReady) {
-      if (this.pendingBatches > 0) this.initProducerId();
+      // A transactional producer's id comes from initTransactions() alone.
+      if (this.pendingBatches > 0 && this.txn === null) this.initProducerId();
       return false;
     }
     const byNode = new Map<number, Batch[]>();
     const sizeByNode = new Map<number, number>();
     const unknownTopics = new Set<string>();
+    const notInTransaction: { topic: string; partition: number }[] = [];
     let earliestRetryMs = Infinity;
     for (const q of this.queues.values()) {
       const batch = q.ready[0];
@@ -334,6 +429,10 @@ export class Producer {
       const leader = this.cluster.topics.get(batch.topic)?.partitions[batch.partition]?.leader ?? -1;
       if (leader < 0) {
         unknownTopics.add(batch.topic);
+        continue;
+      }
+      if (this.txn !== null && !this.txn.isAdded(batch.topic, batch.partition)) {
+        notInTransaction.push({ topic: batch.topic, partition: batch.partition });
         continue;
       }
       if ((this.inFlightByNode.get(leader) ?? 0) >= this.maxInFlight) continue;
@@ -349,6 +448,10 @@ export class Producer {
     }
     for (const [node, batches] of byNode) this.sendRequest(node, batches);
     if (unknownTopics.size > 0) this.refreshAndRetry([...unknownTopics]);
+    if (notInTransaction.length > 0) {
+      // Their batches wait until the coordinator has the partitions; if it refuses, they fail with its reason.
+      this.txn!.addPartitions(notInTransaction).then(() => this.scheduleDrain(), (e: Error) => this.failUnsent(e));
+    }
     if (earliestRetryMs !== Infinity) this.armRetry(earliestRetryMs - now);
     return byNode.size > 0;
   }
@@ -376,6 +479,7 @@ export class Producer {
     q.nextSequence = incrementSequence(q.nextSequence, b.records.length);
     b.encoded = buildRecordBatch(b.records, {
       compression: this.codec, producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence: b.baseSequence,
+      isTransactional: this.txn !== null,
     });
   }
 
@@ -624,8 +728,15 @@ export class Producer {
     if (b.done) return;
     for (const d of b.deliveries) d.reject(error);
     this.finish(b);
+    const sequenced = this.idempotent && b.encoded !== null && b.generation === this.producerGeneration;
+    if (this.txn !== null) {
+      // Inside a transaction a lost send cannot be committed; the abort then bumps the epoch if a sequence is in doubt.
+      this.txn.abortableError(error);
+      if (sequenced) this.epochBumpNeeded = true;
+      return;
+    }
     // Its sequence may or may not be written: nothing after it can be numbered safely under this id.
-    if (this.idempotent && b.encoded !== null && b.generation === this.producerGeneration) this.resetProducerId();
+    if (sequenced) this.resetProducerId();
   }
 
   private finish(b: Batch): void {
