@@ -17,6 +17,7 @@ import { register as registerPerf } from './perf.ts';
 import { register as registerProduce } from './produce.ts';
 import { register as registerStorage } from './storage.ts';
 import { register as registerTopics } from './topics.ts';
+import { register as registerTransactions } from './transactions.ts';
 import { register as registerVerifiable } from './verifiable.ts';
 
 export function program(): Command {
@@ -54,6 +55,7 @@ export function program(): Command {
   registerFeatures(cmd);
   registerLeaderElection(cmd);
   registerVerifiable(cmd);
+  registerTransactions(cmd);
   cmd.command('version')
     .description('print the version')
     .action(() => {

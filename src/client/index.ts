@@ -14,3 +14,4 @@ export {
   AbortedTransactions, Consumer, type ConsumerOptions, type ConsumerRecord, type OffsetSpec, type PartitionAssignment, type PartitionRef, type RebalanceListener,
 } from './consumer.ts';
 export { ASSIGNORS, cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, type Assignor, type GroupAssignment, type MemberSubscription, type TopicPartitions } from './assignors.ts';
+export { TransactionsAdmin, type AbortSpec, type ProducerState, type TransactionDescription, type TransactionListing } from './transactions-admin.ts';
