@@ -18,6 +18,8 @@ const STDERR_KEPT_MAX = 4 * 1024 * 1024;
 /** The Python that has confluent-kafka (Debian's python3-confluent-kafka), not whatever `python3` is first on PATH. */
 export const PYTHON = '/usr/bin/python3';
 export const KAFKA_TOOL = join(import.meta.dirname, '..', 'interop', 'python', 'kafka_tool.py');
+/** The transactional side of confluent-kafka: test/interop/python/txn_tool.py. */
+export const TXN_TOOL = join(import.meta.dirname, '..', 'interop', 'python', 'txn_tool.py');
 
 const live = new Set<ChildProcess>();
 
@@ -78,16 +80,18 @@ export function run(command: string, args: readonly string[], options: RunOption
 }
 
 /** Runs test/interop/python/kafka_tool.py with one JSON command and returns its JSON answer. */
-export async function kafkaTool<T = Record<string, unknown>>(command: Record<string, unknown>, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
-  const r = await run(PYTHON, [KAFKA_TOOL], { input: JSON.stringify(command), timeoutMs });
+export async function kafkaTool<T = Record<string, unknown>>(command: Record<string, unknown>, timeoutMs = DEFAULT_TIMEOUT_MS, script = KAFKA_TOOL): Promise<T> {
+  const r = await run(PYTHON, [script], { input: `${JSON.stringify(command)}\n`, timeoutMs });
   if (r.code !== 0) throw new Error(`kafka_tool ${String(command.op)} exited ${r.code}: ${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as T;
 }
 
 /** Starts test/interop/python/kafka_tool.py and hands each JSON line it prints to `onLine` as it arrives. */
-export function kafkaToolStream(command: Record<string, unknown>, onLine: (line: Record<string, unknown>) => void): { child: ChildProcess; done: Promise<RunResult> } {
-  const child = track(spawn(PYTHON, [KAFKA_TOOL], { stdio: 'pipe' }));
+export function kafkaToolStream(
+  command: Record<string, unknown>, onLine: (line: Record<string, unknown>) => void, options: { script?: string; keepStdinOpen?: boolean } = {},
+): { child: ChildProcess; done: Promise<RunResult> } {
+  const child = track(spawn(PYTHON, [options.script ?? KAFKA_TOOL], { stdio: 'pipe' }));
   let stdout = '';
   let stderr = '';
   let pending = '';
@@ -103,7 +107,9 @@ export function kafkaToolStream(command: Record<string, unknown>, onLine: (line:
   });
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
   child.stdin!.on('error', () => undefined);
-  child.stdin!.end(JSON.stringify(command));
+  // The command is one line; a tool that waits for more (a held transaction) gets stdin kept open.
+  if (options.keepStdinOpen === true) child.stdin!.write(`${JSON.stringify(command)}\n`);
+  else child.stdin!.end(JSON.stringify(command));
   const done = new Promise<RunResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
   return { child, done };
 }
