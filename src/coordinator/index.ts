@@ -1,4 +1,9 @@
-// Coordinator record codecs (generated) and the classic group coordinator; the transaction coordinator arrives with its issue.
+// Coordinator record codecs (generated), the classic group coordinator and the transaction coordinator.
 export * as records from './records/index.ts';
 export * as group from './group/index.ts';
+export * as transaction from './transaction/index.ts';
 export { GroupCoordinator, OFFSETS_TOPIC, OffsetsTopic, groupCoordinatorConfig, type OffsetsTopicDeps } from './group/index.ts';
+export {
+  TRANSACTION_STATE_TOPIC, TransactionCoordinator, txnCoordinatorConfig,
+  type TxnCoordinatorConfig, type TxnCoordinatorDeps, type TxnMarkerChannel, type TxnMarkerRequest, type TxnStateLog,
+} from './transaction/index.ts';
