@@ -329,10 +329,10 @@ export class TransactionCoordinator implements TransactionCoordinatorApi {
     if (entry.markers !== job) return;
     if (code === ErrorCode.NONE) {
       entry.markers = null;
-    } else if (code === ErrorCode.NOT_COORDINATOR) {
+    } else if (this.loaded.get(entry.partition) !== job.coordinatorEpoch) {
       job.stopped = true;
     } else {
-      // Kafka retries the completion until it is written or the partition moves.
+      // Retried until it is written or the partition moves away (whoever loads it next completes it).
       job.completeDueMs = this.deps.clock.nowMs() + backoffMs(0);
     }
     this.changed();

@@ -7,7 +7,7 @@
  */
 import { ErrorCode } from '../../protocol/index.ts';
 import { bumpForInit, containsAll, partitionKey, type TxnPartition, type TxnSnapshot } from './txn-metadata.ts';
-import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TxnState, isEpochExhausted } from './txn-state.ts';
+import { EPOCH_MAX, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TxnState, isEpochExhausted } from './txn-state.ts';
 
 export type InitDecision =
   | { readonly kind: 'error'; readonly errorCode: number }
@@ -127,8 +127,12 @@ export function decideEndV1(cur: TxnSnapshot, pending: boolean, producerId: bigi
  *   CompleteCommit   INVALID     | bump+abort    | NONE         | INVALID
  */
 export function decideEndV2(cur: TxnSnapshot, pending: boolean, producerId: bigint, producerEpoch: number, commit: boolean): EndDecision {
-  const retryOnOverflow = cur.previousProducerId === producerId && producerEpoch === 32767 - 1 && cur.producerEpoch === 0;
-  const retryOnEpochBump = cur.producerEpoch === producerEpoch + 1;
+  const retryOnOverflow = cur.previousProducerId === producerId && producerEpoch === EPOCH_MAX - 1 && cur.producerEpoch === 0;
+  // A coordinator abort of an exhausted epoch stops at Short.MAX_VALUE instead of bumping twice, so that epoch
+  // minus one is the fenced producer's, not a retry of ours: answering it would hand the client Short.MAX_VALUE,
+  // which no later transaction could end with a bump. (Kafka 4 answers it; the client then cannot go on.)
+  const cappedFence = cur.producerEpoch === EPOCH_MAX && cur.nextProducerId === NO_PRODUCER_ID;
+  const retryOnEpochBump = cur.producerEpoch === producerEpoch + 1 && !cappedFence;
   if (cur.producerId !== producerId && !retryOnOverflow) return { kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_ID_MAPPING };
   if (!isValidV2Epoch(cur, producerEpoch, retryOnEpochBump, retryOnOverflow)) return { kind: 'error', errorCode: ErrorCode.PRODUCER_FENCED };
   if (pending) return CONCURRENT;
