@@ -35,6 +35,7 @@ import { handleOffsetFetch } from './offset-fetch.ts';
 import { handleOffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { handleProduce } from './produce.ts';
 import { handleSyncGroup } from './sync-group.ts';
+import { handleWriteTxnMarkers } from './write-txn-markers.ts';
 
 export interface HandlerEntry {
   readonly apiKey: number;
@@ -65,6 +66,7 @@ const implemented: HandlerTable = {
   21: handleDeleteRecords,
   22: handleInitProducerId,
   23: handleOffsetForLeaderEpoch,
+  27: handleWriteTxnMarkers,
   32: handleDescribeConfigs,
   33: handleAlterConfigs,
   35: handleDescribeLogDirs,
