@@ -74,10 +74,10 @@ interface Fetched {
   aborted: { producerId: bigint; firstOffset: number }[] | null;
 }
 
-async function fetch(bootstrap: string, isolationLevel: number, fetchOffset = 0n): Promise<Fetched> {
+async function fetch(bootstrap: string, isolationLevel: number, fetchOffset = 0n, maxWaitMs = 0): Promise<Fetched> {
   const req = messages.FetchRequest.defaults();
-  req.maxWaitMs = 0;
-  req.minBytes = 0;
+  req.maxWaitMs = maxWaitMs;
+  req.minBytes = maxWaitMs > 0 ? 1 : 0;
   req.maxBytes = 1 << 20;
   req.isolationLevel = isolationLevel;
   req.topics = [{
@@ -176,7 +176,12 @@ test('read_committed reads to the last stable offset, lists aborted transactions
     f = await until('the restarted broker to serve the partition', () => fetch(restarted, READ_COMMITTED), { timeoutMs: 30_000 });
     assert.equal(f.lastStableOffset, 7, 'c\'s transaction is still open after the restart');
     assert.deepEqual(f.aborted, [{ producerId: a.id, firstOffset: 0 }]);
+    // A long poll at the last stable offset wakes when the marker moves it, not at its 20 s deadline.
+    const started = Date.now();
+    const polled = fetch(restarted, READ_COMMITTED, 7n, 20_000);
     assert.deepEqual(await writeMarker(restarted, c, true, 5), [ErrorCode.NONE]); // 9
+    assert.deepEqual((await polled).values, ['c0', 'n1']);
+    assert.ok(Date.now() - started < 10_000, 'the long poll was woken by the marker');
     f = await fetch(restarted, READ_COMMITTED);
     assert.equal(f.lastStableOffset, 10);
     assert.deepEqual(f.values, ['a0', 'a1', 'b0', 'n0', 'c0', 'n1']);
