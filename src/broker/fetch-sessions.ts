@@ -25,6 +25,7 @@ export interface SessionPartition {
   /** Last values sent to the client, to tell whether the partition has news. */
   lastHighWatermark: number;
   lastLogStartOffset: number;
+  lastLastStableOffset: number;
 }
 
 export interface FetchSession {

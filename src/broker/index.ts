@@ -12,7 +12,9 @@ export { Partition, type AcksOutcome, type LeaderAppend, type PartitionState, ty
 export {
   ReplicaManager, logConfigOf, type AppendEntry, type AppendOptions, type AppendOrigin, type AppendResult, type ReplicaManagerDeps,
 } from './replica-manager.ts';
-export { ProducerStateManager, decodeProducerSnapshot, type ProducerSnapshotEntry } from './producer-state.ts';
+export { ProducerStateManager, decodeProducerSnapshot, type AbortedTxnSink, type ProducerSnapshotEntry } from './producer-state.ts';
+export type { CompletedTxn } from './txn-tracker.ts';
+export { writeTxnMarkers } from './handlers/write-txn-markers.ts';
 export { ACKS_ALL, coordinatorAcks, requiredOffsetOf } from './replication/acks.ts';
 export { validateFollowerFetch, type FetchValidation, type FollowerFetch } from './replication/fetch-validation.ts';
 export { followerAction, truncationOffset, type FollowerAction, type LeaderAnswer } from './replication/follower-fetch.ts';

@@ -4,7 +4,10 @@
  * either: appends as leader (sequence checks, epoch stamping, high watermark),
  * appends and truncation as follower, the leader's view of each follower
  * (counted only after a fetch was validated), ISR candidates, and the
- * acks=all condition. It does no I/O of its own beyond its log, reads no
+ * acks=all condition, and the last stable offset (the high watermark held
+ * back by transactions still open or whose markers are not replicated yet),
+ * kept the same way on leaders and followers so a new leader has it right
+ * at once. It does no I/O of its own beyond its log, reads no
  * clock and owns no timer, so the replication simulation drives this very
  * class over an in-memory log.
  */
@@ -12,7 +15,7 @@ import { ErrorCode } from '../protocol/index.ts';
 import { RecordBatch } from '../records/index.ts';
 import type { TopicConfig } from '../metadata/index.ts';
 import type { PartitionLog } from '../storage/index.ts';
-import { ProducerStateManager } from './producer-state.ts';
+import { ProducerStateManager, type AppendOrigin } from './producer-state.ts';
 import { validateFollowerFetch, type FollowerFetch, type FetchValidation } from './replication/fetch-validation.ts';
 import type { ReplicaLog } from './replication/replica-log.ts';
 
@@ -88,6 +91,7 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
     // a retried batch that no follower had.
     this.hw = log.logStartOffset;
     this.producerState = loadProducers(log);
+    this.producerState.onHighWatermarkUpdated(this.hw);
     this.leaderSinceMs = nowMs;
     if (this.isLeader) {
       this.stampLeaderEpoch();
@@ -155,6 +159,24 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
     return this.hw;
   }
 
+  /**
+   * Kafka's UnifiedLog.lastStableOffset: the first offset of a transaction
+   * still open, or completed with its marker not yet below the high
+   * watermark (never below the log start), capped by the high watermark.
+   * read_committed consumers read up to here.
+   */
+  get lastStableOffset(): number {
+    const firstUnstable = this.producerState.firstUnstableOffset();
+    if (firstUnstable === null) return this.hw;
+    return Math.min(Math.max(firstUnstable, this.log.logStartOffset), this.hw);
+  }
+
+  /** Every change of the high watermark goes through here: completed transactions below it become stable. */
+  private setHighWatermark(hw: number): void {
+    this.hw = hw;
+    this.producerState.onHighWatermarkUpdated(hw);
+  }
+
   get logStartOffset(): number {
     return this.log.logStartOffset;
   }
@@ -195,11 +217,13 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
   /**
    * Appends one validated batch as leader: a retry of a batch already in the
    * log is answered with the offsets it has (and, like any write, waits for
-   * the ISR under acks=all); an out-of-sequence or fenced one is refused.
+   * the ISR under acks=all); an out-of-sequence or fenced one is refused. A
+   * coordinator's batch (a transaction marker, a transactional offset
+   * commit) is checked for epochs only.
    */
-  appendAsLeader(records: Buffer, nowMs: number, logAppendTime: boolean): LeaderAppend {
+  appendAsLeader(records: Buffer, nowMs: number, logAppendTime: boolean, origin: AppendOrigin = 'client'): LeaderAppend {
     const batch = new RecordBatch(records, 0);
-    const sequence = this.producerState.check(batch);
+    const sequence = this.producerState.check(batch, origin);
     if (sequence.kind === 'error') return { kind: 'error', errorCode: sequence.errorCode, errorMessage: sequence.errorMessage };
     if (sequence.kind === 'duplicate') {
       return { kind: 'duplicate', firstOffset: sequence.firstOffset, lastOffset: sequence.firstOffset + batch.lastOffsetDelta };
@@ -207,7 +231,7 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
     batch.setPartitionLeaderEpoch(this.leaderEpoch);
     if (logAppendTime) batch.setLogAppendTime(BigInt(nowMs));
     const { firstOffset, lastOffset } = this.log.append(records, 1);
-    this.producerState.update(batch, lastOffset, nowMs);
+    this.producerState.update(batch, lastOffset, nowMs, this.log);
     this.advanceHighWatermark();
     return { kind: 'appended', firstOffset, lastOffset, logAppendTimeMs: nowMs };
   }
@@ -225,7 +249,7 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
       hw = Math.min(hw, this.followers.get(id)?.logEndOffset ?? this.hw);
     }
     if (hw <= this.hw) return false;
-    this.hw = hw;
+    this.setHighWatermark(hw);
     return true;
   }
 
@@ -338,29 +362,33 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
   /** Appends batches fetched from the leader with the offsets they carry, keeping producer state current for a takeover. */
   appendAsFollower(records: Buffer): void {
     this.log.appendAsFollower(records);
-    this.producerState.observe(records);
+    this.producerState.observe(records, this.log);
   }
 
   /** As follower: the leader's high watermark, bounded by what this replica has. */
   updateFollowerHighWatermark(leaderHw: number): void {
-    this.hw = Math.min(leaderHw, this.log.logEndOffset);
+    this.setHighWatermark(Math.min(leaderHw, this.log.logEndOffset));
   }
 
-  /** Drops everything at or above `offset` (divergence from the leader); producer state is rebuilt from what is left. */
+  /**
+   * Drops everything at or above `offset` (divergence from the leader), with
+   * the aborted transactions indexed there; producer and transaction state
+   * are rebuilt from what is left.
+   */
   truncateTo(offset: number): void {
     const end = this.log.logEndOffset;
     // Even with no record to cut, the log drops an epoch this replica stamped as leader and never wrote in;
     // kept, the next fetch would name it again and the leader answer the same divergence forever.
     this.log.truncateTo(offset);
     if (offset >= end) return;
-    this.hw = Math.min(this.hw, this.log.logEndOffset);
     this.producerState = this.loadProducers(this.log);
+    this.setHighWatermark(Math.min(this.hw, this.log.logEndOffset));
   }
 
   /** Drops the whole log and starts it at `offset` (a follower behind the leader's log start). */
   truncateFullyAndStartAt(offset: number): void {
     this.log.truncateFullyAndStartAt(offset);
-    this.hw = offset;
     this.producerState = this.loadProducers(this.log);
+    this.setHighWatermark(offset);
   }
 }

@@ -1,17 +1,24 @@
 /**
- * Idempotent producers on one partition (Kafka's ProducerStateManager): the
- * epoch and the last few batches of every producer id, so that a retried
- * batch is recognised and answered with the offset it already has, a batch
- * out of sequence is refused, and a fenced (older) epoch is refused. The state
- * is rebuilt from batch headers of the log (never from record contents) and
- * checkpointed in Kafka's `<offset>.snapshot` files so that a restart reads
+ * Idempotent and transactional producers on one partition (Kafka's
+ * ProducerStateManager and ProducerAppendInfo): the epoch and the last few
+ * batches of every producer id, so that a retried batch is recognised and
+ * answered with the offset it already has, a batch out of sequence is
+ * refused, and a fenced (older) epoch is refused; and per producer its open
+ * transaction and the coordinator epoch of its last marker, so that the
+ * partition knows its first unstable offset (txn-tracker.ts) and records
+ * aborted transactions in the log's transaction index. The state is rebuilt
+ * from batch headers of the log (never from record contents, except the one
+ * record of a transaction marker) and checkpointed in Kafka's
+ * `<offset>.snapshot` files (producer-snapshot.ts) so that a restart reads
  * only the tail after the newest snapshot.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../protocol/index.ts';
-import { RecordBatch, crc32c, scanBatches } from '../records/index.ts';
-import { readFileIfExists, unlinkIfExists, writeFileDurably, type PartitionLog } from '../storage/index.ts';
+import { ControlRecordType, RecordBatch, RecordsError, readEndTxnMarker, scanBatches, type EndTxnMarker } from '../records/index.ts';
+import { readFileIfExists, unlinkIfExists, writeFileDurably, type AbortedTxn, type PartitionLog } from '../storage/index.ts';
+import { decodeProducerSnapshot, encodeProducerSnapshot, type ProducerSnapshotEntry } from './producer-snapshot.ts';
+import { TxnTracker, type CompletedTxn } from './txn-tracker.ts';
 
 /** Batches remembered per producer: Kafka keeps five, matching max.in.flight.requests.per.connection. */
 const BATCHES_KEPT = 5;
@@ -19,10 +26,6 @@ const INT32_MAX = 0x7fffffff;
 const NO_PRODUCER_ID = -1n;
 const SNAPSHOT_SUFFIX = '.snapshot';
 const SNAPSHOT_NAME = /^(\d{20})\.snapshot$/;
-const SNAPSHOT_VERSION = 1;
-/** version int16, crc uint32, count int32; then per producer the fields below. */
-const SNAPSHOT_HEADER_BYTES = 10;
-const SNAPSHOT_ENTRY_BYTES = 8 + 2 + 4 + 8 + 4 + 8 + 4 + 8;
 /** Snapshots kept per partition; older ones only cost replay that a newer one saves. */
 const SNAPSHOTS_KEPT = 2;
 const REPLAY_READ_BYTES = 1 << 20;
@@ -43,6 +46,23 @@ interface ProducerEntry {
   /** Oldest first, at most BATCHES_KEPT. */
   batches: BatchMeta[];
   lastTimestamp: number;
+  /** Of the last marker written for the producer; NO_COORDINATOR_EPOCH before any. */
+  coordinatorEpoch: number;
+  /** First offset of the open transaction, NO_TXN_OFFSET when none. */
+  currentTxnFirstOffset: number;
+}
+
+/**
+ * Who writes a batch (Kafka's AppendOrigin): a client's produce, checked in
+ * full, or a coordinator (transaction markers, the group coordinator's
+ * transactional offset commits), whose batches carry no sequence numbers
+ * and are checked for epochs only.
+ */
+export type AppendOrigin = 'client' | 'coordinator';
+
+/** Where aborted transactions are recorded: the log's transaction index. */
+export interface AbortedTxnSink {
+  appendAbortedTxn(entry: AbortedTxn): void;
 }
 
 export type SequenceCheck =
@@ -50,8 +70,8 @@ export type SequenceCheck =
   | { readonly kind: 'duplicate'; readonly firstOffset: number }
   | { readonly kind: 'error'; readonly errorCode: number; readonly errorMessage: string };
 
-/** What rebuilding producer state reads of a log. */
-type ReplayableLog = Pick<PartitionLog, 'logStartOffset' | 'logEndOffset'> & {
+/** What rebuilding producer state reads of a log (and writes: aborted transactions the index lacks). */
+type ReplayableLog = Pick<PartitionLog, 'logStartOffset' | 'logEndOffset'> & AbortedTxnSink & {
   read(fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): { records: Buffer | null };
 };
 
@@ -62,18 +82,13 @@ function incrementSequence(sequence: number, increment: number): number {
   return sequence > INT32_MAX - increment ? increment - (INT32_MAX - sequence) - 1 : sequence + increment;
 }
 
-/** The first sequence of a batch from its last one, across the wrap. */
-function firstSequenceOf(lastSeq: number, offsetDelta: number): number {
-  const first = lastSeq - offsetDelta;
-  return first >= 0 ? first : INT32_MAX + 1 + first;
-}
-
 function inSequence(lastSeq: number, nextSeq: number): boolean {
   return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === INT32_MAX);
 }
 
 export class ProducerStateManager {
   private readonly producers = new Map<bigint, ProducerEntry>();
+  private readonly txns = new TxnTracker();
   /** Log end offset the state reflects; a snapshot is due when it moved since the last one. */
   private appliedEnd = 0;
   private snapshotEnd = -1;
@@ -82,44 +97,85 @@ export class ProducerStateManager {
     return this.producers.size;
   }
 
-  /** Whether a batch of this producer may be appended, is a retry of one already written, or must be refused. */
-  check(batch: RecordBatch): SequenceCheck {
+  /** Transactions open on the partition. */
+  get ongoingTxnCount(): number {
+    return this.txns.ongoingCount;
+  }
+
+  /** The first offset of a transaction still open or whose marker is not yet replicated; null when none. */
+  firstUnstableOffset(): number | null {
+    return this.txns.firstUnstableOffset();
+  }
+
+  /** The high watermark moved (or was set after a reload): completed transactions below it become stable. */
+  onHighWatermarkUpdated(highWatermark: number): void {
+    this.txns.onHighWatermarkUpdated(highWatermark);
+  }
+
+  /** The producer's epoch, coordinator epoch and open transaction (for tools and tests); null when unknown. */
+  producerView(producerId: bigint): { epoch: number; coordinatorEpoch: number; currentTxnFirstOffset: number; lastSeq: number } | null {
+    const e = this.producers.get(producerId);
+    if (e === undefined) return null;
+    const lastSeq = e.batches[e.batches.length - 1]?.lastSeq ?? -1;
+    return { epoch: e.epoch, coordinatorEpoch: e.coordinatorEpoch, currentTxnFirstOffset: e.currentTxnFirstOffset, lastSeq };
+  }
+
+  /**
+   * Whether a batch of this producer may be appended, is a retry of one
+   * already written, or must be refused (Kafka's ProducerAppendInfo checks,
+   * before the write). A coordinator's batches skip the sequence checks.
+   */
+  check(batch: RecordBatch, origin: AppendOrigin = 'client'): SequenceCheck {
     const producerId = batch.producerId;
-    if (producerId === NO_PRODUCER_ID || batch.isControl) return APPEND;
+    if (producerId === NO_PRODUCER_ID) return APPEND;
     const entry = this.producers.get(producerId);
-    const epoch = batch.producerEpoch;
-    const firstSeq = batch.baseSequence;
+    if (batch.isControl) return checkMarker(batch, entry);
     if (entry === undefined) return APPEND; // unknown (new, or its records are gone): any sequence starts it
+    const epoch = batch.producerEpoch;
     if (epoch < entry.epoch) {
       return error(ErrorCode.INVALID_PRODUCER_EPOCH, `Producer ${producerId}'s epoch ${epoch} is older than the current ${entry.epoch}.`);
     }
-    if (epoch > entry.epoch) {
-      if (firstSeq !== 0) {
-        return error(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-          `Producer ${producerId} starts epoch ${epoch} at sequence ${firstSeq}; a new epoch starts at 0.`);
-      }
-      return APPEND;
+    if (origin === 'client') {
+      const sequence = checkSequence(batch, entry);
+      if (sequence !== APPEND) return sequence;
     }
-    const lastSeq = incrementSequence(firstSeq, batch.lastOffsetDelta);
-    const duplicate = entry.batches.find((b) => b.firstSeq === firstSeq && b.lastSeq === lastSeq);
-    if (duplicate !== undefined) return { kind: 'duplicate', firstOffset: duplicate.lastOffset - duplicate.offsetDelta };
-    const last = entry.batches[entry.batches.length - 1];
-    if (last !== undefined && !inSequence(last.lastSeq, firstSeq)) {
-      return error(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-        `Producer ${producerId} sent sequence ${firstSeq} after ${last.lastSeq} in epoch ${epoch}.`);
+    if (entry.currentTxnFirstOffset !== NO_TXN_OFFSET && !batch.isTransactional) {
+      return error(ErrorCode.INVALID_TXN_STATE,
+        `Producer ${producerId} sent a non-transactional batch inside its transaction begun at offset ${entry.currentTxnFirstOffset}.`);
     }
     return APPEND;
   }
 
-  /** Records a batch written at [firstOffset, lastOffset]. */
-  update(batch: RecordBatch, lastOffset: number, timestampMs: number): void {
-    const producerId = batch.producerId;
-    if (producerId !== NO_PRODUCER_ID && !batch.isControl && batch.baseSequence >= 0) {
-      let entry = this.producers.get(producerId);
-      if (entry === undefined || batch.producerEpoch !== entry.epoch) {
-        entry = { epoch: batch.producerEpoch, batches: [], lastTimestamp: timestampMs };
-        this.producers.set(producerId, entry);
-      }
+  /**
+   * Records a batch written at [lastOffset - lastOffsetDelta, lastOffset]. A
+   * transactional batch opens its producer's transaction if none is open; a
+   * marker closes it, and an aborted one goes into `abortedTxns`.
+   */
+  update(batch: RecordBatch, lastOffset: number, timestampMs: number, abortedTxns: AbortedTxnSink): void {
+    if (batch.producerId !== NO_PRODUCER_ID) {
+      if (batch.isControl) this.applyMarker(batch, lastOffset, timestampMs, abortedTxns);
+      else this.applyData(batch, lastOffset, timestampMs);
+    }
+    if (lastOffset + 1 > this.appliedEnd) this.appliedEnd = lastOffset + 1;
+  }
+
+  private entryFor(producerId: bigint, epoch: number, timestampMs: number): ProducerEntry {
+    let entry = this.producers.get(producerId);
+    if (entry === undefined) {
+      entry = { epoch, batches: [], lastTimestamp: timestampMs, coordinatorEpoch: NO_COORDINATOR_EPOCH, currentTxnFirstOffset: NO_TXN_OFFSET };
+      this.producers.set(producerId, entry);
+    } else if (entry.epoch !== epoch) {
+      // Kafka's maybeUpdateProducerEpoch: a new epoch starts its sequences afresh; an open transaction stays open.
+      entry.epoch = epoch;
+      entry.batches = [];
+    }
+    return entry;
+  }
+
+  private applyData(batch: RecordBatch, lastOffset: number, timestampMs: number): void {
+    const entry = this.entryFor(batch.producerId, batch.producerEpoch, timestampMs);
+    // A coordinator's transactional offset commits carry no sequence: nothing to remember for retries.
+    if (batch.baseSequence >= 0) {
       entry.batches.push({
         firstSeq: batch.baseSequence,
         lastSeq: incrementSequence(batch.baseSequence, batch.lastOffsetDelta),
@@ -128,22 +184,57 @@ export class ProducerStateManager {
         timestamp: timestampMs,
       });
       if (entry.batches.length > BATCHES_KEPT) entry.batches.shift();
-      entry.lastTimestamp = timestampMs;
     }
-    if (lastOffset + 1 > this.appliedEnd) this.appliedEnd = lastOffset + 1;
+    entry.lastTimestamp = timestampMs;
+    if (batch.isTransactional && entry.currentTxnFirstOffset === NO_TXN_OFFSET) {
+      entry.currentTxnFirstOffset = lastOffset - batch.lastOffsetDelta;
+      this.txns.begin(batch.producerId, entry.currentTxnFirstOffset);
+    }
   }
 
-  /** Records the batches a follower copied from its leader. */
-  observe(records: Buffer): void {
-    for (const batch of scanBatches(records).batches) this.update(batch, Number(batch.lastOffset), Number(batch.maxTimestamp));
+  /**
+   * Kafka's appendEndTxnMarker: the producer takes the marker's epochs and
+   * leaves its transaction. Only a transaction with data here completes
+   * (a marker alone changes no offset a reader sees); an aborted one is
+   * indexed with the last stable offset right after it.
+   */
+  private applyMarker(batch: RecordBatch, lastOffset: number, timestampMs: number, abortedTxns: AbortedTxnSink): void {
+    const marker = endTxnMarkerOf(batch);
+    if (marker === null) return;
+    const producerId = batch.producerId;
+    const entry = this.entryFor(producerId, batch.producerEpoch, timestampMs);
+    const firstOffset = entry.currentTxnFirstOffset;
+    entry.coordinatorEpoch = marker.coordinatorEpoch;
+    entry.currentTxnFirstOffset = NO_TXN_OFFSET;
+    entry.lastTimestamp = timestampMs;
+    if (firstOffset === NO_TXN_OFFSET) return;
+    const completed: CompletedTxn = { producerId, firstOffset, lastOffset, isAborted: marker.type === ControlRecordType.ABORT };
+    if (completed.isAborted) {
+      abortedTxns.appendAbortedTxn({ producerId, firstOffset, lastOffset, lastStableOffset: this.txns.lastStableOffsetAfter(completed) });
+    }
+    this.txns.complete(completed);
   }
 
-  /** Forgets producers silent for longer than producer.id.expiration.ms (Kafka's producer id expiry). */
+  /** Records the batches a follower copied from its leader (no checks: the leader made them). */
+  observe(records: Buffer, abortedTxns: AbortedTxnSink): void {
+    for (const batch of scanBatches(records).batches) this.update(batch, Number(batch.lastOffset), Number(batch.maxTimestamp), abortedTxns);
+  }
+
+  /**
+   * Forgets producers silent for longer than producer.id.expiration.ms
+   * (Kafka's producer id expiry); never one with an open transaction.
+   */
   expire(nowMs: number, expirationMs: number): void {
-    for (const [id, entry] of this.producers) if (nowMs - entry.lastTimestamp > expirationMs) this.producers.delete(id);
+    for (const [id, entry] of this.producers) {
+      if (entry.currentTxnFirstOffset === NO_TXN_OFFSET && nowMs - entry.lastTimestamp > expirationMs) this.producers.delete(id);
+    }
   }
 
-  /** Rebuilds the state of a log: the newest usable snapshot, then the batch headers after it. */
+  /**
+   * Rebuilds the state of a log: the newest usable snapshot, then the batch
+   * headers after it. Aborted transactions met in that tail are indexed
+   * unless their entries are on disk already.
+   */
   static load(log: PartitionLog, onSkip?: (message: string) => void): ProducerStateManager {
     const state = new ProducerStateManager();
     const end = log.logEndOffset;
@@ -151,11 +242,12 @@ export class ProducerStateManager {
     for (const snapshot of snapshotFiles(log.dir).reverse()) {
       if (snapshot.offset > end || snapshot.offset < log.logStartOffset) continue;
       const bytes = readFileIfExists(join(log.dir, snapshot.name));
-      if (bytes === null || !state.readSnapshot(bytes)) {
+      const entries = bytes === null ? null : decodeProducerSnapshot(bytes);
+      if (entries === null) {
         onSkip?.(`ignoring unreadable producer snapshot ${join(log.dir, snapshot.name)}`);
-        state.producers.clear();
         continue;
       }
+      state.loadSnapshot(entries);
       from = snapshot.offset;
       state.snapshotEnd = snapshot.offset;
       break;
@@ -182,18 +274,23 @@ export class ProducerStateManager {
       if (scan.batches.length === 0) break;
       for (const batch of scan.batches) {
         const lastOffset = Number(batch.lastOffset);
-        if (lastOffset >= offset) this.update(batch, lastOffset, Number(batch.maxTimestamp));
+        if (lastOffset >= offset) this.update(batch, lastOffset, Number(batch.maxTimestamp), log);
         offset = lastOffset + 1;
       }
     }
     this.appliedEnd = Math.max(this.appliedEnd, end);
   }
 
-  /** Writes `<log end>.snapshot` when the state moved since the last one, and prunes old snapshots. */
+  /**
+   * Writes `<log end>.snapshot` when the state moved since the last one, and
+   * prunes old snapshots. The transaction index is made durable first: a
+   * restart from this snapshot does not replay the markers before it.
+   */
   takeSnapshot(log: PartitionLog): boolean {
     const end = log.logEndOffset;
     if (end === this.snapshotEnd) return false;
-    writeFileDurably(join(log.dir, snapshotFileName(end)), this.encodeSnapshot());
+    log.syncTxnIndexes();
+    writeFileDurably(join(log.dir, snapshotFileName(end)), encodeProducerSnapshot(this.snapshotEntries()));
     this.snapshotEnd = end;
     const files = snapshotFiles(log.dir);
     for (const stale of files.filter((f) => f.offset > end)) unlinkIfExists(join(log.dir, stale.name));
@@ -202,71 +299,83 @@ export class ProducerStateManager {
     return true;
   }
 
-  /** Kafka's producer snapshot v1: only each producer's last batch is kept. */
-  private encodeSnapshot(): Buffer {
-    const entries = [...this.producers].filter(([, e]) => e.batches.length > 0);
-    const buf = Buffer.alloc(SNAPSHOT_HEADER_BYTES + entries.length * SNAPSHOT_ENTRY_BYTES);
-    buf.writeInt16BE(SNAPSHOT_VERSION, 0);
-    buf.writeInt32BE(entries.length, 6);
-    let at = SNAPSHOT_HEADER_BYTES;
-    for (const [producerId, entry] of entries) {
-      const last = entry.batches[entry.batches.length - 1]!;
-      buf.writeBigInt64BE(producerId, at);
-      buf.writeInt16BE(entry.epoch, at + 8);
-      buf.writeInt32BE(last.lastSeq, at + 10);
-      buf.writeBigInt64BE(BigInt(last.lastOffset), at + 14);
-      buf.writeInt32BE(last.offsetDelta, at + 22);
-      buf.writeBigInt64BE(BigInt(entry.lastTimestamp), at + 26);
-      buf.writeInt32BE(NO_COORDINATOR_EPOCH, at + 34);
-      buf.writeBigInt64BE(BigInt(NO_TXN_OFFSET), at + 38);
-      at += SNAPSHOT_ENTRY_BYTES;
-    }
-    buf.writeUInt32BE(crc32c(buf.subarray(SNAPSHOT_HEADER_BYTES - 4)), 2);
-    return buf;
-  }
-
-  private readSnapshot(buf: Buffer): boolean {
-    const entries = decodeProducerSnapshot(buf);
-    if (entries === null) return false;
-    for (const e of entries) {
-      this.producers.set(e.producerId, {
-        epoch: e.epoch,
-        batches: [{ firstSeq: e.firstSeq, lastSeq: e.lastSeq, lastOffset: e.lastOffset, offsetDelta: e.offsetDelta, timestamp: e.timestamp }],
-        lastTimestamp: e.timestamp,
-      });
-    }
-    return true;
-  }
-}
-
-/** One producer's entry of a snapshot file: its epoch and last batch. */
-export interface ProducerSnapshotEntry {
-  producerId: bigint;
-  epoch: number;
-  firstSeq: number;
-  lastSeq: number;
-  lastOffset: number;
-  offsetDelta: number;
-  timestamp: number;
-}
-
-/** Kafka's producer snapshot v1 (`<offset>.snapshot`), checked by its CRC; null when it is not one. */
-export function decodeProducerSnapshot(buf: Buffer): ProducerSnapshotEntry[] | null {
-  if (buf.length < SNAPSHOT_HEADER_BYTES || buf.readInt16BE(0) !== SNAPSHOT_VERSION) return null;
-  if (buf.readUInt32BE(2) !== crc32c(buf.subarray(SNAPSHOT_HEADER_BYTES - 4))) return null;
-  const count = buf.readInt32BE(6);
-  if (count < 0 || buf.length !== SNAPSHOT_HEADER_BYTES + count * SNAPSHOT_ENTRY_BYTES) return null;
-  const entries: ProducerSnapshotEntry[] = [];
-  for (let i = 0, at = SNAPSHOT_HEADER_BYTES; i < count; i++, at += SNAPSHOT_ENTRY_BYTES) {
-    const lastSeq = buf.readInt32BE(at + 10);
-    const offsetDelta = buf.readInt32BE(at + 22);
-    entries.push({
-      producerId: buf.readBigInt64BE(at), epoch: buf.readInt16BE(at + 8), firstSeq: firstSequenceOf(lastSeq, offsetDelta), lastSeq,
-      lastOffset: Number(buf.readBigInt64BE(at + 14)), offsetDelta, timestamp: Number(buf.readBigInt64BE(at + 26)),
+  /** Every producer, with only its last batch (Kafka's snapshot keeps one). */
+  private snapshotEntries(): ProducerSnapshotEntry[] {
+    return [...this.producers].map(([producerId, e]) => {
+      const last = e.batches[e.batches.length - 1];
+      return {
+        producerId, epoch: e.epoch, firstSeq: last?.firstSeq ?? -1, lastSeq: last?.lastSeq ?? -1, lastOffset: last?.lastOffset ?? -1,
+        offsetDelta: last?.offsetDelta ?? 0, timestamp: e.lastTimestamp, coordinatorEpoch: e.coordinatorEpoch,
+        currentTxnFirstOffset: e.currentTxnFirstOffset,
+      };
     });
   }
-  return entries;
+
+  private loadSnapshot(entries: readonly ProducerSnapshotEntry[]): void {
+    for (const e of entries) {
+      const batches = e.lastOffset < 0 ? [] : [{ firstSeq: e.firstSeq, lastSeq: e.lastSeq, lastOffset: e.lastOffset, offsetDelta: e.offsetDelta, timestamp: e.timestamp }];
+      const currentTxnFirstOffset = e.currentTxnFirstOffset < 0 ? NO_TXN_OFFSET : e.currentTxnFirstOffset;
+      this.producers.set(e.producerId, { epoch: e.epoch, batches, lastTimestamp: e.timestamp, coordinatorEpoch: e.coordinatorEpoch, currentTxnFirstOffset });
+      if (currentTxnFirstOffset !== NO_TXN_OFFSET) this.txns.begin(e.producerId, currentTxnFirstOffset);
+    }
+  }
 }
+
+/** Kafka's checkSequence for a client's data batch whose epoch is not older than the producer's. */
+function checkSequence(batch: RecordBatch, entry: ProducerEntry): SequenceCheck {
+  const producerId = batch.producerId;
+  const epoch = batch.producerEpoch;
+  const firstSeq = batch.baseSequence;
+  if (epoch > entry.epoch) {
+    if (firstSeq !== 0) {
+      return error(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        `Producer ${producerId} starts epoch ${epoch} at sequence ${firstSeq}; a new epoch starts at 0.`);
+    }
+    return APPEND;
+  }
+  const lastSeq = incrementSequence(firstSeq, batch.lastOffsetDelta);
+  const duplicate = entry.batches.find((b) => b.firstSeq === firstSeq && b.lastSeq === lastSeq);
+  if (duplicate !== undefined) return { kind: 'duplicate', firstOffset: duplicate.lastOffset - duplicate.offsetDelta };
+  // No batch in this epoch yet (only a marker moved the producer to it): the epoch's sequences start at 0.
+  const previousSeq = entry.batches[entry.batches.length - 1]?.lastSeq ?? -1;
+  if (!inSequence(previousSeq, firstSeq)) {
+    return error(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+      `Producer ${producerId} sent sequence ${firstSeq} after ${previousSeq} in epoch ${epoch}.`);
+  }
+  return APPEND;
+}
+
+/**
+ * Kafka's checks of a transaction marker against its producer: an older
+ * producer epoch is fenced, and so is a marker from a coordinator older
+ * than the one that wrote the producer's last marker (a zombie coordinator).
+ */
+function checkMarker(batch: RecordBatch, entry: ProducerEntry | undefined): SequenceCheck {
+  const marker = endTxnMarkerOf(batch);
+  if (marker === null) return error(ErrorCode.INVALID_RECORD, 'A control batch from a producer must hold one COMMIT or ABORT marker.');
+  if (entry === undefined) return APPEND;
+  if (batch.producerEpoch < entry.epoch) {
+    return error(ErrorCode.INVALID_PRODUCER_EPOCH,
+      `Marker for producer ${batch.producerId} has epoch ${batch.producerEpoch}, older than the current ${entry.epoch}.`);
+  }
+  if (marker.coordinatorEpoch < entry.coordinatorEpoch) {
+    return error(ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+      `Marker for producer ${batch.producerId} has coordinator epoch ${marker.coordinatorEpoch}, older than ${entry.coordinatorEpoch}.`);
+  }
+  return APPEND;
+}
+
+/** The COMMIT/ABORT marker of a control batch, or null when it holds something else. */
+function endTxnMarkerOf(batch: RecordBatch): EndTxnMarker | null {
+  try {
+    return readEndTxnMarker(batch);
+  } catch (e) {
+    if (e instanceof RecordsError) return null;
+    throw e;
+  }
+}
+
+export { decodeProducerSnapshot, type ProducerSnapshotEntry };
 
 function error(errorCode: number, errorMessage: string): SequenceCheck {
   return { kind: 'error', errorCode, errorMessage };

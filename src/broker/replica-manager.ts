@@ -11,7 +11,7 @@ import { ConfigResourceType, type MetadataChanges, type MetadataImage, type Topi
 import { ErrorCode } from '../protocol/index.ts';
 import { RecordsError } from '../records/index.ts';
 import { Partition, type LeaderAppend } from './partition.ts';
-import { ProducerStateManager } from './producer-state.ts';
+import { ProducerStateManager, type AppendOrigin } from './producer-state.ts';
 import { ACKS_ALL, requiredOffsetOf } from './replication/acks.ts';
 import type { FetchValidation, FollowerFetch } from './replication/fetch-validation.ts';
 import type { ReplicaLog } from './replication/replica-log.ts';
@@ -51,14 +51,14 @@ export interface ReplicaManagerDeps {
   log(line: string): void;
 }
 
-/** Who is writing: a client's produce, or a coordinator persisting its own state. */
-export type AppendOrigin = 'client' | 'coordinator';
+export type { AppendOrigin };
 
 export interface AppendOptions {
   /** 0, 1 or -1 (all in-sync replicas). */
   acks: number;
   /** How long an acks=all write may wait for the ISR before REQUEST_TIMED_OUT. */
   timeoutMs: number;
+  /** A coordinator's batches (transaction markers, transactional offset commits) skip the sequence checks, not the epoch checks. */
   origin: AppendOrigin;
 }
 
@@ -161,7 +161,7 @@ export class ReplicaManager {
         result.errorCode = refused;
         continue;
       }
-      const appended = this.appendToLeader(partition, records, nowMs);
+      const appended = this.appendToLeader(partition, records, nowMs, options.origin);
       if (appended.kind === 'error') {
         result.errorCode = appended.errorCode;
         result.errorMessage = appended.errorMessage;
@@ -194,9 +194,9 @@ export class ReplicaManager {
     return ErrorCode.NONE;
   }
 
-  private appendToLeader(partition: Partition, records: Buffer, nowMs: number): LeaderAppend {
+  private appendToLeader(partition: Partition, records: Buffer, nowMs: number, origin: AppendOrigin): LeaderAppend {
     try {
-      const appended = partition.appendAsLeader(records, nowMs, partition.config.messageTimestampType === 'LogAppendTime');
+      const appended = partition.appendAsLeader(records, nowMs, partition.config.messageTimestampType === 'LogAppendTime', origin);
       // Followers long-polling for this partition must hear of the append even when the high watermark waits for them.
       if (appended.kind === 'appended') this.notifyAppend(partition);
       return appended;

@@ -1,7 +1,7 @@
 /**
  * `samsa dump-log --files F[,F...]`: kafka-dump-log.sh. Prints what a log
- * segment (`.log`), its indexes (`.index`, `.timeindex`) or a producer
- * snapshot (`.snapshot`) holds, in Kafka's line format, without a broker.
+ * segment (`.log`), its indexes (`.index`, `.timeindex`, `.txnindex`) or a
+ * producer snapshot (`.snapshot`) holds, in Kafka's line format, without a broker.
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
@@ -21,7 +21,7 @@ const TIME_ENTRY_BYTES = 12;
 
 function baseOffsetOf(file: string): bigint {
   const digits = /^(\d{20})\./.exec(basename(file));
-  if (digits === null) throw new CliError(`${file}: not a segment file name (20 digits of base offset, then .log, .index, .timeindex or .snapshot)`, EXIT_USAGE);
+  if (digits === null) throw new CliError(`${file}: not a segment file name (20 digits of base offset, then .log, .index, .timeindex, .txnindex or .snapshot)`, EXIT_USAGE);
   return BigInt(digits[1]!);
 }
 
@@ -79,8 +79,18 @@ async function dumpSnapshot(file: string, bytes: Buffer, out: string[]): Promise
   const entries = decodeProducerSnapshot(bytes);
   if (entries === null) throw new CliError(`${file}: not a producer snapshot (bad version or CRC)`);
   for (const e of entries) {
-    out.push(`producerId: ${e.producerId} producerEpoch: ${e.epoch} coordinatorEpoch: -1 currentTxnFirstOffset: None `
+    const txnFirstOffset = e.currentTxnFirstOffset < 0 ? 'None' : `Some(${e.currentTxnFirstOffset})`;
+    out.push(`producerId: ${e.producerId} producerEpoch: ${e.epoch} coordinatorEpoch: ${e.coordinatorEpoch} currentTxnFirstOffset: ${txnFirstOffset} `
       + `lastTimestamp: ${e.timestamp} firstSequence: ${e.firstSeq} lastSequence: ${e.lastSeq} lastOffset: ${e.lastOffset} offsetDelta: ${e.offsetDelta} timestamp: ${e.timestamp}`);
+  }
+}
+
+async function dumpTxnIndex(file: string, bytes: Buffer, out: string[]): Promise<void> {
+  const { decodeTxnIndex } = await import('../storage/index.ts');
+  const entries = decodeTxnIndex(bytes);
+  if (entries === null) throw new CliError(`${file}: not a transaction index (whole 34-byte entries of version 0)`);
+  for (const t of entries) {
+    out.push(`version: 0 producerId: ${t.producerId} firstOffset: ${t.firstOffset} lastOffset: ${t.lastOffset} lastStableOffset: ${t.lastStableOffset}`);
   }
 }
 
@@ -99,7 +109,8 @@ async function dumpLog(flags: DumpLogFlags): Promise<void> {
     else if (kind === '.index') dumpOffsetIndex(file, bytes, out);
     else if (kind === '.timeindex') dumpTimeIndex(file, bytes, out);
     else if (kind === '.snapshot') await dumpSnapshot(file, bytes, out);
-    else throw new CliError(`${file}: dump-log reads .log, .index, .timeindex and .snapshot files`, EXIT_USAGE);
+    else if (kind === '.txnindex') await dumpTxnIndex(file, bytes, out);
+    else throw new CliError(`${file}: dump-log reads .log, .index, .timeindex, .txnindex and .snapshot files`, EXIT_USAGE);
     console.log(out.join('\n'));
   }
 }

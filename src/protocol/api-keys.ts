@@ -75,7 +75,7 @@ export const SERVABLE_APIS: readonly ApiRange[] = Object.freeze([
   api(24, 'AddPartitionsToTxn', 0, 5),
   api(25, 'AddOffsetsToTxn', 0, 4),
   api(26, 'EndTxn', 0, 4),
-  api(27, 'WriteTxnMarkers', 1, 1),
+  api(27, 'WriteTxnMarkers', 0, 1),
   api(28, 'TxnOffsetCommit', 0, 4),
   api(29, 'DescribeAcls', 1, 3),
   api(30, 'CreateAcls', 1, 3),

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 export const LOG_FILE_SUFFIX = '.log';
 export const INDEX_FILE_SUFFIX = '.index';
 export const TIME_INDEX_FILE_SUFFIX = '.timeindex';
+export const TXN_INDEX_FILE_SUFFIX = '.txnindex';
 /** A segment file renamed on its way to being unlinked (Kafka's LogFileUtils.DELETED_FILE_SUFFIX). */
 export const DELETED_FILE_SUFFIX = '.deleted';
 /** Files of a segment the cleaner is writing, and of one it is swapping in (segment-swap.ts). */

@@ -30,3 +30,4 @@ export {
   type TopicPartition,
 } from './partition-log.ts';
 export { readFileIfExists, unlinkIfExists, writeFileDurably } from './fs-util.ts';
+export { type AbortedTxn, TXN_INDEX_ENTRY_BYTES, decodeTxnIndex } from './txn-index.ts';

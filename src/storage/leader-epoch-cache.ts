@@ -11,8 +11,11 @@
  * rename) as Kafka does; changes happen once per leader change, not per
  * append.
  */
+import fs from 'node:fs';
+import { join } from 'node:path';
 import { parseOffsetField, readCheckpointFile, writeCheckpointFile } from './checkpoint-file.ts';
 import { CheckpointFormatError } from './errors.ts';
+import { LEADER_EPOCH_CHECKPOINT_FILE } from './file-names.ts';
 
 /** Kafka's UNDEFINED_EPOCH and UNDEFINED_EPOCH_OFFSET. */
 export const UNDEFINED_EPOCH = -1;
@@ -135,5 +138,18 @@ export class LeaderEpochCache {
       this.path,
       this.entriesValue.map((entry) => `${entry.epoch} ${entry.startOffset}`),
     );
+  }
+}
+
+/** The cache of a partition directory; an unreadable checkpoint is logged, removed and replaced by an empty cache. */
+export function loadEpochCacheOrReset(dir: string, log: (line: string) => void): LeaderEpochCache {
+  const path = join(dir, LEADER_EPOCH_CHECKPOINT_FILE);
+  try {
+    return LeaderEpochCache.load(path);
+  } catch (error) {
+    if (!(error instanceof CheckpointFormatError)) throw error;
+    log(`${error.message}; starting an empty leader epoch cache`);
+    fs.rmSync(path, { force: true });
+    return LeaderEpochCache.load(path);
   }
 }

@@ -20,6 +20,10 @@
  * without a transaction index the cleaner cannot tell committed from
  * aborted data: a transactional record is removed only when a later record
  * with its key supersedes it, so an aborted write never hides a committed one.
+ * Markers are kept, so every aborted transaction of a group still has its
+ * marker in the cleaned segment, which therefore takes over the group's
+ * `.txnindex` entries unchanged (Kafka rebuilds the cleaned segment's index
+ * the same way, from the aborted transactions of the range it covers).
  */
 import fs from 'node:fs';
 import { type RecordBatch, readBatchRecords } from '../records/index.ts';
@@ -159,6 +163,7 @@ export class LogCleaner {
         });
       }
       flush();
+      for (const segment of group) for (const entry of segment.txnIndex.all()) cleaned.appendAbortedTxn(entry);
       cleaned.onBecomeInactive();
       cleaned.flushAll();
       cleaned.close();

@@ -4,7 +4,8 @@
  *   1. leftovers: complete a compaction swap that committed (a
  *      `<base>.log.swap` file, segment-swap.ts), then delete `.deleted`,
  *      `.cleaned`, `.swap` and `.tmp` files (an interrupted delete,
- *      compaction or checkpoint write) and index files whose `.log` is gone.
+ *      compaction or checkpoint write) and index files (`.index`,
+ *      `.timeindex`, `.txnindex`) whose `.log` is gone.
  *   2. segments: every `<20 digits>.log`, sorted by base offset.
  *   3. recovery: after a clean shutdown, trust every segment whose indexes
  *      pass the sanity checks and find the log end by walking headers from
@@ -12,6 +13,8 @@
  *      segments below the one holding the recovery point and re-validate
  *      that one and all later ones batch by batch (segment.recover); the
  *      first that had to cut bytes ends the log, later segments are deleted.
+ *      A recovered segment keeps its `.txnindex` entries below its new end
+ *      (storage cannot rebuild them; producer-state replay adds lost ones).
  *      A segment whose index files are missing or fail the checks is
  *      recovered as well.
  *   4. offsets: an empty directory gets a segment at the log start offset;
@@ -31,6 +34,7 @@ import {
   SWAP_FILE_SUFFIX,
   TEMP_FILE_SUFFIX,
   TIME_INDEX_FILE_SUFFIX,
+  TXN_INDEX_FILE_SUFFIX,
   parseSegmentFileName,
 } from './file-names.ts';
 import type { LeaderEpochCache } from './leader-epoch-cache.ts';
@@ -74,7 +78,7 @@ function removeLeftovers(dir: string, log: (line: string) => void): void {
   for (const name of names) {
     const leftover =
       name.endsWith(DELETED_FILE_SUFFIX) || name.endsWith(CLEANED_FILE_SUFFIX) || name.endsWith(SWAP_FILE_SUFFIX) || name.endsWith(TEMP_FILE_SUFFIX);
-    const indexSuffix = name.endsWith(INDEX_FILE_SUFFIX) ? INDEX_FILE_SUFFIX : name.endsWith(TIME_INDEX_FILE_SUFFIX) ? TIME_INDEX_FILE_SUFFIX : null;
+    const indexSuffix = [INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX].find((suffix) => name.endsWith(suffix)) ?? null;
     const orphan = indexSuffix !== null && !present.has(name.slice(0, -indexSuffix.length) + LOG_FILE_SUFFIX);
     if (!leftover && !orphan) continue;
     log(`removing ${orphan ? 'orphaned index' : 'leftover'} file ${join(dir, name)}`);

@@ -6,6 +6,8 @@
  *                           else, no header, no padding
  *   <baseOffset>.index      sparse offset index (offset-index.ts)
  *   <baseOffset>.timeindex  sparse time index (time-index.ts)
+ *   <baseOffset>.txnindex   aborted transactions whose ABORT marker is in
+ *                           this segment (txn-index.ts); only once there is one
  *
  * The file name is the base offset, zero-padded to 20 digits; every batch in
  * the segment has offsets in [baseOffset, baseOffset + 2^31). Appends write
@@ -20,12 +22,13 @@ import { RECORD_BATCH_OVERHEAD, RecordBatch, readBatchRecords } from '../records
 import { BatchCursor, CURSOR_BAD, CURSOR_BATCH, CURSOR_END, wholeBatchesLength } from './batch-cursor.ts';
 import { INT32_MAX } from './config.ts';
 import { CorruptIndexError, LogCorruptionError } from './errors.ts';
-import { DELETED_FILE_SUFFIX, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, segmentFilePath } from './file-names.ts';
-import { readFully, unlinkIfExists, writeFully } from './fs-util.ts';
+import { DELETED_FILE_SUFFIX, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX, segmentFilePath } from './file-names.ts';
+import { fileSizeOrMissing, readFully, unlinkIfExists, writeFully } from './fs-util.ts';
 import type { LeaderEpochCache } from './leader-epoch-cache.ts';
 import { OffsetIndex } from './offset-index.ts';
 import { scanLogFile } from './segment-scan.ts';
 import { NO_TIMESTAMP, TimeIndex } from './time-index.ts';
+import { type AbortedTxn, TxnIndex } from './txn-index.ts';
 
 /** forEachBatch's scan result when the visitor asked to stop. */
 const VISIT_STOPPED = 'stopped by the visitor';
@@ -61,6 +64,8 @@ export class LogSegment {
   private readonly log: (line: string) => void;
   private offsetIndexValue: OffsetIndex;
   private timeIndexValue: TimeIndex;
+  /** Never rebuilt from the log by storage: recovery only cuts it (txn-index.ts). */
+  private readonly txnIndexValue: TxnIndex;
   /** False for indexes opened from disk and not yet checked entry by entry. */
   private indexesChecked: boolean;
   private fd: number;
@@ -90,8 +95,10 @@ export class LogSegment {
     this.logPath = segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX) + fileSuffix;
     this.offsetIndexValue = OffsetIndex.rebuilt(this.indexPath(INDEX_FILE_SUFFIX), baseOffset, indexBytesMax);
     this.timeIndexValue = TimeIndex.rebuilt(this.indexPath(TIME_INDEX_FILE_SUFFIX), baseOffset, indexBytesMax);
+    this.txnIndexValue = size < 0 ? TxnIndex.empty(this.indexPath(TXN_INDEX_FILE_SUFFIX)) : TxnIndex.open(this.indexPath(TXN_INDEX_FILE_SUFFIX));
     this.indexesChecked = true;
     this.fd = -1;
+    size = Math.max(size, 0);
     this.size = size;
     this.maxTimestamp = NO_TIMESTAMP;
     this.offsetOfMaxTimestamp = baseOffset;
@@ -109,7 +116,8 @@ export class LogSegment {
    * `fileSuffix` (`.cleaned`) names the files of a segment the cleaner is writing.
    */
   static create(dir: string, baseOffset: number, indexBytesMax: number, nowMs: number, log: (line: string) => void, fileSuffix = ''): LogSegment {
-    const segment = new LogSegment(dir, baseOffset, indexBytesMax, 0, nowMs, log, fileSuffix);
+    // Size -1 tells the constructor the segment is new: a stale `.txnindex` of that name is emptied.
+    const segment = new LogSegment(dir, baseOffset, indexBytesMax, -1, nowMs, log, fileSuffix);
     segment.fd = fs.openSync(segment.logPath, 'w+', 0o644);
     segment.offsetIndexValue = OffsetIndex.create(segment.indexPath(INDEX_FILE_SUFFIX), baseOffset, indexBytesMax);
     segment.timeIndexValue = TimeIndex.create(segment.indexPath(TIME_INDEX_FILE_SUFFIX), baseOffset, indexBytesMax);
@@ -136,6 +144,15 @@ export class LogSegment {
 
   get timeIndex(): TimeIndex {
     return this.timeIndexValue;
+  }
+
+  get txnIndex(): TxnIndex {
+    return this.txnIndexValue;
+  }
+
+  /** Records an aborted transaction whose marker this segment holds; false when its entry is there already. */
+  appendAbortedTxn(entry: AbortedTxn): boolean {
+    return this.txnIndexValue.appendIfNew(entry);
   }
 
   /** Largest batch maxTimestamp in the segment (NO_TIMESTAMP when none) and the last offset of its batch. */
@@ -373,6 +390,8 @@ export class LogSegment {
     }
     this.size = scan.validBytes;
     this.timeIndexValue.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+    // Entries for markers the cut removed must go; the ones kept cannot be rebuilt here (txn-index.ts).
+    this.txnIndexValue.truncateTo(previousLast + 1);
     return { truncatedBytes, nextOffset: previousLast + 1, problem: scan.problem };
   }
 
@@ -423,6 +442,7 @@ export class LogSegment {
     const nextOffset = Math.min(offset, cursor.baseOffset);
     this.offsetIndexValue.truncateTo(offset);
     this.timeIndexValue.truncateTo(offset);
+    this.txnIndexValue.truncateTo(nextOffset);
     const fd = this.openFd();
     fs.ftruncateSync(fd, position);
     fs.fsyncSync(fd);
@@ -445,8 +465,13 @@ export class LogSegment {
     if (this.fd >= 0 && fs.fstatSync(this.fd).size !== this.size) fs.ftruncateSync(this.fd, this.size);
   }
 
-  /** fsync of the `.log` file only: the active segment's indexes are rebuilt by recovery anyway. */
+  /**
+   * fsync of the `.log` file, and of the aborted transactions: the offset and
+   * time indexes of the active segment are rebuilt by recovery anyway, its
+   * transaction index is not.
+   */
   flushLog(): void {
+    this.txnIndexValue.sync();
     if (this.fd >= 0) fs.fsyncSync(this.fd);
   }
 
@@ -457,19 +482,26 @@ export class LogSegment {
     this.offsetIndexValue.closeFile();
     this.timeIndexValue.closeFile();
     this.flushLog();
+    this.txnIndexValue.closeFile();
   }
 
   /** Closes every descriptor; no flush. */
   close(): void {
     this.offsetIndexValue.closeFile();
     this.timeIndexValue.closeFile();
+    this.txnIndexValue.closeFile();
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = -1;
   }
 
-  /** The segment's three files, the `.log` last (the swap protocol renames it last: it is the commit point). */
+  /**
+   * The segment's files, the `.log` last (the swap protocol renames it last:
+   * it is the commit point); the `.txnindex` only when it exists.
+   */
   filePaths(): string[] {
-    return [this.indexPath(INDEX_FILE_SUFFIX), this.indexPath(TIME_INDEX_FILE_SUFFIX), this.logPath];
+    const txnPath = this.indexPath(TXN_INDEX_FILE_SUFFIX);
+    const txn = fileSizeOrMissing(txnPath) >= 0 ? [txnPath] : [];
+    return [this.indexPath(INDEX_FILE_SUFFIX), this.indexPath(TIME_INDEX_FILE_SUFFIX), ...txn, this.logPath];
   }
 
   /** Kafka's deletion: rename each file to `.deleted`, then unlink (at once: file.delete.delay.ms is not honoured). */

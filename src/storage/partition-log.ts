@@ -3,6 +3,7 @@
  * directory (Kafka's layout, see log-segment.ts), the last one active.
  *
  *   <dir>/00000000000000000000.log|.index|.timeindex   a segment per base offset
+ *   <dir>/00000000000000000000.txnindex                its aborted transactions (txn-index.ts)
  *   <dir>/leader-epoch-checkpoint                      leader-epoch-cache.ts
  *   <dir>/partition.metadata                           partition-metadata.ts
  *
@@ -20,15 +21,16 @@ import fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MAGIC_V2, RECORD_BATCH_OVERHEAD, RecordBatch } from '../records/index.ts';
 import { type Clock, INT32_MAX, type LogConfig, validateLogConfig } from './config.ts';
-import { CheckpointFormatError, InconsistentTopicIdError, OffsetOutOfRangeError, RecordListTooLargeError, UnexpectedAppendOffsetError } from './errors.ts';
-import { DELETE_DIR_SUFFIX, LEADER_EPOCH_CHECKPOINT_FILE } from './file-names.ts';
+import { InconsistentTopicIdError, OffsetOutOfRangeError, RecordListTooLargeError, UnexpectedAppendOffsetError } from './errors.ts';
+import { DELETE_DIR_SUFFIX } from './file-names.ts';
 import { fsyncDir } from './fs-util.ts';
-import { LeaderEpochCache } from './leader-epoch-cache.ts';
+import { LeaderEpochCache, loadEpochCacheOrReset } from './leader-epoch-cache.ts';
 import { floorSegment, loadLog } from './log-loader.ts';
 import { LogSegment, type TimestampAndOffset } from './log-segment.ts';
-import { readPartitionMetadata, writePartitionMetadata } from './partition-metadata.ts';
+import { readTopicIdOrNull, writePartitionMetadata } from './partition-metadata.ts';
 import { RollReason, retentionDeletableCount, rollReason } from './policies.ts';
 import { commitCleanedSegment } from './segment-swap.ts';
+import type { AbortedTxn } from './txn-index.ts';
 
 export interface TopicPartition {
   topic: string;
@@ -120,7 +122,7 @@ export class PartitionLog {
     validateLogConfig(config);
     fs.mkdirSync(dir, { recursive: true });
     const log = opts.log ?? noLog;
-    const epochCache = loadEpochCache(dir, log);
+    const epochCache = loadEpochCacheOrReset(dir, log);
     const loaded = loadLog({
       dir,
       indexIntervalBytes: config.indexIntervalBytes,
@@ -137,7 +139,7 @@ export class PartitionLog {
     partitionLog.nextOffset = loaded.logEndOffset;
     partitionLog.startOffset = loaded.logStartOffset;
     partitionLog.recoveryPointValue = loaded.recoveryPoint;
-    partitionLog.topicIdValue = readTopicId(dir, log);
+    partitionLog.topicIdValue = readTopicIdOrNull(dir, log);
     partitionLog.dirDirty = true;
     return partitionLog;
   }
@@ -363,6 +365,40 @@ export class PartitionLog {
   }
 
   /**
+   * Records an aborted transaction in the index of the segment holding its
+   * marker (`entry.lastOffset`). The broker decides when (it knows producer
+   * state); a replay may offer an entry again, and it is written once.
+   */
+  appendAbortedTxn(entry: AbortedTxn): void {
+    this.checkOpen();
+    if (entry.lastOffset < this.startOffset || entry.lastOffset >= this.nextOffset) {
+      throw new RangeError(`aborted transaction marker ${entry.lastOffset} is outside the log [${this.startOffset}, ${this.nextOffset})`);
+    }
+    this.segments[floorSegment(this.segments, entry.lastOffset)]!.appendAbortedTxn(entry);
+  }
+
+  /**
+   * Kafka's collectAbortedTransactions: the aborted transactions with
+   * lastOffset >= fetchOffset and firstOffset < upperBoundOffset, from the
+   * segment holding fetchOffset onwards until an entry's last stable offset
+   * shows no later one can overlap.
+   */
+  collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    this.checkOpen();
+    const out: AbortedTxn[] = [];
+    for (let i = floorSegment(this.segments, fetchOffset); i < this.segments.length; i++) {
+      if (this.segments[i]!.txnIndex.collect(fetchOffset, upperBoundOffset, out)) break;
+    }
+    return out;
+  }
+
+  /** fsyncs the aborted transactions not yet durable: a producer snapshot taken next may skip their replay. */
+  syncTxnIndexes(): void {
+    this.checkOpen();
+    for (let i = floorSegment(this.segments, this.recoveryPointValue); i < this.segments.length; i++) this.segments[i]!.txnIndex.sync();
+  }
+
+  /**
    * ListOffsets: EARLIEST (-2) and EARLIEST_LOCAL (-4) → log start,
    * LATEST (-1) → log end (timestamp -1 for these), MAX_TIMESTAMP (-3) → the
    * record with the largest timestamp; otherwise the first record with
@@ -585,26 +621,4 @@ function frameBatch(records: Buffer, at: number): RecordBatch {
     throw new Error(`append: the batch at byte ${at} is not a whole v2 batch`);
   }
   return batch;
-}
-
-function loadEpochCache(dir: string, log: (line: string) => void): LeaderEpochCache {
-  const path = join(dir, LEADER_EPOCH_CHECKPOINT_FILE);
-  try {
-    return LeaderEpochCache.load(path);
-  } catch (error) {
-    if (!(error instanceof CheckpointFormatError)) throw error;
-    log(`${error.message}; starting an empty leader epoch cache`);
-    fs.rmSync(path, { force: true });
-    return LeaderEpochCache.load(path);
-  }
-}
-
-function readTopicId(dir: string, log: (line: string) => void): string | null {
-  try {
-    return readPartitionMetadata(dir);
-  } catch (error) {
-    if (!(error instanceof CheckpointFormatError)) throw error;
-    log(error.message);
-    return null;
-  }
 }

@@ -34,3 +34,14 @@ export function readPartitionMetadata(dir: string): string | null {
   if (match === null) throw new CheckpointFormatError(path, 'expected "version: 0" and a topic_id line');
   return match[1]!;
 }
+
+/** The topic id, or null when the file is missing or unreadable (logged): the caller then treats the log as of unknown topic. */
+export function readTopicIdOrNull(dir: string, log: (line: string) => void): string | null {
+  try {
+    return readPartitionMetadata(dir);
+  } catch (error) {
+    if (!(error instanceof CheckpointFormatError)) throw error;
+    log(error.message);
+    return null;
+  }
+}

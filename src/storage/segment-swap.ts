@@ -14,7 +14,7 @@
  * step 2 never finished, so it is deleted and the old segments stand. A
  * `<base>.log.swap` means the swap committed: every segment whose base
  * offset lies in [base, end of the swap file) is deleted, the swap's indexes
- * are dropped (recovery rebuilds them) and the `.log.swap` becomes
+ * are dropped (recovery rebuilds them) but its `.txnindex` is kept, and the `.log.swap` becomes
  * `<base>.log`. A `.log.swap` that does not frame whole batches cannot be
  * one the protocol wrote; it is left to pass 1, which deletes it. Old segments that lie past the swap file's last batch (their
  * records were all removed) survive such a recovery; that keeps older
@@ -23,8 +23,10 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { BatchCursor, CURSOR_BATCH, CURSOR_END } from './batch-cursor.ts';
-import { CLEANED_FILE_SUFFIX, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, SWAP_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, parseSegmentFileName, segmentFilePath } from './file-names.ts';
-import { fsyncDir, unlinkIfExists } from './fs-util.ts';
+import {
+  CLEANED_FILE_SUFFIX, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, SWAP_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX, parseSegmentFileName, segmentFilePath,
+} from './file-names.ts';
+import { fileSizeOrMissing, fsyncDir, unlinkIfExists } from './fs-util.ts';
 import type { LogSegment } from './log-segment.ts';
 import { RECORD_BATCH_OVERHEAD } from '../records/index.ts';
 
@@ -39,6 +41,21 @@ export function commitCleanedSegment(dir: string, cleaned: LogSegment, olds: rea
   for (const old of olds) old.deleteFiles();
   for (const path of cleanedPaths) fs.renameSync(swapPathOf(path), path.slice(0, -CLEANED_FILE_SUFFIX.length));
   fsyncDir(dir);
+}
+
+/**
+ * The aborted transactions cannot be rebuilt from the log, so unlike the
+ * other indexes the swap's `.txnindex` is kept. A cleaned segment has one
+ * exactly when the segments it replaces had entries (the cleaner copies
+ * them all), so: a `.txnindex.swap` is the new index and replaces the old
+ * one of the same base; without it the final-named file, if any, is
+ * already the new one.
+ */
+function completeTxnIndexSwap(dir: string, baseOffset: number): void {
+  const finalPath = segmentFilePath(dir, baseOffset, TXN_INDEX_FILE_SUFFIX);
+  const swapPath = finalPath + SWAP_FILE_SUFFIX;
+  if (fileSizeOrMissing(swapPath) < 0) return;
+  fs.renameSync(swapPath, finalPath);
 }
 
 function swapPathOf(cleanedPath: string): string {
@@ -67,7 +84,10 @@ export function completeSwaps(dir: string, log: (line: string) => void): number 
       if (otherBase < baseOffset || otherBase >= endOffset) continue;
       log(`completing the swap of ${swapPath}: deleting ${join(dir, other)}`);
       for (const suffix of [INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX]) unlinkIfExists(segmentFilePath(dir, otherBase, suffix));
+      // The swap's own `.txnindex` may already carry the final name (step 4 renames it before the `.log`).
+      if (otherBase !== baseOffset) unlinkIfExists(segmentFilePath(dir, otherBase, TXN_INDEX_FILE_SUFFIX));
     }
+    completeTxnIndexSwap(dir, baseOffset);
     // The swap's indexes may be partly renamed; recovery rebuilds them from the log.
     for (const suffix of [INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]) {
       unlinkIfExists(segmentFilePath(dir, baseOffset, suffix));

@@ -3,9 +3,12 @@
  * batches kept as bytes, offsets assigned and epochs tracked by the real
  * LeaderEpochCache, exactly as PartitionLog does on disk, plus what the
  * checker needs: the record id at every offset and a running hash of the
- * log's prefix so two replicas compare in O(1).
+ * log's prefix so two replicas compare in O(1). Aborted transactions are
+ * kept in one list, in marker order, as the segments' `.txnindex` files
+ * hold them on disk (with the same skip of an entry already recorded).
+ * A control record (a transaction marker) has the id CONTROL_ID.
  */
-import { LeaderEpochCache } from '../../src/storage/index.ts';
+import { LeaderEpochCache, type AbortedTxn } from '../../src/storage/index.ts';
 import { RecordBatch, readBatchRecords } from '../../src/records/index.ts';
 import type { ReplicaLog } from '../../src/broker/index.ts';
 
@@ -15,6 +18,8 @@ interface StoredBatch {
   bytes: Buffer;
 }
 
+/** The id of a control record's offset: markers are no client's record. */
+export const CONTROL_ID = '#control';
 const HASH_MULTIPLIER = 1_000_003;
 const HASH_MODULUS = 2_147_483_647;
 
@@ -27,6 +32,7 @@ export class MemoryLog implements ReplicaLog {
   private ids: string[] = [];
   /** Hash of every id from the log start through offset - start. */
   private prefixHashes: number[] = [];
+  private abortedTxns: AbortedTxn[] = [];
 
   get logStartOffset(): number {
     return this.start;
@@ -64,7 +70,7 @@ export class MemoryLog implements ReplicaLog {
     if (batch.partitionLeaderEpoch > this.leaderEpochCache.latestEpoch) this.leaderEpochCache.assign(batch.partitionLeaderEpoch, base);
     this.batches.push({ base, last, bytes: Buffer.from(bytes) });
     for (const r of readBatchRecords(batch)) {
-      const id = r.value === null ? '' : r.value.toString();
+      const id = batch.isControl ? CONTROL_ID : r.value === null ? '' : r.value.toString();
       const previous = this.prefixHashes.length === 0 ? 0 : this.prefixHashes[this.prefixHashes.length - 1]!;
       this.ids.push(id);
       this.prefixHashes.push((previous * HASH_MULTIPLIER + hashOf(id)) % HASH_MODULUS);
@@ -100,6 +106,7 @@ export class MemoryLog implements ReplicaLog {
     const keep = this.batches.filter((b) => b.last < offset);
     this.batches = keep;
     this.end = keep.length === 0 ? this.start : keep[keep.length - 1]!.last + 1;
+    this.abortedTxns = this.abortedTxns.filter((t) => t.lastOffset < this.end);
     this.ids.length = this.end - this.start;
     this.prefixHashes.length = this.end - this.start;
     this.leaderEpochCache.truncateFromEnd(this.end);
@@ -111,7 +118,18 @@ export class MemoryLog implements ReplicaLog {
     this.end = offset;
     this.ids = [];
     this.prefixHashes = [];
+    this.abortedTxns = [];
     this.leaderEpochCache.clear();
+  }
+
+  appendAbortedTxn(entry: AbortedTxn): void {
+    const last = this.abortedTxns[this.abortedTxns.length - 1];
+    if (last !== undefined && last.lastOffset >= entry.lastOffset) return;
+    this.abortedTxns.push({ ...entry });
+  }
+
+  collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    return this.abortedTxns.filter((t) => t.lastOffset >= fetchOffset && t.firstOffset < upperBoundOffset).map((t) => ({ ...t }));
   }
 
   /** The id of the record at `offset`, or undefined when the log does not hold it. */

@@ -14,22 +14,29 @@
  * memory is lost, the broker comes back with a new broker epoch); leadership
  * moved by the controller (preferred-leader elections). Clients: an
  * idempotent producer (acks=all, retries resend the same batch) and an
- * offset committer writing with the coordinator's acks.
+ * offset committer writing with the coordinator's acks, transactionally:
+ * each commit is a transactional batch without sequence, then a COMMIT or
+ * ABORT marker, both with origin 'coordinator' (as the group and
+ * transaction coordinators write them).
  *
  * Invariants after every tick: every write acknowledged without error is in
  * the current leader's log at the offset it was given; every member of the
  * controller's ISR holds the leader's log up to its high watermark; a
- * leader's high watermark never goes back within its epoch; no record of
- * the idempotent producer appears twice. After a calm phase with every fault
+ * leader's high watermark never goes back within its epoch, nor its last
+ * stable offset, which never passes the high watermark; no record of
+ * the idempotent producer appears twice. Every 100 ticks and at the end, a
+ * read_committed read of the leader up to its last stable offset lists
+ * exactly the aborted records (txn-checker.ts). After a calm phase with every fault
  * healed: all replicas identical and in the ISR, nothing acknowledged lost.
  */
 import { ProducerStateManager, Partition, coordinatorAcks, followerAction, requiredOffsetOf } from '../../src/broker/index.ts';
 import type { FetchValidation, FollowerAction, FollowerFetch, LeaderAnswer, LeaderAppend } from '../../src/broker/index.ts';
 import { topicConfig, resolveBrokerConfig, type TopicConfig } from '../../src/metadata/index.ts';
 import { ErrorCode } from '../../src/protocol/index.ts';
-import { buildRecordBatch } from '../../src/records/index.ts';
+import { ControlRecordType, buildEndTxnMarkerBatch, buildRecordBatch } from '../../src/records/index.ts';
+import { readCommittedProblem } from './txn-checker.ts';
 import { seededRandom } from '../helpers/random.ts';
-import { MemoryLog } from './memory-log.ts';
+import { CONTROL_ID, MemoryLog } from './memory-log.ts';
 import { ControllerModel, type ControllerPartition, type IsrRequest } from './sim-controller.ts';
 
 /** The replication decisions under test; mutation checks swap one for a buggy variant. */
@@ -93,6 +100,9 @@ const QUIET_TICKS = 150;
 const MIN_ISR = 2;
 const FETCH_MAX_BYTES = 4096;
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
+/** The producer id the committer's transactions use (the idempotent producer's ids start at 1000). */
+const COMMITTER_PRODUCER_ID = 9_000_000n;
+const READ_COMMITTED_CHECK_TICKS = 100;
 
 
 
@@ -127,6 +137,8 @@ interface Broker {
   restartAtTick: number;
   /** The last high watermark this process published as leader, per leader epoch. */
   hwByEpoch: Map<number, number>;
+  /** The same for the last stable offset. */
+  lsoByEpoch: Map<number, number>;
 }
 
 interface Acked {
@@ -188,6 +200,8 @@ export class ReplicationSimulation {
   private isolatedUntil = new Map<number, number>();
   private readonly acked: Acked[] = [];
   private calm = false;
+  /** The highest high watermark any leader has published: everything below it is committed for good. */
+  private committedEnd = 0;
   /** Whether the ISR was whole at some tick of the quiet end (a lagging check may drop a member for a moment). */
   private fullIsrWhileQuiet = false;
 
@@ -201,7 +215,9 @@ export class ReplicationSimulation {
 
   // The offset committer (the coordinator's writes).
   private commitNo = 0;
-  private commitBatch: { ids: string[]; bytes: Buffer } | null = null;
+  private commitBatch: { ids: string[]; bytes: Buffer; marker: boolean } | null = null;
+  /** The committer's next write ends its transaction (it has data acknowledged in it). */
+  private commitMarkerDue = false;
   private commitRequest: ClientRequest | null = null;
 
   constructor(options: ReplicationSimOptions) {
@@ -213,7 +229,7 @@ export class ReplicationSimulation {
       const log = new MemoryLog();
       const broker: Broker = {
         id, alive: true, epoch: 1n, log, partition: null, known: this.control.snapshot(),
-        fetchInFlight: null, isrProposal: null, unanswered: null, waits: [], restartAtTick: -1, hwByEpoch: new Map(),
+        fetchInFlight: null, isrProposal: null, unanswered: null, waits: [], restartAtTick: -1, hwByEpoch: new Map(), lsoByEpoch: new Map(),
       };
       broker.partition = this.openPartition(broker);
       this.brokers.set(id, broker);
@@ -306,6 +322,7 @@ export class ReplicationSimulation {
       b.epoch += 1n;
       // A new process starts its high watermark over (Kafka's from a checkpoint, ours from the log start).
       b.hwByEpoch.clear();
+      b.lsoByEpoch.clear();
       b.partition = this.openPartition(b);
       this.trace(`restart broker ${b.id} (broker epoch ${b.epoch}, log end ${b.log.logEndOffset})`);
     }
@@ -487,11 +504,13 @@ export class ReplicationSimulation {
   }
 
   /** A produce request at a broker: the replica manager's appendRecords, step for step. */
-  private produce(b: Broker, bytes: Buffer, acks: number, respond: (errorCode: number, baseOffset: number) => void): void {
+  private produce(
+    b: Broker, bytes: Buffer, acks: number, respond: (errorCode: number, baseOffset: number) => void, origin: 'client' | 'coordinator' = 'client',
+  ): void {
     const p = b.partition!;
     if (!p.isLeader) return respond(ErrorCode.NOT_LEADER_OR_FOLLOWER, -1);
     if (acks === -1 && p.isr.length < this.config.minInsyncReplicas) return respond(ErrorCode.NOT_ENOUGH_REPLICAS, -1);
-    const result = p.appendAsLeader(Buffer.from(bytes), this.nowMs, false);
+    const result = p.appendAsLeader(Buffer.from(bytes), this.nowMs, false, origin);
     if (result.kind === 'error') return respond(result.errorCode, -1);
     if (result.kind === 'duplicate') this.stats.duplicatesAnswered++;
     const required = this.core.requiredOffsetOf(result);
@@ -595,10 +614,7 @@ export class ReplicationSimulation {
       this.commitRequest = null;
     }
     if (!this.rng.chance(0.3)) return;
-    if (this.commitBatch === null) {
-      const id = `c${this.commitNo++}`;
-      this.commitBatch = { ids: [id], bytes: buildRecordBatch([{ key: Buffer.from('g'), value: Buffer.from(id), timestamp: BigInt(this.nowMs) }], {}) };
-    }
+    this.commitBatch ??= this.nextCommitWrite();
     const batch = this.commitBatch;
     const request = { id: this.nextMessageId++, sentTick: this.tick };
     this.commitRequest = request;
@@ -609,13 +625,26 @@ export class ReplicationSimulation {
           if (this.commitRequest?.id !== request.id) return;
           this.commitRequest = null;
           if (errorCode !== ErrorCode.NONE) return;
-          this.acked.push({ offset: baseOffset, id: batch.ids[0]!, what: 'offset commit' });
-          this.stats.commitsAcked++;
-          // A new commit each time: the committer moves on once one is acknowledged.
+          this.acked.push({ offset: baseOffset, id: batch.ids[0]!, what: batch.marker ? 'transaction marker' : 'offset commit' });
+          if (!batch.marker) this.stats.commitsAcked++;
+          // A new write each time: the committer moves on once one is acknowledged.
+          this.commitMarkerDue = !batch.marker;
           this.commitBatch = null;
         });
-      });
+      }, 'coordinator');
     });
+  }
+
+  /** A transactional offset commit (no sequence, as the group coordinator writes it), or the marker that ends its transaction. */
+  private nextCommitWrite(): { ids: string[]; bytes: Buffer; marker: boolean } {
+    const producer = { producerId: COMMITTER_PRODUCER_ID, producerEpoch: 0 };
+    if (this.commitMarkerDue) {
+      const type = this.rng.chance(0.5) ? ControlRecordType.ABORT : ControlRecordType.COMMIT;
+      return { ids: [CONTROL_ID], bytes: buildEndTxnMarkerBatch({ type, coordinatorEpoch: 0 }, BigInt(this.nowMs), producer), marker: true };
+    }
+    const id = `c${this.commitNo++}`;
+    const record = { key: Buffer.from('g'), value: Buffer.from(id), timestamp: BigInt(this.nowMs) };
+    return { ids: [id], bytes: buildRecordBatch([record], { ...producer, baseSequence: -1, isTransactional: true }), marker: false };
   }
 
   // ---- invariants -----------------------------------------------------------------------------
@@ -639,9 +668,16 @@ export class ReplicationSimulation {
       const previous = b.hwByEpoch.get(p.leaderEpoch);
       if (previous !== undefined && p.highWatermark < previous) this.fail(`leader ${b.id} high watermark went back from ${previous} to ${p.highWatermark} in epoch ${p.leaderEpoch}`);
       b.hwByEpoch.set(p.leaderEpoch, p.highWatermark);
+      const lso = p.lastStableOffset;
+      const previousLso = b.lsoByEpoch.get(p.leaderEpoch);
+      if (lso > p.highWatermark) this.fail(`leader ${b.id} last stable offset ${lso} is above its high watermark ${p.highWatermark}`);
+      if (previousLso !== undefined && lso < previousLso) this.fail(`leader ${b.id} last stable offset went back from ${previousLso} to ${lso} in epoch ${p.leaderEpoch}`);
+      b.lsoByEpoch.set(p.leaderEpoch, lso);
+      this.committedEnd = Math.max(this.committedEnd, p.highWatermark);
     }
     const leader = this.currentLeader();
     if (leader === null) return;
+    if (this.tick % READ_COMMITTED_CHECK_TICKS === 0) this.checkReadCommitted(leader);
     const log = leader.log;
     for (const a of this.acked) {
       const id = log.idAt(a.offset);
@@ -657,9 +693,15 @@ export class ReplicationSimulation {
     }
   }
 
+  private checkReadCommitted(leader: Broker): void {
+    const problem = readCommittedProblem(leader.log, leader.partition!.lastStableOffset, this.committedEnd);
+    if (problem !== null) this.fail(`leader ${leader.id}: ${problem}`);
+  }
+
   private checkConverged(): void {
     const leader = this.currentLeader();
     if (leader === null) this.fail('no leader after the calm phase');
+    this.checkReadCommitted(leader);
     const end = leader.log.logEndOffset;
     for (const b of this.brokers.values()) {
       if (b.log.logEndOffset !== end || b.log.prefixHash(end) !== leader.log.prefixHash(end)) {

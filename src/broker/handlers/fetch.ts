@@ -1,14 +1,19 @@
 /**
  * Fetch (API key 1): whole batches as stored, per partition up to its byte
- * limit and the high watermark, with incremental sessions (KIP-227) and long
- * polls that wait in the purgatory until an append brings enough bytes.
+ * limit and the high watermark (read_uncommitted) or the last stable offset
+ * (read_committed, with the aborted transactions overlapping what is
+ * returned, from the transaction index), with incremental sessions (KIP-227)
+ * and long polls that wait in the purgatory until an append or a move of
+ * the high watermark (which is what moves the last stable offset) brings
+ * enough bytes.
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 import { FINAL_EPOCH, type FetchSession, type SessionPartition } from '../fetch-sessions.ts';
 import type { Partition } from '../partition.ts';
 import type { FetchValidation } from '../replication/fetch-validation.ts';
-import { OffsetOutOfRangeError } from '../../storage/index.ts';
+import { OffsetOutOfRangeError, type AbortedTxn } from '../../storage/index.ts';
+import { RecordBatch } from '../../records/index.ts';
 import { leadershipErrorOf } from './leadership.ts';
 
 type Request = messages.FetchRequest;
@@ -48,20 +53,22 @@ export async function handleFetch(broker: BrokerContext, request: Request, ctx: 
   const replicaId = request.replicaState.replicaId >= 0 ? request.replicaState.replicaId : request.replicaId;
   // A follower's position is validated and counted once, when its fetch arrives; re-reads after a wake-up only read.
   const checks = replicaId >= 0 ? checkFollowerFetches(broker, replicaId, request.replicaState.replicaEpoch, targets) : null;
-  let reads = readAll(broker, request, targets, checks);
+  const readCommitted = request.isolationLevel === READ_COMMITTED && checks === null;
+  let reads = readAll(broker, request, targets, checks, readCommitted);
   for (let wakeups = 0; wakeups < WAKEUPS_MAX && !enough(reads, request.minBytes); wakeups++) {
     const waitMs = deadline - broker.clock.nowMs();
     const watched = reads.map((r) => broker.replicas.get(r.target.topic, r.target.partition)).filter((p): p is Partition => p !== undefined);
     if (waitMs <= 0 || !(await broker.purgatory.wait(watched, waitMs))) {
-      reads = readAll(broker, request, targets, checks);
+      reads = readAll(broker, request, targets, checks, readCommitted);
       break;
     }
-    reads = readAll(broker, request, targets, checks);
+    reads = readAll(broker, request, targets, checks, readCommitted);
   }
   const sent = incremental ? reads.filter(hasNews) : reads;
   for (const r of sent) {
     r.target.lastHighWatermark = Number(r.out.highWatermark);
     r.target.lastLogStartOffset = Number(r.out.logStartOffset);
+    r.target.lastLastStableOffset = Number(r.out.lastStableOffset);
   }
   response.responses = groupByTopic(sent, byId);
   return response;
@@ -80,7 +87,7 @@ function fetchTargets(
       fresh.set(`${byId ? topicId : name}:${p.partition}`, {
         topic: name, topicId, partition: p.partition, fetchOffset: Number(p.fetchOffset),
         partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: p.lastFetchedEpoch,
-        lastHighWatermark: -1, lastLogStartOffset: -1,
+        lastHighWatermark: -1, lastLogStartOffset: -1, lastLastStableOffset: -1,
       });
     }
   }
@@ -91,6 +98,7 @@ function fetchTargets(
     if (existing !== undefined) {
       p.lastHighWatermark = existing.lastHighWatermark;
       p.lastLogStartOffset = existing.lastLogStartOffset;
+      p.lastLastStableOffset = existing.lastLastStableOffset;
     }
     session.partitions.set(key, p);
   }
@@ -122,12 +130,13 @@ function checkFollowerFetches(broker: BrokerContext, replicaId: number, brokerEp
   return checks;
 }
 
-function readAll(broker: BrokerContext, request: Request, targets: SessionPartition[], checks: Map<SessionPartition, FetchValidation> | null): Read[] {
+function readAll(
+  broker: BrokerContext, request: Request, targets: SessionPartition[], checks: Map<SessionPartition, FetchValidation> | null, readCommitted: boolean,
+): Read[] {
   let bytesLeft = request.maxBytes;
   let anyRecords = false;
   return targets.map((target) => {
-    const out = readPartition(broker, target, Math.min(target.partitionMaxBytes, Math.max(bytesLeft, 0)), !anyRecords, checks);
-    if (request.isolationLevel === READ_COMMITTED) out.abortedTransactions = [];
+    const out = readPartition(broker, target, Math.min(target.partitionMaxBytes, Math.max(bytesLeft, 0)), !anyRecords, checks, readCommitted);
     const bytes = out.records === null ? 0 : out.records.length;
     bytesLeft -= bytes;
     if (bytes > 0) anyRecords = true;
@@ -137,6 +146,7 @@ function readAll(broker: BrokerContext, request: Request, targets: SessionPartit
 
 function readPartition(
   broker: BrokerContext, target: SessionPartition, maxBytes: number, minOneMessage: boolean, checks: Map<SessionPartition, FetchValidation> | null,
+  readCommitted: boolean,
 ): PartitionOut {
   const out = messages.defaultFetchResponsePartitionData();
   out.partitionIndex = target.partition;
@@ -147,8 +157,10 @@ function readPartition(
     return out;
   }
   const hw = partition.highWatermark;
+  const lastStableOffset = partition.lastStableOffset;
   out.highWatermark = BigInt(hw);
-  out.lastStableOffset = BigInt(hw);
+  // Kafka reports the last stable offset whatever the isolation level.
+  out.lastStableOffset = BigInt(lastStableOffset);
   out.logStartOffset = BigInt(partition.logStartOffset);
   const follower = checks !== null;
   const check = follower ? checks.get(target) : undefined;
@@ -169,12 +181,16 @@ function readPartition(
     out.errorCode = errorCode;
     return out;
   }
-  // Consumers read committed records only; followers read to the log end, which is how the high watermark moves.
-  const readTo = follower ? partition.logEndOffset : hw;
+  // Consumers read replicated records only, read_committed ones stable records only; followers read to the
+  // log end, which is how the high watermark moves.
+  const readTo = follower ? partition.logEndOffset : readCommitted ? lastStableOffset : hw;
   if (target.fetchOffset < readTo && (maxBytes > 0 || minOneMessage)) {
     try {
       const { records } = partition.log.read(target.fetchOffset, maxBytes, readTo, minOneMessage);
       if (records !== null) out.records = records;
+      if (readCommitted && records !== null && records.length > 0) {
+        out.abortedTransactions = abortedTransactionsOf(partition, target.fetchOffset, records);
+      }
     } catch (e) {
       if (e instanceof OffsetOutOfRangeError) {
         // Retention or truncation moved the log between the check and the read.
@@ -186,6 +202,24 @@ function readPartition(
     }
   }
   return out;
+}
+
+/**
+ * The aborted transactions a read_committed consumer needs to drop what it
+ * was sent (Kafka's addAbortedTransactions): those overlapping the fetch
+ * offset up to the offset after the last batch returned. Only batch headers
+ * are read.
+ */
+function abortedTransactionsOf(partition: Partition, fetchOffset: number, records: Buffer): messages.FetchResponseAbortedTransaction[] {
+  let upperBoundOffset = fetchOffset;
+  for (let at = 0; at < records.length;) {
+    const batch = new RecordBatch(records, at);
+    upperBoundOffset = Number(batch.lastOffset) + 1;
+    at += batch.sizeInBytes;
+  }
+  return partition.log.collectAbortedTxns(fetchOffset, upperBoundOffset).map((t: AbortedTxn) => ({
+    ...messages.defaultFetchResponseAbortedTransaction(), producerId: t.producerId, firstOffset: BigInt(t.firstOffset),
+  }));
 }
 
 /** A consumer's fetch: leader epoch (KIP-320), then the offset range. */
@@ -214,7 +248,8 @@ function enough(reads: Read[], minBytes: number): boolean {
 function hasNews(r: Read): boolean {
   return r.bytes > 0 || r.out.errorCode !== ErrorCode.NONE
     || Number(r.out.highWatermark) !== r.target.lastHighWatermark
-    || Number(r.out.logStartOffset) !== r.target.lastLogStartOffset;
+    || Number(r.out.logStartOffset) !== r.target.lastLogStartOffset
+    || Number(r.out.lastStableOffset) !== r.target.lastLastStableOffset;
 }
 
 function groupByTopic(reads: Read[], byId: boolean): messages.FetchResponseFetchableTopicResponse[] {

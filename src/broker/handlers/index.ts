@@ -41,6 +41,7 @@ import { handleOffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { handleProduce } from './produce.ts';
 import { handleSyncGroup } from './sync-group.ts';
 import { handleTxnOffsetCommit } from './txn-offset-commit.ts';
+import { handleWriteTxnMarkers } from './write-txn-markers.ts';
 
 export interface HandlerEntry {
   readonly apiKey: number;
@@ -74,6 +75,7 @@ const implemented: HandlerTable = {
   24: handleAddPartitionsToTxn,
   25: handleAddOffsetsToTxn,
   26: handleEndTxn,
+  27: handleWriteTxnMarkers,
   28: handleTxnOffsetCommit,
   32: handleDescribeConfigs,
   33: handleAlterConfigs,

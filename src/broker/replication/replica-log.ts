@@ -3,7 +3,7 @@
  * (segments on disk) provides it; the replication simulation gives an
  * in-memory one, so both drive the same Partition code.
  */
-import type { LeaderEpochCache } from '../../storage/index.ts';
+import type { AbortedTxn, LeaderEpochCache } from '../../storage/index.ts';
 
 export interface ReplicaLog {
   readonly logStartOffset: number;
@@ -19,4 +19,8 @@ export interface ReplicaLog {
   /** Drops records at or above `offset`, and epochs starting there (even when no record is cut). */
   truncateTo(offset: number): void;
   truncateFullyAndStartAt(offset: number): void;
+  /** Records an aborted transaction whose ABORT marker is at `entry.lastOffset`; an entry already recorded is ignored. */
+  appendAbortedTxn(entry: AbortedTxn): void;
+  /** Aborted transactions with lastOffset >= fetchOffset and firstOffset < upperBoundOffset (a read_committed fetch). */
+  collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): AbortedTxn[];
 }
