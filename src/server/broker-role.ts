@@ -8,22 +8,23 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import {
-  FetchPurgatory, FetchSessionCache, IsrManager, ReplicaFetchers, ReplicaManager, logConfigOf, type BrokerContext,
-  type TransactionCoordinatorApi,
+  FetchPurgatory, FetchSessionCache, IsrManager, ReplicaFetchers, ReplicaManager, logConfigOf, writeTxnMarkers, type BrokerContext,
 } from '../broker/index.ts';
 import { ControllerApiKey } from '../controller/index.ts';
 import {
-  GroupCoordinator, OFFSETS_TOPIC, offsetsTopic, groupCoordinatorConfig, type OffsetsTopicDeps,
+  GroupCoordinator, InternalTopic, OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, TransactionCoordinator, group, offsetsTopic,
+  groupCoordinatorConfig, txnCoordinatorConfig, type OffsetsTopicDeps,
 } from '../coordinator/index.ts';
 import {
   describeTopicConfigs, parseEndpoints, topicConfig, type BrokerConfig, type Endpoint, type MetadataImage, type TopicConfig,
 } from '../metadata/index.ts';
-import { ErrorCode, type messages } from '../protocol/index.ts';
+import type { messages } from '../protocol/index.ts';
 import { CLEANER_CONFIG_DEFAULTS, LogManager } from '../storage/index.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
 import type { ControllerChannel } from './controller-channel.ts';
 import { driveDeadlines } from './deadline-timer.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { TxnMarkerChannel } from './txn-marker-channel.ts';
 import type { MetadataPublisher } from './metadata-publisher.ts';
 import { randomUuid } from './meta-properties.ts';
 import { replicaFetchTransport } from './replica-fetch-transport.ts';
@@ -31,6 +32,9 @@ import type { Scheduler } from './scheduler.ts';
 import { listen, portOf, serve } from './serve.ts';
 
 const SECURITY_PROTOCOL_PLAINTEXT = 0;
+/** How long a marker write (and a `__transaction_state` write) waits for its in-sync replicas; Kafka's request.timeout.ms default. */
+const MARKER_REQUEST_TIMEOUT_MS = 30_000;
+const { partitionForGroup } = group;
 /** How often a leader looks for followers to add to or drop from its ISR. */
 const ISR_CHECK_MS = 250;
 
@@ -108,11 +112,20 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     purgatory,
     fetchSessions: new FetchSessionCache(),
     groups: groups.coordinator,
-    transactions: NO_TRANSACTIONS,
+    get transactions() {
+      return transactions.coordinator;
+    },
     clientHost: (connectionId) => clientHosts.get(connectionId) ?? '/unknown',
     log,
     describeTopicConfigs: (topic) => describeTopicConfigEntries(config, image(), topic),
   };
+  const transactions = startTransactionCoordinator(broker, scheduler);
+  metadata.onChange((_img, changes) => {
+    if (changes === null || changes.changedTopics.includes(TRANSACTION_STATE_TOPIC)
+      || changes.deletedTopics.some((t) => t.name === TRANSACTION_STATE_TOPIC)) {
+      transactions.coordinator.load(clock.nowMs());
+    }
+  });
   // Clients are read once this broker caught up with the metadata, never served from a stale image.
   const caughtUp = metadata.whenCaughtUp();
   serve(server, new Dispatcher(broker), config, clientHosts, deps.sockets, log, {
@@ -163,24 +176,12 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
       fetchers.stop();
       replicas.checkpointProducerState(clock.nowMs(), config.producerIdExpirationMs);
       groups.stop();
+      transactions.stop();
       purgatory.wakeAll();
       logs.close();
     },
   };
 }
-
-const NO_TRANSACTIONS: TransactionCoordinatorApi = {
-  coordinatorPartition: async () => ({ partition: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: null }),
-  initProducerId: async () => ({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 }),
-  addPartitions: async (r) => r.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((partition) => ({ partition, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })) })),
-  addOffsets: async () => ErrorCode.COORDINATOR_NOT_AVAILABLE,
-  endTxn: async () => ({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 }),
-  describeTransactions: (ids) => ids.map((transactionalId) => ({
-    transactionalId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1,
-    producerId: -1n, producerEpoch: -1, topics: [],
-  })),
-  listTransactions: () => ({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, transactions: [] }),
-};
 
 /** advertised.listeners' entry for the client listener, else the bound address (loopback for a wildcard bind). */
 function advertisedEndpoint(config: BrokerConfig, client: Endpoint, port: number): { host: string; port: number } {
@@ -208,6 +209,56 @@ function startGroupCoordinator(deps: OffsetsTopicDeps, scheduler: Scheduler): { 
     stop: () => {
       stopTimer();
       coordinator.shutdown();
+    },
+  };
+}
+
+/**
+ * The transaction coordinator over `__transaction_state` (written through the
+ * replica manager like every coordinator log), writing its markers through
+ * the WriteTxnMarkers handler here and over broker connections elsewhere.
+ */
+function startTransactionCoordinator(broker: BrokerContext, scheduler: Scheduler): { coordinator: TransactionCoordinator; stop(): void } {
+  const { config, image, clock } = broker;
+  const topic = new InternalTopic(
+    { nodeId: broker.nodeId, image, replicas: broker.replicas, controller: broker.controller, log: broker.log },
+    {
+      name: TRANSACTION_STATE_TOPIC,
+      numPartitions: config.transactionStateLogNumPartitions,
+      replicationFactor: config.transactionStateLogReplicationFactor,
+      segmentBytes: config.transactionStateLogSegmentBytes,
+      minInsyncReplicas: config.transactionStateLogMinIsr,
+      writeTimeoutMs: MARKER_REQUEST_TIMEOUT_MS,
+    },
+  );
+  const markers = new TxnMarkerChannel(broker, (request) => writeTxnMarkers(broker, request), MARKER_REQUEST_TIMEOUT_MS);
+  const coordinator = new TransactionCoordinator({
+    config: txnCoordinatorConfig(config),
+    log: {
+      partitionCount: () => topic.partitionCount(),
+      ensureTopic: () => topic.ensureTopic(),
+      ledPartitions: () => topic.ledPartitions(),
+      write: (partition, records, nowMs) => topic.commit(partition, records, nowMs),
+      replay: (partition, visit) => topic.replay(partition, { record: (key, value) => visit(key, value) }),
+    },
+    markers,
+    allocateProducerId: () => broker.controller.allocateProducerId(),
+    offsetsPartitionFor: (groupId) => {
+      const count = image().topicsByName.get(OFFSETS_TOPIC)?.partitions.length;
+      return count === undefined ? null : partitionForGroup(groupId, count);
+    },
+    topicExists: (name) => image().topicsByName.has(name),
+    clock,
+    logLine: broker.log,
+  });
+  coordinator.load(clock.nowMs());
+  const stopTimer = driveDeadlines('transaction coordinator timer', coordinator, scheduler);
+  return {
+    coordinator,
+    stop: () => {
+      stopTimer();
+      coordinator.shutdown();
+      markers.close();
     },
   };
 }

@@ -3,22 +3,17 @@
  * WriteTxnMarkers per partition leader, as the metadata image names it —
  * handled in-process when this broker leads, over a broker connection
  * otherwise. Every failure becomes a per-partition error code that the
- * coordinator's retry rules understand; nothing throws.
+ * coordinator's retry rules understand; nothing throws. WriteTxnMarkers v1
+ * carries no transaction version: Samsa serves transaction version 1 (EndTxn
+ * up to v4), whose markers need none.
  */
 import type { BrokerContext } from '../broker/index.ts';
 import { ApiKey, ErrorCode, messages } from '../protocol/index.ts';
+import type { TxnMarkerChannel as MarkerChannel, TxnMarkerRequest } from '../coordinator/index.ts';
 import { BrokerConnections } from './broker-connections.ts';
 
 const WRITE_TXN_MARKERS_VERSION = 1;
 const CONNECT_TIMEOUT_MS = 5000;
-
-export interface MarkerRequest {
-  producerId: bigint;
-  producerEpoch: number;
-  coordinatorEpoch: number;
-  committed: boolean;
-  topics: { topic: string; partitions: number[] }[];
-}
 
 export interface MarkerResult {
   topic: string;
@@ -26,7 +21,7 @@ export interface MarkerResult {
   errorCode: number;
 }
 
-export class TxnMarkerChannel {
+export class TxnMarkerChannel implements MarkerChannel {
   private readonly broker: BrokerContext;
   private readonly local: (request: messages.WriteTxnMarkersRequest) => Promise<messages.WriteTxnMarkersResponse>;
   private readonly connections: BrokerConnections;
@@ -37,7 +32,7 @@ export class TxnMarkerChannel {
     this.connections = new BrokerConnections(broker.image, `samsa-txn-markers-${broker.nodeId}`, requestTimeoutMs, CONNECT_TIMEOUT_MS);
   }
 
-  async write(req: MarkerRequest): Promise<MarkerResult[]> {
+  async write(req: TxnMarkerRequest): Promise<MarkerResult[]> {
     const image = this.broker.image();
     const results: MarkerResult[] = [];
     const byLeader = new Map<number, Map<string, number[]>>();
@@ -60,7 +55,7 @@ export class TxnMarkerChannel {
     return results.concat(...sent);
   }
 
-  private async send(leader: number, req: MarkerRequest, topics: Map<string, number[]>): Promise<MarkerResult[]> {
+  private async send(leader: number, req: TxnMarkerRequest, topics: Map<string, number[]>): Promise<MarkerResult[]> {
     const request: messages.WriteTxnMarkersRequest = {
       ...messages.WriteTxnMarkersRequest.defaults(),
       markers: [{
