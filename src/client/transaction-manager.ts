@@ -22,6 +22,8 @@ export type TransactionState = 'uninitialized' | 'ready' | 'in-transaction' | 'c
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
+/** AddPartitionsToTxn v4+ batches transactions for brokers; a producer speaks v3 at most (as Java's). */
+const PRODUCER_ADD_PARTITIONS_VERSION_MAX = 3;
 /** Java retries CONCURRENT_TRANSACTIONS on AddPartitionsToTxn this soon: the previous transaction is finishing. */
 const CONCURRENT_TRANSACTIONS_BACKOFF_MS = 20;
 const FATAL_ERRORS: ReadonlySet<number> = new Set([
@@ -167,7 +169,7 @@ export class TransactionManager {
       const byTopic = new Map<string, number[]>();
       for (const p of batch.values()) byTopic.set(p.topic, [...byTopic.get(p.topic) ?? [], p.partition]);
       try {
-        await this.coordinatorRequest('AddPartitionsToTxn', KEY_TYPE_TRANSACTION, this.transactionalId, (c) => c.request(ApiKey.AddPartitionsToTxn, {
+        await this.coordinatorRequest('AddPartitionsToTxn', KEY_TYPE_TRANSACTION, this.transactionalId, (c) => c.requestAtMost(ApiKey.AddPartitionsToTxn, PRODUCER_ADD_PARTITIONS_VERSION_MAX, {
           ...messages.AddPartitionsToTxnRequest.defaults(),
           v3AndBelowTransactionalId: this.transactionalId, v3AndBelowProducerId: this.producerId, v3AndBelowProducerEpoch: this.producerEpoch,
           v3AndBelowTopics: [...byTopic].map(([name, ps]) => ({ ...messages.defaultAddPartitionsToTxnRequestAddPartitionsToTxnTopic(), name, partitions: ps })),

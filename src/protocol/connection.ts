@@ -134,6 +134,18 @@ export class BrokerConnection {
     return this.requestUntyped(apiKey, body) as Promise<ResponseOf<K>>;
   }
 
+  /**
+   * `request` at no more than `maxVersion`: for APIs whose newer versions are
+   * another caller's (AddPartitionsToTxn v4+ is for brokers, not producers).
+   */
+  requestAtMost<K extends KnownApiKey>(apiKey: K, maxVersion: number, body: RequestOf<K>): Promise<ResponseOf<K>> {
+    const version = Math.min(this.versionOf(apiKey), maxVersion);
+    if (version < 0) {
+      return Promise.reject(new ClientError(`broker ${this.host}:${this.port} does not serve ${apiName(apiKey)}`, 'SAMSA_ERR_UNSUPPORTED', ErrorCode.UNSUPPORTED_VERSION));
+    }
+    return this.send<ResponseOf<K>>(apiKey, version, body);
+  }
+
   /** `request` for callers that forward an API key they do not know statically (peer transports). */
   requestUntyped(apiKey: number, body: unknown): Promise<unknown> {
     const version = this.versionOf(apiKey);

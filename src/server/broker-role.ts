@@ -243,10 +243,8 @@ function startTransactionCoordinator(broker: BrokerContext, scheduler: Scheduler
     },
     markers,
     allocateProducerId: () => broker.controller.allocateProducerId(),
-    offsetsPartitionFor: (groupId) => {
-      const count = image().topicsByName.get(OFFSETS_TOPIC)?.partitions.length;
-      return count === undefined ? null : partitionForGroup(groupId, count);
-    },
+    // Kafka's partitionFor: the offsets topic's partition count, or the one it will be created with.
+    offsetsPartitionFor: (groupId) => partitionForGroup(groupId, image().topicsByName.get(OFFSETS_TOPIC)?.partitions.length ?? config.offsetsTopicNumPartitions),
     topicExists: (name) => image().topicsByName.has(name),
     clock,
     logLine: broker.log,

@@ -120,6 +120,7 @@ def transform(cmd):
     p = producer(cmd, cmd["transactional_id"])
     p.init_transactions(30)
     done = 0
+    rounds = 0
     deadline = time.time() + cmd.get("timeout", 30)
     while done < cmd["count"] and time.time() < deadline:
         msgs = c.consume(num_messages=cmd.get("batch", 10), timeout=0.5)
@@ -130,7 +131,8 @@ def transform(cmd):
         for m in msgs:
             p.produce(cmd["output"], value=m.value().decode().upper())
         p.send_offsets_to_transaction(c.position(c.assignment()), c.consumer_group_metadata(), 30)
-        if cmd.get("abort_every") and (done // cmd["batch"]) % cmd["abort_every"] == cmd["abort_every"] - 1:
+        rounds += 1
+        if cmd.get("abort_every") and rounds % cmd["abort_every"] == 0:
             p.abort_transaction(30)
             # Rewind to the committed offsets, as a consume-transform-produce loop does after an abort.
             committed = c.committed(c.assignment(), 10)
