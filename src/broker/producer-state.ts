@@ -113,6 +113,14 @@ export class ProducerStateManager {
   }
 
   /** The producer's epoch, coordinator epoch and open transaction (for tools and tests); null when unknown. */
+  /** Every producer this partition remembers, as DescribeProducers reports them. */
+  activeProducers(): { producerId: bigint; epoch: number; lastSeq: number; lastTimestamp: number; coordinatorEpoch: number; currentTxnFirstOffset: number }[] {
+    return [...this.producers].map(([producerId, e]) => ({
+      producerId, epoch: e.epoch, lastSeq: e.batches[e.batches.length - 1]?.lastSeq ?? -1, lastTimestamp: e.lastTimestamp,
+      coordinatorEpoch: e.coordinatorEpoch, currentTxnFirstOffset: e.currentTxnFirstOffset,
+    }));
+  }
+
   producerView(producerId: bigint): { epoch: number; coordinatorEpoch: number; currentTxnFirstOffset: number; lastSeq: number } | null {
     const e = this.producers.get(producerId);
     if (e === undefined) return null;

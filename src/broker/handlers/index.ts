@@ -19,6 +19,7 @@ import { handleDescribeCluster } from './describe-cluster.ts';
 import { handleDescribeConfigs } from './describe-configs.ts';
 import { handleDescribeGroups } from './describe-groups.ts';
 import { handleDescribeLogDirs } from './describe-log-dirs.ts';
+import { handleDescribeProducers } from './describe-producers.ts';
 import { handleDescribeQuorum } from './describe-quorum.ts';
 import { handleDescribeTopicPartitions } from './describe-topic-partitions.ts';
 import { handleDescribeTransactions } from './describe-transactions.ts';
@@ -87,6 +88,7 @@ const implemented: HandlerTable = {
   47: handleOffsetDelete,
   55: handleDescribeQuorum,
   60: handleDescribeCluster,
+  61: handleDescribeProducers,
   65: handleDescribeTransactions,
   66: handleListTransactions,
   75: handleDescribeTopicPartitions,
