@@ -293,3 +293,72 @@ export function compareReplicas(logs: ReadonlyMap<number, ReplicaLog>, prefixOnl
   }
   return out;
 }
+
+/** One transaction as its producer reported it (workload.py txn_produce). */
+export interface TxnOutcome {
+  k: number;
+  /** What the coordinator confirmed: committed, aborted, or unknown (the client could not tell). */
+  outcome: 'committed' | 'aborted' | 'unknown';
+  values: string[];
+}
+
+export interface TxnCheck {
+  transactions: number;
+  committed: number;
+  aborted: number;
+  unknown: number;
+  /** Of a transaction confirmed committed, not read by read_committed. */
+  lost: string[];
+  /** Of a transaction confirmed aborted, or of none at all, read by read_committed. */
+  abortedRead: string[];
+  /** Transactions of which read_committed saw some records but not all. */
+  torn: number[];
+  /** Read more than once. */
+  duplicated: string[];
+  /** Read by read_committed but missing from read_uncommitted, which must see everything. */
+  unseenUncommitted: string[];
+}
+
+/**
+ * Transactions are atomic and their outcome is what the coordinator said:
+ * read_committed sees every record of each committed transaction, none of an
+ * aborted one, all or none of one whose outcome the client never learned,
+ * and each record once.
+ */
+export function checkTransactions(txns: readonly TxnOutcome[], committedRead: readonly ReadRecord[], uncommittedRead: readonly ReadRecord[]): TxnCheck {
+  const seen = new Map<string, number>();
+  for (const r of committedRead) seen.set(r.value, (seen.get(r.value) ?? 0) + 1);
+  const everything = new Set(uncommittedRead.map((r) => r.value));
+  const owner = new Map<string, TxnOutcome>();
+  for (const t of txns) for (const v of t.values) owner.set(v, t);
+  const check: TxnCheck = {
+    transactions: txns.length, committed: 0, aborted: 0, unknown: 0,
+    lost: [], abortedRead: [], torn: [], duplicated: [], unseenUncommitted: [],
+  };
+  for (const t of txns) {
+    check[t.outcome]++;
+    const present = t.values.filter((v) => seen.has(v));
+    if (t.outcome === 'committed') check.lost.push(...t.values.filter((v) => !seen.has(v)));
+    if (t.outcome === 'aborted') check.abortedRead.push(...present);
+    if (present.length > 0 && present.length < t.values.length) check.torn.push(t.k);
+  }
+  for (const [v, n] of seen) {
+    if (n > 1) check.duplicated.push(v);
+    if (!owner.has(v)) check.abortedRead.push(v);
+    if (!everything.has(v)) check.unseenUncommitted.push(v);
+  }
+  return check;
+}
+
+export function txnProblemsOf(c: TxnCheck): string[] {
+  const problems: string[] = [];
+  const list = (what: string, items: readonly unknown[]): void => {
+    if (items.length > 0) problems.push(`${items.length} ${what}: ${items.slice(0, 10).join(', ')}`);
+  };
+  list('records of committed transactions lost', c.lost);
+  list('records of aborted transactions read as committed', c.abortedRead);
+  list('torn transactions', c.torn);
+  list('records read twice', c.duplicated);
+  list('records read committed but not uncommitted', c.unseenUncommitted);
+  return problems;
+}

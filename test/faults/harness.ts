@@ -23,7 +23,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statfsSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, type RunResult } from '../helpers/processes.ts';
-import { compareReplicas, readReplicaLog, type Ack, type CommitAck, type ReadRecord, type ReplicaLog } from './checker.ts';
+import { compareReplicas, readReplicaLog, type Ack, type CommitAck, type ReadRecord, type ReplicaLog, type TxnOutcome } from './checker.ts';
 import { until as untilShared, type UntilOptions } from '../helpers/until.ts';
 
 export const PYTHON = '/usr/bin/python3';
@@ -70,6 +70,7 @@ export const FAST_CONFIG: Record<string, string> = {
   'metadata.log.max.record.bytes.between.snapshots': '4096',
   'num.partitions': '3',
   'offsets.topic.num.partitions': '6',
+  'transaction.state.log.num.partitions': '6',
   'group.initial.rebalance.delay.ms': '0',
   'leader.imbalance.check.interval.seconds': '1',
   'replica.lag.time.max.ms': '3000',
@@ -298,6 +299,11 @@ export const IDEMPOTENT_PRODUCER: Record<string, unknown> = {
   'reconnect.backoff.ms': 50, 'reconnect.backoff.max.ms': 500, 'topic.metadata.refresh.interval.ms': 1000,
   'retry.backoff.ms': 100,
 };
+
+/** The transactions a txn_produce workload ended, with the outcome it was told. */
+export function transactionsOf(w: Workload): TxnOutcome[] {
+  return w.of('txn').map((e) => ({ k: e.k as number, outcome: e.outcome as TxnOutcome['outcome'], values: e.values as string[] }));
+}
 
 export function acksOf(w: Workload): Ack[] {
   return w.of('ack').map((e) => ({ value: e.v as string, partition: e.p as number, offset: (e.o as number | null) ?? null, atMs: e.ms as number }));
@@ -661,8 +667,11 @@ export class FaultCluster {
   }
 
   /** Every record of the topic's partitions, read from the beginning to the high watermark (through `via`; `uid` for a restricted client). */
-  async readAll(topic: string, partitions: readonly number[], via: readonly number[] = NODE_IDS, uid?: number): Promise<ReadRecord[]> {
-    const answer = await this.query({ op: 'read_all', bootstrap: this.bootstrap(via), topic, partitions, timeout: 45 }, uid, 60_000);
+  async readAll(
+    topic: string, partitions: readonly number[], via: readonly number[] = NODE_IDS, uid?: number,
+    isolation: 'read_committed' | 'read_uncommitted' = 'read_committed',
+  ): Promise<ReadRecord[]> {
+    const answer = await this.query({ op: 'read_all', bootstrap: this.bootstrap(via), topic, partitions, timeout: 45, isolation }, uid, 60_000);
     const unfinished = answer.unfinished as number[];
     if (unfinished.length > 0) throw new Error(`could not read ${topic} partitions ${unfinished.join(',')} to their end: ${JSON.stringify(answer.errors)}`);
     return (answer.records as [number, number, string][]).map(([partition, offset, value]) => ({ partition, offset, value }));

@@ -4,7 +4,8 @@
  * producer retries, an ex-leader that returns and leads again, offset
  * commits while the group coordinator is cut off, a full disk, a second
  * process on a data dir already in use, and the isolation of the active
- * controller. Each scenario gets a fresh cluster;
+ * controller, and transactions while the transaction coordinator's node and
+ * a data partition's leader are killed. Each scenario gets a fresh cluster;
  * on failure the nodes' logs are written under ARTIFACTS_DIR and their tails
  * added to the error.
  *
@@ -17,9 +18,10 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/broker.ts';
 import { killAllChildren, startBrokerProcess } from '../helpers/processes.ts';
-import { checkCommits, checkLog, problemsOf } from './checker.ts';
+import { checkCommits, checkLog, checkTransactions, problemsOf, txnProblemsOf } from './checker.ts';
 import {
-  CLIENT_UID_MIN, IDEMPOTENT_PRODUCER, acksOf, clientErrorsOf, commitAcksOf, failuresOf, idempotenceStateOf, produceRequestsTo, summarize, until, withCluster,
+  CLIENT_UID_MIN, IDEMPOTENT_PRODUCER, acksOf, clientErrorsOf, commitAcksOf, failuresOf, idempotenceStateOf, produceRequestsTo, summarize,
+  transactionsOf, until, withCluster,
   type FaultCluster, type PartitionState, type Workload,
 } from './harness.ts';
 
@@ -27,8 +29,9 @@ const SCENARIO_TIMEOUT_MS = 150_000;
 const FAILOVER_TIMEOUT_MS = 30_000;
 const STRICT = { 'min.insync.replicas': '2' };
 const OFFSETS_TOPIC = '__consumer_offsets';
-/** offsets.topic.num.partitions in FAST_CONFIG. */
+/** offsets.topic.num.partitions and transaction.state.log.num.partitions in FAST_CONFIG. */
 const OFFSETS_PARTITIONS = 6;
+const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
 after(() => killAllChildren());
 
@@ -307,6 +310,54 @@ test('f. isolating the active controller: a new one is elected and the other bro
   }, { timeoutMs: 10_000 });
   await cluster.heal();
   for (const p of [0, 1, 2]) await cluster.waitForLeader(topic, p, (_l, s) => s.isr.length === 3, [1, 2, 3], FAILOVER_TIMEOUT_MS);
+}));
+
+/**
+ * Transactions while the transaction coordinator's node is killed (twice:
+ * commits and aborts alternate, every third transaction aborts, so a kill
+ * lands mid-commit or mid-abort) and a data partition's leader is killed:
+ * afterwards every transaction is whole, what the coordinator confirmed
+ * holds, and nothing stays open (the last stable offset reaches the end).
+ */
+test('g. transactions while the transaction coordinator and a data leader are killed: none torn, no aborted read, no committed record lost', {
+  timeout: SCENARIO_TIMEOUT_MS,
+}, () => withCluster({ name: 'g-transactions' }, async (cluster) => {
+  const topic = 'txns';
+  const transactionalId = 'g-txn';
+  await cluster.createTopic(topic, 3, STRICT);
+  const producer = cluster.workload({
+    op: 'txn_produce', bootstrap: cluster.bootstrap(), topic, tag: 'g', partitions: [0, 1, 2], per_txn: 6, transactional_id: transactionalId,
+    config: { ...IDEMPOTENT_PRODUCER, 'transaction.timeout.ms': 10_000, 'message.timeout.ms': 10_000, 'socket.timeout.ms': 3000 },
+  });
+  const ended = (): number => transactionsOf(producer).filter((t) => t.outcome !== 'unknown').length;
+  const moreEnded = async (n: number, what: string): Promise<void> => {
+    const target = ended() + n;
+    await until(`${n} more transactions ${what}`, () => ended() >= target, { timeoutMs: 60_000, context: () => summarize(producer) });
+  };
+  await moreEnded(5, 'to start with');
+  const statePartition = partitionForGroup(transactionalId, OFFSETS_PARTITIONS);
+  for (const round of [1, 2]) {
+    const coordinator = (await cluster.waitForLeader(TRANSACTION_STATE_TOPIC, statePartition, () => true)).leader;
+    await cluster.kill9(coordinator);
+    await moreEnded(3, `after killing the transaction coordinator (node ${coordinator}, round ${round})`);
+    await cluster.restart(coordinator);
+    await cluster.waitForLeader(TRANSACTION_STATE_TOPIC, statePartition, (_l, st) => st.isr.length === 3, [1, 2, 3], FAILOVER_TIMEOUT_MS);
+  }
+  const dataLeader = (await cluster.waitForLeader(topic, 0, () => true)).leader;
+  await cluster.kill9(dataLeader);
+  await moreEnded(3, `after killing partition 0's leader (node ${dataLeader})`);
+  await cluster.restart(dataLeader);
+  producer.stop();
+  const finished = await producer.finish(60_000);
+  assert.equal(finished.code, 0, finished.stderr);
+
+  for (const p of [0, 1, 2]) await cluster.waitForLeader(topic, p, (_l, st) => st.isr.length === 3, [1, 2, 3], FAILOVER_TIMEOUT_MS);
+  const txns = transactionsOf(producer);
+  // read_committed reads to the last stable offset: it reaching the end is the proof that no transaction stays open.
+  const check = checkTransactions(txns, await cluster.readAll(topic, [0, 1, 2]), await cluster.readAll(topic, [0, 1, 2], undefined, undefined, 'read_uncommitted'));
+  assert.deepEqual(txnProblemsOf(check), [], summarize(producer));
+  assert.ok(check.committed >= 10 && check.aborted >= 3, JSON.stringify({ ...check, lost: undefined }));
+  await cluster.waitForIdenticalReplicas(topic, [0, 1, 2]);
 }));
 
 /** Runs a command until it exits; one that reports ready or still runs after `timeoutMs` is killed, and that is said on its stderr. */

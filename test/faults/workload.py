@@ -179,6 +179,74 @@ def produce(cmd):
     out({"ev": "done", "ms": now_ms(), "unflushed": left})
 
 
+def txn_produce(cmd):
+    """
+    A transactional producer running transactions until "stop". Transaction k
+    writes `per_txn` records `<tag>t<k>-p<partition>-<i>` round-robin over the
+    partitions and is aborted when k % 3 == 2, committed otherwise. Each
+    transaction ends with one event: {"ev": "txn", "k", "outcome", "values"},
+    outcome "committed" or "aborted" when the coordinator confirmed it,
+    "unknown" when the client could not tell (it then starts a new producer
+    instance, whose init fences the old one and ends its transaction).
+    """
+    conf = base_config(cmd)
+    conf["error_cb"] = client_error_reporter
+    conf["transactional.id"] = cmd["transactional_id"]
+    topic, tag, partitions, per_txn = cmd["topic"], cmd["tag"], cmd["partitions"], cmd.get("per_txn", 6)
+    stop, _go = control_events()
+    timeout_s = cmd.get("op_timeout_s", 30)
+
+    def fresh():
+        while not stop.is_set():
+            p = Producer(conf)
+            try:
+                p.init_transactions(timeout_s)
+                return p
+            except KafkaException as e:
+                out({"ev": "init_error", "ms": now_ms(), **err(e)})
+        return None
+
+    def finish(p, commit):
+        """Commits or aborts; retriable errors are retried, as the client's API asks."""
+        for _ in range(10):
+            try:
+                if commit:
+                    p.commit_transaction(timeout_s)
+                else:
+                    p.abort_transaction(timeout_s)
+                return "committed" if commit else "aborted"
+            except KafkaException as e:
+                ke = e.args[0]
+                out({"ev": "end_error", "ms": now_ms(), "commit": commit, **err(e)})
+                if ke.txn_requires_abort() and commit:
+                    commit = False
+                    continue
+                if not ke.retriable():
+                    return "unknown"
+        return "unknown"
+
+    producer = fresh()
+    k = 0
+    while producer is not None and not stop.is_set():
+        values = ["%st%d-p%d-%d" % (tag, k, partitions[i % len(partitions)], i) for i in range(per_txn)]
+        outcome = "unknown"
+        try:
+            producer.begin_transaction()
+            for i, v in enumerate(values):
+                producer.produce(topic, value=v.encode(), partition=partitions[i % len(partitions)])
+            producer.poll(0)
+            outcome = finish(producer, k % 3 != 2)
+        except KafkaException as e:
+            out({"ev": "txn_error", "ms": now_ms(), "k": k, **err(e)})
+            if e.args[0].txn_requires_abort():
+                outcome = finish(producer, False)
+        out({"ev": "txn", "ms": now_ms(), "k": k, "outcome": outcome, "values": values})
+        k += 1
+        if outcome == "unknown":
+            producer = fresh()
+    out({"ev": "done", "ms": now_ms(), "transactions": k})
+
+
 def watermarks(consumer, topic, partitions, deadline):
     """High watermarks, retried while leaders move; None for a partition that never answered."""
     highs = {}
@@ -197,7 +265,8 @@ def read_all(cmd):
     """Reads every partition from the beginning to its high watermark, as one answer: [[partition, offset, value], ...]."""
     conf = base_config(cmd)
     conf.update({"group.id": "samsa-faults-reader", "enable.auto.commit": False, "enable.auto.offset.store": False,
-                 "fetch.wait.max.ms": 100})
+                 "fetch.wait.max.ms": 100, "enable.partition.eof": True,
+                 "isolation.level": cmd.get("isolation", "read_committed")})
     consumer = Consumer(conf)
     topic, partitions = cmd["topic"], cmd["partitions"]
     deadline = time.time() + min(cmd.get("timeout", 30), QUERY_DEADLINE_S_MAX)
@@ -210,6 +279,11 @@ def read_all(cmd):
         if m is None:
             continue
         if m.error():
+            # read_committed ends at the last stable offset, often right after a marker no record reports: the end is EOF.
+            if m.error().code() == KafkaError._PARTITION_EOF:
+                if m.offset() >= highs[m.partition()]:
+                    pending.discard(m.partition())
+                continue
             errors.append(err(m.error()))
             continue
         records.append([m.partition(), m.offset(), ident(m.value())])
@@ -303,7 +377,7 @@ def committed(cmd):
 
 OPS = {
     "metadata": metadata, "create_topics": create_topics, "produce": produce,
-    "read_all": read_all, "group_consume": group_consume, "committed": committed,
+    "read_all": read_all, "group_consume": group_consume, "committed": committed, "txn_produce": txn_produce,
 }
 
 if __name__ == "__main__":
