@@ -68,6 +68,14 @@ export interface BrokerContext {
   readonly groups: GroupCoordinatorApi;
   /** The transaction coordinator of the `__transaction_state` partitions this node leads. */
   readonly transactions: TransactionCoordinatorApi;
+  /**
+   * KIP-890: asks the transactional id's coordinator, wherever it runs,
+   * whether these partitions are in the producer's ongoing transaction; one
+   * error code per partition, NONE when they are.
+   */
+  verifyTransaction(request: {
+    transactionalId: string; producerId: bigint; producerEpoch: number; topics: readonly TxnTopicPartitions[];
+  }): Promise<TxnPartitionErrors[]>;
   /** The client address of a connection as Kafka reports it (`/127.0.0.1`), for group members' clientHost. */
   clientHost(connectionId: number): string;
   /** The effective configs of a topic as CreateTopics v5+ reports them. */

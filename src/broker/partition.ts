@@ -15,7 +15,7 @@ import { ErrorCode } from '../protocol/index.ts';
 import { RecordBatch } from '../records/index.ts';
 import type { TopicConfig } from '../metadata/index.ts';
 import type { PartitionLog } from '../storage/index.ts';
-import { ProducerStateManager, type AppendOrigin } from './producer-state.ts';
+import { ProducerStateManager, type AppendOrigin, type VerificationGuard } from './producer-state.ts';
 import { validateFollowerFetch, type FollowerFetch, type FetchValidation } from './replication/fetch-validation.ts';
 import type { ReplicaLog } from './replication/replica-log.ts';
 
@@ -221,9 +221,11 @@ export class Partition<L extends ReplicaLog = PartitionLog> {
    * coordinator's batch (a transaction marker, a transactional offset
    * commit) is checked for epochs only.
    */
-  appendAsLeader(records: Buffer, nowMs: number, logAppendTime: boolean, origin: AppendOrigin = 'client'): LeaderAppend {
+  appendAsLeader(
+    records: Buffer, nowMs: number, logAppendTime: boolean, origin: AppendOrigin = 'client', verificationGuard: VerificationGuard | null = null,
+  ): LeaderAppend {
     const batch = new RecordBatch(records, 0);
-    const sequence = this.producerState.check(batch, origin);
+    const sequence = this.producerState.check(batch, origin, verificationGuard);
     if (sequence.kind === 'error') return { kind: 'error', errorCode: sequence.errorCode, errorMessage: sequence.errorMessage };
     if (sequence.kind === 'duplicate') {
       return { kind: 'duplicate', firstOffset: sequence.firstOffset, lastOffset: sequence.firstOffset + batch.lastOffsetDelta };

@@ -41,6 +41,11 @@ interface BatchMeta {
   timestamp: number;
 }
 
+/** What a verified transactional write carries to its append: only the very object the partition handed out passes. */
+export interface VerificationGuard {
+  readonly producerId: bigint;
+}
+
 interface ProducerEntry {
   epoch: number;
   /** Oldest first, at most BATCHES_KEPT. */
@@ -88,6 +93,8 @@ function inSequence(lastSeq: number, nextSeq: number): boolean {
 
 export class ProducerStateManager {
   private readonly producers = new Map<bigint, ProducerEntry>();
+  /** KIP-890: producers whose first transactional write here is being verified with their coordinator. */
+  private readonly verificationGuards = new Map<bigint, VerificationGuard>();
   private readonly txns = new TxnTracker();
   /** Log end offset the state reflects; a snapshot is due when it moved since the last one. */
   private appliedEnd = 0;
@@ -121,6 +128,18 @@ export class ProducerStateManager {
     }));
   }
 
+  /**
+   * KIP-890 verification: null when the producer's transaction is already
+   * open here (its later writes need no check), else the guard its verified
+   * write must present. A marker, or the write itself, ends the guard.
+   */
+  maybeStartVerification(producerId: bigint): VerificationGuard | null {
+    if ((this.producers.get(producerId)?.currentTxnFirstOffset ?? NO_TXN_OFFSET) !== NO_TXN_OFFSET) return null;
+    let guard = this.verificationGuards.get(producerId);
+    if (guard === undefined) this.verificationGuards.set(producerId, guard = { producerId });
+    return guard;
+  }
+
   producerView(producerId: bigint): { epoch: number; coordinatorEpoch: number; currentTxnFirstOffset: number; lastSeq: number } | null {
     const e = this.producers.get(producerId);
     if (e === undefined) return null;
@@ -133,11 +152,17 @@ export class ProducerStateManager {
    * already written, or must be refused (Kafka's ProducerAppendInfo checks,
    * before the write). A coordinator's batches skip the sequence checks.
    */
-  check(batch: RecordBatch, origin: AppendOrigin = 'client'): SequenceCheck {
+  check(batch: RecordBatch, origin: AppendOrigin = 'client', verificationGuard: VerificationGuard | null = null): SequenceCheck {
     const producerId = batch.producerId;
     if (producerId === NO_PRODUCER_ID) return APPEND;
     const entry = this.producers.get(producerId);
     if (batch.isControl) return checkMarker(batch, entry);
+    // A verified first write of a transaction: if a marker ended the transaction since it was verified, writing
+    // now would open a transaction that no coordinator will ever end (KIP-890's hanging transaction).
+    if (verificationGuard !== null && batch.isTransactional && (entry?.currentTxnFirstOffset ?? NO_TXN_OFFSET) === NO_TXN_OFFSET
+      && this.verificationGuards.get(producerId) !== verificationGuard) {
+      return error(ErrorCode.INVALID_TXN_STATE, `Producer ${producerId}'s transaction ended while its write to this partition was being verified.`);
+    }
     if (entry === undefined) return APPEND; // unknown (new, or its records are gone): any sequence starts it
     const epoch = batch.producerEpoch;
     if (epoch < entry.epoch) {
@@ -195,6 +220,7 @@ export class ProducerStateManager {
     }
     entry.lastTimestamp = timestampMs;
     if (batch.isTransactional && entry.currentTxnFirstOffset === NO_TXN_OFFSET) {
+      this.verificationGuards.delete(batch.producerId);
       entry.currentTxnFirstOffset = lastOffset - batch.lastOffsetDelta;
       this.txns.begin(batch.producerId, entry.currentTxnFirstOffset);
     }
@@ -211,6 +237,7 @@ export class ProducerStateManager {
     if (marker === null) return;
     const producerId = batch.producerId;
     const entry = this.entryFor(producerId, batch.producerEpoch, timestampMs);
+    this.verificationGuards.delete(producerId);
     const firstOffset = entry.currentTxnFirstOffset;
     entry.coordinatorEpoch = marker.coordinatorEpoch;
     entry.currentTxnFirstOffset = NO_TXN_OFFSET;

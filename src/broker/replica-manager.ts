@@ -11,7 +11,7 @@ import { ConfigResourceType, type MetadataChanges, type MetadataImage, type Topi
 import { ErrorCode } from '../protocol/index.ts';
 import { RecordsError } from '../records/index.ts';
 import { Partition, type LeaderAppend } from './partition.ts';
-import { ProducerStateManager, type AppendOrigin } from './producer-state.ts';
+import { ProducerStateManager, type AppendOrigin, type VerificationGuard } from './producer-state.ts';
 import { ACKS_ALL, requiredOffsetOf } from './replication/acks.ts';
 import type { FetchValidation, FollowerFetch } from './replication/fetch-validation.ts';
 import type { ReplicaLog } from './replication/replica-log.ts';
@@ -66,6 +66,8 @@ export interface AppendEntry {
   partition: Partition;
   /** One validated record batch. */
   records: Buffer;
+  /** A transaction's first write here, verified with its coordinator (KIP-890): the guard the partition handed out. */
+  verificationGuard?: VerificationGuard | null;
 }
 
 export interface AppendResult {
@@ -153,7 +155,7 @@ export class ReplicaManager {
     const nowMs = this.deps.clock.nowMs();
     const results: AppendResult[] = [];
     const waits: { index: number; partition: Partition; requiredOffset: number; leaderEpoch: number }[] = [];
-    for (const { partition, records } of entries) {
+    for (const { partition, records, verificationGuard } of entries) {
       const result: AppendResult = { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
       results.push(result);
       const refused = this.appendError(partition, options.acks);
@@ -161,7 +163,7 @@ export class ReplicaManager {
         result.errorCode = refused;
         continue;
       }
-      const appended = this.appendToLeader(partition, records, nowMs, options.origin);
+      const appended = this.appendToLeader(partition, records, nowMs, options.origin, verificationGuard ?? null);
       if (appended.kind === 'error') {
         result.errorCode = appended.errorCode;
         result.errorMessage = appended.errorMessage;
@@ -194,9 +196,9 @@ export class ReplicaManager {
     return ErrorCode.NONE;
   }
 
-  private appendToLeader(partition: Partition, records: Buffer, nowMs: number, origin: AppendOrigin): LeaderAppend {
+  private appendToLeader(partition: Partition, records: Buffer, nowMs: number, origin: AppendOrigin, guard: VerificationGuard | null): LeaderAppend {
     try {
-      const appended = partition.appendAsLeader(records, nowMs, partition.config.messageTimestampType === 'LogAppendTime', origin);
+      const appended = partition.appendAsLeader(records, nowMs, partition.config.messageTimestampType === 'LogAppendTime', origin, guard);
       // Followers long-polling for this partition must hear of the append even when the high watermark waits for them.
       if (appended.kind === 'appended') this.notifyAppend(partition);
       return appended;

@@ -586,6 +586,8 @@ export class Producer {
 
   private buildRequest(batches: Batch[]): messages.ProduceRequest {
     const req = messages.ProduceRequest.defaults();
+    // The broker verifies a transaction's first write to a partition with this id's coordinator (KIP-890).
+    req.transactionalId = this.txn?.transactionalId ?? null;
     req.acks = this.acks;
     req.timeoutMs = this.requestTimeoutMs;
     const byTopic = new Map<string, messages.ProduceRequestTopicProduceData>();

@@ -24,7 +24,9 @@ import { BrokerLifecycle } from './broker-lifecycle.ts';
 import type { ControllerChannel } from './controller-channel.ts';
 import { driveDeadlines } from './deadline-timer.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { BrokerConnections } from './broker-connections.ts';
 import { TxnMarkerChannel } from './txn-marker-channel.ts';
+import { transactionVerifier } from './txn-verifier.ts';
 import type { MetadataPublisher } from './metadata-publisher.ts';
 import { randomUuid } from './meta-properties.ts';
 import { replicaFetchTransport } from './replica-fetch-transport.ts';
@@ -35,6 +37,9 @@ const SECURITY_PROTOCOL_PLAINTEXT = 0;
 /** How long a marker write (and a `__transaction_state` write) waits for its in-sync replicas; Kafka's request.timeout.ms default. */
 const MARKER_REQUEST_TIMEOUT_MS = 30_000;
 const { partitionForGroup } = group;
+/** A transactional write waits at most this long for its coordinator's verification. */
+const VERIFY_REQUEST_TIMEOUT_MS = 10_000;
+const VERIFY_CONNECT_TIMEOUT_MS = 5000;
 /** How often a leader looks for followers to add to or drop from its ISR. */
 const ISR_CHECK_MS = 250;
 
@@ -115,11 +120,14 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     get transactions() {
       return transactions.coordinator;
     },
+    verifyTransaction: (request) => verify(request),
     clientHost: (connectionId) => clientHosts.get(connectionId) ?? '/unknown',
     log,
     describeTopicConfigs: (topic) => describeTopicConfigEntries(config, image(), topic),
   };
   const transactions = startTransactionCoordinator(broker, scheduler);
+  const verifierConnections = new BrokerConnections(image, `samsa-txn-verifier-${nodeId}`, VERIFY_REQUEST_TIMEOUT_MS, VERIFY_CONNECT_TIMEOUT_MS);
+  const verify = transactionVerifier(nodeId, image, () => transactions.coordinator, verifierConnections);
   metadata.onChange((_img, changes) => {
     if (changes === null || changes.changedTopics.includes(TRANSACTION_STATE_TOPIC)
       || changes.deletedTopics.some((t) => t.name === TRANSACTION_STATE_TOPIC)) {
@@ -177,6 +185,7 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
       replicas.checkpointProducerState(clock.nowMs(), config.producerIdExpirationMs);
       groups.stop();
       transactions.stop();
+      verifierConnections.closeAll();
       purgatory.wakeAll();
       logs.close();
     },

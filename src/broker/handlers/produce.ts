@@ -2,7 +2,8 @@
  * Produce (API key 0). Each partition's records are checked from their batch
  * headers and CRCs only, given offsets by patching the batch in place, and
  * written as they arrived. Records are decoded only when the topic demands a
- * different compression codec than the producer used.
+ * different compression codec than the producer used. A transaction's first
+ * write to a partition is verified with its coordinator first (KIP-890).
  */
 import { ErrorCode, PRODUCE_VERSION_MIN, messages } from '../../protocol/index.ts';
 import {
@@ -43,6 +44,19 @@ export function handleProduce(broker: BrokerContext, request: Request, ctx: Requ
     }),
   }));
   if (entries.length === 0) return request.acks === 0 ? null : response;
+  // A transactional producer sends acks=all; acks=0 has no answer to carry a refusal, so it is not verified.
+  const unverified = request.transactionalId !== null && request.acks !== 0 && broker.config.transactionPartitionVerificationEnable
+    ? needingVerification(entries) : [];
+  if (unverified.length === 0) return append(broker, request, entries, outs, response);
+  return verify(broker, request.transactionalId!, unverified).then((refused) => {
+    for (const [entry, errorCode] of refused) partitionFailed(outs[entries.indexOf(entry)]!, errorCode);
+    const kept = entries.filter((e) => !refused.has(e));
+    return append(broker, request, kept, kept.map((e) => outs[entries.indexOf(e)]!), response) ?? response;
+  });
+}
+
+function append(broker: BrokerContext, request: Request, entries: AppendEntry[], outs: PartitionOut[], response: Response): Response | null | Promise<Response> {
+  if (entries.length === 0) return request.acks === 0 ? null : response;
   const written = broker.replicas.appendRecords(entries, { acks: request.acks, timeoutMs: request.timeoutMs, origin: 'client' });
   const answer = (results: AppendResult[]): Response => {
     results.forEach((r, i) => fillOut(outs[i]!, r));
@@ -50,6 +64,75 @@ export function handleProduce(broker: BrokerContext, request: Request, ctx: Requ
   };
   if (request.acks === 0) return null;
   return Array.isArray(written) ? answer(written) : written.then(answer);
+}
+
+/**
+ * KIP-890: the transactional batches that would open their producer's
+ * transaction on a partition; each gets the guard its append must present.
+ * Later writes of an open transaction need no check, so the common case
+ * stays synchronous.
+ */
+function needingVerification(entries: AppendEntry[]): AppendEntry[] {
+  const out: AppendEntry[] = [];
+  for (const entry of entries) {
+    const batch = new RecordBatch(entry.records, 0);
+    if (!batch.isTransactional) continue;
+    const guard = entry.partition.producers.maybeStartVerification(batch.producerId);
+    if (guard === null) continue;
+    entry.verificationGuard = guard;
+    out.push(entry);
+  }
+  return out;
+}
+
+/** Asks the coordinator about each producer's partitions; returns the entries it refused, with the error Produce answers. */
+async function verify(broker: BrokerContext, transactionalId: string, entries: AppendEntry[]): Promise<Map<AppendEntry, number>> {
+  const byProducer = new Map<string, AppendEntry[]>();
+  for (const e of entries) {
+    const batch = new RecordBatch(e.records, 0);
+    const key = `${batch.producerId}:${batch.producerEpoch}`;
+    byProducer.set(key, [...byProducer.get(key) ?? [], e]);
+  }
+  const refused = new Map<AppendEntry, number>();
+  await Promise.all([...byProducer.values()].map(async (group) => {
+    const batch = new RecordBatch(group[0]!.records, 0);
+    const topics = new Map<string, number[]>();
+    for (const e of group) topics.set(e.partition.topic, [...topics.get(e.partition.topic) ?? [], e.partition.index]);
+    const answers = await broker.verifyTransaction({
+      transactionalId, producerId: batch.producerId, producerEpoch: batch.producerEpoch,
+      topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+    });
+    const codes = new Map<string, number>();
+    for (const t of answers) for (const p of t.partitions) codes.set(`${t.topic}\0${p.partition}`, p.errorCode);
+    for (const e of group) {
+      const code = produceErrorOfVerification(codes.get(`${e.partition.topic}\0${e.partition.index}`) ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+      if (code !== ErrorCode.NONE) refused.set(e, code);
+    }
+  }));
+  return refused;
+}
+
+/**
+ * Kafka's mapping of a failed verification to a Produce error that every
+ * client version understands: a coordinator that moved or is busy becomes
+ * the retriable NOT_ENOUGH_REPLICAS; a partition outside the transaction
+ * (TRANSACTION_ABORTABLE, unknown to clients before KIP-1050) INVALID_TXN_STATE.
+ */
+function produceErrorOfVerification(code: number): number {
+  switch (code) {
+    case ErrorCode.NOT_COORDINATOR: case ErrorCode.COORDINATOR_NOT_AVAILABLE: case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+    case ErrorCode.CONCURRENT_TRANSACTIONS:
+      return ErrorCode.NOT_ENOUGH_REPLICAS;
+    case ErrorCode.TRANSACTION_ABORTABLE: return ErrorCode.INVALID_TXN_STATE;
+    default: return code;
+  }
+}
+
+function partitionFailed(out: PartitionOut, errorCode: number): void {
+  out.errorCode = errorCode;
+  out.errorMessage = errorCode === ErrorCode.INVALID_TXN_STATE
+    ? 'The partition is not in the producer\'s ongoing transaction (transaction.partition.verification.enable).'
+    : null;
 }
 
 function fillOut(out: PartitionOut, r: AppendResult): void {

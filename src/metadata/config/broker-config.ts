@@ -98,6 +98,8 @@ export interface BrokerConfig {
   readonly transactionAbortTimedOutTransactionCleanupIntervalMs: number;
   readonly transactionRemoveExpiredTransactionCleanupIntervalMs: number;
   readonly producerIdExpirationMs: number;
+  /** KIP-890: a transaction's first write to a partition is checked with its coordinator. */
+  readonly transactionPartitionVerificationEnable: boolean;
   /** Every key that was set, as given (pass-through keys included, passwords in clear). */
   readonly raw: Readonly<Record<string, string>>;
 }
@@ -141,6 +143,7 @@ export function buildBrokerConfig(raw: Raw, derived: Pick<BrokerConfig, 'logRoll
     logRetentionCheckIntervalMs: num('log.retention.check.interval.ms'),
     logCleanupPolicy: list('log.cleanup.policy') as CleanupPolicy[],
     logCleanerEnable: v('log.cleaner.enable') as boolean,
+    transactionPartitionVerificationEnable: v('transaction.partition.verification.enable') as boolean,
     logCleanerBackoffMs: num('log.cleaner.backoff.ms'),
     logCleanerDedupeBufferSize: num('log.cleaner.dedupe.buffer.size'),
     logFlushIntervalMessages: num('log.flush.interval.messages'),
