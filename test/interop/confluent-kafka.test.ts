@@ -11,7 +11,7 @@ import { CODEC_IDS, CODECS, fetchBatchSummaries, librdkafkaUsesLz4, type CodecNa
 import { kafkaTool, killAllChildren } from '../helpers/processes.ts';
 
 /** librdkafka's error codes (broker errors keep Kafka's numbers). */
-const ERR = { TOPIC_ALREADY_EXISTS: 36, INVALID_TOPIC_EXCEPTION: 17, MSG_SIZE_TOO_LARGE: 10, UNKNOWN_TOPIC_OR_PART: 3 } as const;
+const ERR = { TOPIC_ALREADY_EXISTS: 36, INVALID_TOPIC_EXCEPTION: 17, MSG_SIZE_TOO_LARGE: 10, UNKNOWN_TOPIC_OR_PART: 3, INVALID_RECORD: 87 } as const;
 /** librdkafka's timestamp types as confluent-kafka reports them. */
 const TIMESTAMP_CREATE_TIME = 1;
 
@@ -210,4 +210,31 @@ test('producing to a bad or unknown topic name fails, and the broker keeps servi
   assert.equal(ok.deliveries[0]!.error, null);
   const back = await tool<{ messages: Consumed[] }>('consume', { assign: [{ topic: 'cc-after', partition: 0 }] });
   assert.deepEqual(back.messages.map((m) => [m.offset, m.key, m.value]), [[0, hex('k'), hex('v')]]);
+});
+
+test('keyed and keyless records in one batch to a compacted topic: librdkafka 2.0.2 fails them all with INVALID_RECORD', async () => {
+  assert.deepEqual(await createTopics([{ name: 'cc-compacted', config: { 'cleanup.policy': 'compact' } }]), { 'cc-compacted': null });
+  const keys = ['k0', null, 'k2', null, 'k4'];
+  const r = await tool<{ deliveries: Delivery[]; unflushed: number }>('produce', {
+    // A long linger puts the five records in one batch; no retries, so each report is the broker's first answer.
+    config: { 'linger.ms': 500, 'enable.idempotence': false, retries: 0, 'message.timeout.ms': 10_000 },
+    messages: keys.map((k, i) => ({ topic: 'cc-compacted', partition: 0, key: k === null ? null : hex(k), value: hex(`v${i}`) })),
+  });
+  assert.equal(r.unflushed, 0);
+  // librdkafka 2.0.2 sends Produce v7 at most (record_errors came with v8, and librdkafka reads them from 2.4 on:
+  // there the keyless records get INVALID_RECORD and the keyed ones _INVALID_DIFFERENT_RECORD). At v7 the answer
+  // is the plain partition error, and the whole batch fails with it, innocent records included.
+  for (const d of r.deliveries) {
+    assert.equal(d.local, undefined, `#${d.index}: the broker refused it, not the client`);
+    assert.equal(d.error?.code, ERR.INVALID_RECORD, `#${d.index}: ${JSON.stringify(d)}`);
+    assert.equal(d.error?.name, 'INVALID_RECORD');
+  }
+
+  // Nothing of the batch was written: the keyed records, sent again alone, start at offset 0.
+  const again = await tool<{ deliveries: Delivery[] }>('produce', {
+    config: { 'linger.ms': 100 },
+    messages: ['k0', 'k2', 'k4'].map((k) => ({ topic: 'cc-compacted', partition: 0, key: hex(k), value: hex(k) })),
+  });
+  assert.deepEqual(again.deliveries.map((d) => [d.error, d.offset]), [[null, 0], [null, 1], [null, 2]]);
+  noProtocolComplaints();
 });

@@ -84,3 +84,14 @@ test('unknown topic, bad name and oversized record get Kafka errors and the brok
   const [ok] = await producer.send({ topic: 'small', messages: [{ value: 'fits' }] });
   assert.equal(ok!.errorCode, 0);
 });
+
+test('keyed and keyless records in one send to a compacted topic: KafkaJS fails the send with INVALID_RECORD', async () => {
+  await admin.createTopics({ topics: [{ topic: 'compacted', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+  const error = await producer.send({ topic: 'compacted', messages: [{ key: 'k0', value: 'v0' }, { value: 'no key' }, { key: 'k2', value: 'v2' }] })
+    .then(() => null, (e: unknown) => e as Error & { type?: string; retriable?: boolean });
+  // KafkaJS sends Produce v7 at most, so the per-record errors of v8 never reach it: one error for the whole send.
+  assert.equal(error?.name, 'KafkaJSProtocolError', String(error));
+  assert.equal(error?.type, 'INVALID_RECORD');
+  assert.equal(error?.retriable, false);
+  assert.deepEqual(await fetchAll(broker.bootstrap, 'compacted', 0, 0n), [], 'nothing of the send was written');
+});

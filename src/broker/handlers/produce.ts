@@ -2,12 +2,15 @@
  * Produce (API key 0). Each partition's records are checked from their batch
  * headers and CRCs only, given offsets by patching the batch in place, and
  * written as they arrived. Records are decoded only when the topic demands a
- * different compression codec than the producer used. A transaction's first
- * write to a partition is verified with its coordinator first (KIP-890).
+ * different compression codec than the producer used, or keys (a compacted
+ * topic); a record that fails there is named in the answer by its index in
+ * the batch (KIP-467) and the whole batch is refused, as Kafka does. A
+ * transaction's first write to a partition is verified with its coordinator
+ * first (KIP-890).
  */
 import { ErrorCode, PRODUCE_VERSION_MIN, messages } from '../../protocol/index.ts';
 import {
-  CompressionCodec, RecordBatch, RecordsError, buildRecordBatch, readBatchRecords, validateProduceBatches,
+  CompressionCodec, type DecodedRecord, RecordBatch, RecordsError, buildRecordBatch, readBatchRecords, validateProduceBatches,
 } from '../../records/index.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 import type { Partition } from '../partition.ts';
@@ -17,6 +20,17 @@ import { leadershipErrorOf } from './leadership.ts';
 type Request = messages.ProduceRequest;
 type Response = messages.ProduceResponse;
 type PartitionOut = messages.ProduceResponsePartitionProduceResponse;
+type RecordError = messages.ProduceResponseBatchIndexAndErrorMessage;
+
+/** Why a batch is not written. recordErrors names the records that caused it (KIP-467), and is empty when no single record did. */
+interface BatchRefusal {
+  errorCode: number;
+  errorMessage: string;
+  recordErrors: RecordError[];
+}
+
+/** How many record errors Kafka quotes in the partition's error message; all of them go in recordErrors. */
+const RECORD_ERRORS_QUOTED_MAX = 3;
 
 const ZSTD_PRODUCE_VERSION_MIN = 7;
 const CODEC_BY_NAME: Record<string, CompressionCodec> = {
@@ -130,6 +144,7 @@ function produceErrorOfVerification(code: number): number {
 
 function partitionFailed(out: PartitionOut, errorCode: number): void {
   out.errorCode = errorCode;
+  out.baseOffset = -1n;
   out.errorMessage = errorCode === ErrorCode.INVALID_TXN_STATE
     ? 'The partition is not in the producer\'s ongoing transaction (transaction.partition.verification.enable).'
     : null;
@@ -142,6 +157,8 @@ function fillOut(out: PartitionOut, r: AppendResult): void {
     out.baseOffset = BigInt(r.baseOffset);
     out.logAppendTimeMs = BigInt(r.logAppendTimeMs);
     out.logStartOffset = BigInt(r.logStartOffset);
+  } else {
+    out.baseOffset = -1n;
   }
 }
 
@@ -151,8 +168,9 @@ function requestLevelError(request: Request, apiVersion: number): number {
   return ErrorCode.NONE;
 }
 
+/** Kafka answers a failed partition with base offset -1 (the generated default is 0). */
 function partitionError(index: number, errorCode: number, errorMessage: string | null): PartitionOut {
-  return { ...messages.defaultProduceResponsePartitionProduceResponse(), index, errorCode, errorMessage };
+  return { ...messages.defaultProduceResponsePartitionProduceResponse(), index, errorCode, errorMessage, baseOffset: -1n };
 }
 
 /** The batch to append to the partition, or the error to answer with. */
@@ -168,26 +186,32 @@ function checkPartition(
   }
   try {
     const batch = checkBatch(partition, records, apiVersion);
-    if (!Buffer.isBuffer(batch)) return partitionError(index, batch.errorCode, batch.errorMessage);
-    return { partition, records: batch };
+    if (Buffer.isBuffer(batch)) return { partition, records: batch };
+    const out = partitionError(index, batch.errorCode, batch.errorMessage);
+    if (batch.recordErrors.length > 0) {
+      // Produce v8+ carries them (older versions drop both fields in the encoder); Kafka adds the log start offset here.
+      out.recordErrors = batch.recordErrors;
+      out.logStartOffset = BigInt(partition.logStartOffset);
+    }
+    return out;
   } catch (e) {
     if (e instanceof RecordsError) return partitionError(index, e.kafkaErrorCode, e.message);
     throw e;
   }
 }
 
-/** Returns the batch to write (possibly recompressed), or the error to answer with. */
-function checkBatch(partition: Partition, records: Buffer, apiVersion: number): Buffer | { errorCode: number; errorMessage: string } {
+/** Returns the batch to write (possibly recompressed), or why it is refused. */
+function checkBatch(partition: Partition, records: Buffer, apiVersion: number): Buffer | BatchRefusal {
   const summary = validateProduceBatches(records, { batchBytesMax: partition.config.maxMessageBytes });
-  if (summary.tornTail) return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: 'The record batch is truncated.' };
+  if (summary.tornTail) return refusal(ErrorCode.CORRUPT_MESSAGE, 'The record batch is truncated.');
   if (summary.batchCount !== 1) {
-    return {
-      errorCode: ErrorCode.INVALID_RECORD,
-      errorMessage: `Produce requests from version 3 must carry exactly one record batch per partition, not ${summary.batchCount}.`,
-    };
+    return refusal(
+      ErrorCode.INVALID_RECORD,
+      `Produce requests from version 3 must carry exactly one record batch per partition, not ${summary.batchCount}.`,
+    );
   }
   if (apiVersion < ZSTD_PRODUCE_VERSION_MIN && (summary.compressionMask & (1 << CompressionCodec.ZSTD)) !== 0) {
-    return { errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, errorMessage: 'zstd needs produce version 7 or later.' };
+    return refusal(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs produce version 7 or later.');
   }
   const wanted = CODEC_BY_NAME[partition.config.compressionType];
   const batch = new RecordBatch(records, 0);
@@ -196,18 +220,51 @@ function checkBatch(partition: Partition, records: Buffer, apiVersion: number): 
   if (recompressTo === null && !keysRequired) return records;
   // Only these two cases read records, and they read them once.
   const decoded = readBatchRecords(batch);
-  // A compacted log keeps the latest record per key: a record without one has no place in it (Kafka refuses it too).
-  if (keysRequired && decoded.some((r) => r.key === null)) {
-    return {
-      errorCode: ErrorCode.INVALID_RECORD,
-      errorMessage: `Compacted topic cannot accept message without key in topic partition ${partition.topic}-${partition.index}.`,
-    };
+  if (keysRequired) {
+    const recordErrors = keylessRecordErrors(partition, decoded);
+    if (recordErrors.length > 0) return recordErrorsRefusal(recordErrors);
   }
   return recompressTo === null ? records : recompress(batch, decoded, recompressTo);
 }
 
+function refusal(errorCode: number, errorMessage: string): BatchRefusal {
+  return { errorCode, errorMessage, recordErrors: [] };
+}
+
+/**
+ * A compacted log keeps the latest record per key: a record without one has no place in it. Like Kafka, every
+ * such record is named by its index in the batch, so that a client can tell it from the innocent ones.
+ */
+function keylessRecordErrors(partition: Partition, decoded: DecodedRecord[]): RecordError[] {
+  const recordErrors: RecordError[] = [];
+  for (let batchIndex = 0; batchIndex < decoded.length; batchIndex++) {
+    if (decoded[batchIndex]!.key !== null) continue;
+    recordErrors.push({
+      ...messages.defaultProduceResponseBatchIndexAndErrorMessage(),
+      batchIndex,
+      batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${partition.topic}-${partition.index}.`,
+    });
+  }
+  return recordErrors;
+}
+
+/**
+ * The batch is refused as a whole with INVALID_RECORD. The partition's error message is Kafka's summary: the count,
+ * then the first few errors in the form Kafka prints them, so that clients reading only ErrorMessage see the same text.
+ */
+function recordErrorsRefusal(recordErrors: RecordError[]): BatchRefusal {
+  const quoted = recordErrors.slice(0, RECORD_ERRORS_QUOTED_MAX)
+    .map((e) => `RecordError(batchIndex=${e.batchIndex}, message=${e.batchIndexErrorMessage === null ? 'null' : `'${e.batchIndexErrorMessage}'`})`);
+  return {
+    errorCode: ErrorCode.INVALID_RECORD,
+    errorMessage: `One or more records have been rejected due to ${recordErrors.length} record errors in total, `
+      + `and only showing the first three errors at most: [${quoted.join(', ')}]`,
+    recordErrors,
+  };
+}
+
 /** The topic's compression.type differs from the producer's codec: re-encode the batch, keeping its producer fields. */
-function recompress(batch: RecordBatch, decoded: ReturnType<typeof readBatchRecords>, codec: CompressionCodec): Buffer {
+function recompress(batch: RecordBatch, decoded: DecodedRecord[], codec: CompressionCodec): Buffer {
   return buildRecordBatch(
     decoded.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp })),
     {
