@@ -360,6 +360,66 @@ test('g. transactions while the transaction coordinator and a data leader are ki
   await cluster.waitForIdenticalReplicas(topic, [0, 1, 2]);
 }));
 
+/**
+ * Deterministically mid-commit and mid-abort: the transaction's data is
+ * written, its partition's leader is paused so no marker can land, the
+ * producer ends the transaction (answered once PrepareCommit/PrepareAbort is
+ * replicated), and then the coordinator's node is killed. The coordinator
+ * that takes over must finish what was decided: every record of the
+ * committed transaction readable, none of the aborted one, nothing left open.
+ */
+test('h. the coordinator dies after deciding, before any marker is written: its successor finishes the commit and the abort', {
+  timeout: SCENARIO_TIMEOUT_MS,
+}, () => withCluster({ name: 'h-txn-decided' }, async (cluster) => {
+  const topic = 'held';
+  await cluster.createTopic(topic, 1, STRICT);
+  const txnConfig = { ...IDEMPOTENT_PRODUCER, 'transaction.timeout.ms': 60_000, 'socket.timeout.ms': 3000 };
+  const runTxn = (id: string, extra: Record<string, unknown>) => cluster.workload({
+    op: 'txn_produce', bootstrap: cluster.bootstrap(), topic, tag: id.replace(/[^a-z0-9]/g, ''), partitions: [0], per_txn: 4, count: 1,
+    transactional_id: id, config: txnConfig, ...extra,
+  });
+  const outcomeOf = (w: ReturnType<typeof runTxn>): string | undefined => transactionsOf(w)[0]?.outcome;
+  // One transaction first: it creates __transaction_state, so coordinators can be told apart.
+  const warm = runTxn('h-warm', {});
+  await until('the warm-up transaction', () => outcomeOf(warm), { timeoutMs: 60_000, context: () => summarize(warm) });
+  await warm.finish(30_000);
+  for (const [round, abort] of [[1, false], [2, true]] as const) {
+    const leader = (await cluster.waitForLeader(topic, 0, (_l, st) => st.isr.length === 3)).leader;
+    // A transactional id whose coordinator is not the data partition's leader, so pausing one leaves the other.
+    let id = '';
+    let coordinator = -1;
+    for (let i = 0; i < 100 && coordinator < 0; i++) {
+      const candidate = `h-${round}-${i}`;
+      const c = (await cluster.waitForLeader(TRANSACTION_STATE_TOPIC, partitionForGroup(candidate, OFFSETS_PARTITIONS), () => true)).leader;
+      if (c !== leader) [id, coordinator] = [candidate, c];
+    }
+    assert.ok(coordinator > 0, 'a transactional id coordinated away from the data leader');
+    const w = runTxn(id, { hold_before_end: true, abort });
+    await until(`round ${round}: the records written`, () => w.of('held').length > 0, { timeoutMs: 60_000, context: () => summarize(w) });
+    cluster.pause(leader);
+    w.go();
+    await until(`round ${round}: the ${abort ? 'abort' : 'commit'} decided`, () => outcomeOf(w), { timeoutMs: 60_000, context: () => summarize(w) });
+    assert.equal(outcomeOf(w), abort ? 'aborted' : 'committed', summarize(w));
+    await cluster.kill9(coordinator);
+    cluster.resume(leader);
+    await cluster.restart(coordinator);
+    await w.finish(30_000);
+    // A later committed transaction becomes readable only once the last stable offset passed the decided one.
+    const after = runTxn(`h-after-${round}`, {});
+    await until(`round ${round}: a later transaction committed`, () => outcomeOf(after) === 'committed', { timeoutMs: 60_000, context: () => summarize(after) });
+    await after.finish(30_000);
+    const decided = transactionsOf(w)[0]!.values;
+    const later = transactionsOf(after)[0]!.values;
+    const read = await until(`round ${round}: read_committed reaches the later transaction`, async () => {
+      const values = new Set((await cluster.readAll(topic, [0])).map((r) => r.value));
+      return later.every((v) => values.has(v)) ? values : null;
+    }, { timeoutMs: 60_000 });
+    assert.deepEqual(decided.filter((v) => read.has(v)), abort ? [] : decided, `round ${round}: the ${abort ? 'aborted' : 'committed'} records as read_committed sees them`);
+    const everything = new Set((await cluster.readAll(topic, [0], undefined, undefined, 'read_uncommitted')).map((r) => r.value));
+    assert.ok(decided.every((v) => everything.has(v)), 'read_uncommitted sees the data either way');
+  }
+}));
+
 /** Runs a command until it exits; one that reports ready or still runs after `timeoutMs` is killed, and that is said on its stderr. */
 function runToExit(command: string, args: readonly string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

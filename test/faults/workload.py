@@ -183,7 +183,10 @@ def txn_produce(cmd):
     """
     A transactional producer running transactions until "stop". Transaction k
     writes `per_txn` records `<tag>t<k>-p<partition>-<i>` round-robin over the
-    partitions and is aborted when k % 3 == 2, committed otherwise. Each
+    partitions and is aborted when k % 3 == 2 (or always, with "abort"),
+    committed otherwise; with "count", it stops after that many. With
+    "hold_before_end", each transaction's records are flushed and
+    {"ev": "held"} reported, then it waits for "go" before ending it. Each
     transaction ends with one event: {"ev": "txn", "k", "outcome", "values"},
     outcome "committed" or "aborted" when the coordinator confirmed it,
     "unknown" when the client could not tell (it then starts a new producer
@@ -193,8 +196,9 @@ def txn_produce(cmd):
     conf["error_cb"] = client_error_reporter
     conf["transactional.id"] = cmd["transactional_id"]
     topic, tag, partitions, per_txn = cmd["topic"], cmd["tag"], cmd["partitions"], cmd.get("per_txn", 6)
-    stop, _go = control_events()
+    stop, go = control_events()
     timeout_s = cmd.get("op_timeout_s", 30)
+    count = cmd.get("count")
 
     def fresh():
         while not stop.is_set():
@@ -227,7 +231,7 @@ def txn_produce(cmd):
 
     producer = fresh()
     k = 0
-    while producer is not None and not stop.is_set():
+    while producer is not None and not stop.is_set() and (count is None or k < count):
         values = ["%st%d-p%d-%d" % (tag, k, partitions[i % len(partitions)], i) for i in range(per_txn)]
         outcome = "unknown"
         try:
@@ -235,7 +239,12 @@ def txn_produce(cmd):
             for i, v in enumerate(values):
                 producer.produce(topic, value=v.encode(), partition=partitions[i % len(partitions)])
             producer.poll(0)
-            outcome = finish(producer, k % 3 != 2)
+            if cmd.get("hold_before_end"):
+                producer.flush(timeout_s)
+                out({"ev": "held", "ms": now_ms(), "k": k})
+                while not go.is_set() and not stop.is_set():
+                    producer.poll(0.1)
+            outcome = finish(producer, not cmd.get("abort") and k % 3 != 2)
         except KafkaException as e:
             out({"ev": "txn_error", "ms": now_ms(), "k": k, **err(e)})
             if e.args[0].txn_requires_abort():
