@@ -49,94 +49,30 @@
  * this file is the sender and the idempotence state around them.
  */
 import { ApiKey, ErrorCode, errorName, isRetriable, messages } from '../protocol/index.ts';
-import { CompressionCodec, RECORD_BATCH_OVERHEAD, buildRecordBatch, type RecordInput } from '../records/index.ts';
+import { RECORD_BATCH_OVERHEAD, buildRecordBatch, type RecordInput } from '../records/index.ts';
 import type { Cluster, TopicInfo } from './cluster.ts';
 import { ClientError } from '../protocol/index.ts';
 import { DefaultPartitioner } from './partitioner.ts';
 import {
   Batch, IDEMPOTENT_IN_FLIGHT_MAX, PartitionQueue, estimateBytes, idempotenceOf, incrementSequence, insertByOrder, isSequenceError, removeItem,
-  toBytes, toHeaders, toTimestamp, type Bytes, type Delivery, type MemoryWaiter, type ProducerRecord, type RecordMetadata,
+  toBytes, toHeaders, toTimestamp, type Bytes, type Delivery, type ProducerRecord, type RecordMetadata,
 } from './record-accumulator.ts';
+import { BufferPool } from './buffer-pool.ts';
+import { answerKey, buildProduceRequest, sendProduce } from './produce-request.ts';
+import { ProducerIdentity } from './producer-identity.ts';
+import { resolveProducerConfig, type ProducerConfig, type ProducerOptions } from './producer-config.ts';
 import { TransactionManager, type GroupMetadata, type OffsetToCommit, type TransactionState } from './transaction-manager.ts';
 
 export type { GroupMetadata, OffsetToCommit, TransactionState } from './transaction-manager.ts';
 export { incrementSequence, type Bytes, type ProducerRecord, type RecordMetadata } from './record-accumulator.ts';
+export { COMPRESSION_CODECS, type Acks, type CompressionName, type ProducerOptions } from './producer-config.ts';
 
-
-export type Acks = 0 | 1 | -1;
-export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
-
-export const COMPRESSION_CODECS: Readonly<Record<CompressionName, CompressionCodec>> = {
-  none: CompressionCodec.NONE, gzip: CompressionCodec.GZIP, snappy: CompressionCodec.SNAPPY, lz4: CompressionCodec.LZ4, zstd: CompressionCodec.ZSTD,
-};
-
-export interface ProducerOptions {
-  /** Kafka's acks: 0 (no answer), 1 (leader), -1 / all (ISR). Default -1. */
-  acks?: Acks;
-  /** linger.ms: how long a batch that is not full waits for more records. Default 5. */
-  lingerMs?: number;
-  /** batch.size in bytes. Default 16384. */
-  batchSize?: number;
-  compression?: CompressionName;
-  /** buffer.memory in bytes: records accepted but not yet acknowledged. Default 32 MiB. */
-  bufferMemory?: number;
-  /** The Produce request's timeoutMs (how long the broker may wait for acks). Default 30000. */
-  requestTimeoutMs?: number;
-  /** Retries of a batch after a retriable error. Default 2147483647: deliveryTimeoutMs is the bound, as in Java. */
-  retries?: number;
-  /** retry.backoff.ms: the first retry's wait, doubled for each next one. Default 100. */
-  retryBackoffMs?: number;
-  /** retry.backoff.max.ms: the cap on that doubling. Default 1000. */
-  retryBackoffMaxMs?: number;
-  /** delivery.timeout.ms: a record not acknowledged this long after its batch opened fails. Default 120000; at least lingerMs + requestTimeoutMs. */
-  deliveryTimeoutMs?: number;
-  /** max.in.flight.requests.per.connection. Default 5. */
-  maxInFlight?: number;
-  /** max.request.size in bytes. Default 1 MiB. */
-  maxRequestSize?: number;
-  /**
-   * enable.idempotence: producer id, epoch and sequence numbers so that retries are written once and in order.
-   * Default: on when acks is -1, retries > 0 and maxInFlight <= 5 (as Java since 3.0), else off; set true
-   * with any of those otherwise is a configuration error.
-   */
-  enableIdempotence?: boolean;
-  /** transactional.id: enables transactions (and needs idempotence). */
-  transactionalId?: string;
-  /** transaction.timeout.ms: the coordinator aborts a transaction open longer. Default 60000. */
-  transactionTimeoutMs?: number;
-  /** max.block.ms: how long the transactional calls keep retrying the coordinators. Default 60000. */
-  maxBlockMs?: number;
-  /** Let the broker create unknown topics (Kafka's producer does). Default true. */
-  allowAutoTopicCreation?: boolean;
-  /** Random source for sticky partitioning, for tests. */
-  random?: () => number;
-}
 
 export class Producer {
   private readonly cluster: Cluster;
-  private readonly acks: Acks;
-  private readonly lingerMs: number;
-  private readonly batchSize: number;
-  private readonly codec: CompressionCodec;
-  private readonly bufferMemory: number;
-  private readonly requestTimeoutMs: number;
-  private readonly retries: number;
-  private readonly retryBackoffMs: number;
-  private readonly retryBackoffMaxMs: number;
-  private readonly deliveryTimeoutMs: number;
-  private readonly maxInFlight: number;
-  private readonly maxRequestSize: number;
-  private readonly allowAutoTopicCreation: boolean;
-  private readonly idempotent: boolean;
+  private readonly config: ProducerConfig;
   private readonly txn: TransactionManager | null;
-  /** A batch of this epoch failed after getting a sequence: an abort bumps the epoch (KIP-360) before the next transaction. */
-  private epochBumpNeeded = false;
-  private producerId = -1n;
-  private producerEpoch = -1;
-  /** Bumped whenever the producer id is dropped; a partition's sequences restart at 0 in a new generation. */
-  private producerGeneration = 0;
-  private producerIdReady = false;
-  private producerIdRequested = false;
+  private readonly identity = new ProducerIdentity();
   private readonly partitioner: DefaultPartitioner;
   /** Every partition's queue, for the drain and expiry scans. */
   private readonly queues = new Map<string, PartitionQueue>();
@@ -147,10 +83,10 @@ export class Producer {
   private readonly inFlight = new Set<Batch>();
   /** One metadata lookup per unknown topic, shared by every send waiting on it. */
   private readonly topicLookups = new Map<string, Promise<TopicInfo>>();
-  private readonly memoryWaiters: MemoryWaiter[] = [];
+  /** buffer.memory: bytes of records accepted and not yet acknowledged. */
+  private readonly pool: BufferPool;
   /** Brokers sent acks=0 requests since the last flush: flush round-trips them so the bytes are known to have arrived. */
   private readonly unconfirmedNodes = new Set<number>();
-  private memoryUsedBytes = 0;
   /** Batches created and not yet acknowledged or failed. */
   private pendingBatches = 0;
   private flushWaiters: (() => void)[] = [];
@@ -164,40 +100,13 @@ export class Producer {
 
   constructor(cluster: Cluster, options: ProducerOptions = {}) {
     this.cluster = cluster;
-    this.acks = options.acks ?? -1;
-    this.lingerMs = options.lingerMs ?? 5;
-    this.batchSize = options.batchSize ?? 16_384;
-    this.codec = COMPRESSION_CODECS[options.compression ?? 'none'];
-    this.bufferMemory = options.bufferMemory ?? 32 * 1024 * 1024;
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-    this.retries = options.retries ?? 2_147_483_647;
-    this.retryBackoffMs = options.retryBackoffMs ?? 100;
-    this.retryBackoffMaxMs = options.retryBackoffMaxMs ?? 1000;
-    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 120_000;
-    this.maxInFlight = options.maxInFlight ?? 5;
-    this.maxRequestSize = options.maxRequestSize ?? 1024 * 1024;
-    this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? true;
+    this.config = resolveProducerConfig(options);
     this.partitioner = new DefaultPartitioner(options.random);
-    if (![0, 1, -1].includes(this.acks)) throw new ClientError(`invalid acks ${String(this.acks)}: expected 0, 1 or -1`, 'SAMSA_ERR_CONFIG');
-    if (this.codec === undefined) throw new ClientError(`invalid compression '${String(options.compression)}'`, 'SAMSA_ERR_CONFIG');
-    for (const [name, v] of [['lingerMs', this.lingerMs], ['retries', this.retries], ['retryBackoffMs', this.retryBackoffMs], ['retryBackoffMaxMs', this.retryBackoffMaxMs]] as const) {
-      if (!Number.isInteger(v) || v < 0) throw new ClientError(`invalid ${name} ${v}`, 'SAMSA_ERR_CONFIG');
-    }
-    // Java refuses this too: a record could expire before its first request may even time out.
-    if (!Number.isInteger(this.deliveryTimeoutMs) || this.deliveryTimeoutMs < this.lingerMs + this.requestTimeoutMs) {
-      throw new ClientError(`invalid deliveryTimeoutMs ${this.deliveryTimeoutMs}: it must be at least lingerMs + requestTimeoutMs (${this.lingerMs + this.requestTimeoutMs})`, 'SAMSA_ERR_CONFIG');
-    }
-    for (const [name, v] of [['batchSize', this.batchSize], ['bufferMemory', this.bufferMemory], ['maxInFlight', this.maxInFlight], ['maxRequestSize', this.maxRequestSize]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new ClientError(`invalid ${name} ${v}`, 'SAMSA_ERR_CONFIG');
-    }
-    const transactional = options.transactionalId !== undefined;
-    if (transactional && options.enableIdempotence === false) {
-      throw new ClientError('a transactional producer needs idempotence: do not set enableIdempotence to false', 'SAMSA_ERR_CONFIG');
-    }
-    this.idempotent = idempotenceOf(transactional ? true : options.enableIdempotence, this.acks, this.retries, this.maxInFlight);
-    this.txn = !transactional ? null : new TransactionManager(cluster, {
-      transactionalId: options.transactionalId!, transactionTimeoutMs: options.transactionTimeoutMs ?? 60_000,
-      retryBackoffMs: this.retryBackoffMs, maxBlockMs: options.maxBlockMs ?? 60_000,
+    this.pool = new BufferPool(this.config.bufferMemory);
+    const { transactionalId } = this.config;
+    this.txn = transactionalId === null ? null : new TransactionManager(cluster, {
+      transactionalId, transactionTimeoutMs: this.config.transactionTimeoutMs,
+      retryBackoffMs: this.config.retryBackoffMs, maxBlockMs: this.config.maxBlockMs,
     });
   }
 
@@ -213,7 +122,7 @@ export class Producer {
     const txn = this.transactional('initTransactions');
     txn.requireState('initTransactions', 'uninitialized');
     await txn.init();
-    this.adoptProducerId(txn);
+    this.identity.adopt(txn.producerId, txn.producerEpoch);
   }
 
   beginTransaction(): void {
@@ -241,9 +150,9 @@ export class Producer {
     this.failUnsent(new ClientError('the transaction was aborted', 'SAMSA_ERR_TXN_ABORTED'));
     await this.flush();
     await txn.end(false);
-    if (this.epochBumpNeeded) {
-      await txn.init({ producerId: this.producerId, producerEpoch: this.producerEpoch });
-      this.adoptProducerId(txn);
+    if (this.identity.epochBumpNeeded) {
+      await txn.init({ producerId: this.identity.producerId, producerEpoch: this.identity.producerEpoch });
+      this.identity.adopt(txn.producerId, txn.producerEpoch);
     }
   }
 
@@ -252,23 +161,14 @@ export class Producer {
     return this.txn;
   }
 
-  /** A new producer id or epoch from the coordinator: sequences start again at 0. */
-  private adoptProducerId(txn: TransactionManager): void {
-    this.producerId = txn.producerId;
-    this.producerEpoch = txn.producerEpoch;
-    this.producerGeneration++;
-    this.producerIdReady = true;
-    this.epochBumpNeeded = false;
-  }
-
   /** Whether batches carry a producer id and sequence numbers (enableIdempotence, or its default). */
   get isIdempotent(): boolean {
-    return this.idempotent;
+    return this.config.idempotent;
   }
 
   /** Bytes of records accepted and not yet acknowledged (never above bufferMemory). */
   get bufferedBytes(): number {
-    return this.memoryUsedBytes;
+    return this.pool.used;
   }
 
   /** Resolves with the record's partition and offset once its batch is acknowledged. */
@@ -285,18 +185,17 @@ export class Producer {
       key: toBytes(record.key), value: toBytes(record.value), headers: toHeaders(record.headers), timestamp: toTimestamp(record.timestamp),
     };
     const bytes = estimateBytes(input);
-    if (bytes + RECORD_BATCH_OVERHEAD > this.maxRequestSize || bytes > this.bufferMemory) {
+    if (bytes + RECORD_BATCH_OVERHEAD > this.config.maxRequestSize || bytes > this.config.bufferMemory) {
       return Promise.reject(new ClientError(`record of ${bytes} bytes is larger than max request size or buffer memory`, 'SAMSA_ERR_RECORD_TOO_LARGE', ErrorCode.MESSAGE_TOO_LARGE));
     }
     const topic = this.cluster.topics.get(record.topic);
     // Fast path: metadata cached and memory free — append synchronously, keeping call order.
-    if (topic !== undefined && this.memoryWaiters.length === 0 && this.memoryUsedBytes + bytes <= this.bufferMemory) {
+    if (topic !== undefined && this.pool.tryReserve(bytes)) {
       return new Promise((resolve, reject) => {
-        this.memoryUsedBytes += bytes;
         try {
           this.append(record, input, bytes, topic.partitions.length, { resolve, reject });
         } catch (e) {
-          this.releaseMemory(bytes);
+          this.pool.release(bytes);
           reject(e as Error);
         }
       });
@@ -310,7 +209,7 @@ export class Producer {
       const topic = await this.lookupTopic(record.topic);
       return await new Promise<RecordMetadata>((resolve, reject) => this.append(record, input, bytes, topic.partitions.length, { resolve, reject }));
     } catch (e) {
-      this.releaseMemory(bytes);
+      this.pool.release(bytes);
       throw e;
     }
   }
@@ -320,7 +219,7 @@ export class Producer {
     if (cached !== undefined) return Promise.resolve(cached);
     let lookup = this.topicLookups.get(name);
     if (lookup === undefined) {
-      lookup = this.cluster.topic(name, this.allowAutoTopicCreation).finally(() => this.topicLookups.delete(name));
+      lookup = this.cluster.topic(name, this.config.allowAutoTopicCreation).finally(() => this.topicLookups.delete(name));
       this.topicLookups.set(name, lookup);
     }
     return lookup;
@@ -333,12 +232,12 @@ export class Producer {
     }
     const q = this.queue(record.topic, partition);
     let batch = q.open;
-    if (batch !== null && batch.sizeBytes + bytes > this.batchSize && batch.records.length > 0) {
+    if (batch !== null && batch.sizeBytes + bytes > this.config.batchSize && batch.records.length > 0) {
       this.closeBatch(q);
       batch = null;
     }
     if (batch === null) {
-      batch = new Batch(record.topic, partition, q.nextOrder++, performance.now(), this.deliveryTimeoutMs);
+      batch = new Batch(record.topic, partition, q.nextOrder++, performance.now(), this.config.deliveryTimeoutMs);
       q.open = batch;
       this.pendingBatches++;
       this.armLinger();
@@ -348,7 +247,7 @@ export class Producer {
     batch.deliveries.push(delivery);
     batch.sizeBytes += bytes;
     batch.reservedBytes += bytes;
-    if (batch.sizeBytes >= this.batchSize) this.closeBatch(q);
+    if (batch.sizeBytes >= this.config.batchSize) this.closeBatch(q);
   }
 
   private queue(topic: string, partition: number): PartitionQueue {
@@ -377,7 +276,7 @@ export class Producer {
 
   private armLinger(): void {
     if (this.lingerTimer !== null) return;
-    this.lingerTimer = setTimeout(() => this.onLinger(), this.lingerMs);
+    this.lingerTimer = setTimeout(() => this.onLinger(), this.config.lingerMs);
   }
 
   private onLinger(): void {
@@ -386,10 +285,10 @@ export class Producer {
     let oldestOpenMs = Infinity;
     for (const q of this.queues.values()) {
       if (q.open === null) continue;
-      if (this.flushing > 0 || now - q.open.createdMs >= this.lingerMs - 1) this.closeBatch(q);
+      if (this.flushing > 0 || now - q.open.createdMs >= this.config.lingerMs - 1) this.closeBatch(q);
       else oldestOpenMs = Math.min(oldestOpenMs, q.open.createdMs);
     }
-    if (oldestOpenMs !== Infinity) this.lingerTimer = setTimeout(() => this.onLinger(), Math.max(1, oldestOpenMs + this.lingerMs - now));
+    if (oldestOpenMs !== Infinity) this.lingerTimer = setTimeout(() => this.onLinger(), Math.max(1, oldestOpenMs + this.config.lingerMs - now));
   }
 
   private scheduleDrain(): void {
@@ -409,7 +308,7 @@ export class Producer {
 
   /** Groups the first ready batch of every partition by leader and sends one request per broker with a free slot. */
   private drainOnce(now: number): boolean {
-    if (this.idempotent && !this.producerIdReady) {
+    if (this.config.idempotent && !this.identity.ready) {
       // A transactional producer's id comes from initTransactions() alone.
       if (this.pendingBatches > 0 && this.txn === null) this.initProducerId();
       return false;
@@ -435,12 +334,12 @@ export class Producer {
         notInTransaction.push({ topic: batch.topic, partition: batch.partition });
         continue;
       }
-      if ((this.inFlightByNode.get(leader) ?? 0) >= this.maxInFlight) continue;
-      if (this.idempotent && q.inFlight.length > 0 && this.mustWait(q, batch)) continue;
+      if ((this.inFlightByNode.get(leader) ?? 0) >= this.config.maxInFlight) continue;
+      if (this.config.idempotent && q.inFlight.length > 0 && this.mustWait(q, batch)) continue;
       if (batch.encoded === null) this.encode(q, batch);
       const list = byNode.get(leader) ?? [];
       const size = sizeByNode.get(leader) ?? 0;
-      if (list.length > 0 && size + batch.encoded!.length > this.maxRequestSize) continue;
+      if (list.length > 0 && size + batch.encoded!.length > this.config.maxRequestSize) continue;
       q.ready.shift();
       list.push(batch);
       byNode.set(leader, list);
@@ -462,53 +361,33 @@ export class Producer {
    * for the old id's batches; and at most five are in flight, the window the broker deduplicates.
    */
   private mustWait(q: PartitionQueue, head: Batch): boolean {
-    return head.sends > 0 || q.inFlight[0]!.generation !== this.producerGeneration || q.inFlight.length >= IDEMPOTENT_IN_FLIGHT_MAX;
+    return head.sends > 0 || q.inFlight[0]!.generation !== this.identity.generation || q.inFlight.length >= IDEMPOTENT_IN_FLIGHT_MAX;
   }
 
   private encode(q: PartitionQueue, b: Batch): void {
-    if (!this.idempotent) {
-      b.encoded = buildRecordBatch(b.records, { compression: this.codec });
+    if (!this.config.idempotent) {
+      b.encoded = buildRecordBatch(b.records, { compression: this.config.codec });
       return;
     }
-    if (q.sequenceGeneration !== this.producerGeneration) {
-      q.sequenceGeneration = this.producerGeneration;
+    if (q.sequenceGeneration !== this.identity.generation) {
+      q.sequenceGeneration = this.identity.generation;
       q.nextSequence = 0;
     }
-    b.generation = this.producerGeneration;
+    b.generation = this.identity.generation;
     b.baseSequence = q.nextSequence;
     q.nextSequence = incrementSequence(q.nextSequence, b.records.length);
     b.encoded = buildRecordBatch(b.records, {
-      compression: this.codec, producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence: b.baseSequence,
+      compression: this.config.codec, producerId: this.identity.producerId, producerEpoch: this.identity.producerEpoch, baseSequence: b.baseSequence,
       isTransactional: this.txn !== null,
     });
   }
 
   /** InitProducerId without a transactional id, once at a time; the drain resumes when it is answered. */
   private initProducerId(): void {
-    if (this.producerIdRequested) return;
-    this.producerIdRequested = true;
-    void (async () => {
-      try {
-        const conn = await this.cluster.any();
-        const res = await conn.request(ApiKey.InitProducerId, {
-          ...messages.InitProducerIdRequest.defaults(), transactionalId: null, transactionTimeoutMs: 0, producerId: -1n, producerEpoch: -1,
-        });
-        if (res.errorCode !== ErrorCode.NONE) {
-          throw new ClientError(`InitProducerId failed: ${errorName(res.errorCode)}`, 'SAMSA_ERR_PRODUCER_ID', res.errorCode);
-        }
-        this.producerId = res.producerId;
-        this.producerEpoch = res.producerEpoch;
-        this.producerIdReady = true;
-        this.scheduleDrain();
-      } catch (e) {
-        const error = e as Error;
-        const retriable = !(error instanceof ClientError) || error.kafkaErrorCode < 0 || isRetriable(error.kafkaErrorCode);
-        if (!retriable) this.failUnsent(error);
-        if (this.pendingBatches > 0) this.armRetry(this.retryBackoffMs);
-      } finally {
-        this.producerIdRequested = false;
-      }
-    })();
+    this.identity.requestIdempotent(this.cluster, () => this.scheduleDrain(), (error, retriable) => {
+      if (!retriable) this.failUnsent(error);
+      if (this.pendingBatches > 0) this.armRetry(this.config.retryBackoffMs);
+    });
   }
 
   /** Fails every queued batch that was never sent (the producer cannot get an id to send them with). */
@@ -529,9 +408,7 @@ export class Producer {
    * partition restarts at sequence 0. Batches encoded under the old id but never sent are re-encoded.
    */
   private resetProducerId(): void {
-    if (!this.producerIdReady) return;
-    this.producerIdReady = false;
-    this.producerGeneration++;
+    if (!this.identity.drop()) return;
     for (const q of this.queues.values()) {
       for (const b of q.ready) if (b.sends === 0) b.encoded = null;
     }
@@ -567,7 +444,7 @@ export class Producer {
 
   private expiredError(b: Batch, nowMs: number): ClientError {
     return new ClientError(
-      `${b.records.length} record(s) for ${b.topic}-${b.partition} expired: ${Math.round(nowMs - b.createdMs)} ms passed since the batch opened (delivery.timeout.ms ${this.deliveryTimeoutMs})`,
+      `${b.records.length} record(s) for ${b.topic}-${b.partition} expired: ${Math.round(nowMs - b.createdMs)} ms passed since the batch opened (delivery.timeout.ms ${this.config.deliveryTimeoutMs})`,
       'SAMSA_ERR_DELIVERY_TIMEOUT', ErrorCode.REQUEST_TIMED_OUT,
     );
   }
@@ -581,26 +458,7 @@ export class Producer {
   }
 
   private refreshAndRetry(topics: string[]): void {
-    this.cluster.refreshMetadata(topics, this.allowAutoTopicCreation).catch(() => undefined).finally(() => this.armRetry(this.retryBackoffMs));
-  }
-
-  private buildRequest(batches: Batch[]): messages.ProduceRequest {
-    const req = messages.ProduceRequest.defaults();
-    // The broker verifies a transaction's first write to a partition with this id's coordinator (KIP-890).
-    req.transactionalId = this.txn?.transactionalId ?? null;
-    req.acks = this.acks;
-    req.timeoutMs = this.requestTimeoutMs;
-    const byTopic = new Map<string, messages.ProduceRequestTopicProduceData>();
-    for (const b of batches) {
-      let t = byTopic.get(b.topic);
-      if (t === undefined) {
-        t = { ...messages.defaultProduceRequestTopicProduceData(), name: b.topic, partitionData: [] };
-        byTopic.set(b.topic, t);
-        req.topicData.push(t);
-      }
-      t.partitionData.push({ ...messages.defaultProduceRequestPartitionProduceData(), index: b.partition, records: b.encoded });
-    }
-    return req;
+    this.cluster.refreshMetadata(topics, this.config.allowAutoTopicCreation).catch(() => undefined).finally(() => this.armRetry(this.config.retryBackoffMs));
   }
 
   private sendRequest(node: number, batches: Batch[]): void {
@@ -608,52 +466,32 @@ export class Producer {
     for (const b of batches) {
       this.inFlight.add(b);
       b.sends++;
-      if (this.idempotent) this.queue(b.topic, b.partition).inFlight.push(b);
+      if (this.config.idempotent) this.queue(b.topic, b.partition).inFlight.push(b);
     }
-    const req = this.buildRequest(batches);
-    const done = (): void => {
+    const req = buildProduceRequest(batches, {
+      acks: this.config.acks, timeoutMs: this.config.requestTimeoutMs, transactionalId: this.txn?.transactionalId ?? null,
+    });
+    void sendProduce(this.cluster, node, req).then((outcome) => {
+      if (outcome.kind === 'failed') {
+        this.failOrRetry(batches, outcome.error, true);
+      } else if (outcome.kind === 'sent') {
+        this.unconfirmedNodes.add(node);
+        for (const b of batches) this.complete(b, -1n);
+      } else {
+        this.onResponse(batches, outcome.answers);
+      }
       for (const b of batches) {
         this.inFlight.delete(b);
-        if (this.idempotent) removeItem(this.queue(b.topic, b.partition).inFlight, b);
+        if (this.config.idempotent) removeItem(this.queue(b.topic, b.partition).inFlight, b);
       }
       this.inFlightByNode.set(node, (this.inFlightByNode.get(node) ?? 1) - 1);
       this.scheduleDrain();
-    };
-    void (async () => {
-      let conn;
-      try {
-        conn = await this.cluster.node(node);
-      } catch (e) {
-        this.failOrRetry(batches, e as Error, true);
-        done();
-        return;
-      }
-      if (this.acks === 0) {
-        try {
-          conn.sendOneWay(ApiKey.Produce, req);
-          this.unconfirmedNodes.add(node);
-          for (const b of batches) this.complete(b, -1n);
-        } catch (e) {
-          this.failOrRetry(batches, e as Error, true);
-        }
-        done();
-        return;
-      }
-      try {
-        const res = await conn.request(ApiKey.Produce, req);
-        this.onResponse(batches, res);
-      } catch (e) {
-        this.failOrRetry(batches, e as Error, true);
-      }
-      done();
-    })();
+    });
   }
 
-  private onResponse(batches: Batch[], res: messages.ProduceResponse): void {
-    const answers = new Map<string, messages.ProduceResponsePartitionProduceResponse>();
-    for (const t of res.responses) for (const p of t.partitionResponses) answers.set(`${t.name}\0${p.index}`, p);
+  private onResponse(batches: Batch[], answers: Map<string, messages.ProduceResponsePartitionProduceResponse>): void {
     for (const b of batches) {
-      const p = answers.get(`${b.topic}\0${b.partition}`);
+      const p = answers.get(answerKey(b.topic, b.partition));
       if (p === undefined) {
         this.failOrRetry([b], new ClientError(`no answer for ${b.topic}-${b.partition}`, 'SAMSA_ERR_PROTOCOL'), true);
       } else if (p.errorCode === ErrorCode.NONE) {
@@ -661,7 +499,7 @@ export class Producer {
       } else {
         const message = `produce to ${b.topic}-${b.partition} failed: ${errorName(p.errorCode)}${p.errorMessage ? ` (${p.errorMessage})` : ''}`;
         const error = new ClientError(message, 'SAMSA_ERR_PRODUCE', p.errorCode);
-        if (this.idempotent && isSequenceError(p.errorCode)) this.onSequenceError(b, error);
+        if (this.config.idempotent && isSequenceError(p.errorCode)) this.onSequenceError(b, error);
         else this.failOrRetry([b], error, isRetriable(p.errorCode));
       }
     }
@@ -675,7 +513,7 @@ export class Producer {
    */
   private onSequenceError(b: Batch, error: ClientError): void {
     if (b.done) return;
-    if (b.generation !== this.producerGeneration) {
+    if (b.generation !== this.identity.generation) {
       b.encoded = null;
       b.sends = 0;
       this.failOrRetry([b], error, true);
@@ -683,7 +521,7 @@ export class Producer {
       this.failOrRetry([b], error, true);
     } else {
       this.fail(b, new ClientError(
-        `${error.message}: sequence ${b.baseSequence} of producer ${this.producerId} epoch ${this.producerEpoch} was refused; its records fail and the producer takes a new producer id`,
+        `${error.message}: sequence ${b.baseSequence} of producer ${this.identity.producerId} epoch ${this.identity.producerEpoch} was refused; its records fail and the producer takes a new producer id`,
         'SAMSA_ERR_SEQUENCE', error.kafkaErrorCode,
       ));
     }
@@ -703,7 +541,7 @@ export class Producer {
     for (const b of batches) {
       if (b.done) continue;
       b.attempts++;
-      if (!retriable || b.attempts > this.retries || this.acks === 0) {
+      if (!retriable || b.attempts > this.config.retries || this.config.acks === 0) {
         this.fail(b, error);
         continue;
       }
@@ -711,7 +549,7 @@ export class Producer {
         this.fail(b, this.expiredError(b, now));
         continue;
       }
-      b.retryAtMs = now + Math.min(this.retryBackoffMaxMs, this.retryBackoffMs * 2 ** Math.min(b.attempts - 1, 20));
+      b.retryAtMs = now + Math.min(this.config.retryBackoffMaxMs, this.config.retryBackoffMs * 2 ** Math.min(b.attempts - 1, 20));
       insertByOrder(this.queue(b.topic, b.partition).ready, b);
       stale.add(b.topic);
     }
@@ -730,11 +568,11 @@ export class Producer {
     if (b.done) return;
     for (const d of b.deliveries) d.reject(error);
     this.finish(b);
-    const sequenced = this.idempotent && b.encoded !== null && b.generation === this.producerGeneration;
+    const sequenced = this.config.idempotent && b.encoded !== null && b.generation === this.identity.generation;
     if (this.txn !== null) {
       // Inside a transaction a lost send cannot be committed; the abort then bumps the epoch if a sequence is in doubt.
       this.txn.abortableError(error);
-      if (sequenced) this.epochBumpNeeded = true;
+      if (sequenced) this.identity.epochBumpNeeded = true;
       return;
     }
     // Its sequence may or may not be written: nothing after it can be numbered safely under this id.
@@ -743,7 +581,7 @@ export class Producer {
 
   private finish(b: Batch): void {
     b.done = true;
-    this.releaseMemory(b.reservedBytes);
+    this.pool.release(b.reservedBytes);
     this.pendingBatches--;
     if (this.pendingBatches === 0) {
       const waiters = this.flushWaiters;
@@ -753,29 +591,17 @@ export class Producer {
   }
 
   private reserveMemory(bytes: number): Promise<void> {
-    if (this.memoryWaiters.length === 0 && this.memoryUsedBytes + bytes <= this.bufferMemory) {
-      this.memoryUsedBytes += bytes;
-      return Promise.resolve();
-    }
     // Full: close open batches so memory comes back, then wait in line.
-    for (const q of this.queues.values()) if (q.open !== null) this.closeBatch(q);
-    return new Promise((resolve) => this.memoryWaiters.push({ bytes, resolve }));
-  }
-
-  private releaseMemory(bytes: number): void {
-    this.memoryUsedBytes -= bytes;
-    while (this.memoryWaiters.length > 0 && this.memoryUsedBytes + this.memoryWaiters[0]!.bytes <= this.bufferMemory) {
-      const w = this.memoryWaiters.shift()!;
-      this.memoryUsedBytes += w.bytes;
-      w.resolve();
-    }
+    return this.pool.reserve(bytes, () => {
+      for (const q of this.queues.values()) if (q.open !== null) this.closeBatch(q);
+    });
   }
 
   /** Sends every buffered record now and resolves when all are acknowledged or failed. */
   async flush(): Promise<void> {
     this.flushing++;
     try {
-      while (this.pendingBatches > 0 || this.memoryWaiters.length > 0) {
+      while (this.pendingBatches > 0 || this.pool.waiting > 0) {
         for (const q of this.queues.values()) if (q.open !== null) this.closeBatch(q);
         const waited = new Promise<void>((resolve) => this.flushWaiters.push(resolve));
         if (this.pendingBatches === 0) break;

@@ -6,7 +6,7 @@
  */
 import { ClientError, ErrorCode } from '../protocol/index.ts';
 import { RECORD_BATCH_OVERHEAD, type RecordHeader, type RecordInput } from '../records/index.ts';
-import type { Acks } from './producer.ts';
+import type { Acks } from './producer-config.ts';
 
 const INT32_MAX = 0x7fffffff;
 /** Java's limit for idempotence: the broker remembers the last five batches of a producer per partition. */
@@ -84,11 +84,6 @@ export class PartitionQueue {
   /** The next baseSequence, valid for producer id generation `sequenceGeneration`. */
   nextSequence = 0;
   sequenceGeneration = -1;
-}
-
-export interface MemoryWaiter {
-  bytes: number;
-  resolve(): void;
 }
 
 export function toBytes(v: Bytes): Buffer | null {
