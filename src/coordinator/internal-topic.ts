@@ -168,7 +168,8 @@ export class InternalTopic {
         const next = Number(batch.lastOffset) + 1;
         if (next <= offset) continue;
         if (batch.isControl) {
-          if (batch.isTransactional && visitor.marker !== undefined) {
+          // A marker compaction emptied (its producer's last batch, kept for its header) ends nothing: skipped, as Kafka's loader does.
+          if (batch.isTransactional && visitor.marker !== undefined && batch.recordCount > 0) {
             const marker = readEndTxnMarker(batch);
             visitor.marker(batch.producerId, marker.type === ControlRecordType.COMMIT);
           }

@@ -289,8 +289,10 @@ function scheduleLogTasks(config: BrokerConfig, logs: LogManager, replicas: Repl
   }, onDiskError);
   if (!config.logCleanerEnable) return;
   logs.configureCleaner({ dedupeBufferBytes: config.logCleanerDedupeBufferSize, loadFactor: CLEANER_CONFIG_DEFAULTS.loadFactor });
+  // Kafka's first unstable offset: the cleaner takes every transactional batch not listed as aborted for committed,
+  // so it stops at the last stable offset (itself at most the high watermark), before any open transaction.
   scheduler.every('log cleaner', config.logCleanerBackoffMs, () => logs.runCleaner({
-    cleanableEndOf: (log) => replicas.get(log.topicPartition.topic, log.topicPartition.partition)?.highWatermark ?? 0,
+    cleanableEndOf: (log) => replicas.get(log.topicPartition.topic, log.topicPartition.partition)?.lastStableOffset ?? 0,
   }), onDiskError);
 }
 

@@ -25,7 +25,7 @@ export interface CleanableInputs {
   logEndOffset: number;
   /** From cleaner-offset-checkpoint, -1 when the log has no entry. */
   checkpointOffset: number;
-  /** Nothing at or above it is cleaned (the high watermark; the log end on a single node). */
+  /** Nothing at or above it is cleaned: the last stable offset (at most the high watermark), so no open transaction is. */
   cleanableEndMax: number;
   nowMs: number;
   minCompactionLagMs: number;

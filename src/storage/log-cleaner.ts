@@ -2,39 +2,44 @@
  * Log compaction of one partition log (Kafka's Cleaner). A clean of the
  * dirty section [firstDirtyOffset, upperBoundOffset) runs in three steps:
  *
- *   1. map: every keyed, non-transactional record of the dirty section goes
- *      into the offset map (offset-map.ts), key → latest offset. When the
- *      map fills, the section ends after the last record mapped and the
- *      rest waits for the next clean.
+ *   1. map: every keyed record of the dirty section goes into the offset
+ *      map (offset-map.ts), key → latest offset, except records of aborted
+ *      transactions (cleaned-txns.ts tells them apart from the section's
+ *      `.txnindex` entries): a committed transactional record counts like
+ *      any other. When the map fills, the section ends after the last record
+ *      mapped and the rest waits for the next clean.
  *   2. recopy: the segments from the log start to the end of the mapped
  *      section, in groups that fit one segment (cleaner-policy.ts), are
  *      rewritten batch by batch (cleaner-filter.ts) into `.cleaned` files
  *      with fresh indexes; the segment's mtime is carried over so time
- *      retention of compact,delete topics is not reset.
+ *      retention of compact,delete topics is not reset. Aborted data is
+ *      dropped, and transaction markers go once their data is gone and
+ *      their delete horizon has passed.
  *   3. swap: each cleaned segment replaces its group (segment-swap.ts).
  *
  * The caller (LogManager) chooses the section and moves the
- * cleaner-offset-checkpoint to the returned endOffset.
+ * cleaner-offset-checkpoint to the returned endOffset. The section must end
+ * at or below the last stable offset: the cleaner takes every transactional
+ * batch not listed as aborted for committed, which holds only for
+ * transactions that have ended.
  *
- * Records of transactional batches are never put in the map, because
- * without a transaction index the cleaner cannot tell committed from
- * aborted data: a transactional record is removed only when a later record
- * with its key supersedes it, so an aborted write never hides a committed one.
- * Markers are kept, so every aborted transaction of a group still has its
- * marker in the cleaned segment, which therefore takes over the group's
- * `.txnindex` entries unchanged (Kafka rebuilds the cleaned segment's index
- * the same way, from the aborted transactions of the range it covers).
+ * The cleaned segment's `.txnindex` is rebuilt from the ABORT markers the
+ * recopy kept because their transaction still had data (Kafka does the
+ * same): an entry whose data is gone serves no reader, so it goes a clean
+ * before its marker does.
  */
 import fs from 'node:fs';
 import { type RecordBatch, readBatchRecords } from '../records/index.ts';
+import { CleanedTxns } from './cleaned-txns.ts';
 import { type GroupLimits, groupSegmentsBySize } from './cleaner-policy.ts';
 import { type FilterContext, type FilterStats, filterBatch } from './cleaner-filter.ts';
 import { CLEANED_FILE_SUFFIX } from './file-names.ts';
-import { unlinkIfExists } from './fs-util.ts';
+import { fileSizeOrMissing, unlinkIfExists } from './fs-util.ts';
 import { floorSegment } from './log-loader.ts';
 import { LogSegment } from './log-segment.ts';
 import { OffsetMap } from './offset-map.ts';
 import type { PartitionLog } from './partition-log.ts';
+import type { AbortedTxn } from './txn-index.ts';
 
 export interface CleanerConfig {
   /** log.cleaner.dedupe.buffer.size: bytes of the offset map (24 bytes a key). */
@@ -86,12 +91,17 @@ export class LogCleaner {
     map.clear();
     const segments = partitionLog.segmentsView();
     // A checkpoint above the cleanable end (min.compaction.lag.ms raised since) must not move back.
-    const mapped = buildOffsetMap(segments, firstDirtyOffset, Math.max(upperBoundOffset, firstDirtyOffset), map);
+    const mapEndOffset = Math.max(upperBoundOffset, firstDirtyOffset);
+    const mapTxns = new CleanedTxns(partitionLog.collectAbortedTxns(firstDirtyOffset, mapEndOffset));
+    const mapped = buildOffsetMap(segments, firstDirtyOffset, mapEndOffset, map, mapTxns);
+    const groups = this.groups(partitionLog, mapped.endOffset);
     const ctx: FilterContext = {
       map,
+      txns: new CleanedTxns(recopyAbortedTxns(partitionLog, groups)),
       nowMs,
       deleteRetentionMs: partitionLog.logConfig.deleteRetentionMs,
       producerLastOffsets: producerLastOffsets(segments),
+      keptAbortedTxns: [],
       stats: { recordsRead: 0, recordsRemoved: 0, latestDeleteHorizonMs: -1 },
     };
     const result: CleanResult = {
@@ -103,7 +113,8 @@ export class LogCleaner {
       segmentsRead: 0,
       segmentsWritten: 0,
     };
-    for (const group of this.groups(partitionLog, mapped.endOffset)) {
+    // One walk for every group, in order: a marker in a later group still sees the data of an earlier one.
+    for (const group of groups) {
       result.bytesRead += group.reduce((sum, segment) => sum + segment.sizeBytes, 0);
       result.bytesWritten += this.cleanGroup(partitionLog, group, ctx);
       result.segmentsRead += group.length;
@@ -163,7 +174,10 @@ export class LogCleaner {
         });
       }
       flush();
-      for (const segment of group) for (const entry of segment.txnIndex.all()) cleaned.appendAbortedTxn(entry);
+      for (const entry of ctx.keptAbortedTxns) cleaned.appendAbortedTxn(entry);
+      ctx.keptAbortedTxns.length = 0;
+      // An empty index stands for "no entry kept": a swap recovery must not take the old base segment's for the new one's.
+      if (cleaned.txnIndex.count === 0 && group.some((segment) => fileSizeOrMissing(segment.txnIndex.path) >= 0)) cleaned.txnIndex.createFile();
       cleaned.onBecomeInactive();
       cleaned.flushAll();
       cleaned.close();
@@ -181,15 +195,17 @@ export class LogCleaner {
 }
 
 /**
- * Step 1: maps the keyed records of [firstDirtyOffset, upperBoundOffset).
- * Returns where the mapped section ends: upperBoundOffset, or after the
- * last record mapped when the map filled first.
+ * Step 1: maps the keyed records of [firstDirtyOffset, upperBoundOffset),
+ * leaving out those of aborted transactions. Returns where the mapped
+ * section ends: upperBoundOffset, or after the last record mapped when the
+ * map filled first.
  */
 function buildOffsetMap(
   segments: readonly LogSegment[],
   firstDirtyOffset: number,
   upperBoundOffset: number,
   map: OffsetMap,
+  txns: CleanedTxns,
 ): { endOffset: number; bytesRead: number } {
   let full = false;
   let bytesRead = 0;
@@ -198,8 +214,13 @@ function buildOffsetMap(
     if (segment.baseOffset >= upperBoundOffset) break;
     bytesRead += segment.sizeBytes;
     segment.forEachBatch((batch) => {
-      if (Number(batch.lastOffset) < firstDirtyOffset || batch.isControl || batch.isTransactional) return true;
+      if (Number(batch.lastOffset) < firstDirtyOffset) return true;
       if (Number(batch.baseOffset) >= upperBoundOffset) return false;
+      if (batch.isControl) {
+        txns.onControlBatch(batch);
+        return true;
+      }
+      if (txns.onDataBatch(batch)) return true;
       for (const record of readBatchRecords(batch)) {
         const offset = Number(record.offset);
         if (record.key === null || offset < firstDirtyOffset || offset >= upperBoundOffset) continue;
@@ -215,6 +236,19 @@ function buildOffsetMap(
   if (full) return { endOffset: map.latestOffset + 1, bytesRead };
   map.updateLatestOffset(upperBoundOffset - 1);
   return { endOffset: upperBoundOffset, bytesRead };
+}
+
+/**
+ * The aborted transactions overlapping the recopied segments, from the
+ * first group's base to the base of the segment after the last group: an
+ * aborted transaction whose marker lies above still has its data dropped.
+ */
+function recopyAbortedTxns(partitionLog: PartitionLog, groups: readonly LogSegment[][]): AbortedTxn[] {
+  const lastGroup = groups[groups.length - 1];
+  if (lastGroup === undefined) return [];
+  const segments = partitionLog.segmentsView();
+  const next = segments[segments.indexOf(lastGroup[lastGroup.length - 1]!) + 1]!;
+  return partitionLog.collectAbortedTxns(groups[0]![0]!.baseOffset, next.baseOffset);
 }
 
 /** The last offset of every producer's last batch, from the batch headers of every segment. */

@@ -44,7 +44,10 @@ export const CLEANER_BYTES_PER_RUN_DEFAULT = 64 * 1024 * 1024;
 export interface CleanerRunOptions {
   /** Budget of bytes read per call; default CLEANER_BYTES_PER_RUN_DEFAULT. */
   bytesMax?: number;
-  /** Nothing at or above this offset of a log is cleaned: the high watermark; default the log end. */
+  /**
+   * Nothing at or above this offset of a log is cleaned: the last stable offset (Kafka's first unstable
+   * offset, at most the high watermark), so no open transaction is cleaned; default the log end.
+   */
   cleanableEndOf?: (log: PartitionLog) => number;
 }
 
@@ -78,7 +81,7 @@ export class LogManager {
   private readonly homes: Map<string, string>;
   /** cleaner-offset-checkpoint entries, by the same key. */
   private readonly cleanerCheckpoints: Map<string, number>;
-  /** The latest delete horizon of a tombstone each compacted log kept (in memory only, as in Kafka). */
+  /** The latest delete horizon of a tombstone or transaction marker each compacted log kept (in memory only, as in Kafka). */
   private readonly deleteHorizons: Map<string, number>;
   /** Logs whose clean failed; skipped until restart so one bad log does not stall the others (Kafka's uncleanable partitions). */
   private readonly uncleanable: Set<string>;
@@ -336,7 +339,7 @@ export class LogManager {
    * The log cleaner (Kafka's LogCleaner thread, one step): cleans the
    * compacted logs that are due, dirtiest first (Kafka's
    * grabFilthiestCompactedLog), until `bytesMax` bytes were read. When none
-   * is due by ratio or max.compaction.lag.ms, a log holding a tombstone
+   * is due by ratio or max.compaction.lag.ms, a log holding a tombstone or marker
    * whose delete horizon has passed is cleaned to remove it. Each clean is
    * synchronous: readers see the log before or after it. A log whose clean
    * fails is logged and skipped until restart.

@@ -46,10 +46,10 @@ export function commitCleanedSegment(dir: string, cleaned: LogSegment, olds: rea
 /**
  * The aborted transactions cannot be rebuilt from the log, so unlike the
  * other indexes the swap's `.txnindex` is kept. A cleaned segment has one
- * exactly when the segments it replaces had entries (the cleaner copies
- * them all), so: a `.txnindex.swap` is the new index and replaces the old
- * one of the same base; without it the final-named file, if any, is
- * already the new one.
+ * exactly when one of the segments it replaces had one (the cleaner writes
+ * an empty file when it kept none of their entries), so: a `.txnindex.swap`
+ * is the new index and replaces the old one of the same base; without it
+ * the final-named file, if any, is already the new one.
  */
 function completeTxnIndexSwap(dir: string, baseOffset: number): void {
   const finalPath = segmentFilePath(dir, baseOffset, TXN_INDEX_FILE_SUFFIX);

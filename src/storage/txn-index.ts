@@ -135,6 +135,16 @@ export class TxnIndex {
     this.unsynced = true;
   }
 
+  /**
+   * Creates the file while it has no entry (fsynced with the rest): the
+   * cleaner's way of saying a cleaned segment's index is empty, not absent
+   * (segment-swap.ts).
+   */
+  createFile(): void {
+    this.openForWrite();
+    this.unsynced = true;
+  }
+
   /** fsyncs what was written since the last sync. */
   sync(): void {
     if (!this.unsynced) return;

@@ -1,6 +1,8 @@
-/** The cleaner's pure parts: the offset map, the key digest, the cleanable range and segment grouping. */
+/** The cleaner's pure parts: the offset map, the key digest, the cleanable range, segment grouping and the walk over transactions. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ControlRecordType, NO_DELETE_HORIZON, RecordBatch, buildEndTxnMarkerBatch, buildRecordBatch, buildRetainedBatch } from '../../src/records/index.ts';
+import { CleanedTxns } from '../../src/storage/cleaned-txns.ts';
 import { cleanableRange, dirtyRatio, groupSegmentsBySize, isCleaningDue } from '../../src/storage/cleaner-policy.ts';
 import { keyDigest } from '../../src/storage/key-hash.ts';
 import { OFFSET_MAP_SLOT_BYTES, OffsetMap } from '../../src/storage/offset-map.ts';
@@ -63,4 +65,33 @@ test('segments are grouped while their log and index bytes fit one segment and t
   // A segment joins only if the offsets it may hold (up to the next base) stay within 2^31 of the group's base.
   assert.deepEqual(groupSegmentsBySize([segment(0, 1), segment(2 ** 31 - 10, 1), segment(2 ** 31 + 5, 1)], 3, 2 ** 31 + 6, limits), [1, 2]);
   assert.deepEqual(groupSegmentsBySize([segment(0, 1), segment(100, 1), segment(1000, 1)], 3, 2 ** 31 + 100, limits), [2, 1]);
+});
+
+function txnBatch(producerId: bigint, baseOffset: number, count = 1): RecordBatch {
+  const records = Array.from({ length: count }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from('v'), timestamp: 0n }));
+  return new RecordBatch(buildRecordBatch(records, { baseOffset: BigInt(baseOffset), producerId, producerEpoch: 0, baseSequence: 0, isTransactional: true }), 0);
+}
+
+function markerBatch(producerId: bigint, offset: number, type: 0 | 1): RecordBatch {
+  return new RecordBatch(buildEndTxnMarkerBatch({ type, coordinatorEpoch: 0 }, 0n, { producerId, producerEpoch: 0, baseOffset: BigInt(offset) }), 0);
+}
+
+test('the cleaner\'s walk over transactions: aborted data is told apart, markers go only once no data of theirs was met', { timeout: 30_000 }, () => {
+  const { ABORT, COMMIT } = ControlRecordType;
+  // Producer 1 aborts [0, 5]; producer 2 commits [1, 4]; producer 1 then commits [6, 7]; producer 3's abort [8, 9] has no data left.
+  const p1Abort = { producerId: 1n, firstOffset: 0, lastOffset: 5, lastStableOffset: 6 };
+  const p3Abort = { producerId: 3n, firstOffset: 8, lastOffset: 9, lastStableOffset: 10 };
+  const walk = new CleanedTxns([p3Abort, p1Abort]);
+  assert.equal(walk.onDataBatch(txnBatch(1n, 0, 2)), true, 'producer 1 from 0 is aborted');
+  assert.equal(walk.onDataBatch(txnBatch(2n, 2)), false, 'producer 2 has no aborted transaction: committed');
+  const plain = new RecordBatch(buildRecordBatch([{ key: Buffer.from('x'), value: null, timestamp: 0n }], { baseOffset: 3n }), 0);
+  assert.equal(walk.onDataBatch(plain), false);
+  assert.deepEqual(walk.onControlBatch(markerBatch(2n, 4, COMMIT)), { discardable: false, keptAbortedTxn: null }, 'its data was met');
+  assert.deepEqual(walk.onControlBatch(markerBatch(1n, 5, ABORT)), { discardable: false, keptAbortedTxn: p1Abort }, 'kept, with its index entry');
+  assert.equal(walk.onDataBatch(txnBatch(1n, 6)), false, 'after its ABORT marker producer 1 starts a transaction that commits');
+  assert.equal(walk.onControlBatch(markerBatch(1n, 7, COMMIT)).discardable, false);
+  assert.deepEqual(walk.onControlBatch(markerBatch(3n, 9, ABORT)), { discardable: true, keptAbortedTxn: null }, 'no data met: the marker may go');
+  assert.equal(walk.onControlBatch(markerBatch(2n, 10, COMMIT)).discardable, true, 'a COMMIT with no data met may go');
+  const emptied = new RecordBatch(buildRetainedBatch(markerBatch(4n, 11, COMMIT), [], NO_DELETE_HORIZON), 0);
+  assert.equal(walk.onControlBatch(emptied).discardable, true, 'the empty header of a former marker');
 });

@@ -146,7 +146,7 @@ test('compressed batches are cleaned record by record and stay compressed with t
   });
 });
 
-test('control batches are kept, and the last batch of a producer keeps its empty header', () => {
+test('a marker whose transaction had data in the clean is kept, and the last batch of a producer keeps its empty header', () => {
   withCompactedLog({}, ({ clock, manager, log }) => {
     const producer = { producerId: 42n, producerEpoch: 3, isTransactional: true };
     log.append(keyedBatch([['a', 'a1']], clock.nowMs(), { ...producer, baseSequence: 0 }));
