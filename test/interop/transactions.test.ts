@@ -1,7 +1,7 @@
 /**
  * Transactions with real clients against a real broker: librdkafka
- * (Debian's confluent-kafka, test/interop/python/txn_tool.py), KafkaJS and
- * Samsa's own producer commit and abort across partitions and topics,
+ * (Debian's confluent-kafka, test/interop/python/txn_tool.py), KafkaJS,
+ * @platformatic/kafka and Samsa's own producer commit and abort across partitions and topics,
  * fence zombies, and commit consumer offsets inside transactions; read_committed
  * consumers of all three never see aborted records or records of an open
  * transaction, while read_uncommitted ones see everything.
@@ -9,6 +9,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Producer as PlatformaticProducer } from '@platformatic/kafka';
 import { Cluster, Consumer, Producer } from '../../src/client/index.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { TXN_TOOL, kafkaTool, kafkaToolStream, killAllChildren } from '../helpers/processes.ts';
@@ -176,6 +177,25 @@ test('KafkaJS transactions: commit, abort and sendOffsets', async () => {
   assert.deepEqual(values((await readAll([['kjs-t', 0], ['kjs-t', 1]], 'read_committed')).records), ['k-commit-0', 'k-commit-1']);
   const offsets = await admin.fetchOffsets({ groupId: 'kjs-offsets', topics: ['kjs-t'] });
   assert.equal(offsets[0]!.partitions.find((p) => p.partition === 0)!.offset, '7');
+});
+
+test('@platformatic/kafka transactions: commit and abort', async () => {
+  await createTopics(['pk-t', 2]);
+  const producer = new PlatformaticProducer({
+    clientId: 'pk-txn', bootstrapBrokers: [broker.bootstrap], transactionalId: 'pk-txn', idempotent: true, retries: 3, timeout: 5000,
+  });
+  try {
+    const committed = await producer.beginTransaction();
+    await committed.send({ messages: [{ topic: 'pk-t', partition: 0, value: Buffer.from('p-commit-0') }, { topic: 'pk-t', partition: 1, value: Buffer.from('p-commit-1') }] });
+    await committed.commit();
+    const aborted = await producer.beginTransaction();
+    await aborted.send({ messages: [{ topic: 'pk-t', partition: 0, value: Buffer.from('p-abort') }] });
+    await aborted.abort();
+  } finally {
+    await producer.close(true).catch(() => undefined);
+  }
+  assert.deepEqual(values((await readAll([['pk-t', 0], ['pk-t', 1]], 'read_committed')).records), ['p-commit-0', 'p-commit-1']);
+  assert.deepEqual(values((await readAll([['pk-t', 0], ['pk-t', 1]], 'read_uncommitted')).records), ['p-abort', 'p-commit-0', 'p-commit-1']);
 });
 
 test("Samsa's producer: transactions, offsets in a transaction, and fencing", async () => {
