@@ -24,6 +24,8 @@ const HASH_MULTIPLIER = 1_000_003;
 const HASH_MODULUS = 2_147_483_647;
 
 export class MemoryLog implements ReplicaLog {
+  /** Times records were cut (truncation): what was at an offset can differ only after one. */
+  cuts = 0;
   private batches: StoredBatch[] = [];
   private start = 0;
   private end = 0;
@@ -102,6 +104,7 @@ export class MemoryLog implements ReplicaLog {
       this.leaderEpochCache.truncateFromEnd(offset);
       return;
     }
+    this.cuts++;
     // A batch straddling `offset` goes whole, as on disk: the log then ends at the last batch kept.
     const keep = this.batches.filter((b) => b.last < offset);
     this.batches = keep;
@@ -113,6 +116,7 @@ export class MemoryLog implements ReplicaLog {
   }
 
   truncateFullyAndStartAt(offset: number): void {
+    this.cuts++;
     this.batches = [];
     this.start = offset;
     this.end = offset;
