@@ -40,6 +40,11 @@ export interface ControllerApi {
   allocateProducerId(): Promise<{ errorCode: number; producerId: bigint }>;
   /** ElectLeaders, answered by the controller (Kafka's brokers forward it). */
   electLeaders(request: messages.ElectLeadersRequest): Promise<messages.ElectLeadersResponse>;
+  /**
+   * UpdateFeatures in the latest version's terms, answered by the controller
+   * once this node's image has the new levels (Kafka's brokers forward it).
+   */
+  updateFeatures(request: messages.UpdateFeaturesRequest): Promise<messages.UpdateFeaturesResponse>;
 }
 
 export interface RequestContext {

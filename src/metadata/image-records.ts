@@ -15,6 +15,9 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
       ...codecs.defaultRegisterBrokerRecord(),
       brokerId: b.id, incarnationId: b.incarnationId, brokerEpoch: b.epoch, rack: b.rack, fenced: b.fenced,
       endPoints: b.endpoints.map((e) => ({ ...codecs.defaultRegisterBrokerRecordBrokerEndpoint(), ...e })),
+      features: [...b.features].map(([name, r]) => ({
+        ...codecs.defaultRegisterBrokerRecordBrokerFeature(), name, minSupportedVersion: r.min, maxSupportedVersion: r.max,
+      })),
     }));
   }
   for (const topic of image.topicsById.values()) {

@@ -55,6 +55,8 @@ export interface BrokerImage {
   readonly endpoints: readonly BrokerEndpoint[];
   readonly rack: string | null;
   readonly fenced: boolean;
+  /** The feature levels the broker registered as supported, by feature name. */
+  readonly features: ReadonlyMap<string, { readonly min: number; readonly max: number }>;
 }
 
 type ConfigMap = ReadonlyMap<string, string>;
@@ -156,7 +158,7 @@ export class MetadataDelta {
       case RecordType.RegisterBroker: this.putBroker(record.data); break;
       case RecordType.UnregisterBroker: (this.brokers ??= new Map(this.base.brokers)).delete(record.data.brokerId); break;
       case RecordType.FenceBroker: case RecordType.UnfenceBroker: this.setFenced(record.data.id, record.type === RecordType.FenceBroker); break;
-      case RecordType.FeatureLevel: (this.features ??= new Map(this.base.features)).set(record.data.name, record.data.featureLevel); break;
+      case RecordType.FeatureLevel: this.setFeature(record.data.name, record.data.featureLevel); break;
       case RecordType.ProducerIds: this.nextProducerId = record.data.nextProducerId; break;
       default: break; // Records this version does not act on stay in the log for later versions.
     }
@@ -210,7 +212,15 @@ export class MetadataDelta {
       endpoints: d.endPoints.map((e) => ({ name: e.name, host: e.host, port: e.port, securityProtocol: e.securityProtocol })),
       rack: d.rack,
       fenced: d.fenced,
+      features: new Map(d.features.map((f) => [f.name, { min: f.minSupportedVersion, max: f.maxSupportedVersion }])),
     });
+  }
+
+  /** As Kafka replays a FeatureLevelRecord: level 0 turns a feature off (metadata.version is never off). */
+  private setFeature(name: string, level: number): void {
+    const features = (this.features ??= new Map(this.base.features));
+    if (level === 0 && name !== 'metadata.version') features.delete(name);
+    else features.set(name, level);
   }
 
   private setFenced(id: number, fenced: boolean): void {

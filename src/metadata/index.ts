@@ -6,6 +6,12 @@ export {
   ConfigResourceType, MetadataDelta, MetadataImage, RecordType,
   type BrokerEndpoint, type BrokerImage, type MetadataChanges, type PartitionImage, type TopicImage,
 } from './image.ts';
+export {
+  DISABLED_RANGE, FEATURE_NAMES, FeatureName, METADATA_VERSION_LEVEL, SUPPORTED_FEATURES, SUPPORTED_RELEASES, UpgradeType,
+  dependencyError, featureDependencies, finalizedLevel, isKnownFeature, levelText, metadataVersionName, metadataVersionOf, rangeText,
+  releaseFeatureLevels, type VersionRange,
+} from './features.ts';
+export { latestFeatureUpdatesRequest, requestedFeatureUpdates, updateFeaturesResponse } from './feature-requests.ts';
 export { imageRecords } from './image-records.ts';
 export { collisionKey, isInternalTopic, topicNameError } from './topic-names.ts';
 export * from './config/index.ts';

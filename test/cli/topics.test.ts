@@ -144,9 +144,3 @@ test('log-dirs --describe prints kafka-log-dirs\' JSON: each broker\'s directori
   assert.equal(partitions.find((p) => p.partition === 'sized-0')!.size, 0);
   assert.ok(partitions.find((p) => p.partition === 'sized-1')!.size > 0);
 });
-
-test('features describe prints the finalized metadata.version as kafka-features does', { timeout: 30_000 }, async () => {
-  const r = await samsa(['features', 'describe', ...B]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^Feature: metadata\.version\tSupportedMinVersion: 1\tSupportedMaxVersion: (\d+)\tFinalizedVersionLevel: \1\tEpoch: \d+$/m);
-});

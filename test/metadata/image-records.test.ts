@@ -37,6 +37,7 @@ test('replaying an image\'s records rebuilds the same image', () => {
   const broker = (brokerId: number, rack: string | null) => metadataRecord(codecs.RegisterBrokerRecord, {
     ...codecs.defaultRegisterBrokerRecord(), brokerId, incarnationId: 'AAAAAAAAAAAAAAAAAAAABA', brokerEpoch: BigInt(brokerId * 10), rack, fenced: true,
     endPoints: [{ ...codecs.defaultRegisterBrokerRecordBrokerEndpoint(), name: 'PLAINTEXT', host: 'h', port: 9000 + brokerId, securityProtocol: 0 }],
+    features: [{ ...codecs.defaultRegisterBrokerRecordBrokerFeature(), name: 'transaction.version', minSupportedVersion: 0, maxSupportedVersion: brokerId }],
   });
   const original = build([
     metadataRecord(codecs.FeatureLevelRecord, { name: 'metadata.version', featureLevel: 21 }),
@@ -51,12 +52,17 @@ test('replaying an image\'s records rebuilds the same image', () => {
     metadataRecord(codecs.ConfigRecord, { resourceType: 2, resourceName: 'gone', name: 'retention.ms', value: '5' }),
     metadataRecord(codecs.RemoveTopicRecord, { topicId: t2 }),
     metadataRecord(codecs.ProducerIdsRecord, { brokerId: 1, brokerEpoch: 10n, nextProducerId: 2000n }),
+    metadataRecord(codecs.FeatureLevelRecord, { name: 'transaction.version', featureLevel: 1 }),
+    metadataRecord(codecs.FeatureLevelRecord, { name: 'group.version', featureLevel: 1 }),
+    metadataRecord(codecs.FeatureLevelRecord, { name: 'group.version', featureLevel: 0 }),
   ]);
   // Through the wire format, as a snapshot file carries them.
   const replayed = build(imageRecords(original).map((r) => decodeMetadataRecord(encodeMetadataRecord(r))));
   assert.deepEqual(comparable(replayed), comparable(original));
   assert.equal(original.topicsByName.get('kept')!.partitions[1]!.leaderEpoch, 1, 'the change was applied before the snapshot');
   assert.equal(replayed.topicsByName.has('gone'), false);
+  assert.deepEqual([...original.features], [['metadata.version', 21], ['transaction.version', 1]], 'a feature set to 0 is off, as in Kafka');
+  assert.deepEqual(replayed.brokers.get(2)!.features.get('transaction.version'), { min: 0, max: 2 });
 });
 
 test('an empty image has no records', () => {

@@ -42,6 +42,7 @@ import { handleOffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { handleProduce } from './produce.ts';
 import { handleSyncGroup } from './sync-group.ts';
 import { handleTxnOffsetCommit } from './txn-offset-commit.ts';
+import { handleUpdateFeatures } from './update-features.ts';
 import { handleWriteTxnMarkers } from './write-txn-markers.ts';
 
 export interface HandlerEntry {
@@ -87,6 +88,7 @@ const implemented: HandlerTable = {
   44: handleIncrementalAlterConfigs,
   47: handleOffsetDelete,
   55: handleDescribeQuorum,
+  57: handleUpdateFeatures,
   60: handleDescribeCluster,
   61: handleDescribeProducers,
   65: handleDescribeTransactions,

@@ -7,11 +7,12 @@ import { createTopics } from './create-topics.ts';
 import { deleteTopics } from './delete-topics.ts';
 import { electLeaders } from './elect-leaders.ts';
 import { incrementalAlterConfigs } from './incremental-alter-configs.ts';
+import { updateFeatures } from './update-features.ts';
 import type { ControllerHandler } from './types.ts';
 
 export type { ControllerCall, ControllerHandler } from './types.ts';
 
 export const CONTROLLER_HANDLERS: ReadonlyMap<number, ControllerHandler> = new Map(
-  [createTopics, deleteTopics, createPartitions, alterConfigs, incrementalAlterConfigs, alterPartition, allocateProducerIds, brokerRegistration, brokerHeartbeat, electLeaders]
+  [createTopics, deleteTopics, createPartitions, alterConfigs, incrementalAlterConfigs, alterPartition, allocateProducerIds, brokerRegistration, brokerHeartbeat, electLeaders, updateFeatures]
     .map((h) => [h.apiKey, h as ControllerHandler]),
 );
