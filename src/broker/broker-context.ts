@@ -40,6 +40,8 @@ export interface ControllerApi {
   allocateProducerId(): Promise<{ errorCode: number; producerId: bigint }>;
   /** ElectLeaders, answered by the controller (Kafka's brokers forward it). */
   electLeaders(request: messages.ElectLeadersRequest): Promise<messages.ElectLeadersResponse>;
+  /** AlterUserScramCredentials, answered by the controller once this broker's image has the change (Kafka's brokers forward it). */
+  alterUserScramCredentials(request: messages.AlterUserScramCredentialsRequest): Promise<messages.AlterUserScramCredentialsResponse>;
 }
 
 export interface RequestContext {

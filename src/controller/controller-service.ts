@@ -1,6 +1,6 @@
 /**
  * The controller's requests as Kafka messages: CreateTopics, DeleteTopics,
- * CreatePartitions, AlterConfigs, IncrementalAlterConfigs,
+ * CreatePartitions, AlterConfigs, IncrementalAlterConfigs, AlterUserScramCredentials,
  * AllocateProducerIds, BrokerRegistration and BrokerHeartbeat, decoded
  * bodies in and response bodies out. The controller listener serves them
  * for other nodes; a node that leads the quorum calls it in-process. While
@@ -13,7 +13,7 @@ import { CONTROLLER_HANDLERS } from './handlers/index.ts';
 
 export const ControllerApiKey = {
   CreateTopics: 19, DeleteTopics: 20, AlterConfigs: 33, CreatePartitions: 37, ElectLeaders: 43, IncrementalAlterConfigs: 44,
-  AlterPartition: 56, BrokerRegistration: 62, BrokerHeartbeat: 63, AllocateProducerIds: 67,
+  AlterUserScramCredentials: 51, AlterPartition: 56, BrokerRegistration: 62, BrokerHeartbeat: 63, AllocateProducerIds: 67,
 } as const;
 
 export const CONTROLLER_API_KEYS: readonly number[] = Object.values(ControllerApiKey);
