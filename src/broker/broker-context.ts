@@ -45,6 +45,8 @@ export interface ControllerApi {
    * once this node's image has the new levels (Kafka's brokers forward it).
    */
   updateFeatures(request: messages.UpdateFeaturesRequest): Promise<messages.UpdateFeaturesResponse>;
+  /** AlterUserScramCredentials, answered by the controller once this broker's image has the change (Kafka's brokers forward it). */
+  alterUserScramCredentials(request: messages.AlterUserScramCredentialsRequest): Promise<messages.AlterUserScramCredentialsResponse>;
 }
 
 export interface RequestContext {

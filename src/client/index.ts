@@ -15,3 +15,6 @@ export {
 } from './consumer.ts';
 export { ASSIGNORS, cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, type Assignor, type GroupAssignment, type MemberSubscription, type TopicPartitions } from './assignors.ts';
 export { TransactionsAdmin, type AbortSpec, type ProducerState, type TransactionDescription, type TransactionListing } from './transactions-admin.ts';
+export {
+  ScramAdmin, type ScramMechanismName, type UserScramAlterationResult, type UserScramCredentialAlteration, type UserScramCredentialsDescription,
+} from './scram-admin.ts';

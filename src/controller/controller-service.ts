@@ -1,8 +1,9 @@
 /**
  * The controller's requests as Kafka messages: CreateTopics, DeleteTopics,
  * CreatePartitions, AlterConfigs, IncrementalAlterConfigs, ElectLeaders,
- * UpdateFeatures, AllocateProducerIds, BrokerRegistration and
- * BrokerHeartbeat, decoded bodies in and response bodies out. The controller listener serves them
+ * UpdateFeatures, AlterUserScramCredentials, AllocateProducerIds,
+ * BrokerRegistration and BrokerHeartbeat, decoded bodies in and response
+ * bodies out. The controller listener serves them
  * for other nodes; a node that leads the quorum calls it in-process. While
  * this node is not the active controller every answer is NOT_CONTROLLER, so
  * the sender looks for the leader and tries again.
@@ -13,7 +14,7 @@ import { CONTROLLER_HANDLERS } from './handlers/index.ts';
 
 export const ControllerApiKey = {
   CreateTopics: 19, DeleteTopics: 20, AlterConfigs: 33, CreatePartitions: 37, ElectLeaders: 43, IncrementalAlterConfigs: 44,
-  AlterPartition: 56, UpdateFeatures: 57, BrokerRegistration: 62, BrokerHeartbeat: 63, AllocateProducerIds: 67,
+  AlterUserScramCredentials: 51, AlterPartition: 56, UpdateFeatures: 57, BrokerRegistration: 62, BrokerHeartbeat: 63, AllocateProducerIds: 67,
 } as const;
 
 /** Above every version any API has: handlers read it as "the latest". */

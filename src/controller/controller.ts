@@ -13,6 +13,7 @@ import {
 import { applyConfigOperations } from './config-operations.ts';
 import { planFeatureUpdates, type FeatureUpdate } from './feature-updates.ts';
 import { ElectionType, electionFor } from './leader-election.ts';
+import { planScramAlterations, type ScramAlterationResult, type ScramDeletion, type ScramUpsertion } from './scram-credentials.ts';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const METADATA_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
@@ -606,6 +607,16 @@ export class Controller {
       if (!target.has(name)) out.push(configRecord(resourceType, resourceName, name, null));
     }
     return CONFIG_OK;
+  }
+
+  /** AlterUserScramCredentials: one answer per user, the accepted changes committed together (see scram-credentials.ts). */
+  alterUserScramCredentials(deletions: readonly ScramDeletion[], upsertions: readonly ScramUpsertion[]): Promise<ScramAlterationResult[]> {
+    return this.serial(async () => {
+      const records: MetadataRecord[] = [];
+      const results = planScramAlterations(this.deps.image(), deletions, upsertions, records);
+      if (records.length > 0) await this.deps.commit(records);
+      return results;
+    });
   }
 
   /** Sets (value) or removes (null) config overrides of one resource; validation is the caller's. */

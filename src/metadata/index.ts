@@ -4,7 +4,7 @@ export * as records from './records/index.ts';
 export { decodeMetadataRecord, encodeMetadataRecord, metadataRecord, type MetadataRecord } from './record-frame.ts';
 export {
   ConfigResourceType, MetadataDelta, MetadataImage, RecordType,
-  type BrokerEndpoint, type BrokerImage, type MetadataChanges, type PartitionImage, type TopicImage,
+  type BrokerEndpoint, type BrokerImage, type MetadataChanges, type PartitionImage, type ScramCredentialImage, type TopicImage,
 } from './image.ts';
 export {
   DISABLED_RANGE, FEATURE_NAMES, FeatureName, METADATA_VERSION_LEVEL, SUPPORTED_FEATURES, SUPPORTED_RELEASES, UpgradeType,

@@ -6,3 +6,4 @@ export * from './api-keys.ts';
 export * from './headers.ts';
 export * as messages from './messages/index.ts';
 export { BrokerConnection, ClientError, type ConnectionOptions, type KnownApiKey, type RequestOf, type ResponseOf } from './connection.ts';
+export * as sasl from './sasl/index.ts';

@@ -180,6 +180,23 @@ export class ControllerChannel implements ControllerApi {
     }
   }
 
+  async alterUserScramCredentials(request: messages.AlterUserScramCredentialsRequest): Promise<messages.AlterUserScramCredentialsResponse> {
+    try {
+      const res = await this.send<messages.AlterUserScramCredentialsResponse>(ControllerApiKey.AlterUserScramCredentials, request);
+      // Credential records carry no id to wait for: wait until this node has applied what the controller had,
+      // so a DescribeUserScramCredentials (or a SCRAM login) here right after sees the change.
+      const target = this.deps.driver.status().highWatermark - 1;
+      await this.untilImage((img) => img.offset >= target);
+      return res;
+    } catch (e) {
+      const users = [...new Set([...request.deletions.map((d) => d.name), ...request.upsertions.map((u) => u.name)])];
+      return {
+        ...messages.AlterUserScramCredentialsResponse.defaults(),
+        results: users.map((user) => ({ ...messages.defaultAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(), user, ...timedOut(e) })),
+      };
+    }
+  }
+
   async legacyAlterConfigs(
     resources: { resourceType: number; resourceName: string; configs: { name: string; value: string }[] }[], validateOnly: boolean,
   ): ReturnType<ControllerApi['legacyAlterConfigs']> {

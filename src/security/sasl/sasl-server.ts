@@ -1,0 +1,35 @@
+/**
+ * The broker's side of SASL as pure mechanisms: the connection layer feeds
+ * each SaslAuthenticate token to `step` and sends back what it returns, until
+ * `done` (the principal is authenticated) or `failed` (answer
+ * SASL_AUTHENTICATION_FAILED with the message, then close). No sockets, no
+ * clock: credentials come in through SaslCredentials.
+ */
+import { PlainSaslServer } from './plain-server.ts';
+import { ScramSaslServer } from './scram-server.ts';
+import { sasl } from '../../protocol/index.ts';
+
+export type SaslStep =
+  | { kind: 'challenge'; response: Buffer }                 // send to the client, wait for its next token
+  | { kind: 'done'; response: Buffer; principal: string }  // authenticated; principal like 'User:alice'
+  | { kind: 'failed'; message: string };                    // SASL_AUTHENTICATION_FAILED with this message
+
+export interface SaslServer { readonly mechanism: string; step(clientToken: Buffer): SaslStep }
+
+export interface SaslCredentials {
+  /** PLAIN: the JAAS config's user_<name>="<password>" entries for this listener+mechanism. */
+  plainPassword(username: string): string | null;
+  /** SCRAM: the stored credential for user and mechanism ('SCRAM-SHA-256' | 'SCRAM-SHA-512'), from the metadata image. */
+  scramCredential(username: string, mechanism: string): ScramCredential | null;
+}
+
+export interface ScramCredential { salt: Buffer; storedKey: Buffer; serverKey: Buffer; iterations: number }
+
+export const SUPPORTED_SASL_MECHANISMS: readonly string[] = Object.freeze(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
+
+/** A fresh server for one authentication; null for a mechanism Samsa does not implement. */
+export function createSaslServer(mechanism: string, credentials: SaslCredentials): SaslServer | null {
+  if (mechanism === 'PLAIN') return new PlainSaslServer(credentials);
+  const m = sasl.scram.scramMechanism(mechanism);
+  return m === null ? null : new ScramSaslServer(m, credentials);
+}
