@@ -1,4 +1,4 @@
-/** `samsa configs`, `samsa offsets` and `samsa delete-records` as processes against a real broker. */
+/** `samsa configs`, `samsa offsets` and `samsa delete-records` in-process against a real broker. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
