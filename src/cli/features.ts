@@ -13,6 +13,7 @@ import {
 } from '../metadata/features.ts';
 import { type AdminFlags, collect, withAdmin } from './admin-options.ts';
 import { CliError, EXIT_USAGE, print, runCommand, withBootstrap } from './common.ts';
+import { io } from './io.ts';
 
 interface UpdateFlags extends AdminFlags {
   feature: string[];
@@ -98,7 +99,7 @@ function requestedLevels(op: 'upgrade' | 'downgrade', flags: UpdateFlags): Map<s
     return levels;
   }
   if (flags.metadata !== undefined) {
-    console.log(' `metadata` flag is deprecated and may be removed in a future release.');
+    io().out(' `metadata` flag is deprecated and may be removed in a future release.');
     const metadataVersion = metadataVersionOf(flags.metadata);
     if (metadataVersion === null) throw unknownRelease(flags.metadata);
     levels.set(FeatureName.MetadataVersion, metadataVersion);
@@ -137,7 +138,7 @@ async function update(op: Op, flags: UpdateFlags): Promise<void> {
     const names = [...results.keys()].sort();
     const failures = names.filter((name) => results.get(name) !== null).length;
     if (flags.json === true) {
-      console.log(JSON.stringify(names.map((name) => ({ feature: name, level: levels.get(name), dryRun, error: results.get(name)?.errorMessage ?? null }))));
+      io().out(JSON.stringify(names.map((name) => ({ feature: name, level: levels.get(name), dryRun, error: results.get(name)?.errorMessage ?? null }))));
       if (failures > 0) throw new CliError(`${failures} out of ${levels.size} operation(s) failed.`);
       return;
     }
@@ -145,9 +146,9 @@ async function update(op: Op, flags: UpdateFlags): Promise<void> {
       const error = results.get(name)!;
       const level = levels.get(name)!;
       if (error !== null) {
-        console.log(`${dryRun ? 'Can not' : 'Could not'} ${op === 'disable' ? `disable ${name}` : `${op} ${name} to ${level}`}. ${error.errorMessage}`);
+        io().out(`${dryRun ? 'Can not' : 'Could not'} ${op === 'disable' ? `disable ${name}` : `${op} ${name} to ${level}`}. ${error.errorMessage}`);
       } else {
-        console.log(`${name}${dryRun ? ' can be' : ' was'} ${op === 'disable' ? 'disabled.' : `${op}d to ${level}.`}`);
+        io().out(`${name}${dryRun ? ' can be' : ' was'} ${op === 'disable' ? 'disabled.' : `${op}d to ${level}.`}`);
       }
     }
     if (failures > 0) throw new CliError(`${failures} out of ${levels.size} operation(s) failed.`);
@@ -158,8 +159,8 @@ function versionMapping(release: string | undefined): void {
   const name = release ?? SUPPORTED_RELEASES.at(-1)!;
   const metadataVersion = metadataVersionOf(name);
   if (metadataVersion === null) throw new CliError(`Unknown release version '${name}'. Supported versions are: ${SUPPORTED_RELEASES.join(', ')}`, EXIT_USAGE);
-  console.log(`${FeatureName.MetadataVersion}=${metadataVersion} (${name})`);
-  for (const [feature, level] of releaseFeatureLevels(metadataVersion)) console.log(`${feature}=${level}`);
+  io().out(`${FeatureName.MetadataVersion}=${metadataVersion} (${name})`);
+  for (const [feature, level] of releaseFeatureLevels(metadataVersion)) io().out(`${feature}=${level}`);
 }
 
 function dependencies(entries: string[]): void {
@@ -169,17 +170,17 @@ function dependencies(entries: string[]): void {
     if (name === FeatureName.MetadataVersion) {
       const release = metadataVersionName(level);
       if (release === null) throw new CliError(`Unknown metadata.version ${level}`);
-      console.log(`${name}=${level} (${release}) has no dependencies.`);
+      io().out(`${name}=${level} (${release}) has no dependencies.`);
       continue;
     }
     if (!FEATURE_NAMES.includes(name)) throw new CliError(`Unknown feature: ${name}`);
     const needs = featureDependencies(name, level);
     if (needs === null) throw new CliError(`No feature:${name} with feature level ${level}`);
     if (needs.length === 0) {
-      console.log(`${name}=${level} has no dependencies.`);
+      io().out(`${name}=${level} has no dependencies.`);
       continue;
     }
-    console.log(`${name}=${level} requires:`);
-    for (const [feature, at] of needs) console.log(`    ${feature}=${at}${feature === FeatureName.MetadataVersion ? ` (${levelText(feature, at)})` : ''}`);
+    io().out(`${name}=${level} requires:`);
+    for (const [feature, at] of needs) io().out(`    ${feature}=${at}${feature === FeatureName.MetadataVersion ? ` (${levelText(feature, at)})` : ''}`);
   }
 }
