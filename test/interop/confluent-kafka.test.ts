@@ -216,8 +216,9 @@ test('keyed and keyless records in one batch to a compacted topic: librdkafka 2.
   assert.deepEqual(await createTopics([{ name: 'cc-compacted', config: { 'cleanup.policy': 'compact' } }]), { 'cc-compacted': null });
   const keys = ['k0', null, 'k2', null, 'k4'];
   const r = await tool<{ deliveries: Delivery[]; unflushed: number }>('produce', {
-    // A long linger puts the five records in one batch; no retries, so each report is the broker's first answer.
-    config: { 'linger.ms': 500, 'enable.idempotence': false, retries: 0, 'message.timeout.ms': 10_000 },
+    // One batch of exactly the five records: it goes when the fifth arrives (batch.num.messages), and the long
+    // linger keeps a slow client from sending the first ones alone. No retries: each report is the broker's first answer.
+    config: { 'linger.ms': 5000, 'batch.num.messages': 5, 'enable.idempotence': false, retries: 0, 'message.timeout.ms': 10_000 },
     messages: keys.map((k, i) => ({ topic: 'cc-compacted', partition: 0, key: k === null ? null : hex(k), value: hex(`v${i}`) })),
   });
   assert.equal(r.unflushed, 0);
