@@ -40,6 +40,7 @@ import { handleOffsetDelete } from './offset-delete.ts';
 import { handleOffsetFetch } from './offset-fetch.ts';
 import { handleOffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { handleProduce } from './produce.ts';
+import { handleSaslAuthenticate, handleSaslHandshake } from './sasl.ts';
 import { handleSyncGroup } from './sync-group.ts';
 import { handleTxnOffsetCommit } from './txn-offset-commit.ts';
 import { handleWriteTxnMarkers } from './write-txn-markers.ts';
@@ -68,6 +69,7 @@ const implemented: HandlerTable = {
   14: handleSyncGroup,
   15: handleDescribeGroups,
   16: handleListGroups,
+  17: handleSaslHandshake,
   19: handleCreateTopics,
   20: handleDeleteTopics,
   21: handleDeleteRecords,
@@ -81,6 +83,7 @@ const implemented: HandlerTable = {
   32: handleDescribeConfigs,
   33: handleAlterConfigs,
   35: handleDescribeLogDirs,
+  36: handleSaslAuthenticate,
   37: handleCreatePartitions,
   42: handleDeleteGroups,
   43: handleElectLeaders,
