@@ -40,6 +40,13 @@ export interface ControllerApi {
   allocateProducerId(): Promise<{ errorCode: number; producerId: bigint }>;
   /** ElectLeaders, answered by the controller (Kafka's brokers forward it). */
   electLeaders(request: messages.ElectLeadersRequest): Promise<messages.ElectLeadersResponse>;
+  /**
+   * UpdateFeatures in the latest version's terms, answered by the controller
+   * once this node's image has the new levels (Kafka's brokers forward it).
+   */
+  updateFeatures(request: messages.UpdateFeaturesRequest): Promise<messages.UpdateFeaturesResponse>;
+  /** AlterUserScramCredentials, answered by the controller once this broker's image has the change (Kafka's brokers forward it). */
+  alterUserScramCredentials(request: messages.AlterUserScramCredentialsRequest): Promise<messages.AlterUserScramCredentialsResponse>;
 }
 
 export interface RequestContext {

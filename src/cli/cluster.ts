@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT_USAGE } from './common.ts';
 import { LocalCluster } from './local-cluster.ts';
+import { io } from './io.ts';
 
 const NODES_MAX = 9;
 
@@ -21,29 +22,27 @@ export function register(program: Command): void {
     .action(async (flags: { nodes: string; dataDir: string; verbose?: boolean }) => {
       const nodes = Number(flags.nodes);
       if (!Number.isInteger(nodes) || nodes < 1 || nodes > NODES_MAX) {
-        console.error(`samsa: --nodes expects 1-${NODES_MAX}, got '${flags.nodes}'`);
-        process.exitCode = EXIT_USAGE;
+        io().err(`samsa: --nodes expects 1-${NODES_MAX}, got '${flags.nodes}'`);
+        io().exitCode = EXIT_USAGE;
         return;
       }
       let cluster: LocalCluster;
       try {
         cluster = await LocalCluster.start({
           nodes, dataDir: flags.dataDir,
-          log: flags.verbose === true ? (id, line) => console.error(`[node ${id}] ${line}`) : undefined,
+          log: flags.verbose === true ? (id, line) => io().err(`[node ${id}] ${line}`) : undefined,
         });
       } catch (e) {
-        console.error(`samsa: cannot start the cluster: ${(e as Error).message}`);
-        process.exitCode = 1;
+        io().err(`samsa: cannot start the cluster: ${(e as Error).message}`);
+        io().exitCode = 1;
         return;
       }
-      console.log(`samsa cluster of ${nodes} nodes ready; data in ${resolve(flags.dataDir)}`);
-      for (const n of cluster.plan) console.log(`  node ${n.id}: broker 127.0.0.1:${n.port}, controller 127.0.0.1:${n.controllerPort}`);
-      console.log(`bootstrap servers: ${cluster.bootstrap}`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      io().out(`samsa cluster of ${nodes} nodes ready; data in ${resolve(flags.dataDir)}`);
+      for (const n of cluster.plan) io().out(`  node ${n.id}: broker 127.0.0.1:${n.port}, controller 127.0.0.1:${n.controllerPort}`);
+      io().out(`bootstrap servers: ${cluster.bootstrap}`);
+      // Never released: a second Ctrl-C while the nodes stop finds no listener and ends the process at once.
+      await new Promise<void>((resolve) => io().onStop(resolve));
       await cluster.stop();
-      console.error('samsa: cluster stopped');
+      io().err('samsa: cluster stopped');
     });
 }

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 // Only types from the client here: `samsa --help` must not load the client and its codecs.
 import type { ClientOptions, ClientTlsOptions, Cluster, SaslClientOptions } from '../client/index.ts';
 import { parseProperties } from '../metadata/config/properties.ts';
+import { io } from './io.ts';
 
 export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
 export const EXIT_ERROR = 1;
@@ -36,12 +37,7 @@ export function wholeNumber(text: string, what: string, min = 0): number {
 
 /** Calls `stop` on Ctrl-C or SIGTERM, so a command finishes its work and prints its summary; returns the release. */
 export function onStopSignal(stop: () => void): () => void {
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return () => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  };
+  return io().onStop(stop);
 }
 
 /** How long one request may take before the command gives up (Kafka's tools: request.timeout.ms). */
@@ -174,11 +170,11 @@ export async function runCommand(body: () => Promise<void>): Promise<void> {
     await body();
   } catch (e) {
     if (e instanceof CliError) {
-      console.error(`samsa: ${e.message}`);
-      process.exitCode = e.exitCode;
+      io().err(`samsa: ${e.message}`);
+      io().exitCode = e.exitCode;
     } else if (isClientError(e)) {
-      console.error(`samsa: ${e.message}`);
-      process.exitCode = EXIT_ERROR;
+      io().err(`samsa: ${e.message}`);
+      io().exitCode = EXIT_ERROR;
     } else {
       throw e;
     }
@@ -193,6 +189,6 @@ export function table(headers: string[], rows: unknown[][]): string {
 }
 
 export function print(json: boolean, value: unknown, human: () => string): void {
-  if (json) console.log(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
-  else console.log(human());
+  if (json) io().out(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
+  else io().out(human());
 }

@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import type { ConsumerRecord, OffsetSpec } from '../client/index.ts';
 import { CliError, EXIT_USAGE, clusterFrom, collect, onStopSignal, runCommand, wholeNumber, withBootstrap } from './common.ts';
 import { checkProperties, parseProperties, type PropertyKind } from './properties.ts';
+import { io } from './io.ts';
 
 const POLL_TIMEOUT_MS = 500;
 
@@ -115,8 +116,8 @@ function parseCount(textValue: string | undefined, what: string): number | null 
 
 function writeOut(chunk: string): Promise<void> {
   return new Promise((resolve) => {
-    if (process.stdout.write(chunk)) resolve();
-    else process.stdout.once('drain', resolve);
+    if (io().stdout.write(chunk)) resolve();
+    else io().stdout.once('drain', resolve);
   });
 }
 
@@ -192,7 +193,7 @@ async function runConsume(flags: ConsumeFlags): Promise<void> {
     await consumer.close();
     await cluster.close();
   }
-  console.error(`Processed a total of ${count} messages`);
+  io().err(`Processed a total of ${count} messages`);
 }
 
 /** How often the same kind of recovered error is reported while it lasts. */
@@ -210,7 +211,7 @@ function transientWarnings(): (error: Error) => void {
     if (error.message === lastMessage && now - lastAtMs < WARNING_INTERVAL_MS) return;
     lastMessage = error.message;
     lastAtMs = now;
-    console.error(`samsa: ${error.message}; retrying`);
+    io().err(`samsa: ${error.message}; retrying`);
   };
 }
 

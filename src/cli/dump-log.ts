@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT_USAGE, runCommand } from './common.ts';
+import { io } from './io.ts';
 
 interface DumpLogFlags {
   files?: string;
@@ -111,7 +112,7 @@ async function dumpLog(flags: DumpLogFlags): Promise<void> {
     else if (kind === '.snapshot') await dumpSnapshot(file, bytes, out);
     else if (kind === '.txnindex') await dumpTxnIndex(file, bytes, out);
     else throw new CliError(`${file}: dump-log reads .log, .index, .timeindex, .txnindex and .snapshot files`, EXIT_USAGE);
-    console.log(out.join('\n'));
+    io().out(out.join('\n'));
   }
 }
 

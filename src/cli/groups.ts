@@ -9,6 +9,7 @@ import { CliError, EXIT_USAGE, print, runCommand, table, withBootstrap } from '.
 import { type AdminFlags, bigintArg, collect, oneAction, required, withAdmin } from './admin-options.ts';
 import { parsePartitionList } from './offsets.ts';
 import { errorName as errorLabel } from '../protocol/error-codes.ts';
+import { io } from './io.ts';
 
 const ACTIONS = ['list', 'describe', 'resetOffsets', 'delete', 'deleteOffsets'] as const;
 const RESETS = ['toEarliest', 'toLatest', 'toCurrent', 'toOffset', 'shiftBy', 'toDatetime', 'byDuration'] as const;
@@ -133,7 +134,7 @@ async function describe(admin: Admin, groupIds: string[], flags: GroupsFlags): P
   const rows: LagRow[] = [];
   for (const { group, desc, committed } of described) {
     rows.push(...await lagRows(admin, group, desc, committed));
-    if (!json && desc.members.length === 0) console.error(`Consumer group '${group}' has no active members.`);
+    if (!json && desc.members.length === 0) io().err(`Consumer group '${group}' has no active members.`);
   }
   print(json, rows, () => table(['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID'],
     rows.map((r) => [r.group, r.topic, r.partition, r.currentOffset, r.logEndOffset, r.lag, r.consumerId, r.host, r.clientId])));
@@ -225,7 +226,7 @@ async function resetOffsets(admin: Admin, group: string, flags: GroupsFlags): Pr
     targets.push(...await targetOffsets(admin, group, topic, partitions, how, flags, committed));
   }
   if (flags.execute) await admin.commitGroupOffsets(group, targets);
-  else if (!flags.dryRun && !flags.json) console.error('No action was performed: add --execute to commit these offsets (--dry-run to silence this).');
+  else if (!flags.dryRun && !flags.json) io().err('No action was performed: add --execute to commit these offsets (--dry-run to silence this).');
   print(flags.json === true, targets.map((t) => ({ group, topic: t.topic, partition: t.partition, newOffset: t.offset })),
     () => table(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], targets.map((t) => [group, t.topic, t.partition, t.offset])));
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError, EXIT_USAGE, runCommand, withBootstrap } from './common.ts';
 import { type AdminFlags, intArg, withAdmin } from './admin-options.ts';
+import { io } from './io.ts';
 
 interface ElectionFlags extends AdminFlags {
   electionType?: string;
@@ -58,11 +59,11 @@ export function register(program: Command): void {
         const notNeeded = results.filter((r) => r.errorCode === ELECTION_NOT_NEEDED).map(name);
         const failed = results.filter((r) => r.errorCode !== 0 && r.errorCode !== ELECTION_NOT_NEEDED);
         if (flags.json === true) {
-          console.log(JSON.stringify(results));
+          io().out(JSON.stringify(results));
         } else {
-          if (done.length > 0) console.log(`Successfully completed leader election (${type}) for partitions ${done.join(', ')}`);
-          if (notNeeded.length > 0) console.log(`Valid replica already elected for partitions ${notNeeded.join(', ')}`);
-          if (results.length === 0) console.log('No partitions to elect leaders for.');
+          if (done.length > 0) io().out(`Successfully completed leader election (${type}) for partitions ${done.join(', ')}`);
+          if (notNeeded.length > 0) io().out(`Valid replica already elected for partitions ${notNeeded.join(', ')}`);
+          if (results.length === 0) io().out('No partitions to elect leaders for.');
         }
         if (failed.length > 0) {
           throw new CliError(`leader election (${type}) failed for ${failed.map((r) => `${name(r)}: ${r.errorMessage ?? r.errorCode}`).join('; ')}`);

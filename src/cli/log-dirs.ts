@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { CliError, EXIT_USAGE, runCommand, withBootstrap } from './common.ts';
 import { type AdminFlags, withAdmin } from './admin-options.ts';
+import { io } from './io.ts';
 
 interface LogDirsFlags extends AdminFlags {
   describe?: boolean;
@@ -31,11 +32,11 @@ export function register(program: Command): void {
         const topics = flags.topicList === undefined ? null : flags.topicList.split(',').map((s) => s.trim()).filter((s) => s !== '');
         const described = await admin.describeLogDirs(brokers, topics);
         if (flags.json !== true) {
-          console.log('Querying brokers for log directories information');
-          console.log(`Received log directory information from brokers ${brokers.join(',')}`);
+          io().out('Querying brokers for log directories information');
+          io().out(`Received log directory information from brokers ${brokers.join(',')}`);
         }
         // Kafka's tool prints this JSON document.
-        console.log(JSON.stringify({
+        io().out(JSON.stringify({
           brokers: described.map((b) => ({
             broker: b.broker,
             logDirs: b.logDirs.map((d) => ({

@@ -1,4 +1,6 @@
 /** The `samsa` command. */
+import { inspect } from 'node:util';
+import { Readable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { SAMSA_VERSION } from '../version.ts';
 import { EXIT_USAGE, collect } from './common.ts';
@@ -19,13 +21,22 @@ import { register as registerStorage } from './storage.ts';
 import { register as registerTopics } from './topics.ts';
 import { register as registerTransactions } from './transactions.ts';
 import { register as registerVerifiable } from './verifiable.ts';
+import { CapturedIo, io, withIo } from './io.ts';
 
 export function program(): Command {
   const cmd = new Command('samsa')
     .description('An event streaming platform that speaks the Kafka protocol')
     .version(SAMSA_VERSION, '-V, --version')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`samsa: ${text.replace(/^error: /, '')}`) });
+    .configureOutput({
+      // Commander's own defaults, but through io(): help, --version and usage errors go where the run's output goes.
+      writeOut: (text) => io().stdout.write(text),
+      writeErr: (text) => io().stderr.write(text),
+      // Commander's typings say number; undefined (not a terminal) is what its own default returns, and means 80 columns.
+      getOutHelpWidth: () => (io().stdout.isTTY === true ? io().stdout.columns : undefined) as number,
+      getErrHelpWidth: () => (io().stderr.isTTY === true ? io().stderr.columns : undefined) as number,
+      outputError: (text, write) => write(`samsa: ${text.replace(/^error: /, '')}`),
+    });
   cmd.command('start')
     .description('run a node: broker and controller by default (see process.roles)')
     .option('-c, --config <file>', 'server.properties file')
@@ -37,7 +48,7 @@ export function program(): Command {
     .action(async (flags) => {
       // Loaded only here, so the client commands start without the broker's modules.
       const { runStart } = await import('./start.ts');
-      process.exitCode = await runStart(flags);
+      io().exitCode = await runStart(flags);
     });
   registerTopics(cmd);
   registerConfigs(cmd);
@@ -59,7 +70,7 @@ export function program(): Command {
   cmd.command('version')
     .description('print the version')
     .action(() => {
-      console.log(SAMSA_VERSION);
+      io().out(SAMSA_VERSION);
     });
   return cmd;
 }
@@ -67,11 +78,40 @@ export function program(): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     await program().parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return io().exitCode ?? 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_USAGE;
     throw e;
   }
+}
+
+export interface CliRunOptions {
+  /** What the command reads on stdin; empty (as from /dev/null) when not given. */
+  stdin?: string | Buffer;
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `samsa argv` in this process, its I/O its own (see io.ts): the exit
+ * code, stdout and stderr the process would have had. An error no command
+ * handles is on stderr with exit code 1, as Node reports an uncaught one.
+ */
+export async function runCli(argv: string[], options: CliRunOptions = {}): Promise<CliRun> {
+  const stdin = Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]);
+  const captured = new CapturedIo(stdin);
+  let code: number;
+  try {
+    code = await withIo(captured, () => main(argv));
+  } catch (e) {
+    captured.stderr.write(`${inspect(e)}\n`);
+    code = 1;
+  }
+  return { code, stdout: captured.stdout.text, stderr: captured.stderr.text };
 }
 
 if (import.meta.main) process.exitCode = await main(process.argv.slice(2));

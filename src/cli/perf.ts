@@ -9,6 +9,7 @@ import type { ProducerOptions } from '../client/index.ts';
 import { CliError, EXIT_USAGE, clusterFrom, collect, runCommand, wholeNumber, withBootstrap } from './common.ts';
 import { parseThroughput, sendPaced } from './paced-sends.ts';
 import { checkProperties, parseProperties, type PropertyKind } from './properties.ts';
+import { io } from './io.ts';
 
 /** How often a progress line is printed, as Kafka's tools do (5 s). */
 const REPORT_INTERVAL_MS = 5000;
@@ -69,7 +70,7 @@ async function perfProduce(flags: PerfProduceFlags): Promise<void> {
   const report = (): void => {
     const now = performance.now();
     const seconds = (now - window.at) / 1000;
-    console.log(`${window.records} records sent, ${(window.records / seconds).toFixed(1)} records/sec (${(window.records * size / seconds / 1048576).toFixed(2)} MB/sec), `
+    io().out(`${window.records} records sent, ${(window.records / seconds).toFixed(1)} records/sec (${(window.records * size / seconds / 1048576).toFixed(2)} MB/sec), `
       + `${(window.latencySum / Math.max(1, window.records)).toFixed(1)} ms avg latency, ${window.latencyMax.toFixed(1)} ms max latency.`);
     window = { at: now, records: 0, latencySum: 0, latencyMax: 0 };
   };
@@ -100,7 +101,7 @@ async function perfProduce(flags: PerfProduceFlags): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const sorted = latencies.subarray(0, acked).sort();
   const sum = sorted.reduce((a, b) => a + b, 0);
-  console.log(`${acked} records sent, ${(acked / seconds).toFixed(6)} records/sec (${(acked * size / seconds / 1048576).toFixed(2)} MB/sec), `
+  io().out(`${acked} records sent, ${(acked / seconds).toFixed(6)} records/sec (${(acked * size / seconds / 1048576).toFixed(2)} MB/sec), `
     + `${(sum / Math.max(1, acked)).toFixed(2)} ms avg latency, ${(sorted[acked - 1] ?? 0).toFixed(2)} ms max latency, `
     + `${Math.round(percentile(sorted, 0.5))} ms 50th, ${Math.round(percentile(sorted, 0.95))} ms 95th, ${Math.round(percentile(sorted, 0.99))} ms 99th, ${Math.round(percentile(sorted, 0.999))} ms 99.9th.`);
 }
@@ -165,8 +166,8 @@ async function perfConsume(flags: PerfConsumeFlags): Promise<void> {
   // Until the first record: joining the group and the first assignment, as Kafka's rebalance.time.ms.
   const rebalanceMs = Math.round((firstAt ?? performance.now()) - t0);
   const mb = bytes / 1048576;
-  if (flags.hideHeader !== true) console.log('start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec');
-  console.log([stamp(startMs), stamp(endMs), mb.toFixed(4), (mb / seconds).toFixed(4), records, (records / seconds).toFixed(4),
+  if (flags.hideHeader !== true) io().out('start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec');
+  io().out([stamp(startMs), stamp(endMs), mb.toFixed(4), (mb / seconds).toFixed(4), records, (records / seconds).toFixed(4),
     rebalanceMs, Math.round(fetchSeconds * 1000), fetchSeconds > 0 ? (mb / fetchSeconds).toFixed(4) : '0.0000',
     fetchSeconds > 0 ? (records / fetchSeconds).toFixed(4) : '0.0000'].join(', '));
   if (records < total) throw new CliError(`consumed ${records} of ${total} messages before --timeout ${timeoutMs} ms without new ones`);

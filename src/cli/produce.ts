@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import type { Acks, CompressionName, ProducerRecord } from '../client/index.ts';
 import { CliError, EXIT_USAGE, clusterFrom, collect, isClientError, onStopSignal, runCommand, wholeNumber, withBootstrap } from './common.ts';
 import { checkProperties, parseProperties, type PropertyKind } from './properties.ts';
+import { io, type TextIn } from './io.ts';
 
 /** Records sent and not yet acknowledged by this command, before it waits for the oldest. */
 const OUTSTANDING_SENDS_MAX = 50_000;
@@ -114,7 +115,7 @@ function summary(records: number, bytes: number, elapsedMs: number): string {
 async function runProduce(flags: ProduceFlags): Promise<void> {
   if (flags.topic === undefined) throw new CliError('produce needs --topic', EXIT_USAGE);
   if (flags.brokerList !== undefined) {
-    console.error('samsa: --broker-list is deprecated; use --bootstrap-server');
+    io().err('samsa: --broker-list is deprecated; use --bootstrap-server');
     flags.bootstrapServer = flags.brokerList;
   }
   const topic = flags.topic;
@@ -138,7 +139,7 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
     acks: parseAcks(acks), compression: parseCompression(compression),
     lingerMs: wholeNumber(lingerMs, '--linger-ms'), batchSize: wholeNumber(batchSize, '--batch-size', 1),
   });
-  const input = flags.file === undefined ? process.stdin : createReadStream(flags.file);
+  const input: TextIn = flags.file === undefined ? io().stdin : createReadStream(flags.file);
   const opened = new Promise<void>((resolve, reject) => {
     if (flags.file === undefined) resolve();
     input.once('open', () => resolve());
@@ -149,9 +150,9 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
   let firstError: Error | null = null;
   const started = performance.now();
   // Typing at a terminal: kafka-console-producer's '>' prompt, and no status line drawn over what is typed.
-  const interactive = flags.file === undefined && process.stdin.isTTY === true;
-  const tty = !interactive && process.stderr.isTTY === true;
-  const progress = tty ? setInterval(() => process.stderr.write(`\r${summary(records, bytes, performance.now() - started)}`), PROGRESS_INTERVAL_MS) : null;
+  const interactive = flags.file === undefined && io().stdin.isTTY === true;
+  const tty = !interactive && io().stderr.isTTY === true;
+  const progress = tty ? setInterval(() => io().stderr.write(`\r${summary(records, bytes, performance.now() - started)}`), PROGRESS_INTERVAL_MS) : null;
   // Made only when the loop starts reading: lines read before that would be lost.
   let lines: Interface | null = null;
   let interrupted = false;
@@ -161,7 +162,7 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
     lines?.close();
   });
   const prompt = (): void => {
-    if (interactive) process.stdout.write('>');
+    if (interactive) io().stdout.write('>');
   };
   try {
     await opened;
@@ -192,13 +193,13 @@ async function runProduce(flags: ProduceFlags): Promise<void> {
     if (progress !== null) clearInterval(progress);
     await cluster.close();
   }
-  if (tty) process.stderr.write('\r');
-  if (interactive) process.stdout.write('\n');
+  if (tty) io().stderr.write('\r');
+  if (interactive) io().stdout.write('\n');
   if (firstError !== null) {
     const e = firstError as Error;
     throw isClientError(e) || e instanceof CliError ? e : new CliError(e.message);
   }
-  console.error(`samsa: produced ${summary(records, bytes, performance.now() - started)}`);
+  io().err(`samsa: produced ${summary(records, bytes, performance.now() - started)}`);
 }
 
 export function register(program: Command): void {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { PropertiesSyntaxError, parseProperties } from '../metadata/index.ts';
 import { ConfigError, DirLockedError, startNode } from '../server/index.ts';
+import { io } from './io.ts';
 
 export interface StartFlags {
   config?: string;
@@ -61,25 +62,23 @@ export async function runStart(flags: StartFlags): Promise<number> {
     broker = await startNode({ config: props, port, dataDir, clusterId: flags.clusterId });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof UsageError || e instanceof DirLockedError) {
-      console.error(`samsa: ${e.message}`);
+      io().err(`samsa: ${e.message}`);
       return EXIT_CONFIG;
     }
-    console.error(`samsa: cannot start: ${(e as Error).message}`);
+    io().err(`samsa: cannot start: ${(e as Error).message}`);
     return 1;
   }
   // As Kafka's broker does, announce readiness only once registered, caught up and unfenced.
   await broker.ready;
-  console.log(`samsa ready on ${broker.bootstrap} (node ${broker.nodeId}, cluster ${broker.clusterId}, data in ${broker.dataDir})`);
+  io().out(`samsa ready on ${broker.bootstrap} (node ${broker.nodeId}, cluster ${broker.clusterId}, data in ${broker.dataDir})`);
+  // Released on the first signal: a second one while the node stops ends the process at once.
   await new Promise<void>((resolve) => {
-    const shutdown = (): void => {
-      process.off('SIGINT', shutdown);
-      process.off('SIGTERM', shutdown);
+    const release = io().onStop(() => {
+      release();
       resolve();
-    };
-    process.on('SIGINT', shutdown);
-    process.on('SIGTERM', shutdown);
+    });
   });
   await broker.stop();
-  console.error('samsa: stopped');
+  io().err('samsa: stopped');
   return 0;
 }

@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError, EXIT_USAGE, collect, runCommand } from './common.ts';
+import { io } from './io.ts';
 
 interface FormatFlags {
   config?: string;
@@ -36,14 +37,14 @@ async function format(flags: FormatFlags): Promise<void> {
   for (const dir of dirs) {
     if (isFormatted(dir)) {
       if (flags.ignoreFormatted === true) {
-        console.log(`Log directory ${dir} is already formatted; skipping it.`);
+        io().out(`Log directory ${dir} is already formatted; skipping it.`);
         continue;
       }
       throw new CliError(`Log directory ${dir} is already formatted. Use --ignore-formatted to ignore this directory and format the others.`);
     }
     mkdirSync(dir, { recursive: true });
     ensureMetaProperties(dir, nodeId, flags.clusterId);
-    console.log(`Formatting ${dir} with cluster id ${flags.clusterId} for node ${nodeId}.`);
+    io().out(`Formatting ${dir} with cluster id ${flags.clusterId} for node ${nodeId}.`);
   }
 }
 
@@ -53,7 +54,7 @@ export function register(program: Command): void {
     .description('print a new random id, for --cluster-id')
     .action(async () => {
       const { randomUuid } = await import('../server/index.ts');
-      console.log(randomUuid());
+      io().out(randomUuid());
     });
   storage.command('format')
     .description('write meta.properties into every directory of a node\'s config')

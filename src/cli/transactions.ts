@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { Cluster, ProducerState, TransactionsAdmin } from '../client/index.ts';
 import { CliError, EXIT_USAGE, clusterFrom, print, runCommand, table, withBootstrap, type ConnectFlags } from './common.ts';
 import { bigintArg, intArg } from './admin-options.ts';
+import { io } from './io.ts';
 
 /** kafka-transactions.sh's default for find-hanging: Kafka's default transaction.max.timeout.ms, in minutes. */
 const MAX_TRANSACTION_TIMEOUT_MINUTES_DEFAULT = 15;
@@ -75,7 +76,7 @@ export function register(program: Command): void {
         throw new CliError('abort needs --start-offset, or --producer-id, --producer-epoch and --coordinator-epoch', EXIT_USAGE);
       }
       await admin.abortTransaction({ topic, partition, ...target });
-      console.log(`aborted producer ${target.producerId}'s transaction on ${topic}-${partition}`);
+      io().out(`aborted producer ${target.producerId}'s transaction on ${topic}-${partition}`);
     }));
   cmd.command('find-hanging')
     .description('open transactions on partitions that their coordinator does not know, older than the timeout')

@@ -10,9 +10,10 @@ import type { ConsumerRecord } from '../client/index.ts';
 import { CliError, EXIT_USAGE, clusterFrom, isClientError, onStopSignal, runCommand, wholeNumber, withBootstrap } from './common.ts';
 import { parseThroughput, sendPaced } from './paced-sends.ts';
 import { parseAcks } from './produce.ts';
+import { io } from './io.ts';
 
 function event(name: string, fields: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ timestamp: Date.now(), name, ...fields })}\n`);
+  io().stdout.write(`${JSON.stringify({ timestamp: Date.now(), name, ...fields })}\n`);
 }
 
 function whole(text: string | undefined, what: string, min: number): number | undefined {

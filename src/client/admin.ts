@@ -135,6 +135,21 @@ export interface GroupOffset {
   metadata?: string | null;
 }
 
+/** Kafka's FeatureMetadata: what a broker's ApiVersions says about features. */
+export interface FeatureMetadata {
+  supported: { name: string; minVersion: number; maxVersion: number }[];
+  finalized: Map<string, number>;
+  /** The metadata offset the finalized levels are as of; -1 when the broker has none yet. */
+  finalizedEpoch: bigint;
+}
+
+/** One feature's new level; upgradeType is Kafka's: 1 upgrade, 2 safe downgrade, 3 unsafe downgrade. */
+export interface FeatureLevelUpdate {
+  feature: string;
+  level: number;
+  upgradeType: number;
+}
+
 export interface ClusterDescription {
   clusterId: string;
   controllerId: number;
@@ -354,6 +369,45 @@ export class Admin {
           partitions: d.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, size: p.partitionSize, offsetLag: p.offsetLag, isFuture: p.isFutureKey }))),
         })),
       });
+    }
+    return out;
+  }
+
+  /** Kafka's Admin.describeFeatures: the supported and finalized features a broker's ApiVersions reports. */
+  async describeFeatures(): Promise<FeatureMetadata> {
+    const res = await (await this.cluster.any()).request(ApiKey.ApiVersions, {
+      ...messages.ApiVersionsRequest.defaults(), clientSoftwareName: 'samsa', clientSoftwareVersion: '0',
+    });
+    check('describing features', res.errorCode, null);
+    return {
+      supported: res.supportedFeatures.map((f) => ({ name: f.name, minVersion: f.minVersion, maxVersion: f.maxVersion })),
+      finalized: new Map(res.finalizedFeatures.map((f) => [f.name, f.maxVersionLevel])),
+      finalizedEpoch: res.finalizedFeaturesEpoch,
+    };
+  }
+
+  /**
+   * Kafka's Admin.updateFeatures: new finalized levels, all or none. The
+   * result per feature is null when it was (or, validateOnly, would be)
+   * applied, else the error; a top-level error fails every feature.
+   */
+  async updateFeatures(
+    updates: readonly FeatureLevelUpdate[], validateOnly: boolean,
+  ): Promise<Map<string, { errorCode: number; errorMessage: string } | null>> {
+    const res = await (await this.cluster.any()).request(ApiKey.UpdateFeatures, {
+      ...messages.UpdateFeaturesRequest.defaults(), timeoutMs: ADMIN_TIMEOUT_MS, validateOnly,
+      featureUpdates: updates.map((u) => ({
+        ...messages.defaultUpdateFeaturesRequestFeatureUpdateKey(), feature: u.feature, maxVersionLevel: u.level,
+        allowDowngrade: u.upgradeType !== 1, upgradeType: u.upgradeType,
+      })),
+    });
+    const failure = (errorCode: number, errorMessage: string | null) => ({ errorCode, errorMessage: errorMessage ?? errorInfo(errorCode).name });
+    const out = new Map<string, { errorCode: number; errorMessage: string } | null>();
+    for (const u of updates) {
+      const result = res.results.find((r) => r.feature === u.feature);
+      if (res.errorCode !== ErrorCode.NONE) out.set(u.feature, failure(res.errorCode, res.errorMessage));
+      else if (result !== undefined && result.errorCode !== ErrorCode.NONE) out.set(u.feature, failure(result.errorCode, result.errorMessage));
+      else out.set(u.feature, null);
     }
     return out;
   }

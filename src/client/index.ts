@@ -4,7 +4,7 @@ export { BrokerConnection, ClientError, type ClientTlsOptions, type ConnectionOp
 export { Cluster, parseHostPort, type BrokerInfo, type ClientOptions, type PartitionInfo, type TopicInfo } from './cluster.ts';
 export {
   Admin, type BrokerLogDirs, CONFIG_SOURCES, decodeAssignment, kafkaError, type ClusterDescription, type ConfigEntry, type ConfigResourceType, type ConfigSourceName,
-  type CreatedTopic, type GroupDescription, type GroupListing, type GroupMember, type NewTopic, type GroupOffset, type PartitionOffset,
+  type CreatedTopic, type FeatureLevelUpdate, type FeatureMetadata, type GroupDescription, type GroupListing, type GroupMember, type NewTopic, type GroupOffset, type PartitionOffset,
 } from './admin.ts';
 export { DefaultPartitioner, StickyPartitioner, murmur2, partitionForKey, toPositive } from './partitioner.ts';
 export {
@@ -15,3 +15,6 @@ export {
 } from './consumer.ts';
 export { ASSIGNORS, cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor, type Assignor, type GroupAssignment, type MemberSubscription, type TopicPartitions } from './assignors.ts';
 export { TransactionsAdmin, type AbortSpec, type ProducerState, type TransactionDescription, type TransactionListing } from './transactions-admin.ts';
+export {
+  ScramAdmin, type ScramMechanismName, type UserScramAlterationResult, type UserScramCredentialAlteration, type UserScramCredentialsDescription,
+} from './scram-admin.ts';

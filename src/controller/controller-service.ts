@@ -1,8 +1,9 @@
 /**
  * The controller's requests as Kafka messages: CreateTopics, DeleteTopics,
- * CreatePartitions, AlterConfigs, IncrementalAlterConfigs,
- * AllocateProducerIds, BrokerRegistration and BrokerHeartbeat, decoded
- * bodies in and response bodies out. The controller listener serves them
+ * CreatePartitions, AlterConfigs, IncrementalAlterConfigs, ElectLeaders,
+ * UpdateFeatures, AlterUserScramCredentials, AllocateProducerIds,
+ * BrokerRegistration and BrokerHeartbeat, decoded bodies in and response
+ * bodies out. The controller listener serves them
  * for other nodes; a node that leads the quorum calls it in-process. While
  * this node is not the active controller every answer is NOT_CONTROLLER, so
  * the sender looks for the leader and tries again.
@@ -13,8 +14,11 @@ import { CONTROLLER_HANDLERS } from './handlers/index.ts';
 
 export const ControllerApiKey = {
   CreateTopics: 19, DeleteTopics: 20, AlterConfigs: 33, CreatePartitions: 37, ElectLeaders: 43, IncrementalAlterConfigs: 44,
-  AlterPartition: 56, BrokerRegistration: 62, BrokerHeartbeat: 63, AllocateProducerIds: 67,
+  AlterUserScramCredentials: 51, AlterPartition: 56, UpdateFeatures: 57, BrokerRegistration: 62, BrokerHeartbeat: 63, AllocateProducerIds: 67,
 } as const;
+
+/** Above every version any API has: handlers read it as "the latest". */
+const LATEST_VERSION = 0x7fff;
 
 export const CONTROLLER_API_KEYS: readonly number[] = Object.values(ControllerApiKey);
 
@@ -31,22 +35,23 @@ export class ControllerService {
     this.deps = deps;
   }
 
-  async handle(apiKey: number, body: any): Promise<unknown> {
-    if (!this.deps.isActive()) return this.answer(apiKey, body, false);
+  /** `apiVersion` is the version the request came in at; calls from this process leave it out (the latest). */
+  async handle(apiKey: number, body: any, apiVersion = LATEST_VERSION): Promise<unknown> {
+    if (!this.deps.isActive()) return this.answer(apiKey, body, false, apiVersion);
     try {
-      return await this.answer(apiKey, body, true);
+      return await this.answer(apiKey, body, true, apiVersion);
     } catch (e) {
       // Leadership was lost while the records were on their way to the quorum.
-      if ((e as { code?: string }).code === 'SAMSA_ERR_NOT_LEADER') return this.answer(apiKey, body, false);
+      if ((e as { code?: string }).code === 'SAMSA_ERR_NOT_LEADER') return this.answer(apiKey, body, false, apiVersion);
       throw e;
     }
   }
 
   /** The controller's answer when `active`, else every result NOT_CONTROLLER. */
-  private answer(apiKey: number, body: any, active: boolean): Promise<unknown> {
+  private answer(apiKey: number, body: any, active: boolean, apiVersion: number): Promise<unknown> {
     const handler = CONTROLLER_HANDLERS.get(apiKey);
     if (handler === undefined) throw new Error(`API ${apiKey} is not a controller API`);
-    return handler.answer(body, { controller: this.deps.controller, active, nowMs: this.deps.nowMs() });
+    return handler.answer(body, { controller: this.deps.controller, active, nowMs: this.deps.nowMs(), apiVersion });
   }
 }
 

@@ -7,19 +7,20 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/index.ts';
 import {
-  ConfigResourceType, collisionKey, metadataRecord, records as recordCodecs, topicNameError, type MetadataImage, type MetadataRecord,
+  ConfigResourceType, FeatureName, METADATA_VERSION_LEVEL, collisionKey, metadataRecord, records as recordCodecs, topicNameError,
+  type MetadataImage, type MetadataRecord,
 } from '../metadata/index.ts';
 import { applyConfigOperations } from './config-operations.ts';
+import { planFeatureUpdates, type FeatureUpdate } from './feature-updates.ts';
 import { ElectionType, electionFor } from './leader-election.ts';
+import { planScramAlterations, type ScramAlterationResult, type ScramDeletion, type ScramUpsertion } from './scram-credentials.ts';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const METADATA_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 const PARTITION_COUNT_MAX = 100_000;
 /** Producer ids are handed out from blocks the controller reserves in the metadata log, as Kafka does. */
 const PRODUCER_ID_BLOCK_SIZE = 1000n;
-const METADATA_VERSION_FEATURE = 'metadata.version';
-/** metadata.version level written on first start (Kafka 3.9's IBP_3_9_IV0). */
-const METADATA_VERSION_LEVEL = 21;
+const METADATA_VERSION_FEATURE = FeatureName.MetadataVersion;
 
 export interface ControllerDeps {
   nodeId: number;
@@ -67,6 +68,8 @@ export interface BrokerRegistration {
   incarnationId: string;
   endpoints: { name: string; host: string; port: number; securityProtocol: number }[];
   rack: string | null;
+  /** The feature levels the broker supports (BrokerRegistration's features); absent means none. */
+  features?: { name: string; minSupportedVersion: number; maxSupportedVersion: number }[];
 }
 
 export interface BrokerHeartbeat {
@@ -314,6 +317,20 @@ export class Controller {
   }
 
   /**
+   * UpdateFeatures (kafka-features upgrade, downgrade, disable): checked as
+   * Kafka's controller does (feature-updates.ts); the new levels are in the
+   * metadata log before the answer. validateOnly checks and writes nothing.
+   */
+  updateFeatures(updates: readonly FeatureUpdate[], validateOnly: boolean): Promise<{ errorCode: number; errorMessage: string | null }> {
+    return this.serial(async () => {
+      const plan = planFeatureUpdates(this.deps.image(), this.deps.nodeId, updates);
+      if (!('records' in plan)) return { errorCode: plan.errorCode, errorMessage: plan.errorMessage };
+      if (!validateOnly && plan.records.length > 0) await this.deps.commit(plan.records);
+      return { errorCode: ErrorCode.NONE, errorMessage: null };
+    });
+  }
+
+  /**
    * BrokerRegistration: a broker (re)registers with the endpoints it listens
    * on now, fenced until its heartbeats show it has caught up with the
    * metadata log. A new incarnation gets a new broker epoch.
@@ -335,6 +352,7 @@ export class Controller {
         endPoints: reg.endpoints.map((e) => ({ ...recordCodecs.defaultRegisterBrokerRecordBrokerEndpoint(), ...e })),
         rack: reg.rack,
         fenced: true,
+        features: (reg.features ?? []).map((f) => ({ ...recordCodecs.defaultRegisterBrokerRecordBrokerFeature(), ...f })),
       })]);
       this.sessions.set(reg.brokerId, nowMs);
       return { errorCode: ErrorCode.NONE, brokerEpoch };
@@ -589,6 +607,16 @@ export class Controller {
       if (!target.has(name)) out.push(configRecord(resourceType, resourceName, name, null));
     }
     return CONFIG_OK;
+  }
+
+  /** AlterUserScramCredentials: one answer per user, the accepted changes committed together (see scram-credentials.ts). */
+  alterUserScramCredentials(deletions: readonly ScramDeletion[], upsertions: readonly ScramUpsertion[]): Promise<ScramAlterationResult[]> {
+    return this.serial(async () => {
+      const records: MetadataRecord[] = [];
+      const results = planScramAlterations(this.deps.image(), deletions, upsertions, records);
+      if (records.length > 0) await this.deps.commit(records);
+      return results;
+    });
   }
 
   /** Sets (value) or removes (null) config overrides of one resource; validation is the caller's. */

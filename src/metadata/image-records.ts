@@ -6,6 +6,7 @@
 import { ConfigResourceType, type MetadataImage } from './image.ts';
 import { metadataRecord, type MetadataRecord } from './record-frame.ts';
 import * as codecs from './records/index.ts';
+import { sasl } from '../protocol/index.ts';
 
 export function imageRecords(image: MetadataImage): MetadataRecord[] {
   const out: MetadataRecord[] = [];
@@ -15,6 +16,9 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
       ...codecs.defaultRegisterBrokerRecord(),
       brokerId: b.id, incarnationId: b.incarnationId, brokerEpoch: b.epoch, rack: b.rack, fenced: b.fenced,
       endPoints: b.endpoints.map((e) => ({ ...codecs.defaultRegisterBrokerRecordBrokerEndpoint(), ...e })),
+      features: [...b.features].map(([name, r]) => ({
+        ...codecs.defaultRegisterBrokerRecordBrokerFeature(), name, minSupportedVersion: r.min, maxSupportedVersion: r.max,
+      })),
     }));
   }
   for (const topic of image.topicsById.values()) {
@@ -34,6 +38,14 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
     const resourceName = key.slice(at + 1);
     if (resourceType !== ConfigResourceType.Topic && resourceType !== ConfigResourceType.Broker) continue;
     for (const [name, value] of configs) out.push(metadataRecord(codecs.ConfigRecord, { resourceType, resourceName, name, value }));
+  }
+  for (const [name, byMechanism] of image.scramCredentials) {
+    for (const [mechanismName, c] of byMechanism) {
+      const mechanism = sasl.scram.scramMechanism(mechanismName)!;
+      out.push(metadataRecord(codecs.UserScramCredentialRecord, {
+        name, mechanism: mechanism.type, salt: c.salt, storedKey: c.storedKey, serverKey: c.serverKey, iterations: c.iterations,
+      }));
+    }
   }
   if (image.nextProducerId > 0n) {
     out.push(metadataRecord(codecs.ProducerIdsRecord, { brokerId: -1, brokerEpoch: -1n, nextProducerId: image.nextProducerId }));

@@ -4,8 +4,9 @@
  * image stays valid for whoever still holds it (a request in flight sees one
  * consistent view). Maps that a delta does not touch are shared.
  */
+import { sasl } from '../protocol/index.ts';
 import type { MetadataRecord } from './record-frame.ts';
-import type { PartitionChangeRecord, PartitionRecord, RegisterBrokerRecord } from './records/index.ts';
+import type { PartitionChangeRecord, PartitionRecord, RegisterBrokerRecord, UserScramCredentialRecord } from './records/index.ts';
 
 export const RecordType = {
   RegisterBroker: 0,
@@ -17,9 +18,11 @@ export const RecordType = {
   FenceBroker: 7,
   UnfenceBroker: 8,
   RemoveTopic: 9,
+  UserScramCredential: 11,
   FeatureLevel: 12,
   ProducerIds: 15,
   NoOp: 20,
+  RemoveUserScramCredential: 22,
 } as const;
 
 /** ConfigRecord resource types, as in DescribeConfigs. */
@@ -55,9 +58,22 @@ export interface BrokerImage {
   readonly endpoints: readonly BrokerEndpoint[];
   readonly rack: string | null;
   readonly fenced: boolean;
+  /** The feature levels the broker registered as supported, by feature name. */
+  readonly features: ReadonlyMap<string, { readonly min: number; readonly max: number }>;
 }
 
 type ConfigMap = ReadonlyMap<string, string>;
+
+/** A user's SCRAM credential for one mechanism, as UserScramCredentialRecord carries it: never the password. */
+export interface ScramCredentialImage {
+  readonly salt: Buffer;
+  readonly storedKey: Buffer;
+  readonly serverKey: Buffer;
+  readonly iterations: number;
+}
+
+/** SCRAM credentials by user name, then by mechanism name ('SCRAM-SHA-256', 'SCRAM-SHA-512'). */
+type ScramMap = ReadonlyMap<string, ReadonlyMap<string, ScramCredentialImage>>;
 
 export class MetadataImage {
   readonly offset: number;
@@ -68,11 +84,12 @@ export class MetadataImage {
   readonly configs: ReadonlyMap<string, ConfigMap>;
   readonly features: ReadonlyMap<string, number>;
   readonly nextProducerId: bigint;
+  readonly scramCredentials: ScramMap;
 
   constructor(fields: {
     offset: number; topicsByName: ReadonlyMap<string, TopicImage>; topicsById: ReadonlyMap<string, TopicImage>;
     brokers: ReadonlyMap<number, BrokerImage>; configs: ReadonlyMap<string, ConfigMap>;
-    features: ReadonlyMap<string, number>; nextProducerId: bigint;
+    features: ReadonlyMap<string, number>; nextProducerId: bigint; scramCredentials: ScramMap;
   }) {
     this.offset = fields.offset;
     this.topicsByName = fields.topicsByName;
@@ -81,12 +98,13 @@ export class MetadataImage {
     this.configs = fields.configs;
     this.features = fields.features;
     this.nextProducerId = fields.nextProducerId;
+    this.scramCredentials = fields.scramCredentials;
   }
 
   static empty(): MetadataImage {
     return new MetadataImage({
       offset: -1, topicsByName: new Map(), topicsById: new Map(), brokers: new Map(), configs: new Map(),
-      features: new Map(), nextProducerId: 0n,
+      features: new Map(), nextProducerId: 0n, scramCredentials: new Map(),
     });
   }
 
@@ -96,6 +114,10 @@ export class MetadataImage {
 
   brokerConfigs(brokerId: number | ''): ConfigMap {
     return this.configs.get(`${ConfigResourceType.Broker}:${brokerId}`) ?? EMPTY_CONFIG;
+  }
+
+  scramCredential(user: string, mechanism: string): ScramCredentialImage | null {
+    return this.scramCredentials.get(user)?.get(mechanism) ?? null;
   }
 }
 
@@ -117,6 +139,7 @@ export class MetadataDelta {
   private configs: Map<string, ConfigMap> | null = null;
   private features: Map<string, number> | null = null;
   private nextProducerId: bigint;
+  private scramCredentials: Map<string, ReadonlyMap<string, ScramCredentialImage>> | null = null;
   private readonly created = new Map<string, TopicImage>();
   private readonly deleted = new Map<string, TopicImage>();
   private readonly changedTopicIds = new Set<string>();
@@ -156,8 +179,10 @@ export class MetadataDelta {
       case RecordType.RegisterBroker: this.putBroker(record.data); break;
       case RecordType.UnregisterBroker: (this.brokers ??= new Map(this.base.brokers)).delete(record.data.brokerId); break;
       case RecordType.FenceBroker: case RecordType.UnfenceBroker: this.setFenced(record.data.id, record.type === RecordType.FenceBroker); break;
-      case RecordType.FeatureLevel: (this.features ??= new Map(this.base.features)).set(record.data.name, record.data.featureLevel); break;
+      case RecordType.FeatureLevel: this.setFeature(record.data.name, record.data.featureLevel); break;
       case RecordType.ProducerIds: this.nextProducerId = record.data.nextProducerId; break;
+      case RecordType.UserScramCredential: this.putScram(record.data.name, record.data.mechanism, record.data); break;
+      case RecordType.RemoveUserScramCredential: this.putScram(record.data.name, record.data.mechanism, null); break;
       default: break; // Records this version does not act on stay in the log for later versions.
     }
   }
@@ -210,7 +235,27 @@ export class MetadataDelta {
       endpoints: d.endPoints.map((e) => ({ name: e.name, host: e.host, port: e.port, securityProtocol: e.securityProtocol })),
       rack: d.rack,
       fenced: d.fenced,
+      features: new Map(d.features.map((f) => [f.name, { min: f.minSupportedVersion, max: f.maxSupportedVersion }])),
     });
+  }
+
+  /** As Kafka replays a FeatureLevelRecord: level 0 turns a feature off (metadata.version is never off). */
+  private setFeature(name: string, level: number): void {
+    const features = (this.features ??= new Map(this.base.features));
+    if (level === 0 && name !== 'metadata.version') features.delete(name);
+    else features.set(name, level);
+  }
+
+  /** Sets (credential) or removes (null) one user's credential for one mechanism; unknown mechanism ids are left alone. */
+  private putScram(user: string, mechanismType: number, record: UserScramCredentialRecord | null): void {
+    const mechanism = sasl.scram.scramMechanismByType(mechanismType);
+    if (mechanism === null) return;
+    const all = (this.scramCredentials ??= new Map(this.base.scramCredentials));
+    const mine = new Map(all.get(user) ?? []);
+    if (record === null) mine.delete(mechanism.name);
+    else mine.set(mechanism.name, { salt: record.salt, storedKey: record.storedKey, serverKey: record.serverKey, iterations: record.iterations });
+    if (mine.size === 0) all.delete(user);
+    else all.set(user, mine);
   }
 
   private setFenced(id: number, fenced: boolean): void {
@@ -236,6 +281,7 @@ export class MetadataDelta {
       configs: this.configs ?? this.base.configs,
       features: this.features ?? this.base.features,
       nextProducerId: this.nextProducerId,
+      scramCredentials: this.scramCredentials ?? this.base.scramCredentials,
     });
     const changes: MetadataChanges = {
       createdTopics: [...this.created.values()],

@@ -4,8 +4,14 @@ export * as records from './records/index.ts';
 export { decodeMetadataRecord, encodeMetadataRecord, metadataRecord, type MetadataRecord } from './record-frame.ts';
 export {
   ConfigResourceType, MetadataDelta, MetadataImage, RecordType,
-  type BrokerEndpoint, type BrokerImage, type MetadataChanges, type PartitionImage, type TopicImage,
+  type BrokerEndpoint, type BrokerImage, type MetadataChanges, type PartitionImage, type ScramCredentialImage, type TopicImage,
 } from './image.ts';
+export {
+  DISABLED_RANGE, FEATURE_NAMES, FeatureName, METADATA_VERSION_LEVEL, SUPPORTED_FEATURES, SUPPORTED_RELEASES, UpgradeType,
+  dependencyError, featureDependencies, finalizedLevel, isKnownFeature, levelText, metadataVersionName, metadataVersionOf, rangeText,
+  releaseFeatureLevels, type VersionRange,
+} from './features.ts';
+export { latestFeatureUpdatesRequest, requestedFeatureUpdates, updateFeaturesResponse } from './feature-requests.ts';
 export { imageRecords } from './image-records.ts';
 export { collisionKey, isInternalTopic, topicNameError } from './topic-names.ts';
 export * from './config/index.ts';

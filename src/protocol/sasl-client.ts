@@ -2,13 +2,13 @@
  * The client side of SASL for BrokerConnection: the options a caller gives
  * and the per-connection session that turns server challenges into tokens.
  *
- * Extension point: a mechanism is a `SaslClientSession`. PLAIN is built in;
- * SCRAM-SHA-256/512 plug in by adding their session to `saslClientSession`
- * (their options have the same shape: mechanism, username, password).
+ * A mechanism is a `SaslClientSession`, made from the client mechanisms of
+ * ./sasl/ (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512).
  */
+import { createSaslClient } from './sasl/client.ts';
 
 export interface SaslClientOptions {
-  /** 'PLAIN' today; SCRAM-SHA-256 and SCRAM-SHA-512 arrive with the SCRAM client. */
+  /** 'PLAIN', 'SCRAM-SHA-256' or 'SCRAM-SHA-512'. */
   mechanism: string;
   username: string;
   password: string;
@@ -24,19 +24,7 @@ export interface SaslClientSession {
 
 /** The session for a mechanism, or null when this client does not implement it. */
 export function saslClientSession(options: SaslClientOptions): SaslClientSession | null {
-  switch (options.mechanism) {
-    case 'PLAIN':
-      return plainSession(options.username, options.password);
-    default:
-      return null;
-  }
-}
-
-/** RFC 4616: one message, empty authorization id, NUL, user name, NUL, password; the server answers once. */
-function plainSession(username: string, password: string): SaslClientSession {
-  return {
-    mechanism: 'PLAIN',
-    initialToken: () => Buffer.from(`\0${username}\0${password}`, 'utf8'),
-    evaluate: () => null,
-  };
+  const client = createSaslClient(options.mechanism, options.username, options.password);
+  if (client === null) return null;
+  return { mechanism: options.mechanism, initialToken: () => client.start(), evaluate: (serverToken) => client.step(serverToken) };
 }

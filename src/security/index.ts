@@ -1,9 +1,19 @@
-// TLS, SASL and principals: what a listener's security protocol asks of a connection. ACLs and quotas come later.
+// TLS, SASL and principals: what a listener's security protocol asks of a connection; the SASL mechanisms (PLAIN,
+// SCRAM-SHA-256/512) and JAAS parsing. ACLs and quotas come later.
 export {
-  SECURITY_PROTOCOL_IDS, clientSecurityFor, hasUsableMechanism, listenerSecurity, protocolOf, usesSasl, usesTls,
+  SECURITY_PROTOCOL_IDS, clientSecurityFor, hasUsableMechanism, listenerSecurity, protocolOf, usesSasl, usesTls, withScramCredentials,
   type ClientAuth, type ClientSecurity, type ListenerSecurity, type SaslListenerSettings, type TlsListenerSettings,
 } from './listener-security.ts';
 export { SecurityConfigError } from './pem.ts';
 export { ANONYMOUS_PRINCIPAL, mapDn, parseMappingRules, subjectDn, userPrincipal } from './principal.ts';
 export { SaslAuthenticator, type SaslVerdict } from './sasl-authenticator.ts';
-export { SUPPORTED_SASL_MECHANISMS, createSaslServer, type SaslCredentials, type SaslServer, type SaslStep, type ScramCredential } from './sasl/sasl-server.ts';
+export {
+  SUPPORTED_SASL_MECHANISMS, createSaslServer, type SaslCredentials, type SaslServer, type SaslStep, type ScramCredential,
+} from './sasl/sasl-server.ts';
+export { PlainSaslServer } from './sasl/plain-server.ts';
+export { ScramSaslServer, nonceAccepted } from './sasl/scram-server.ts';
+export {
+  JaasConfigError, PLAIN_LOGIN_MODULE, SCRAM_LOGIN_MODULE, clientLogin, listenerJaasConfigKey, parseJaasConfig, parseJaasEntries, plainUsers,
+  serverJaasEntry, type JaasControlFlag, type JaasEntry,
+} from './sasl/jaas.ts';
+export { brokerSaslCredentials } from './sasl/credentials.ts';

@@ -11,7 +11,7 @@ import { createSecureContext, type SecureVersion, type TLSSocket, type TlsOption
 import {
   brokerConfigDef, invalidValueMessage, parseValue, type BrokerConfig, type ConfigValue, type SecurityProtocol,
 } from '../metadata/index.ts';
-import type { ClientTlsOptions, SaslClientOptions } from '../protocol/index.ts';
+import { sasl as saslProtocol, type ClientTlsOptions, type SaslClientOptions } from '../protocol/index.ts';
 import { SecurityConfigError, keyMaterialOf, readConfiguredFile, trustedCertificatesOf, type KeyMaterial } from './pem.ts';
 import { ANONYMOUS_PRINCIPAL, mapDn, parseMappingRules, subjectDn, userPrincipal } from './principal.ts';
 import { SUPPORTED_SASL_MECHANISMS, type SaslCredentials } from './sasl/sasl-server.ts';
@@ -99,16 +99,16 @@ export function clientSecurityFor(config: BrokerConfig, listenerName: string, me
   let sasl: SaslClientOptions | null = null;
   if (usesSasl(protocol)) {
     const mechanism = String(values.value(mechanismConfig));
-    if (mechanism !== 'PLAIN') {
-      throw new SecurityConfigError(invalidValueMessage(mechanismConfig, mechanism, `listener ${listenerName} needs a mechanism Samsa can log in with (PLAIN)`));
+    if (!saslProtocol.CLIENT_SASL_MECHANISMS.includes(mechanism)) {
+      throw new SecurityConfigError(invalidValueMessage(mechanismConfig, mechanism, `listener ${listenerName} needs a mechanism Samsa can log in with (${saslProtocol.CLIENT_SASL_MECHANISMS.join(', ')})`));
     }
     const jaas = jaasOf(values, mechanism);
     const username = jaas?.options.get('username');
     const password = jaas?.options.get('password');
     if (jaas === null || username === undefined || password === undefined) {
-      throw new SecurityConfigError(`listener ${listenerName}: the PLAIN JAAS config needs username and password for this node's own connections (${jaasKeyFor(values, mechanism)})`);
+      throw new SecurityConfigError(`listener ${listenerName}: the ${mechanism} JAAS config needs username and password for this node's own connections (${jaasKeyFor(values, mechanism)})`);
     }
-    sasl = { mechanism: 'PLAIN', username, password };
+    sasl = { mechanism, username, password };
   }
   return { tls, sasl };
 }
@@ -268,7 +268,7 @@ function saslListenerSettings(values: ListenerValues): SaslListenerSettings {
     enabledMechanisms,
     credentials: {
       plainPassword: (username) => plainUsers.get(username) ?? null,
-      // SCRAM credentials come from the metadata image with the SCRAM work.
+      // SCRAM credentials live in the metadata image: the broker role swaps in its lookup (withScramCredentials).
       scramCredential: () => null,
     },
   };
@@ -340,3 +340,9 @@ function parseJaas(text: string): JaasEntry | string {
   return { loginModule: tokens[0]!, flag, options };
 }
 
+
+/** The listener's security with SCRAM credentials looked up in the metadata image at each login. */
+export function withScramCredentials(security: ListenerSecurity, lookup: SaslCredentials['scramCredential']): ListenerSecurity {
+  if (security.sasl === null) return security;
+  return { ...security, sasl: { ...security.sasl, credentials: { ...security.sasl.credentials, scramCredential: lookup } } };
+}

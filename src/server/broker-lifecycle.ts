@@ -10,6 +10,7 @@
  * process goes on serving what it still can.
  */
 import { ControllerApiKey } from '../controller/index.ts';
+import { SUPPORTED_FEATURES } from '../metadata/index.ts';
 import { ErrorCode, messages } from '../protocol/index.ts';
 import type { ControllerChannel } from './controller-channel.ts';
 
@@ -89,6 +90,10 @@ export class BrokerLifecycle {
         ...messages.BrokerRegistrationRequest.defaults(),
         brokerId: d.nodeId, clusterId: d.clusterId, incarnationId: d.incarnationId, rack: d.rack,
         listeners: d.endpoints.map((e) => ({ ...messages.defaultBrokerRegistrationRequestListener(), ...e })),
+        // Every feature, level 0 included: the controller checks feature updates against them.
+        features: [...SUPPORTED_FEATURES].map(([name, range]) => ({
+          ...messages.defaultBrokerRegistrationRequestFeature(), name, minSupportedVersion: range.min, maxSupportedVersion: range.max,
+        })),
       });
       if (res.errorCode !== ErrorCode.NONE) {
         d.log(`broker ${d.nodeId}: registration refused with error ${res.errorCode}`);

@@ -18,7 +18,7 @@ import {
 import {
   describeTopicConfigs, topicConfig, type BrokerConfig, type MetadataImage, type TopicConfig,
 } from '../metadata/index.ts';
-import { SECURITY_PROTOCOL_IDS } from '../security/index.ts';
+import { SECURITY_PROTOCOL_IDS, withScramCredentials } from '../security/index.ts';
 import type { messages } from '../protocol/index.ts';
 import { CLEANER_CONFIG_DEFAULTS, LogManager } from '../storage/index.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
@@ -159,7 +159,9 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     opened: caughtUp,
   };
   const dispatcher = new Dispatcher(broker);
-  deps.listeners.forEach((planned, i) => serve(servers[i]!, dispatcher, config, clientHosts, deps.sockets, log, gate, planned.security));
+  // SCRAM logins check the credentials the metadata image has at that moment.
+  const scram = (user: string, mechanism: string) => image().scramCredential(user, mechanism);
+  deps.listeners.forEach((planned, i) => serve(servers[i]!, dispatcher, config, clientHosts, deps.sockets, log, gate, withScramCredentials(planned.security, scram)));
   scheduleLogTasks(config, logs, replicas, scheduler);
 
   const fetchers = new ReplicaFetchers({

@@ -98,6 +98,12 @@ export class ControllerChannel implements ControllerApi {
     }
   }
 
+  /** For records that carry no id to wait for (configs, feature levels): until this node has applied what the quorum has committed. */
+  private untilApplied(): Promise<void> {
+    const target = this.deps.driver.status().highWatermark - 1;
+    return this.untilImage((img) => img.offset >= target);
+  }
+
   async createTopics(specs: Parameters<ControllerApi['createTopics']>[0], validateOnly: boolean): ReturnType<ControllerApi['createTopics']> {
     const request: messages.CreateTopicsRequest = {
       ...messages.CreateTopicsRequest.defaults(), validateOnly,
@@ -164,6 +170,33 @@ export class ControllerChannel implements ControllerApi {
     }
   }
 
+  async updateFeatures(request: messages.UpdateFeaturesRequest): Promise<messages.UpdateFeaturesResponse> {
+    try {
+      const res = await this.send<messages.UpdateFeaturesResponse>(ControllerApiKey.UpdateFeatures, request);
+      if (res.errorCode === ErrorCode.NONE && !request.validateOnly) await this.untilApplied();
+      return res;
+    } catch (e) {
+      return { ...messages.UpdateFeaturesResponse.defaults(), ...timedOut(e) };
+    }
+  }
+
+  async alterUserScramCredentials(request: messages.AlterUserScramCredentialsRequest): Promise<messages.AlterUserScramCredentialsResponse> {
+    try {
+      const res = await this.send<messages.AlterUserScramCredentialsResponse>(ControllerApiKey.AlterUserScramCredentials, request);
+      // Credential records carry no id to wait for: wait until this node has applied what the controller had,
+      // so a DescribeUserScramCredentials (or a SCRAM login) here right after sees the change.
+      const target = this.deps.driver.status().highWatermark - 1;
+      await this.untilImage((img) => img.offset >= target);
+      return res;
+    } catch (e) {
+      const users = [...new Set([...request.deletions.map((d) => d.name), ...request.upsertions.map((u) => u.name)])];
+      return {
+        ...messages.AlterUserScramCredentialsResponse.defaults(),
+        results: users.map((user) => ({ ...messages.defaultAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(), user, ...timedOut(e) })),
+      };
+    }
+  }
+
   async legacyAlterConfigs(
     resources: { resourceType: number; resourceName: string; configs: { name: string; value: string }[] }[], validateOnly: boolean,
   ): ReturnType<ControllerApi['legacyAlterConfigs']> {
@@ -196,9 +229,7 @@ export class ControllerChannel implements ControllerApi {
   private async configChange(apiKey: number, request: unknown, count: number): Promise<{ errorCode: number; errorMessage: string | null }[]> {
     try {
       const res = await this.send<{ responses: { errorCode: number; errorMessage: string | null }[] }>(apiKey, request);
-      // Config records carry no id to wait for: wait until this node has applied what the controller had.
-      const target = this.deps.driver.status().highWatermark - 1;
-      await this.untilImage((img) => img.offset >= target);
+      await this.untilApplied();
       return res.responses.map((r) => ({ errorCode: r.errorCode, errorMessage: r.errorMessage }));
     } catch (e) {
       return new Array(count).fill(null).map(() => timedOut(e));

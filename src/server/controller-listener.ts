@@ -31,7 +31,7 @@ export function controllerListenerApis(
     [ApiKey.DescribeQuorum]: () => describe(),
   };
   for (const apiKey of CONTROLLER_API_KEYS) {
-    table[apiKey] = (_b: unknown, request: unknown) => service.handle(apiKey, request);
+    table[apiKey] = (_b: unknown, request: unknown, ctx: RequestContext) => service.handle(apiKey, request, ctx.apiVersion);
   }
   const apis = SERVABLE_APIS
     .filter((a) => a.apiKey in table || a.apiKey === API_VERSIONS)

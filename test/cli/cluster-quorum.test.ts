@@ -2,7 +2,8 @@
  * `samsa cluster` and `samsa metadata-quorum` as a user runs them: a local
  * cluster comes up and prints its bootstrap list, the quorum is described
  * through it, Ctrl-C stops every node, the same directory brings the same
- * cluster back; bad options are one line and exit 2.
+ * cluster back; bad options are one line and exit 2. `samsa cluster` runs as
+ * a real process (it runs until Ctrl-C); the commands run against it run in-process.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';

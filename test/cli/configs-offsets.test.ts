@@ -1,4 +1,4 @@
-/** `samsa configs`, `samsa offsets` and `samsa delete-records` as processes against a real broker. */
+/** `samsa configs`, `samsa offsets` and `samsa delete-records` in-process against a real broker. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
@@ -55,7 +55,7 @@ test('configs: entity types — brokers\' cluster default, broker-loggers, and t
   assert.ok(Array.isArray(JSON.parse(r.stdout)));
 
   const usage = await Promise.all([
-    samsa(['configs', '--describe', '--entity-type', 'users', '--entity-name', 'alice', ...B]),
+    samsa(['configs', '--describe', '--entity-type', 'clients', '--entity-name', 'alice', ...B]),
     samsa(['configs', '--describe', '--entity-type', 'client-metrics', '--entity-name', 'm', ...B]),
     samsa(['configs', '--describe', '--entity-type', 'widgets', '--entity-name', 'w', ...B]),
     samsa(['configs', '--describe', '--entity-type', 'topics', '--entity-default', ...B]),
@@ -65,7 +65,7 @@ test('configs: entity types — brokers\' cluster default, broker-loggers, and t
     assert.ok(isOneLineError(u), u.stderr);
     assert.equal(u.code, 2, u.stderr);
   }
-  assert.equal(usage[0]!.stderr.trim(), 'samsa: --entity-type \'users\' is not supported by Samsa: expected topics, brokers or broker-loggers');
+  assert.equal(usage[0]!.stderr.trim(), 'samsa: --entity-type \'clients\' is not supported by Samsa: expected topics, brokers, broker-loggers or users');
   assert.match(usage[1]!.stderr, /'client-metrics' is not supported/);
   assert.match(usage[2]!.stderr, /unknown --entity-type 'widgets'/);
   assert.match(usage[3]!.stderr, /--entity-default applies to --entity-type brokers only/);

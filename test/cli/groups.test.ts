@@ -1,12 +1,10 @@
-/** `samsa groups` as a process: the lag a KafkaJS group left, listing, members, reset-offsets moving its next read, delete. */
+/** `samsa groups`, in-process: the lag a KafkaJS group left, listing, members, reset-offsets moving its next read, delete. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { Admin, Cluster } from '../../src/client/index.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { isOneLineError, samsa } from '../helpers/samsa-cli.ts';
-import { run } from '../helpers/processes.ts';
-import { join } from 'node:path';
 import { until as untilShared } from '../helpers/until.ts';
 
 const TOPIC = 'orders';
@@ -181,17 +179,17 @@ test('groups: several groups at once — repeated --group and --all-groups for d
 });
 
 test('groups --delete-offsets removes a stopped group\'s committed offsets of one partition and leaves the others', { timeout: 60_000 }, async () => {
-  const bin = (args: string[]) => run(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'samsa.js'), ...args, '--bootstrap-server', broker.bootstrap], { timeoutMs: 20_000 });
-  let r = await bin(['topics', '--create', '--topic', 'offsets-gone', '--partitions', '2']);
+  const cli = (args: string[]) => samsa([...args, ...B]);
+  let r = await cli(['topics', '--create', '--topic', 'offsets-gone', '--partitions', '2']);
   assert.equal(r.code, 0, r.stderr);
-  r = await bin(['groups', '--reset-offsets', '--group', 'offsets-gone-g', '--topic', 'offsets-gone', '--to-earliest', '--execute']);
+  r = await cli(['groups', '--reset-offsets', '--group', 'offsets-gone-g', '--topic', 'offsets-gone', '--to-earliest', '--execute']);
   assert.equal(r.code, 0, r.stderr);
-  r = await bin(['groups', '--delete-offsets', '--group', 'offsets-gone-g', '--topic', 'offsets-gone:1']);
+  r = await cli(['groups', '--delete-offsets', '--group', 'offsets-gone-g', '--topic', 'offsets-gone:1']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Request succeed for deleting offsets with topic offsets-gone group offsets-gone-g\nTOPIC\s+PARTITION\s+STATUS\noffsets-gone\s+1\s+Successful$/m);
-  r = await bin(['groups', '--describe', '--group', 'offsets-gone-g', '--json']);
+  r = await cli(['groups', '--describe', '--group', 'offsets-gone-g', '--json']);
   const rows = JSON.parse(r.stdout) as { topic: string; partition: number }[];
   assert.deepEqual(rows.map((x) => x.partition), [0]);
-  r = await bin(['groups', '--delete-offsets', '--group', 'offsets-gone-g']);
+  r = await cli(['groups', '--delete-offsets', '--group', 'offsets-gone-g']);
   assert.equal(r.code, 2);
 });

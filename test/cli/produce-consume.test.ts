@@ -1,9 +1,11 @@
 /**
- * `samsa produce` and `samsa consume` as real processes against an
- * in-process broker (always async spawn, so the broker keeps answering):
- * lines produced are read back identically by kcat and keyed lines land
- * where librdkafka's murmur2_random would put them; what kcat produced is
- * printed by `samsa consume`; the main error paths are one line and exit 1/2.
+ * `samsa produce` and `samsa consume` against an in-process broker, run
+ * in-process: lines produced are read back identically by kcat and keyed
+ * lines land where librdkafka's murmur2_random would put them; what kcat
+ * produced is printed by `samsa consume`; the main error paths are one line
+ * and exit 1/2. What is about the process — a consumer stopped by SIGINT, a
+ * producer at a terminal — runs the command as a real process (always async
+ * spawn, so the broker keeps answering).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { partitionForKey } from '../../src/client/index.ts';
 import { startTestBroker, tempDir, type TestBroker } from '../helpers/broker.ts';
-import { killAllChildren, run, startBrokerProcess, type RunResult } from '../helpers/processes.ts';
+import { killAllChildren, run, startBrokerProcess } from '../helpers/processes.ts';
+import { samsa as samsaInProcess, type CliResult } from '../helpers/samsa-cli.ts';
 import { until } from '../helpers/until.ts';
 
 const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
@@ -37,8 +40,9 @@ after(async () => {
   tmp.remove();
 });
 
-function samsa(args: string[], input?: string): Promise<RunResult> {
-  return run(process.execPath, [CLI, ...args, '--bootstrap-server', broker.bootstrap], { input, timeoutMs: 20_000 });
+/** `samsa args` in-process against the test broker, `input` on its stdin. */
+function samsa(args: string[], input?: string): Promise<CliResult> {
+  return samsaInProcess([...args, '--bootstrap-server', broker.bootstrap], { stdin: input });
 }
 
 async function kcatAll(topic: string): Promise<KcatMessage[]> {
@@ -129,7 +133,7 @@ test('samsa consume --partition --offset, --timeout-ms on an idle topic, and err
   const badCodec = await samsa(['produce', '--topic', 'x', '--compression-type', 'brotli'], '');
   assert.equal(badCodec.code, 2);
   assert.match(badCodec.stderr, /compression-type/);
-  const unreachable = await run(process.execPath, [CLI, 'produce', '--topic', 'x', '--bootstrap-server', '127.0.0.1:1'], { input: 'a\n' });
+  const unreachable = await samsaInProcess(['produce', '--topic', 'x', '--bootstrap-server', '127.0.0.1:1'], { stdin: 'a\n' });
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.stderr, /^samsa: cannot connect to 127\.0\.0\.1:1/);
 });
@@ -153,7 +157,7 @@ test('samsa consume warns and keeps reading when its broker restarts, as kafka-c
   const port = node.port;
   const bootstrap = ['--bootstrap-server', node.bootstrap];
   try {
-    const created = await run(process.execPath, [CLI, 'topics', '--create', '--topic', 'restarts', ...bootstrap]);
+    const created = await samsaInProcess(['topics', '--create', '--topic', 'restarts', ...bootstrap]);
     assert.equal(created.code, 0, created.stderr);
     const consumer = spawn(process.execPath, [CLI, 'consume', '--topic', 'restarts', '--from-beginning', ...bootstrap], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -163,7 +167,7 @@ test('samsa consume warns and keeps reading when its broker restarts, as kafka-c
     const exited = new Promise<number | null>((resolve) => consumer.once('exit', (code) => resolve(code)));
     try {
       const produce = async (line: string): Promise<void> => {
-        const r = await run(process.execPath, [CLI, 'produce', '--topic', 'restarts', ...bootstrap], { input: `${line}\n` });
+        const r = await samsaInProcess(['produce', '--topic', 'restarts', ...bootstrap], { stdin: `${line}\n` });
         assert.equal(r.code, 0, r.stderr);
       };
       await produce('before');

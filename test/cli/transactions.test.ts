@@ -1,5 +1,5 @@
 /**
- * `samsa transactions` as a process: list and describe what Samsa's
+ * `samsa transactions`, in-process: list and describe what Samsa's
  * transactional producers left, describe a partition's producers, and find
  * and abort a hanging transaction — data written in a transaction that no
  * coordinator knows, which only an ABORT marker can end.

@@ -18,7 +18,7 @@ import { Admin as SamsaAdmin, Cluster } from '../../src/client/index.ts';
 import { BrokerConnection, ErrorCode, messages } from '../../src/protocol/index.ts';
 import { tempDir } from '../helpers/broker.ts';
 import { kafkaToolStream, killAllChildren, run, startBrokerProcess } from '../helpers/processes.ts';
-import { samsa } from '../helpers/samsa-cli.ts';
+import { samsaProcess as samsa } from '../helpers/samsa-cli.ts';
 import { until as untilShared } from '../helpers/until.ts';
 
 /** Short timeouts so failover happens in test time; the ratios are Kafka's defaults. */

@@ -98,7 +98,7 @@ test('a. an idempotent producer retrying batches through isolation of the leader
   const ackedBefore = acksOf(producer);
   const reader = CLIENT_UID_MIN;
   await cluster.restrictClient(reader, [leader]);
-  const onSuccessor = await cluster.readAll(topic, [p], others, reader);
+  const onSuccessor = await cluster.readAllSettled(topic, [p], (r) => problemsOf(checkLog(ackedBefore, r)).length === 0, others, reader);
   assert.deepEqual(problemsOf(checkLog(ackedBefore, onSuccessor)), [],
     `node ${successor.leader} leads while node ${leader} is isolated (${ackedBefore.length} acked, ${ackedBefore.filter((a) => a.atMs > failoverAt).length} of them since the failover)`);
 
@@ -114,7 +114,8 @@ test('a. an idempotent producer retrying batches through isolation of the leader
   // fatal error is the producer's.
   const failed = [...failuresOf(producer).map((f) => `${f.value}: ${f.error}`), ...clientErrorsOf(producer).filter((e) => e.fatal).map((e) => `fatal: ${e.error} ${e.message}`)];
   assert.deepEqual(failed.slice(0, 10), [], `every record was acknowledged (${summarize(producer)})`);
-  const check = checkLog(acksOf(producer), await cluster.readAll(topic, [p]));
+  const acked = acksOf(producer);
+  const check = checkLog(acked, await cluster.readAllSettled(topic, [p], (r) => problemsOf(checkLog(acked, r)).length === 0));
   assert.deepEqual(problemsOf(check), [], `after failover from node ${leader} to ${successor.leader} and back`);
   await cluster.waitForIdenticalReplicas(topic, [p]);
 }));
@@ -162,8 +163,8 @@ test('b. a returning ex-leader: what it took while cut off is never acked and is
   await cluster.waitForLeader(topic, p, (_l, s) => s.isr.includes(leader), others, FAILOVER_TIMEOUT_MS);
   await cluster.waitForLeader(topic, p, (l) => l === leader, [1, 2, 3], FAILOVER_TIMEOUT_MS);
 
-  const read = await cluster.readAll(topic, [p]);
   const acked = [...acksOf(first), ...acksOf(cutOff), ...acksOf(third)];
+  const read = await cluster.readAllSettled(topic, [p], (r) => problemsOf(checkLog(acked, r)).length === 0);
   assert.deepEqual(problemsOf(checkLog(acked, read)), [], `node ${leader} leading again`);
   const ackedValues = new Set(acked.map((a) => a.value));
   const phantoms = read.filter((r) => r.value.startsWith('two-') && !ackedValues.has(r.value));
@@ -269,7 +270,8 @@ test('d. a full disk on one node: it keeps running, producing goes on through th
   // move to the in-sync replicas that hold them.
   await cluster.kill9(full);
   for (const p of [0, 1, 2]) await cluster.waitForLeader(topic, p, (l) => l !== full, cluster.others(full), FAILOVER_TIMEOUT_MS);
-  const check = checkLog(acksOf(producer), await cluster.readAll(topic, [0, 1, 2], cluster.others(full)));
+  const acked = acksOf(producer);
+  const check = checkLog(acked, await cluster.readAllSettled(topic, [0, 1, 2], (r) => problemsOf(checkLog(acked, r)).length === 0, cluster.others(full)));
   assert.deepEqual(problemsOf(check), [], summarize(producer));
   await cluster.waitForIdenticalReplicas(topic, [0, 1, 2], [full]);
 }));
@@ -354,7 +356,8 @@ test('g. transactions while the transaction coordinator and a data leader are ki
   for (const p of [0, 1, 2]) await cluster.waitForLeader(topic, p, (_l, st) => st.isr.length === 3, [1, 2, 3], FAILOVER_TIMEOUT_MS);
   const txns = transactionsOf(producer);
   // read_committed reads to the last stable offset: it reaching the end is the proof that no transaction stays open.
-  const check = checkTransactions(txns, await cluster.readAll(topic, [0, 1, 2]), await cluster.readAll(topic, [0, 1, 2], undefined, undefined, 'read_uncommitted'));
+  const committed = await cluster.readAllSettled(topic, [0, 1, 2], (r) => txnProblemsOf(checkTransactions(txns, r, r)).length === 0);
+  const check = checkTransactions(txns, committed, await cluster.readAll(topic, [0, 1, 2], undefined, undefined, 'read_uncommitted'));
   assert.deepEqual(txnProblemsOf(check), [], summarize(producer));
   assert.ok(check.committed >= 10 && check.aborted >= 3, JSON.stringify({ ...check, lost: undefined }));
   await cluster.waitForIdenticalReplicas(topic, [0, 1, 2]);

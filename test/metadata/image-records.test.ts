@@ -2,7 +2,7 @@
  * A metadata snapshot holds `imageRecords(image)`: replaying them into an
  * empty image must give back the same image, whatever records built it
  * (topics, partition changes, deletions, configs, brokers and their fencing,
- * features, producer id blocks).
+ * features, producer id blocks, SCRAM credentials).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +25,7 @@ function comparable(image: MetadataImage): unknown {
     configs: [...image.configs].map(([k, v]) => [k, [...v].sort()]).sort(),
     features: [...image.features].sort(),
     nextProducerId: image.nextProducerId,
+    scram: [...image.scramCredentials].map(([user, m]) => [user, [...m].sort()]).sort(),
   };
 }
 
@@ -37,6 +38,7 @@ test('replaying an image\'s records rebuilds the same image', () => {
   const broker = (brokerId: number, rack: string | null) => metadataRecord(codecs.RegisterBrokerRecord, {
     ...codecs.defaultRegisterBrokerRecord(), brokerId, incarnationId: 'AAAAAAAAAAAAAAAAAAAABA', brokerEpoch: BigInt(brokerId * 10), rack, fenced: true,
     endPoints: [{ ...codecs.defaultRegisterBrokerRecordBrokerEndpoint(), name: 'PLAINTEXT', host: 'h', port: 9000 + brokerId, securityProtocol: 0 }],
+    features: [{ ...codecs.defaultRegisterBrokerRecordBrokerFeature(), name: 'transaction.version', minSupportedVersion: 0, maxSupportedVersion: brokerId }],
   });
   const original = build([
     metadataRecord(codecs.FeatureLevelRecord, { name: 'metadata.version', featureLevel: 21 }),
@@ -51,13 +53,31 @@ test('replaying an image\'s records rebuilds the same image', () => {
     metadataRecord(codecs.ConfigRecord, { resourceType: 2, resourceName: 'gone', name: 'retention.ms', value: '5' }),
     metadataRecord(codecs.RemoveTopicRecord, { topicId: t2 }),
     metadataRecord(codecs.ProducerIdsRecord, { brokerId: 1, brokerEpoch: 10n, nextProducerId: 2000n }),
+    metadataRecord(codecs.FeatureLevelRecord, { name: 'transaction.version', featureLevel: 1 }),
+    metadataRecord(codecs.FeatureLevelRecord, { name: 'group.version', featureLevel: 1 }),
+    metadataRecord(codecs.FeatureLevelRecord, { name: 'group.version', featureLevel: 0 }),
+    scram('alice', 1, 8192), scram('alice', 2, 4096), scram('bob', 1, 4096), scram('carol', 2, 4096),
+    metadataRecord(codecs.RemoveUserScramCredentialRecord, { name: 'alice', mechanism: 2 }),
+    metadataRecord(codecs.RemoveUserScramCredentialRecord, { name: 'carol', mechanism: 2 }),
   ]);
   // Through the wire format, as a snapshot file carries them.
   const replayed = build(imageRecords(original).map((r) => decodeMetadataRecord(encodeMetadataRecord(r))));
   assert.deepEqual(comparable(replayed), comparable(original));
   assert.equal(original.topicsByName.get('kept')!.partitions[1]!.leaderEpoch, 1, 'the change was applied before the snapshot');
   assert.equal(replayed.topicsByName.has('gone'), false);
+  assert.deepEqual([...original.features], [['metadata.version', 21], ['transaction.version', 1]], 'a feature set to 0 is off, as in Kafka');
+  assert.deepEqual(replayed.brokers.get(2)!.features.get('transaction.version'), { min: 0, max: 2 });
+  assert.deepEqual([...replayed.scramCredentials.keys()].sort(), ['alice', 'bob'], 'a user whose last credential went is gone');
+  assert.equal(replayed.scramCredential('alice', 'SCRAM-SHA-256')?.iterations, 8192);
+  assert.equal(replayed.scramCredential('alice', 'SCRAM-SHA-512'), null);
 });
+
+function scram(name: string, mechanism: number, iterations: number): MetadataRecord {
+  const bytes = (tag: string) => Buffer.from(`${tag}-${name}-${mechanism}`);
+  return metadataRecord(codecs.UserScramCredentialRecord, {
+    name, mechanism, salt: bytes('salt'), storedKey: bytes('stored'), serverKey: bytes('server'), iterations,
+  });
+}
 
 test('an empty image has no records', () => {
   assert.deepEqual(imageRecords(MetadataImage.empty()), []);

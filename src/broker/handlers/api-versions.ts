@@ -1,9 +1,15 @@
 /**
- * ApiVersions (API key 18): the versions this broker serves. A request in a
- * version newer than the broker knows is answered in v0 with
- * UNSUPPORTED_VERSION and the list, so the client can pick again; that case
- * is handled by the server before decoding.
+ * ApiVersions (API key 18): the versions this broker serves and its
+ * features. A request in a version newer than the broker knows is answered
+ * in v0 with UNSUPPORTED_VERSION and the list, so the client can pick again;
+ * that case is handled by the server before decoding.
+ *
+ * Features as Kafka reports them: supported ranges whose maximum is above 0
+ * (a feature supported only at 0 is not offered), and before v4 none whose
+ * minimum is 0 (older clients cannot read it, KAFKA-17492); finalized levels
+ * above 0 from the metadata image, with the image's offset as their epoch.
  */
+import { SUPPORTED_FEATURES, type MetadataImage } from '../../metadata/index.ts';
 import { ErrorCode, messages, type ApiRange } from '../../protocol/index.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
@@ -11,8 +17,9 @@ type Request = messages.ApiVersionsRequest;
 type Response = messages.ApiVersionsResponse;
 
 const SOFTWARE_FIELDS_VERSION_MIN = 3;
+/** The first version whose clients read a supported minimum of 0. */
+const ZERO_MIN_FEATURE_VERSION_MIN = 4;
 const SOFTWARE_NAME_OR_VERSION = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
-const METADATA_VERSION_FEATURE = 'metadata.version';
 
 export function apiVersionsResponse(apis: readonly ApiRange[], errorCode: number): Response {
   const response = messages.ApiVersionsResponse.defaults();
@@ -29,18 +36,20 @@ export function makeApiVersionsHandler(apis: readonly ApiRange[]) {
       return apiVersionsResponse(apis, ErrorCode.INVALID_REQUEST);
     }
     const response = apiVersionsResponse(apis, ErrorCode.NONE);
-    const level = broker.image().features.get(METADATA_VERSION_FEATURE);
-    if (level !== undefined) {
-      response.supportedFeatures = [{
-        ...messages.defaultApiVersionsResponseSupportedFeatureKey(), name: METADATA_VERSION_FEATURE, minVersion: 1, maxVersion: level,
-      }];
-      response.finalizedFeatures = [{
-        ...messages.defaultApiVersionsResponseFinalizedFeatureKey(), name: METADATA_VERSION_FEATURE, minVersionLevel: level, maxVersionLevel: level,
-      }];
-      response.finalizedFeaturesEpoch = BigInt(broker.image().offset);
-    }
+    addFeatures(response, broker.image(), ctx.apiVersion);
     return response;
   };
+}
+
+function addFeatures(response: Response, image: MetadataImage, apiVersion: number): void {
+  response.supportedFeatures = [...SUPPORTED_FEATURES]
+    .filter(([, range]) => range.max > 0 && (range.min > 0 || apiVersion >= ZERO_MIN_FEATURE_VERSION_MIN))
+    .map(([name, range]) => ({ ...messages.defaultApiVersionsResponseSupportedFeatureKey(), name, minVersion: range.min, maxVersion: range.max }));
+  if (image.offset < 0) return;
+  response.finalizedFeatures = [...image.features].filter(([, level]) => level > 0).map(([name, level]) => ({
+    ...messages.defaultApiVersionsResponseFinalizedFeatureKey(), name, minVersionLevel: level, maxVersionLevel: level,
+  }));
+  response.finalizedFeaturesEpoch = BigInt(image.offset);
 }
 
 function validSoftware(request: Request): boolean {

@@ -8,6 +8,7 @@ import type { Handler } from '../broker-context.ts';
 import { handleAddOffsetsToTxn } from './add-offsets-to-txn.ts';
 import { handleAddPartitionsToTxn } from './add-partitions-to-txn.ts';
 import { handleAlterConfigs } from './alter-configs.ts';
+import { handleAlterUserScramCredentials } from './alter-user-scram-credentials.ts';
 import { makeApiVersionsHandler } from './api-versions.ts';
 import { handleCreatePartitions } from './create-partitions.ts';
 import { handleElectLeaders } from './elect-leaders.ts';
@@ -23,6 +24,7 @@ import { handleDescribeProducers } from './describe-producers.ts';
 import { handleDescribeQuorum } from './describe-quorum.ts';
 import { handleDescribeTopicPartitions } from './describe-topic-partitions.ts';
 import { handleDescribeTransactions } from './describe-transactions.ts';
+import { handleDescribeUserScramCredentials } from './describe-user-scram-credentials.ts';
 import { handleEndTxn } from './end-txn.ts';
 import { handleFetch } from './fetch.ts';
 import { handleFindCoordinator } from './find-coordinator.ts';
@@ -43,6 +45,7 @@ import { handleProduce } from './produce.ts';
 import { handleSaslAuthenticate, handleSaslHandshake } from './sasl.ts';
 import { handleSyncGroup } from './sync-group.ts';
 import { handleTxnOffsetCommit } from './txn-offset-commit.ts';
+import { handleUpdateFeatures } from './update-features.ts';
 import { handleWriteTxnMarkers } from './write-txn-markers.ts';
 
 export interface HandlerEntry {
@@ -89,7 +92,10 @@ const implemented: HandlerTable = {
   43: handleElectLeaders,
   44: handleIncrementalAlterConfigs,
   47: handleOffsetDelete,
+  50: handleDescribeUserScramCredentials,
+  51: handleAlterUserScramCredentials,
   55: handleDescribeQuorum,
+  57: handleUpdateFeatures,
   60: handleDescribeCluster,
   61: handleDescribeProducers,
   65: handleDescribeTransactions,

@@ -18,6 +18,7 @@ export const brokerRegistration: ControllerHandler<messages.BrokerRegistrationRe
       ? await controller.registerBroker({
         brokerId: req.brokerId, incarnationId: req.incarnationId, rack: req.rack,
         endpoints: req.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: l.securityProtocol })),
+        features: req.features.map((f) => ({ name: f.name, minSupportedVersion: f.minSupportedVersion, maxSupportedVersion: f.maxSupportedVersion })),
       }, nowMs)
       : { errorCode: ErrorCode.NOT_CONTROLLER, brokerEpoch: -1n };
     return { ...messages.BrokerRegistrationResponse.defaults(), ...r };

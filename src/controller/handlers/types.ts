@@ -7,6 +7,8 @@ export interface ControllerCall {
   /** False when this node is not the active controller: every result is then NOT_CONTROLLER. */
   active: boolean;
   nowMs: number;
+  /** The version the request came in at; the latest for calls from this process. */
+  apiVersion: number;
 }
 
 export interface ControllerHandler<Req = any, Res = any> {
