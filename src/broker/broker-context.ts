@@ -54,6 +54,10 @@ export interface RequestContext {
   readonly correlationId: number;
   readonly clientId: string | null;
   readonly connectionId: number;
+  /** Who sent it: `User:ANONYMOUS`, a TLS certificate's `User:<DN>`, or the SASL user as `User:<name>`. */
+  readonly principal: string;
+  /** The listener it arrived on (upper case): Metadata and FindCoordinator answer that listener's endpoints. */
+  readonly listenerName: string;
 }
 
 export interface BrokerContext {

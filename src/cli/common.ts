@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 // Only types from the client here: `samsa --help` must not load the client and its codecs.
-import type { Cluster } from '../client/index.ts';
+import type { ClientOptions, ClientTlsOptions, Cluster, SaslClientOptions } from '../client/index.ts';
 import { parseProperties } from '../metadata/config/properties.ts';
 import { io } from './io.ts';
 
@@ -42,13 +42,19 @@ export function onStopSignal(stop: () => void): () => void {
 
 /** How long one request may take before the command gives up (Kafka's tools: request.timeout.ms). */
 const REQUEST_TIMEOUT_MS_DEFAULT = 15_000;
-/** The client properties a --command-config file may set; security settings come with TLS/SASL support. */
-const COMMAND_CONFIG_KEYS = new Set(['request.timeout.ms', 'client.id']);
+/** The client properties a --command-config file may set, by Kafka's names. */
+const COMMAND_CONFIG_KEYS = new Set([
+  'request.timeout.ms', 'client.id', 'security.protocol',
+  'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.certificates',
+  'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.key.password',
+  'ssl.endpoint.identification.algorithm', 'sasl.mechanism', 'sasl.jaas.config',
+]);
+const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 
 export function withBootstrap(cmd: Command): Command {
   return cmd
     .option('--bootstrap-server <host:port>', 'broker to connect to (comma-separated list allowed)', DEFAULT_BOOTSTRAP)
-    .option('--command-config <file>', 'client properties file (request.timeout.ms, client.id)')
+    .option('--command-config <file>', 'client properties file (request.timeout.ms, client.id, security.protocol, ssl.*, sasl.*)')
     .option('--json', 'print JSON instead of tables');
 }
 
@@ -93,7 +99,64 @@ export async function clusterFrom(flags: ConnectFlags, clientId?: string): Promi
     bootstrapServers: servers,
     clientId: clientId ?? props['client.id'] ?? 'samsa-cli',
     requestTimeoutMs: props['request.timeout.ms'] === undefined ? REQUEST_TIMEOUT_MS_DEFAULT : Number(props['request.timeout.ms']),
+    ...await securityOf(props, flags.commandConfig ?? ''),
   });
+}
+
+/**
+ * TLS and SASL from Kafka's client properties: security.protocol, PEM trust
+ * and key stores (files or inline), and SASL/PLAIN with the username and
+ * password of sasl.jaas.config, as Kafka's tools read them.
+ */
+async function securityOf(props: Record<string, string>, file: string): Promise<Pick<ClientOptions, 'ssl' | 'sasl'>> {
+  const protocol = (props['security.protocol'] ?? 'PLAINTEXT').trim().toUpperCase();
+  if (!SECURITY_PROTOCOLS.includes(protocol)) {
+    throw new CliError(`--command-config ${file}: security.protocol must be one of ${SECURITY_PROTOCOLS.join(', ')}, got '${props['security.protocol']}'`, EXIT_USAGE);
+  }
+  const { keyMaterialOf, trustedCertificatesOf, readConfiguredFile } = await import('../security/pem.ts');
+  const fail = (e: unknown): never => {
+    throw new CliError(`--command-config ${file}: ${(e as Error).message}`, EXIT_USAGE);
+  };
+  let ssl: ClientTlsOptions | null = null;
+  if (protocol === 'SSL' || protocol === 'SASL_SSL') {
+    for (const typeKey of ['ssl.truststore.type', 'ssl.keystore.type']) {
+      if (props[typeKey] !== undefined && props[typeKey].trim().toUpperCase() !== 'PEM') fail(new Error(`${typeKey} must be PEM (Samsa reads PEM stores only)`));
+    }
+    ssl = {};
+    try {
+      const trustFile = props['ssl.truststore.location'];
+      const trustText = trustFile !== undefined ? readConfiguredFile('ssl.truststore.location', trustFile) : props['ssl.truststore.certificates'];
+      if (trustText !== undefined) ssl.ca = trustedCertificatesOf('ssl.truststore', trustText);
+      const keyFile = props['ssl.keystore.location'];
+      const keyText = keyFile !== undefined ? readConfiguredFile('ssl.keystore.location', keyFile) : props['ssl.keystore.key'];
+      if (keyText !== undefined) {
+        const keys = keyMaterialOf('ssl.keystore', keyText, keyFile !== undefined ? keyText : props['ssl.keystore.certificate.chain'] ?? '');
+        ssl.key = keys.key;
+        ssl.cert = keys.certChain;
+      }
+    } catch (e) {
+      fail(e);
+    }
+    if (props['ssl.key.password'] !== undefined) ssl.passphrase = props['ssl.key.password'];
+    if (props['ssl.endpoint.identification.algorithm']?.trim() === '') ssl.checkServerIdentity = () => undefined;
+  }
+  let sasl: SaslClientOptions | null = null;
+  if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
+    const mechanism = (props['sasl.mechanism'] ?? 'GSSAPI').trim().toUpperCase();
+    if (mechanism !== 'PLAIN') fail(new Error(`sasl.mechanism ${mechanism} is not supported (PLAIN is)`));
+    const jaas = props['sasl.jaas.config'] ?? '';
+    const username = jaasOption(jaas, 'username');
+    const password = jaasOption(jaas, 'password');
+    if (username === null || password === null) fail(new Error('sasl.jaas.config needs username="..." and password="..." for PLAIN'));
+    sasl = { mechanism, username: username!, password: password! };
+  }
+  return { ssl, sasl };
+}
+
+/** One quoted option of a client JAAS line (`... required username="alice" password="secret";`). */
+function jaasOption(jaas: string, name: string): string | null {
+  const m = new RegExp(`(?:^|\\s)${name}\\s*=\\s*"((?:\\\\.|[^"\\\\])*)"`).exec(jaas);
+  return m === null ? null : m[1]!.replace(/\\(.)/g, '$1');
 }
 
 /** The client's ClientError, recognised without loading the client. */

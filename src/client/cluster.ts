@@ -8,7 +8,7 @@
  * runs on one unref'd timer, re-armed after each refresh of any kind.
  */
 import { ApiKey, ErrorCode, messages } from '../protocol/index.ts';
-import { BrokerConnection, ClientError } from '../protocol/index.ts';
+import { BrokerConnection, ClientError, type ClientTlsOptions, type SaslClientOptions } from '../protocol/index.ts';
 
 
 export interface ClientOptions {
@@ -19,6 +19,10 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** metadata.max.age.ms: the known topics' metadata is refreshed at least this often. Default 300000. */
   metadataMaxAgeMs?: number;
+  /** TLS to every broker (security.protocol SSL or SASL_SSL): CA, client certificate and key in PEM, rejectUnauthorized, servername. */
+  ssl?: ClientTlsOptions | null;
+  /** SASL on every connection (SASL_PLAINTEXT or SASL_SSL): { mechanism: 'PLAIN', username, password }. */
+  sasl?: SaslClientOptions | null;
 }
 
 export interface PartitionInfo {
@@ -70,7 +74,7 @@ export class Cluster {
     if (options.bootstrapServers.length === 0) throw new ClientError('no bootstrap servers given', 'SAMSA_ERR_CONFIG');
     options.bootstrapServers.forEach(parseHostPort);
     this.options = {
-      clientId: 'samsa', requestTimeoutMs: 30_000, connectTimeoutMs: 10_000, metadataMaxAgeMs: 300_000, ...options,
+      clientId: 'samsa', requestTimeoutMs: 30_000, connectTimeoutMs: 10_000, metadataMaxAgeMs: 300_000, ssl: null, sasl: null, ...options,
     };
     this.clientId = this.options.clientId;
     if (!Number.isInteger(this.options.metadataMaxAgeMs) || this.options.metadataMaxAgeMs <= 0) {
@@ -81,6 +85,7 @@ export class Cluster {
   private open(host: string, port: number): Promise<BrokerConnection> {
     return BrokerConnection.open({
       host, port, clientId: this.options.clientId, requestTimeoutMs: this.options.requestTimeoutMs, connectTimeoutMs: this.options.connectTimeoutMs,
+      ssl: this.options.ssl, sasl: this.options.sasl,
     });
   }
 

@@ -1,6 +1,6 @@
 // Samsa's own Kafka client: connections with version negotiation, a metadata cache,
 // and the admin, producer and consumer built on them.
-export { BrokerConnection, ClientError, type ConnectionOptions } from '../protocol/index.ts';
+export { BrokerConnection, ClientError, type ClientTlsOptions, type ConnectionOptions, type SaslClientOptions } from '../protocol/index.ts';
 export { Cluster, parseHostPort, type BrokerInfo, type ClientOptions, type PartitionInfo, type TopicInfo } from './cluster.ts';
 export {
   Admin, type BrokerLogDirs, CONFIG_SOURCES, decodeAssignment, kafkaError, type ClusterDescription, type ConfigEntry, type ConfigResourceType, type ConfigSourceName,

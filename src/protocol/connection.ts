@@ -8,13 +8,15 @@
  * highest version both sides speak; the generated codecs write exactly the
  * fields that version carries, so callers fill one shape for all versions.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { apiName, requestCodec, responseCodec } from './api-keys.ts';
 import { Reader, Writer } from './codec.ts';
 import { ErrorCode } from './error-codes.ts';
 import { readResponseHeader, requestHeaderVersion } from './headers.ts';
 import * as messages from './messages/index.ts';
 import { ApiKey } from './api-keys.ts';
+import { saslClientSession, type SaslClientOptions } from './sasl-client.ts';
 
 const API_VERSIONS_VERSION_MAX = 3;
 const INFLIGHT_REQUESTS_MAX = 1024;
@@ -39,18 +41,47 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** TLS towards a broker's SSL or SASL_SSL listener: PEM text (or Buffers) as node:tls takes them. */
+export interface ClientTlsOptions {
+  /** Trusted CA certificates; the system's when absent. */
+  ca?: string | Buffer | (string | Buffer)[];
+  /** This client's certificate chain and key, for listeners with ssl.client.auth. */
+  cert?: string | Buffer | (string | Buffer)[];
+  key?: string | Buffer;
+  /** Password of an encrypted key. */
+  passphrase?: string;
+  /** Default true: the broker's certificate must chain to a trusted CA. */
+  rejectUnauthorized?: boolean;
+  /** SNI and the name checked against the certificate; the host by default (not sent for an IP address). */
+  servername?: string;
+  minVersion?: TlsConnectionOptions['minVersion'];
+  maxVersion?: TlsConnectionOptions['maxVersion'];
+  /** Replaces the host name check (Kafka's ssl.endpoint.identification.algorithm=''). */
+  checkServerIdentity?: TlsConnectionOptions['checkServerIdentity'];
+}
+
 export interface ConnectionOptions {
   host: string;
   port: number;
   clientId: string;
   requestTimeoutMs: number;
   connectTimeoutMs: number;
+  /** TLS (SSL and SASL_SSL listeners). */
+  ssl?: ClientTlsOptions | null;
+  /** SASL (SASL_PLAINTEXT and SASL_SSL listeners): SaslHandshake v1 and SaslAuthenticate after ApiVersions. */
+  sasl?: SaslClientOptions | null;
 }
 
 /** The API keys with both a request and a response message. */
 export type KnownApiKey = keyof messages.RequestsByApiKey & keyof messages.ResponsesByApiKey;
 export type RequestOf<K extends KnownApiKey> = messages.RequestsByApiKey[K];
 export type ResponseOf<K extends KnownApiKey> = messages.ResponsesByApiKey[K];
+
+/** SNI: the given name, else the host unless it is an IP address (TLS does not send those). */
+function serverNameOf(host: string, tls: ClientTlsOptions): { servername?: string } {
+  if (tls.servername !== undefined) return { servername: tls.servername };
+  return isIP(host) === 0 ? { servername: host } : {};
+}
 
 export class BrokerConnection {
   readonly host: string;
@@ -80,6 +111,7 @@ export class BrokerConnection {
     await c.connectSocket();
     try {
       await c.negotiate();
+      if (options.sasl !== undefined && options.sasl !== null) await c.authenticate(options.sasl);
     } catch (e) {
       // A peer that accepts but does not answer (or speak Kafka) must not keep the process alive.
       c.close();
@@ -90,12 +122,15 @@ export class BrokerConnection {
 
   private connectSocket(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: this.host, port: this.port, noDelay: true });
+      const tls = this.options.ssl ?? null;
+      const socket = tls === null
+        ? connect({ host: this.host, port: this.port, noDelay: true })
+        : connectTls({ host: this.host, port: this.port, ...tls, ...serverNameOf(this.host, tls) }).setNoDelay(true);
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new ClientError(`cannot connect to ${this.host}:${this.port}: timed out`, 'SAMSA_ERR_CONNECT'));
       }, this.options.connectTimeoutMs);
-      socket.once('connect', () => {
+      socket.once(tls === null ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         this.socket = socket;
         socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -104,7 +139,8 @@ export class BrokerConnection {
       });
       socket.once('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        const reason = e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' ? `unknown host '${this.host}' (${e.code})` : e.code ?? e.message;
+        const reason = e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' ? `unknown host '${this.host}' (${e.code})`
+          : tls !== null ? `TLS: ${e.message}` : e.code ?? e.message;
         reject(new ClientError(`cannot connect to ${this.host}:${this.port}: ${reason}`, 'SAMSA_ERR_CONNECT'));
       });
     });
@@ -121,6 +157,40 @@ export class BrokerConnection {
       if (ours === undefined || api.apiKey >= this.versions.length) continue;
       const version = Math.min(api.maxVersion, ours.maxVersion);
       this.versions[api.apiKey] = version >= Math.max(api.minVersion, ours.minVersion) ? version : -1;
+    }
+  }
+
+  /**
+   * SASL after ApiVersions, as Kafka's clients do it: SaslHandshake v1 names
+   * the mechanism, then SaslAuthenticate requests carry the tokens until the
+   * mechanism is done. A refusal is a ClientError with Kafka's error code.
+   */
+  private async authenticate(options: SaslClientOptions): Promise<void> {
+    const session = saslClientSession(options);
+    if (session === null) {
+      throw new ClientError(`SASL mechanism '${options.mechanism}' is not supported by this client (PLAIN is)`, 'SAMSA_ERR_SASL', ErrorCode.UNSUPPORTED_SASL_MECHANISM);
+    }
+    const handshakeVersion = Math.min(this.versionOf(ApiKey.SaslHandshake), 1);
+    if (handshakeVersion < 1 || this.versionOf(ApiKey.SaslAuthenticate) < 0) {
+      throw new ClientError(`broker ${this.host}:${this.port} does not offer SASL authentication`, 'SAMSA_ERR_SASL', ErrorCode.ILLEGAL_SASL_STATE);
+    }
+    const handshake = await this.send<messages.SaslHandshakeResponse>(ApiKey.SaslHandshake, handshakeVersion, {
+      ...messages.SaslHandshakeRequest.defaults(), mechanism: session.mechanism,
+    });
+    if (handshake.errorCode !== ErrorCode.NONE) {
+      throw new ClientError(`SASL mechanism ${session.mechanism} refused by ${this.host}:${this.port} (error ${handshake.errorCode}; enabled: ${handshake.mechanisms.join(', ')})`,
+        'SAMSA_ERR_SASL', handshake.errorCode);
+    }
+    let token: Buffer | null = session.initialToken();
+    while (token !== null) {
+      const res: messages.SaslAuthenticateResponse = await this.send(ApiKey.SaslAuthenticate, this.versionOf(ApiKey.SaslAuthenticate), {
+        ...messages.SaslAuthenticateRequest.defaults(), authBytes: token,
+      });
+      if (res.errorCode !== ErrorCode.NONE) {
+        throw new ClientError(`SASL authentication with ${this.host}:${this.port} failed: ${res.errorMessage ?? `error ${res.errorCode}`}`,
+          'SAMSA_ERR_SASL_AUTHENTICATION', res.errorCode);
+      }
+      token = session.evaluate(res.authBytes);
     }
   }
 

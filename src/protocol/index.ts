@@ -5,5 +5,6 @@ export * from './error-codes.ts';
 export * from './api-keys.ts';
 export * from './headers.ts';
 export * as messages from './messages/index.ts';
-export { BrokerConnection, ClientError, type ConnectionOptions, type KnownApiKey, type RequestOf, type ResponseOf } from './connection.ts';
+export { BrokerConnection, ClientError, type ClientTlsOptions, type ConnectionOptions, type KnownApiKey, type RequestOf, type ResponseOf } from './connection.ts';
+export { saslClientSession, type SaslClientOptions, type SaslClientSession } from './sasl-client.ts';
 export * as sasl from './sasl/index.ts';

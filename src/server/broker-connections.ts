@@ -6,6 +6,20 @@
  */
 import { BrokerConnection, type KnownApiKey, type RequestOf, type ResponseOf } from '../protocol/index.ts';
 import type { MetadataImage } from '../metadata/index.ts';
+import type { ClientSecurity } from '../security/index.ts';
+
+/**
+ * The listener brokers reach each other on (inter.broker.listener.name):
+ * its name, to pick each broker's registered endpoint, and how to connect to
+ * it (TLS, SASL). `security()` throws when this node cannot log in there.
+ */
+export interface InterBrokerListener {
+  readonly name: string;
+  security(): ClientSecurity;
+}
+
+/** A single node's default: the first endpoint each broker registered, plain TCP. */
+export const FIRST_ENDPOINT_PLAINTEXT: InterBrokerListener = { name: '', security: () => ({ tls: null, sasl: null }) };
 
 export class BrokerConnections {
   private readonly image: () => MetadataImage;
@@ -13,9 +27,14 @@ export class BrokerConnections {
   private readonly requestTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly open = new Map<number, Promise<BrokerConnection>>();
+  private readonly listener: InterBrokerListener;
 
-  constructor(image: () => MetadataImage, clientId: string, requestTimeoutMs: number, connectTimeoutMs: number) {
+  constructor(
+    image: () => MetadataImage, clientId: string, requestTimeoutMs: number, connectTimeoutMs: number,
+    listener: InterBrokerListener = FIRST_ENDPOINT_PLAINTEXT,
+  ) {
     this.image = image;
+    this.listener = listener;
     this.clientId = clientId;
     this.requestTimeoutMs = requestTimeoutMs;
     this.connectTimeoutMs = connectTimeoutMs;
@@ -38,11 +57,21 @@ export class BrokerConnections {
   private connection(brokerId: number): Promise<BrokerConnection> {
     const existing = this.open.get(brokerId);
     if (existing !== undefined) return existing;
-    const endpoint = this.image().brokers.get(brokerId)?.endpoints[0];
-    if (endpoint === undefined) return Promise.reject(new Error(`broker ${brokerId} has no registered endpoint`));
+    const endpoints = this.image().brokers.get(brokerId)?.endpoints ?? [];
+    const endpoint = this.listener.name === '' ? endpoints[0] : endpoints.find((e) => e.name === this.listener.name);
+    if (endpoint === undefined) {
+      const which = this.listener.name === '' ? 'registered endpoint' : `endpoint on the inter-broker listener ${this.listener.name}`;
+      return Promise.reject(new Error(`broker ${brokerId} has no ${which}`));
+    }
+    let security: ClientSecurity;
+    try {
+      security = this.listener.security();
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     const opening = BrokerConnection.open({
       host: endpoint.host, port: endpoint.port, clientId: this.clientId,
-      requestTimeoutMs: this.requestTimeoutMs, connectTimeoutMs: this.connectTimeoutMs,
+      requestTimeoutMs: this.requestTimeoutMs, connectTimeoutMs: this.connectTimeoutMs, ssl: security.tls, sasl: security.sasl,
     });
     this.open.set(brokerId, opening);
     opening.catch(() => {

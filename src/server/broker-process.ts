@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logConfigOf, type BrokerContext } from '../broker/index.ts';
@@ -19,6 +19,7 @@ import { METADATA_TOPIC, MetadataLogStore } from '../raft/metadata-log-store.ts'
 import { QuorumDriver } from '../raft/quorum-driver.ts';
 import type { Clock } from '../storage/index.ts';
 import { startBrokerRole, type BrokerRole } from './broker-role.ts';
+import { ConfigError } from './config-error.ts';
 import { ControllerChannel } from './controller-channel.ts';
 import { controllerListenerApis } from './controller-listener.ts';
 import { startControllerRole } from './controller-role.ts';
@@ -30,10 +31,17 @@ import { PeerConnections, type PeerEndpoint } from './peer-connections.ts';
 import { describeQuorum } from './quorum-description.ts';
 import { RaftTransport } from './raft-transport.ts';
 import { createScheduler } from './scheduler.ts';
-import { listen, portOf, serve } from './serve.ts';
+import {
+  controllerClientSecurity, interBrokerListener, interBrokerListenerName, planListener, type ListenerInfo, type PlannedListener,
+} from './listener-plan.ts';
+import { createListenerServer, listen, portOf, serve } from './serve.ts';
+import { hasUsableMechanism, type ClientSecurity } from '../security/index.ts';
 
 export interface StartOptions {
-  /** Port of the client listener; 0 picks a free one. Overrides the port of the first non-controller listener. */
+  /**
+   * Port of the client listener; 0 picks a free one. Overrides the port of the first non-controller listener.
+   * More listeners (SSL, SASL_SSL, …) come from the `listeners` config with their `ssl.*` and `sasl.*` configs.
+   */
   port?: number;
   /** Host to bind the client listener; default from `listeners`, else 127.0.0.1. */
   host?: string;
@@ -53,6 +61,8 @@ export interface RunningBroker {
   readonly port: number;
   /** `host:port`, for a client's bootstrap servers. */
   readonly bootstrap: string;
+  /** Every broker listener (name, security protocol, advertised host and port), in `listeners` order; empty on a controller-only node. */
+  readonly listeners: readonly ListenerInfo[];
   readonly nodeId: number;
   readonly clusterId: string;
   readonly dataDir: string;
@@ -69,13 +79,12 @@ const RESIGN_GRACE_MS = 50;
 const CONTROLLER_REQUEST_TIMEOUT_MS = 30_000;
 const systemClock: Clock = { nowMs: () => Date.now() };
 
-export class ConfigError extends Error {
-  readonly code = 'SAMSA_ERR_CONFIG';
-}
+export { ConfigError };
 
 interface Listeners {
-  client: Endpoint | null;
-  controller: Endpoint | null;
+  /** The broker listeners, in `listeners` order (none on a controller-only node). */
+  client: PlannedListener[];
+  controller: PlannedListener | null;
   controllerName: string;
 }
 
@@ -108,17 +117,20 @@ function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function listenersOf(config: BrokerConfig): Listeners {
+function listenersOf(config: BrokerConfig, log: (line: string) => void): Listeners {
   const endpoints = parseEndpoints(config.listeners) as Endpoint[];
   const controllerName = config.controllerListenerNames[0] ?? 'CONTROLLER';
   const isBroker = config.processRoles.includes('broker');
-  const client = isBroker ? endpoints.find((e) => !config.controllerListenerNames.includes(e.name)) ?? null : null;
-  if (isBroker && client === null) throw new ConfigError(`invalid value '${config.listeners}' for config 'listeners': a broker needs a listener that is not a controller listener`);
-  if (client !== null && client.name !== 'PLAINTEXT' && config.listenerSecurityProtocolMap[client.name] !== 'PLAINTEXT') {
-    throw new ConfigError(`invalid value '${config.listeners}' for config 'listeners': only PLAINTEXT listeners are supported so far`);
-  }
+  const client = isBroker ? endpoints.filter((e) => !config.controllerListenerNames.includes(e.name)).map((e) => planListener(config, e)) : [];
+  if (isBroker && client.length === 0) throw new ConfigError(`invalid value '${config.listeners}' for config 'listeners': a broker needs a listener that is not a controller listener`);
   const wantsController = config.processRoles.includes('controller') && config.controllerQuorumVoters.length > 0;
-  const controller = wantsController ? endpoints.find((e) => e.name === controllerName) ?? null : null;
+  const controllerEndpoint = wantsController ? endpoints.find((e) => e.name === controllerName) ?? null : null;
+  const controller = controllerEndpoint === null ? null : planListener(config, controllerEndpoint);
+  for (const l of [...client, ...(controller === null ? [] : [controller])]) {
+    if (l.security.sasl !== null && !hasUsableMechanism(l.security.sasl)) {
+      log(`listener ${l.endpoint.name}: none of sasl.enabled.mechanisms (${l.security.sasl.enabledMechanisms.join(', ')}) is implemented by Samsa (PLAIN is); every SASL client will be refused`);
+    }
+  }
   return { client, controller, controllerName };
 }
 
@@ -174,8 +186,16 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   const nodeId = config.nodeId;
   const isBroker = config.processRoles.includes('broker');
   const isController = config.processRoles.includes('controller');
-  const listeners = listenersOf(config);
+  const listeners = listenersOf(config, log);
   const voterEndpoints = votersOf(config);
+  // A node with peers must be able to log in to them now; a lone node finds out only if it ever connects.
+  const hasPeers = voterEndpoints.size > 1 || !isController;
+  const interBroker = isBroker
+    ? interBrokerListener(config, interBrokerListenerName(config, listeners.client.map((l) => l.endpoint.name)), hasPeers)
+    : null;
+  const toControllers: ClientSecurity = voterEndpoints.size > 0 && hasPeers
+    ? controllerClientSecurity(config, listeners.controllerName)
+    : { tls: null, sasl: null };
   const voters = voterEndpoints.size === 0 ? [nodeId] : [...voterEndpoints.keys()];
 
   const logDir = config.logDirs[0]!;
@@ -204,8 +224,8 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   });
   // Raft and controller requests travel on separate connections: a peer answers a connection's requests in
   // order, and a heartbeat waiting for its records to commit must not hold back the fetches that commit them.
-  const raftPeers = new PeerConnections(voterEndpoints, `samsa-raft-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS);
-  const peers = new PeerConnections(voterEndpoints, `samsa-node-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS);
+  const raftPeers = new PeerConnections(voterEndpoints, `samsa-raft-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers);
+  const peers = new PeerConnections(voterEndpoints, `samsa-node-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers);
 
   const scheduler = createScheduler(clock, log);
   const controllerRole = isController ? startControllerRole({ nodeId, config, image, driver, scheduler, log }) : null;
@@ -236,20 +256,21 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
       const apis = controllerListenerApis(nodeId, driver, service,
         () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName));
       const controllerContext = { nodeId, image } as unknown as BrokerContext;
-      const server = createServer();
-      await listen(server, listeners.controller.host, listeners.controller.port);
-      controllerPort = portOf(server, listeners.controller.port);
-      serve(server, new Dispatcher(controllerContext, apis.handlers, apis.apis), config, new Map(), sockets, log);
+      const controllerListener = listeners.controller;
+      const server = createListenerServer(controllerListener.security);
+      await listen(server, controllerListener.endpoint.host, controllerListener.endpoint.port);
+      controllerPort = portOf(server, controllerListener.endpoint.port);
+      serve(server, new Dispatcher(controllerContext, apis.handlers, apis.apis), config, new Map(), sockets, log, null, controllerListener.security);
       servers.push(server);
     }
-    if (isBroker && listeners.client !== null) {
+    if (isBroker && interBroker !== null) {
       brokerRole = await startBrokerRole({
-        nodeId, clusterId: meta.clusterId, config, listener: listeners.client, scheduler, metadata, image: brokerImage, channel,
+        nodeId, clusterId: meta.clusterId, config, listeners: listeners.client, interBroker, scheduler, metadata, image: brokerImage, channel,
         brokerDefaults: brokerDefaults.config, sockets, log,
         activeControllerId: () => activeControllerId(driver, brokerImage(), nodeId),
         describeQuorum: () => forwardDescribeQuorum(driver, peers, () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName)),
       });
-      servers.push(brokerRole.server);
+      servers.push(...brokerRole.servers);
       const started = brokerRole;
       brokerEpoch = () => started.brokerEpoch();
     }
@@ -274,7 +295,7 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   const host = role?.advertised.host ?? '127.0.0.1';
   const clientPort = role?.port ?? -1;
   return {
-    host, port: clientPort, bootstrap: `${host}:${clientPort}`, nodeId, clusterId: meta.clusterId, dataDir: logDir, controllerPort, ready,
+    host, port: clientPort, bootstrap: `${host}:${clientPort}`, listeners: role?.listeners ?? [], nodeId, clusterId: meta.clusterId, dataDir: logDir, controllerPort, ready,
     stop: () => (stopped ??= (async () => {
       await role?.shutdown();
       if (driver.isLeader() && voters.length > 1) {

@@ -6,7 +6,7 @@
  * `shutdown()` is the controlled shutdown; `stop()` releases everything.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import {
   FetchPurgatory, FetchSessionCache, IsrManager, ReplicaFetchers, ReplicaManager, logConfigOf, writeTxnMarkers, type BrokerContext,
 } from '../broker/index.ts';
@@ -16,24 +16,25 @@ import {
   groupCoordinatorConfig, txnCoordinatorConfig, type OffsetsTopicDeps,
 } from '../coordinator/index.ts';
 import {
-  describeTopicConfigs, parseEndpoints, topicConfig, type BrokerConfig, type Endpoint, type MetadataImage, type TopicConfig,
+  describeTopicConfigs, topicConfig, type BrokerConfig, type MetadataImage, type TopicConfig,
 } from '../metadata/index.ts';
+import { SECURITY_PROTOCOL_IDS, withScramCredentials } from '../security/index.ts';
 import type { messages } from '../protocol/index.ts';
 import { CLEANER_CONFIG_DEFAULTS, LogManager } from '../storage/index.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
 import type { ControllerChannel } from './controller-channel.ts';
 import { driveDeadlines } from './deadline-timer.ts';
 import { Dispatcher } from './dispatcher.ts';
-import { BrokerConnections } from './broker-connections.ts';
+import { BrokerConnections, type InterBrokerListener } from './broker-connections.ts';
+import { advertisedEndpoint, type ListenerInfo, type PlannedListener } from './listener-plan.ts';
 import { TxnMarkerChannel } from './txn-marker-channel.ts';
 import { transactionVerifier } from './txn-verifier.ts';
 import type { MetadataPublisher } from './metadata-publisher.ts';
 import { randomUuid } from './meta-properties.ts';
 import { replicaFetchTransport } from './replica-fetch-transport.ts';
 import type { Scheduler } from './scheduler.ts';
-import { listen, portOf, serve } from './serve.ts';
+import { createListenerServer, listen, portOf, serve } from './serve.ts';
 
-const SECURITY_PROTOCOL_PLAINTEXT = 0;
 /** How long a marker write (and a `__transaction_state` write) waits for its in-sync replicas; Kafka's request.timeout.ms default. */
 const MARKER_REQUEST_TIMEOUT_MS = 30_000;
 const { partitionForGroup } = group;
@@ -47,7 +48,10 @@ export interface BrokerRoleDeps {
   nodeId: number;
   clusterId: string;
   config: BrokerConfig;
-  listener: Endpoint;
+  /** Every broker listener, in `listeners` order; the first is the one `port` and `advertised` report. */
+  listeners: readonly PlannedListener[];
+  /** Where the other brokers are reached (replica fetches, transaction markers and verification). */
+  interBroker: InterBrokerListener;
   scheduler: Scheduler;
   metadata: MetadataPublisher;
   image(): MetadataImage;
@@ -61,9 +65,11 @@ export interface BrokerRoleDeps {
 }
 
 export interface BrokerRole {
-  readonly server: Server;
+  readonly servers: readonly Server[];
   readonly port: number;
   readonly advertised: { host: string; port: number };
+  /** Every broker listener as bound and advertised. */
+  readonly listeners: readonly ListenerInfo[];
   /** Resolves once the controller has unfenced this broker. */
   readonly ready: Promise<void>;
   /** This incarnation's broker epoch, -1 until registered. */
@@ -82,15 +88,23 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   const logs = LogManager.open(config.logDirs, clock, logConfigOf(deps.brokerDefaults), log);
   const replicas = new ReplicaManager({ nodeId, logs, clock, log, topicConfig: (img, topic) => effectiveTopicConfig(config, img, topic) });
   metadata.onChange((img, changes) => replicas.applyMetadata(img, changes));
-  const server = createServer();
+  const servers: Server[] = [];
+  const bound: ListenerInfo[] = [];
   try {
-    await listen(server, deps.listener.host, deps.listener.port);
+    for (const planned of deps.listeners) {
+      const server = createListenerServer(planned.security);
+      await listen(server, planned.endpoint.host, planned.endpoint.port);
+      servers.push(server);
+      const at = advertisedEndpoint(config, planned.endpoint, portOf(server, planned.endpoint.port));
+      bound.push({ name: planned.endpoint.name, securityProtocol: planned.security.protocol, host: at.host, port: at.port });
+    }
   } catch (e) {
+    for (const server of servers) server.close();
     logs.close();
     throw e;
   }
-  const port = portOf(server, deps.listener.port);
-  const advertised = advertisedEndpoint(config, deps.listener, port);
+  const port = portOf(servers[0]!, deps.listeners[0]!.endpoint.port);
+  const advertised = { host: bound[0]!.host, port: bound[0]!.port };
   const purgatory = new FetchPurgatory(replicas);
   let lifecycle: BrokerLifecycle | null = null;
   const brokerEpoch = (): bigint => lifecycle?.brokerEpoch ?? -1n;
@@ -125,8 +139,10 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     log,
     describeTopicConfigs: (topic) => describeTopicConfigEntries(config, image(), topic),
   };
-  const transactions = startTransactionCoordinator(broker, scheduler);
-  const verifierConnections = new BrokerConnections(image, `samsa-txn-verifier-${nodeId}`, VERIFY_REQUEST_TIMEOUT_MS, VERIFY_CONNECT_TIMEOUT_MS);
+  const transactions = startTransactionCoordinator(broker, scheduler, deps.interBroker);
+  const verifierConnections = new BrokerConnections(
+    image, `samsa-txn-verifier-${nodeId}`, VERIFY_REQUEST_TIMEOUT_MS, VERIFY_CONNECT_TIMEOUT_MS, deps.interBroker,
+  );
   const verify = transactionVerifier(nodeId, image, () => transactions.coordinator, verifierConnections);
   metadata.onChange((_img, changes) => {
     if (changes === null || changes.changedTopics.includes(TRANSACTION_STATE_TOPIC)
@@ -136,17 +152,21 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   });
   // Clients are read once this broker caught up with the metadata, never served from a stale image.
   const caughtUp = metadata.whenCaughtUp();
-  serve(server, new Dispatcher(broker), config, clientHosts, deps.sockets, log, {
+  const gate = {
     get open() {
       return metadata.isCaughtUp;
     },
     opened: caughtUp,
-  });
+  };
+  const dispatcher = new Dispatcher(broker);
+  // SCRAM logins check the credentials the metadata image has at that moment.
+  const scram = (user: string, mechanism: string) => image().scramCredential(user, mechanism);
+  deps.listeners.forEach((planned, i) => serve(servers[i]!, dispatcher, config, clientHosts, deps.sockets, log, gate, withScramCredentials(planned.security, scram)));
   scheduleLogTasks(config, logs, replicas, scheduler);
 
   const fetchers = new ReplicaFetchers({
     nodeId, replicas, image, brokerEpoch, log,
-    transport: replicaFetchTransport(nodeId, image, config.replicaFetchWaitMaxMs),
+    transport: replicaFetchTransport(nodeId, image, config.replicaFetchWaitMaxMs, deps.interBroker),
     fetch: {
       waitMaxMs: config.replicaFetchWaitMaxMs, minBytes: config.replicaFetchMinBytes,
       partitionMaxBytes: config.replicaFetchMaxBytes, responseMaxBytes: config.replicaFetchResponseMaxBytes,
@@ -162,7 +182,9 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   scheduler.every('ISR check', ISR_CHECK_MS, () => isr.check());
   lifecycle = new BrokerLifecycle({
     nodeId, clusterId: deps.clusterId, incarnationId: randomUuid(), rack: config.brokerRack,
-    endpoints: [{ name: deps.listener.name, host: advertised.host, port: advertised.port, securityProtocol: SECURITY_PROTOCOL_PLAINTEXT }],
+    endpoints: bound.map((l) => ({
+      name: l.name, host: l.host, port: l.port, securityProtocol: SECURITY_PROTOCOL_IDS[l.securityProtocol],
+    })),
     heartbeatIntervalMs: config.brokerHeartbeatIntervalMs,
     channel,
     appliedOffset: () => metadata.lastAppliedOffset,
@@ -173,9 +195,10 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   replicas.onLogDirFailure(() => standing.beatNow());
 
   return {
-    server,
+    servers,
     port,
     advertised,
+    listeners: bound,
     ready: standing.unfenced(),
     brokerEpoch,
     start: () => standing.start(),
@@ -190,15 +213,6 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
       logs.close();
     },
   };
-}
-
-/** advertised.listeners' entry for the client listener, else the bound address (loopback for a wildcard bind). */
-function advertisedEndpoint(config: BrokerConfig, client: Endpoint, port: number): { host: string; port: number } {
-  const advertised = config.advertisedListeners === null ? [] : parseEndpoints(config.advertisedListeners) as Endpoint[];
-  const entry = advertised.find((e) => e.name === client.name);
-  if (entry !== undefined) return { host: entry.host, port: entry.port === 0 ? port : entry.port };
-  const host = client.host === '' || client.host === '0.0.0.0' || client.host === '::' ? '127.0.0.1' : client.host;
-  return { host, port };
 }
 
 /** The group coordinator, loaded from the `__consumer_offsets` partitions this node leads, with its timer running. */
@@ -227,7 +241,9 @@ function startGroupCoordinator(deps: OffsetsTopicDeps, scheduler: Scheduler): { 
  * replica manager like every coordinator log), writing its markers through
  * the WriteTxnMarkers handler here and over broker connections elsewhere.
  */
-function startTransactionCoordinator(broker: BrokerContext, scheduler: Scheduler): { coordinator: TransactionCoordinator; stop(): void } {
+function startTransactionCoordinator(
+  broker: BrokerContext, scheduler: Scheduler, interBroker: InterBrokerListener,
+): { coordinator: TransactionCoordinator; stop(): void } {
   const { config, image, clock } = broker;
   const topic = new InternalTopic(
     { nodeId: broker.nodeId, image, replicas: broker.replicas, controller: broker.controller, log: broker.log },
@@ -240,7 +256,7 @@ function startTransactionCoordinator(broker: BrokerContext, scheduler: Scheduler
       writeTimeoutMs: MARKER_REQUEST_TIMEOUT_MS,
     },
   );
-  const markers = new TxnMarkerChannel(broker, (request) => writeTxnMarkers(broker, request), MARKER_REQUEST_TIMEOUT_MS);
+  const markers = new TxnMarkerChannel(broker, (request) => writeTxnMarkers(broker, request), MARKER_REQUEST_TIMEOUT_MS, interBroker);
   const coordinator = new TransactionCoordinator({
     config: txnCoordinatorConfig(config),
     log: {

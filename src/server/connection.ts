@@ -6,6 +6,7 @@
  * on the client instead of queueing without bound.
  */
 import type { Socket } from 'node:net';
+import { ANONYMOUS_PRINCIPAL, type SaslAuthenticator } from '../security/index.ts';
 import { FrameSizeError, FrameSplitter } from './frame-splitter.ts';
 
 /** Encoded response chunks (size prefix included), or null when the request gets no response (acks=0). */
@@ -21,12 +22,32 @@ export interface ConnectionLimits {
   inflightRequestsMax: number;
 }
 
+/** Who is on the other end: the listener it came in on, and its principal once known. */
+export interface ConnectionSecurity {
+  readonly listenerName: string;
+  /** `User:ANONYMOUS`, a TLS client certificate's principal, or (set on success) the SASL one. */
+  readonly principal: string;
+  /** On a SASL listener, the gate every frame passes until authentication completes. */
+  readonly authenticator: SaslAuthenticator | null;
+}
+
+/** Kafka's sasl.server.max.receive.size: frames before authentication are at most this large. */
+const SASL_FRAME_BYTES_MAX = 524_288;
+const PLAINTEXT_SECURITY: ConnectionSecurity = { listenerName: 'PLAINTEXT', principal: ANONYMOUS_PRINCIPAL, authenticator: null };
+
 const PENDING = Symbol('pending');
 
 export class Connection {
   readonly id: number;
   readonly socket: Socket;
   readonly remoteAddress: string;
+  readonly listenerName: string;
+  /** The authenticated principal (`User:ANONYMOUS` until and unless one authenticates). */
+  principal: string;
+  private authenticator: SaslAuthenticator | null;
+  /** A SASL failure answered: close once that answer is written. */
+  private closing = false;
+  private readonly frameBytesMax: number;
   private readonly handler: FrameHandler;
   private readonly splitter: FrameSplitter;
   private readonly slots: (Response | typeof PENDING)[];
@@ -41,13 +62,17 @@ export class Connection {
 
   constructor(
     id: number, socket: Socket, handler: FrameHandler, limits: ConnectionLimits,
-    onClose: (c: Connection) => void, log: (line: string) => void,
+    onClose: (c: Connection) => void, log: (line: string) => void, security: ConnectionSecurity = PLAINTEXT_SECURITY,
   ) {
     this.id = id;
     this.socket = socket;
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.listenerName = security.listenerName;
+    this.principal = security.principal;
+    this.authenticator = security.authenticator;
     this.handler = handler;
-    this.splitter = new FrameSplitter(limits.frameBytesMax);
+    this.frameBytesMax = limits.frameBytesMax;
+    this.splitter = new FrameSplitter(this.authenticator === null ? limits.frameBytesMax : Math.min(limits.frameBytesMax, SASL_FRAME_BYTES_MAX));
     this.slots = new Array(limits.inflightRequestsMax).fill(null);
     this.onClose = onClose;
     this.log = log;
@@ -68,7 +93,7 @@ export class Connection {
   }
 
   private onFrame(frame: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
     if (this.issued - this.sent >= this.slots.length) {
       // One chunk can carry several frames past the ring's end; they wait here while the socket is paused.
       this.waiting.push(frame);
@@ -79,7 +104,7 @@ export class Connection {
     if (this.issued - this.sent >= this.slots.length) this.socket.pause();
     let result: Response | Promise<Response>;
     try {
-      result = this.handler.handle(frame, this);
+      result = this.authenticator === null ? this.handler.handle(frame, this) : this.admit(frame);
     } catch (e) {
       this.log(`closing ${this.remoteAddress}: ${(e as Error).message}`);
       this.close();
@@ -93,6 +118,23 @@ export class Connection {
     } else {
       this.complete(slot, result);
     }
+  }
+
+  /** A frame on a SASL listener before authentication completed: the authenticator answers it or lets it through. */
+  private admit(frame: Buffer): Response | Promise<Response> {
+    const authenticator = this.authenticator!;
+    const verdict = authenticator.admit(frame);
+    if (authenticator.complete) {
+      this.principal = authenticator.principal!;
+      this.authenticator = null;
+      this.splitter.setFrameBytesMax(this.frameBytesMax);
+    }
+    if (verdict.kind === 'dispatch') return this.handler.handle(frame, this);
+    if (verdict.close) {
+      this.closing = true;
+      this.socket.pause();
+    }
+    return verdict.response;
   }
 
   private complete(slot: number, response: Response): void {
@@ -114,10 +156,20 @@ export class Connection {
       for (const chunk of ready) socket.write(chunk);
     }
     if (corked) socket.uncork();
+    if (this.closing && this.sent === this.issued) {
+      this.endAfterWrites();
+      return;
+    }
     while (this.waiting.length > 0 && this.issued - this.sent < this.slots.length && !this.closed) {
       this.onFrame(this.waiting.shift()!);
     }
     if (this.socket.isPaused() && this.issued - this.sent < this.slots.length) this.socket.resume();
+  }
+
+  /** Sends what was written, then closes (a refused SASL client reads its answer before the close). */
+  private endAfterWrites(): void {
+    if (this.socket.writableEnded) return;
+    this.socket.end(() => this.close());
   }
 
   close(): void {

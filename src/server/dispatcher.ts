@@ -48,7 +48,10 @@ export class Dispatcher implements FrameHandler {
     const r = new Reader(frame);
     const header = readRequestHeader(r);
     const request = requestCodec(apiKey)!.decode(r, apiVersion);
-    const ctx: RequestContext = { apiVersion, correlationId, clientId: header.clientId, connectionId: connection.id };
+    const ctx: RequestContext = {
+      apiVersion, correlationId, clientId: header.clientId, connectionId: connection.id,
+      principal: connection.principal, listenerName: connection.listenerName,
+    };
     const result = entry.handle(this.broker, request, ctx);
     const codec = responseCodec(apiKey)!;
     if (result instanceof Promise) return result.then((body) => body === null ? null : encode(correlationId, apiKey, apiVersion, codec, body));

@@ -19,7 +19,7 @@ export class FrameSizeError extends Error {
 }
 
 export class FrameSplitter {
-  private readonly frameBytesMax: number;
+  private frameBytesMax: number;
   /** A frame under assembly across chunks, or null. */
   private partial: Buffer | null = null;
   private partialFilled = 0;
@@ -28,6 +28,11 @@ export class FrameSplitter {
   private prefixFilled = 0;
 
   constructor(frameBytesMax: number) {
+    this.frameBytesMax = frameBytesMax;
+  }
+
+  /** Changes the largest frame accepted from the next size prefix on (a SASL connection's limit rises once authenticated). */
+  setFrameBytesMax(frameBytesMax: number): void {
     this.frameBytesMax = frameBytesMax;
   }
 

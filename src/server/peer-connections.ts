@@ -4,6 +4,7 @@
  * and the brokers' controller requests share them.
  */
 import { BrokerConnection } from '../protocol/index.ts';
+import type { ClientSecurity } from '../security/index.ts';
 
 export interface PeerEndpoint {
   host: string;
@@ -16,9 +17,15 @@ export class PeerConnections {
   private readonly requestTimeoutMs: number;
   private readonly open = new Map<number, Promise<BrokerConnection>>();
   private closed = false;
+  /** TLS and SASL of the controller listener (controller.listener.names). */
+  private readonly security: ClientSecurity;
 
-  constructor(endpoints: ReadonlyMap<number, PeerEndpoint>, clientId: string, requestTimeoutMs: number) {
+  constructor(
+    endpoints: ReadonlyMap<number, PeerEndpoint>, clientId: string, requestTimeoutMs: number,
+    security: ClientSecurity = { tls: null, sasl: null },
+  ) {
     this.endpoints = endpoints;
+    this.security = security;
     this.clientId = clientId;
     this.requestTimeoutMs = requestTimeoutMs;
   }
@@ -47,6 +54,7 @@ export class PeerConnections {
     const opening = BrokerConnection.open({
       host: endpoint.host, port: endpoint.port, clientId: this.clientId,
       requestTimeoutMs: this.requestTimeoutMs, connectTimeoutMs: Math.min(this.requestTimeoutMs, 2000),
+      ssl: this.security.tls, sasl: this.security.sasl,
     });
     this.open.set(nodeId, opening);
     opening.then((c) => {

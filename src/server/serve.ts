@@ -1,10 +1,23 @@
-/** Listening sockets: bind, read the bound port, and hand each accepted connection to a dispatcher. */
-import type { Server, Socket } from 'node:net';
+/**
+ * Listening sockets: bind, read the bound port, and hand each accepted
+ * connection to a dispatcher with what its listener's security protocol
+ * settled: TLS (the handshake completes before the connection is handed
+ * over), the principal of a client certificate, and on SASL listeners the
+ * authenticator its frames pass until the client has logged in.
+ */
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { BrokerConfig } from '../metadata/index.ts';
-import { Connection } from './connection.ts';
+import { ANONYMOUS_PRINCIPAL, SaslAuthenticator, type ListenerSecurity } from '../security/index.ts';
+import { Connection, type ConnectionSecurity } from './connection.ts';
 import type { Dispatcher } from './dispatcher.ts';
 
 const CONNECTION_LIMITS_INFLIGHT_MAX = 64;
+
+/** A plain TCP server, or a TLS one for SSL and SASL_SSL listeners. */
+export function createListenerServer(security: ListenerSecurity): Server {
+  return security.tls === null ? createNetServer() : createTlsServer(security.tls.serverOptions);
+}
 
 export function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -31,10 +44,25 @@ let nextConnectionId = 1;
  */
 export function serve(
   server: Server, dispatcher: Dispatcher, config: BrokerConfig, clientHosts: Map<number, string>, sockets: Set<Socket>,
-  log: (line: string) => void, gate: { open: boolean; opened: Promise<void> } | null = null,
+  log: (line: string) => void, gate: { open: boolean; opened: Promise<void> } | null, security: ListenerSecurity,
 ): void {
   const limits = { frameBytesMax: config.socketRequestMaxBytes, inflightRequestsMax: CONNECTION_LIMITS_INFLIGHT_MAX };
-  server.on('connection', (socket) => {
+  if (security.tls !== null) {
+    // Sockets still in their TLS handshake are closed on stop too.
+    server.on('connection', (raw: Socket) => {
+      sockets.add(raw);
+      raw.once('close', () => sockets.delete(raw));
+    });
+    server.on('tlsClientError', (e: Error, socket: TLSSocket) => {
+      log(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} on listener ${security.name} failed: ${e.message}`);
+    });
+  }
+  server.on(security.tls === null ? 'connection' : 'secureConnection', (socket: Socket) => {
+    const connectionSecurity = securityOf(socket, security, log);
+    if (connectionSecurity === null) {
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
     const id = nextConnectionId++;
     // Kafka reports a member's host as InetAddress.toString(): "/" and the address.
@@ -44,7 +72,7 @@ export function serve(
       clientHosts.delete(id);
     };
     const accept = (): void => {
-      new Connection(id, socket, dispatcher, limits, release, log);
+      new Connection(id, socket, dispatcher, limits, release, log, connectionSecurity);
     };
     if (gate === null || gate.open) {
       accept();
@@ -59,4 +87,20 @@ export function serve(
       accept();
     });
   });
+}
+
+/** The principal and authenticator a new connection starts with, or null when its certificate is refused (logged). */
+function securityOf(socket: Socket, security: ListenerSecurity, log: (line: string) => void): ConnectionSecurity | null {
+  const where = `${socket.remoteAddress}:${socket.remotePort} on ${security.name}`;
+  let principal = ANONYMOUS_PRINCIPAL;
+  if (security.tls !== null) {
+    const peer = security.tls.principalOf(socket as TLSSocket);
+    if ('error' in peer) {
+      log(`TLS client ${where} refused: ${peer.error}`);
+      return null;
+    }
+    principal = peer.principal;
+  }
+  const authenticator = security.sasl === null ? null : new SaslAuthenticator(security.sasl, where, log);
+  return { listenerName: security.name, principal, authenticator };
 }

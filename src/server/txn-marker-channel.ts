@@ -10,7 +10,7 @@
 import type { BrokerContext } from '../broker/index.ts';
 import { ApiKey, ErrorCode, messages } from '../protocol/index.ts';
 import type { TxnMarkerChannel as MarkerChannel, TxnMarkerRequest } from '../coordinator/index.ts';
-import { BrokerConnections } from './broker-connections.ts';
+import { BrokerConnections, type InterBrokerListener } from './broker-connections.ts';
 
 const WRITE_TXN_MARKERS_VERSION = 1;
 const CONNECT_TIMEOUT_MS = 5000;
@@ -26,10 +26,13 @@ export class TxnMarkerChannel implements MarkerChannel {
   private readonly local: (request: messages.WriteTxnMarkersRequest) => Promise<messages.WriteTxnMarkersResponse>;
   private readonly connections: BrokerConnections;
 
-  constructor(broker: BrokerContext, local: (request: messages.WriteTxnMarkersRequest) => Promise<messages.WriteTxnMarkersResponse>, requestTimeoutMs: number) {
+  constructor(
+    broker: BrokerContext, local: (request: messages.WriteTxnMarkersRequest) => Promise<messages.WriteTxnMarkersResponse>,
+    requestTimeoutMs: number, listener: InterBrokerListener,
+  ) {
     this.broker = broker;
     this.local = local;
-    this.connections = new BrokerConnections(broker.image, `samsa-txn-markers-${broker.nodeId}`, requestTimeoutMs, CONNECT_TIMEOUT_MS);
+    this.connections = new BrokerConnections(broker.image, `samsa-txn-markers-${broker.nodeId}`, requestTimeoutMs, CONNECT_TIMEOUT_MS, listener);
   }
 
   async write(req: TxnMarkerRequest): Promise<MarkerResult[]> {

@@ -18,7 +18,7 @@ function brokerWith(levels: [string, number][]): BrokerContext {
 
 function ask(broker: BrokerContext, apiVersion: number): messages.ApiVersionsResponse {
   const request = { ...messages.ApiVersionsRequest.defaults(), clientSoftwareName: 'test', clientSoftwareVersion: '1' };
-  const ctx: RequestContext = { apiVersion, correlationId: 1, clientId: null, connectionId: 1 };
+  const ctx: RequestContext = { apiVersion, correlationId: 1, clientId: null, connectionId: 1, principal: 'User:ANONYMOUS', listenerName: 'PLAINTEXT' };
   return makeApiVersionsHandler([])(broker, request, ctx);
 }
 

@@ -19,7 +19,8 @@ export function handleDescribeCluster(
     return response;
   }
   for (const b of broker.image().brokers.values()) {
-    const endpoint = b.endpoints[0];
+    // The endpoint on the listener the request came in on, as for Metadata.
+    const endpoint = b.endpoints.find((e) => e.name === ctx.listenerName);
     if (b.fenced || endpoint === undefined) continue;
     response.brokers.push({
       ...messages.defaultDescribeClusterResponseDescribeClusterBroker(), brokerId: b.id, host: endpoint.host, port: endpoint.port, rack: b.rack,

@@ -28,11 +28,11 @@ export async function handleFindCoordinator(broker: BrokerContext, request: Requ
   const response = messages.FindCoordinatorResponse.defaults();
   if (ctx.apiVersion >= BATCHED_KEYS_VERSION_MIN) {
     response.coordinators = await Promise.all(request.coordinatorKeys.map(async (key) => ({
-      ...messages.defaultFindCoordinatorResponseCoordinator(), key, ...await findCoordinator(broker, key, request.keyType),
+      ...messages.defaultFindCoordinatorResponseCoordinator(), key, ...await findCoordinator(broker, key, request.keyType, ctx.listenerName),
     })));
     return response;
   }
-  const found = await findCoordinator(broker, request.key, request.keyType);
+  const found = await findCoordinator(broker, request.key, request.keyType, ctx.listenerName);
   response.errorCode = found.errorCode;
   response.errorMessage = found.errorMessage;
   response.nodeId = found.nodeId;
@@ -45,22 +45,24 @@ function notFound(errorCode: number, errorMessage: string | null): Found {
   return { nodeId: -1, host: '', port: -1, errorCode, errorMessage };
 }
 
-async function findCoordinator(broker: BrokerContext, key: string, keyType: number): Promise<Found> {
+async function findCoordinator(broker: BrokerContext, key: string, keyType: number, listenerName: string): Promise<Found> {
   if (keyType === KEY_TYPE_TRANSACTION) {
     if (key === '') return notFound(ErrorCode.INVALID_REQUEST, 'A transactional id cannot be empty.');
-    return leaderOf(broker, TRANSACTION_STATE_TOPIC, await broker.transactions.coordinatorPartition(key));
+    return leaderOf(broker, TRANSACTION_STATE_TOPIC, await broker.transactions.coordinatorPartition(key), listenerName);
   }
   if (keyType !== KEY_TYPE_GROUP) return notFound(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}.`);
-  return leaderOf(broker, GROUP_METADATA_TOPIC, await broker.groups.coordinatorPartition(key));
+  return leaderOf(broker, GROUP_METADATA_TOPIC, await broker.groups.coordinatorPartition(key), listenerName);
 }
 
 /** The coordinator is whichever broker leads the key's partition, as the image has it now. */
-function leaderOf(broker: BrokerContext, topic: string, placed: { partition: number; errorCode: number; errorMessage: string | null }): Found {
+function leaderOf(
+  broker: BrokerContext, topic: string, placed: { partition: number; errorCode: number; errorMessage: string | null }, listenerName: string,
+): Found {
   if (placed.errorCode !== ErrorCode.NONE) return notFound(placed.errorCode, placed.errorMessage);
   const image = broker.image();
   const leader = image.topicsByName.get(topic)?.partitions[placed.partition]?.leader ?? -1;
   const node = leader >= 0 ? image.brokers.get(leader) : undefined;
-  const endpoint = node?.endpoints[0];
+  const endpoint = node?.endpoints.find((e) => e.name === listenerName);
   if (node === undefined || node.fenced || endpoint === undefined) {
     return notFound(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   }

@@ -42,6 +42,7 @@ import { handleOffsetDelete } from './offset-delete.ts';
 import { handleOffsetFetch } from './offset-fetch.ts';
 import { handleOffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { handleProduce } from './produce.ts';
+import { handleSaslAuthenticate, handleSaslHandshake } from './sasl.ts';
 import { handleSyncGroup } from './sync-group.ts';
 import { handleTxnOffsetCommit } from './txn-offset-commit.ts';
 import { handleUpdateFeatures } from './update-features.ts';
@@ -71,6 +72,7 @@ const implemented: HandlerTable = {
   14: handleSyncGroup,
   15: handleDescribeGroups,
   16: handleListGroups,
+  17: handleSaslHandshake,
   19: handleCreateTopics,
   20: handleDeleteTopics,
   21: handleDeleteRecords,
@@ -84,6 +86,7 @@ const implemented: HandlerTable = {
   32: handleDescribeConfigs,
   33: handleAlterConfigs,
   35: handleDescribeLogDirs,
+  36: handleSaslAuthenticate,
   37: handleCreatePartitions,
   42: handleDeleteGroups,
   43: handleElectLeaders,

@@ -18,15 +18,16 @@ export async function handleMetadata(broker: BrokerContext, request: Request, ct
   response.topics = request.topics === null || (ctx.apiVersion === 0 && request.topics.length === 0)
     ? allTopics(broker.image())
     : await requestedTopics(broker, request, ctx.apiVersion);
-  response.brokers = brokersOf(broker.image());
+  response.brokers = brokersOf(broker.image(), ctx.listenerName);
   return response;
 }
 
-function brokersOf(image: MetadataImage): messages.MetadataResponseMetadataResponseBroker[] {
+/** Each live broker's endpoint on the listener the request came in on; a broker without that listener is left out, as in Kafka. */
+function brokersOf(image: MetadataImage, listenerName: string): messages.MetadataResponseMetadataResponseBroker[] {
   const out: messages.MetadataResponseMetadataResponseBroker[] = [];
   for (const b of image.brokers.values()) {
     if (b.fenced) continue;
-    const endpoint = b.endpoints[0];
+    const endpoint = b.endpoints.find((e) => e.name === listenerName);
     if (endpoint === undefined) continue;
     out.push({ ...messages.defaultMetadataResponseMetadataResponseBroker(), nodeId: b.id, host: endpoint.host, port: endpoint.port, rack: b.rack });
   }

@@ -78,7 +78,9 @@ const NETWORK: readonly ConfigDef[] = [
   def('advertised.listeners', 'string', null, PB, 'Endpoints given to clients in metadata, when they differ from listeners.'),
   def('listener.security.protocol.map', 'string', 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT', PB,
     'Maps each listener name to its security protocol, as NAME:PROTOCOL pairs.'),
-  def('inter.broker.listener.name', 'string', null, RO, 'The listener brokers use to talk to each other.'),
+  def('inter.broker.listener.name', 'string', null, RO, 'The listener brokers use to talk to each other.', {
+    samsaNote: 'When neither it nor a listener named after security.inter.broker.protocol exists, Kafka refuses to start; Samsa takes the first listener with that protocol, else the first broker listener.',
+  }),
   def('security.inter.broker.protocol', 'string', 'PLAINTEXT', RO, 'Security protocol between brokers when no inter-broker listener name is set.', {
     validator: oneOf(...SECURITY_PROTOCOLS),
   }),
@@ -220,18 +222,48 @@ const TRANSACTIONS: readonly ConfigDef[] = [
   }),
 ];
 
+const PEM_ONLY = 'Samsa reads PEM key and trust stores only (JKS and PKCS12 are refused at start).';
+const PER_LISTENER = 'May be set per listener as listener.name.<listener>.';
+
 const SECURITY: readonly ConfigDef[] = [
-  def('sasl.enabled.mechanisms', 'list', 'GSSAPI', PB, 'SASL mechanisms the broker offers.'),
-  def('ssl.client.auth', 'string', 'none', PB, 'Whether TLS clients must (required), may (requested) or need not (none) present a certificate.', {
-    validator: oneOf('required', 'requested', 'none'),
+  def('sasl.enabled.mechanisms', 'list', 'GSSAPI', PB, 'SASL mechanisms the broker offers on its SASL listeners.', {
+    samsaNote: `Samsa implements PLAIN; a client asking for an enabled mechanism Samsa lacks (GSSAPI, OAUTHBEARER) gets UNSUPPORTED_SASL_MECHANISM. ${PER_LISTENER}sasl.enabled.mechanisms.`,
   }),
-  def('ssl.keystore.type', 'string', 'JKS', PB, 'Format of the key store file.'),
-  def('ssl.keystore.location', 'string', null, PB, 'Path of the key store holding the broker\'s key and certificate.'),
-  def('ssl.keystore.password', 'password', null, PB, 'Password of the key store.'),
-  def('ssl.key.password', 'password', null, PB, 'Password of the private key in the key store.'),
-  def('ssl.truststore.type', 'string', 'JKS', PB, 'Format of the trust store file.'),
-  def('ssl.truststore.location', 'string', null, PB, 'Path of the trust store holding trusted certificates.'),
-  def('ssl.truststore.password', 'password', null, PB, 'Password of the trust store.'),
+  def('sasl.jaas.config', 'password', null, PB, 'JAAS login module and options for SASL; for PLAIN, the broker\'s own username/password and the user_<name>="<password>" entries it accepts.', {
+    samsaNote: 'Kafka brokers read it per listener and mechanism, listener.name.<listener>.<mechanism>.sasl.jaas.config; Samsa also falls back to this unprefixed key.',
+  }),
+  def('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI', PB, 'SASL mechanism a broker uses towards the other brokers on a SASL inter-broker listener.', {
+    samsaNote: 'Only PLAIN so far; the credentials are the username and password of that listener\'s PLAIN JAAS config.',
+  }),
+  def('sasl.mechanism.controller.protocol', 'string', 'GSSAPI', RO, 'SASL mechanism used towards the controllers on a SASL controller listener.', {
+    samsaNote: 'Only PLAIN so far, as for sasl.mechanism.inter.broker.protocol.',
+  }),
+  def('ssl.client.auth', 'string', 'none', PB, 'Whether TLS clients must (required), may (requested) or need not (none) present a certificate.', {
+    validator: oneOf('required', 'requested', 'none'), samsaNote: PER_LISTENER,
+  }),
+  def('ssl.enabled.protocols', 'list', 'TLSv1.2,TLSv1.3', PB, 'TLS protocol versions accepted on TLS listeners and used on inter-broker TLS connections.', {
+    validator: oneOf('TLSv1.2', 'TLSv1.3', 'TLSv1.1', 'TLSv1'), samsaNote: PER_LISTENER,
+  }),
+  def('ssl.protocol', 'string', 'TLSv1.3', PB, 'The TLS protocol used to build the TLS context.', {
+    samsaNote: 'Node negotiates the highest version in ssl.enabled.protocols; this value is accepted and otherwise ignored.',
+  }),
+  def('ssl.cipher.suites', 'list', '', PB, 'Cipher suites allowed on TLS connections; empty means all the TLS library offers.', {
+    samsaNote: 'Accepted and ignored: Node uses OpenSSL\'s names and its default suites.',
+  }),
+  def('ssl.endpoint.identification.algorithm', 'string', 'https', PB, 'How a TLS client checks the server\'s certificate against its host name: https, or empty to skip.', {
+    samsaNote: 'Applies to this broker\'s own connections to other brokers and controllers.',
+  }),
+  def('ssl.principal.mapping.rules', 'string', 'DEFAULT', RO, 'Rules that map a client certificate\'s subject DN to a user name: DEFAULT keeps the DN, RULE:pattern/replacement/[LU] rewrite it.'),
+  def('ssl.keystore.type', 'string', 'JKS', PB, 'Format of the key store: PEM for Samsa.', { samsaNote: PEM_ONLY }),
+  def('ssl.keystore.location', 'string', null, PB, 'Path of the key store: for PEM, one file holding the private key and its certificate chain.', { samsaNote: PER_LISTENER }),
+  def('ssl.keystore.password', 'password', null, PB, 'Password of the key store file (not used with PEM).'),
+  def('ssl.keystore.key', 'password', null, PB, 'The private key in PEM, given inline instead of ssl.keystore.location.'),
+  def('ssl.keystore.certificate.chain', 'password', null, PB, 'The certificate chain in PEM, given inline with ssl.keystore.key.'),
+  def('ssl.key.password', 'password', null, PB, 'Password of an encrypted private key.'),
+  def('ssl.truststore.type', 'string', 'JKS', PB, 'Format of the trust store: PEM for Samsa.', { samsaNote: PEM_ONLY }),
+  def('ssl.truststore.location', 'string', null, PB, 'Path of the trust store: for PEM, a file of trusted CA certificates.', { samsaNote: PER_LISTENER }),
+  def('ssl.truststore.password', 'password', null, PB, 'Password of the trust store file (not used with PEM).'),
+  def('ssl.truststore.certificates', 'password', null, PB, 'Trusted certificates in PEM, given inline instead of ssl.truststore.location.'),
 ];
 
 /** Every broker config, grouped as above. */
