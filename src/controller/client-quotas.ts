@@ -64,10 +64,10 @@ function checkValue(keys: readonly QuotaKeyDef[], key: string, value: number): R
   const def = keys.find((k) => k.name === key);
   if (def === undefined) return invalid(`Invalid configuration key ${key}`);
   if (!Number.isFinite(value)) return invalid(`Configuration ${key} must be a finite number`);
+  if (value <= 0) return invalid(`Configuration ${key} must be greater than 0, but it is ${value}`);
   if (def.type !== 'double' && Math.abs(Math.trunc(value + LONG_EPSILON) - value) > LONG_EPSILON) {
     return invalid(`Configuration ${key} must be a ${def.type === 'int' ? 'Int' : 'Long'} value`);
   }
-  if (value <= 0) return invalid(`Configuration ${key} must be greater than 0, but it is ${value}`);
   return null;
 }
 
