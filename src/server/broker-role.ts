@@ -318,12 +318,20 @@ function scheduleLogTasks(
     replicas.checkpointProducerState(scheduler.clock.nowMs(), current().producerIdExpirationMs);
   }, onDiskError);
   if (!config.logCleanerEnable) return;
-  logs.configureCleaner({ dedupeBufferBytes: config.logCleanerDedupeBufferSize, loadFactor: CLEANER_CONFIG_DEFAULTS.loadFactor });
+  let dedupeBufferBytes = config.logCleanerDedupeBufferSize;
+  logs.configureCleaner({ dedupeBufferBytes, loadFactor: CLEANER_CONFIG_DEFAULTS.loadFactor });
   // Kafka's first unstable offset: the cleaner takes every transactional batch not listed as aborted for committed,
   // so it stops at the last stable offset (itself at most the high watermark), before any open transaction.
-  scheduler.every('log cleaner', config.logCleanerBackoffMs, () => logs.runCleaner({
-    cleanableEndOf: (log) => replicas.get(log.topicPartition.topic, log.topicPartition.partition)?.lastStableOffset ?? 0,
-  }), onDiskError);
+  scheduler.every('log cleaner', config.logCleanerBackoffMs, () => {
+    // log.cleaner.dedupe.buffer.size is a dynamic broker config: a new value takes effect at the next run.
+    if (current().logCleanerDedupeBufferSize !== dedupeBufferBytes) {
+      dedupeBufferBytes = current().logCleanerDedupeBufferSize;
+      logs.configureCleaner({ dedupeBufferBytes, loadFactor: CLEANER_CONFIG_DEFAULTS.loadFactor });
+    }
+    logs.runCleaner({
+      cleanableEndOf: (log) => replicas.get(log.topicPartition.topic, log.topicPartition.partition)?.lastStableOffset ?? 0,
+    });
+  }, onDiskError);
 }
 
 function effectiveTopicConfig(config: BrokerConfig, image: MetadataImage, topic: string): TopicConfig {

@@ -103,7 +103,7 @@ test('cluster-default and per-broker dynamic configs apply to topics without ove
       [BROKER, '7', [['log.retention.ms', SET, '1']]],
     ]), [
       [INVALID_REQUEST, 'Cannot update these configs dynamically: num.partitions'],
-      [INVALID_REQUEST, 'Cannot update these configs at default cluster level, broker id must be specified: ssl.client.auth'],
+      [INVALID_REQUEST, 'Cannot update these configs dynamically: ssl.client.auth. Samsa reads listener and security settings from the broker\'s configuration only.'],
       [INVALID_REQUEST, `Unexpected broker id, expected ${id}, but received 7`],
     ]);
     assert.deepEqual(await alter(broker, [[BROKER, '', [['log.segment.bytes', SET, '10']]]]),

@@ -8,9 +8,10 @@
  * `checkDynamicBrokerChange` is what a broker asks before it forwards an
  * AlterConfigs or IncrementalAlterConfigs on a BROKER resource: read-only
  * configs cannot change ("Cannot update these configs dynamically"), per-broker
- * ones only for a named broker, passwords are not taken (Samsa would store them
- * in clear in the metadata log, where Kafka encrypts them with
- * password.encoder.secret), and the result must still be a valid config.
+ * ones only for a named broker, listener and TLS/SASL settings and passwords
+ * are not taken (Samsa reads those at start from the static config only, and
+ * would store passwords in clear in the metadata log, where Kafka encrypts them
+ * with password.encoder.secret), and the result must still be a valid config.
  */
 import { ErrorCode } from '../../protocol/index.ts';
 import { brokerConfigDef } from './broker-configs.ts';
@@ -25,6 +26,16 @@ export interface DynamicBrokerLayers {
   readonly perBroker: Raw;
   /** Cluster-wide dynamic defaults (DYNAMIC_DEFAULT_BROKER_CONFIG). */
   readonly clusterDefault: Raw;
+}
+
+/**
+ * Per-broker configs Kafka can change at runtime but Samsa reads only from the
+ * static config, when it binds its listeners (before it has a metadata image):
+ * refused, since a stored value would never apply, not even after a restart.
+ */
+function isStartupOnly(name: string): boolean {
+  return name === 'listeners' || name === 'advertised.listeners' || name === 'listener.security.protocol.map'
+    || name.startsWith('ssl.') || name.startsWith('sasl.');
 }
 
 export const NO_DYNAMIC_LAYERS: DynamicBrokerLayers = Object.freeze({ perBroker: Object.freeze({}), clusterDefault: Object.freeze({}) });
@@ -61,6 +72,13 @@ export function checkDynamicBrokerChange(
   if (unknown.length > 0) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown broker configs: ${unknown.join(', ')}` };
   const readOnly = changed.filter((k) => brokerConfigDef(k)!.updateMode === 'read-only');
   if (readOnly.length > 0) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Cannot update these configs dynamically: ${readOnly.join(', ')}` };
+  const startupOnly = changed.filter(isStartupOnly);
+  if (startupOnly.length > 0) {
+    return {
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: `Cannot update these configs dynamically: ${startupOnly.join(', ')}. Samsa reads listener and security settings from the broker's configuration only.`,
+    };
+  }
   const secret = changed.filter((k) => brokerConfigDef(k)!.type === 'password');
   if (secret.length > 0) {
     return {
