@@ -68,7 +68,7 @@ export class Dispatcher implements FrameHandler {
       principal: connection.principal, listenerName: connection.listenerName,
     };
     const codec = responseCodec(apiKey)!;
-    if (this.quotas !== null && this.quotas.active && !QUOTA_EXEMPT_APIS.has(apiKey)) {
+    if (this.quotas !== null && this.quotas.active && !QUOTA_EXEMPT_APIS.has(apiKey) && !(apiKey === ApiKey.Fetch && isFollowerFetch(request))) {
       return this.metered(this.quotas, entry, request, ctx, frame.length, connection);
     }
     const result = entry.handle(this.broker, request, ctx);
@@ -100,7 +100,7 @@ export class Dispatcher implements FrameHandler {
         throttleMs = Math.max(throttleMs, quotas.produce.record(ctx.principal, clientId, frameBytes, this.broker.clock.nowMs()));
       }
       let encoded = body === null ? null : encode(ctx.correlationId, apiKey, ctx.apiVersion, responseCodec(apiKey)!, body);
-      if (apiKey === ApiKey.Fetch && encoded !== null && quotas.fetch.enabled && !isFollowerFetch(request)) {
+      if (apiKey === ApiKey.Fetch && encoded !== null && quotas.fetch.enabled) {
         const bytes = encoded.reduce((n, chunk) => n + chunk.length, 0);
         throttleMs = Math.max(throttleMs, quotas.fetch.record(ctx.principal, clientId, bytes, this.broker.clock.nowMs()));
       }
