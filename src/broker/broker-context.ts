@@ -2,7 +2,7 @@
  * What request handlers work with. The server builds one per process and
  * passes it to every handler; handlers keep no state of their own.
  */
-import type { BrokerConfig, MetadataImage } from '../metadata/index.ts';
+import type { BrokerConfig, DynamicBrokerLayers, MetadataImage } from '../metadata/index.ts';
 import type { messages } from '../protocol/index.ts';
 import type { Clock } from '../storage/index.ts';
 import type { FetchSessionCache } from './fetch-sessions.ts';
@@ -47,6 +47,8 @@ export interface ControllerApi {
   updateFeatures(request: messages.UpdateFeaturesRequest): Promise<messages.UpdateFeaturesResponse>;
   /** AlterUserScramCredentials, answered by the controller once this broker's image has the change (Kafka's brokers forward it). */
   alterUserScramCredentials(request: messages.AlterUserScramCredentialsRequest): Promise<messages.AlterUserScramCredentialsResponse>;
+  /** AlterClientQuotas, answered by the controller once this broker's image has the change (Kafka's brokers forward it). */
+  alterClientQuotas(request: messages.AlterClientQuotasRequest): Promise<messages.AlterClientQuotasResponse>;
 }
 
 export interface RequestContext {
@@ -63,7 +65,12 @@ export interface RequestContext {
 export interface BrokerContext {
   readonly nodeId: number;
   readonly clusterId: string;
+  /** The effective config: the static config under the dynamic broker configs of the current image. */
   readonly config: BrokerConfig;
+  /** The static config alone (server.properties over the defaults): what STATIC_BROKER_CONFIG reports. */
+  readonly staticConfig: BrokerConfig;
+  /** The dynamic broker configs of the current image that apply to this broker. */
+  dynamicConfigLayers(): DynamicBrokerLayers;
   readonly clock: Clock;
   readonly advertised: { host: string; port: number };
   image(): MetadataImage;

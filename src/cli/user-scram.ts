@@ -8,10 +8,12 @@
  *
  * The iteration count defaults to 4096; fewer than 4096 is refused here, as
  * kafka-configs.sh does, and more than 16384 by the controller. Users' quota
- * configs (consumer_byte_rate, …) are refused: Samsa serves no quotas. A
- * user with no credential is left out of --describe, as kafka-configs.sh does.
+ * configs (consumer_byte_rate, …) are client quotas (client-quotas.ts); configs.ts
+ * sends each key to its API. A user with no credential is left out of
+ * --describe, as kafka-configs.sh does.
  */
-import type { ScramMechanismName, UserScramCredentialAlteration } from '../client/index.ts';
+import type { ClientQuotaEntry, ScramMechanismName, UserScramCredentialAlteration } from '../client/index.ts';
+import { quotaLine } from './client-quotas.ts';
 import { CliError, EXIT_USAGE, clusterFrom, print } from './common.ts';
 import { parseConfigs } from './admin-options.ts';
 import type { ConfigsFlags } from './configs.ts';
@@ -21,15 +23,20 @@ const ITERATIONS_MIN = 4096;
 const ITERATIONS_DEFAULT = 4096;
 const CREDENTIAL_PATTERN = /^(?:iterations=(-?[0-9]*),)?password=(.*)$/s;
 
-function isScram(name: string): name is ScramMechanismName {
+export function isScramMechanism(name: string): name is ScramMechanismName {
   return (SCRAM_MECHANISMS as readonly string[]).includes(name);
 }
+const isScram = isScramMechanism;
 
-export async function userScramConfigs(flags: ConfigsFlags): Promise<void> {
+/**
+ * `quiet`: another change follows and reports (quota configs of the same user);
+ * `quotas`: on --describe, the user's quota configs, listed before its credentials.
+ */
+export async function userScramConfigs(flags: ConfigsFlags, quiet = false, quotas: readonly ClientQuotaEntry[] = []): Promise<void> {
   if (flags.describe === true && flags.alter === true) throw new CliError('configs: exactly one of --describe, --alter is required', EXIT_USAGE);
   if (flags.describe !== true && flags.alter !== true) throw new CliError('configs: exactly one of --describe, --alter is required', EXIT_USAGE);
   if (flags.entityDefault === true) {
-    throw new CliError('The use of --entity-default is not allowed with User SCRAM Credentials (user quotas are not served by Samsa)', EXIT_USAGE);
+    throw new CliError('The use of --entity-default is not allowed with User SCRAM Credentials', EXIT_USAGE);
   }
   const alterations = flags.alter === true ? alterationsOf(flags) : null;
   const { ScramAdmin } = await import('../client/index.ts');
@@ -42,14 +49,14 @@ export async function userScramConfigs(flags: ConfigsFlags): Promise<void> {
       if (failed !== undefined) {
         throw new CliError(`user '${failed.user}' failed: ${failed.errorMessage ?? failed.error} (${failed.error})`);
       }
-      print(flags.json === true, { altered: { type: 'user', name: flags.entityName, results } }, () => `Completed updating config for user ${flags.entityName}.`);
+      if (!quiet) print(flags.json === true, { altered: { type: 'user', name: flags.entityName, results } }, () => `Completed updating config for user ${flags.entityName}.`);
       return;
     }
     const users = flags.entityName === undefined ? null : [flags.entityName];
     const found = (await admin.describeUserScramCredentials(users)).filter((d) => d.error !== 'RESOURCE_NOT_FOUND');
-    print(flags.json === true, found, () => found.map((d) => d.errorCode === 0
+    print(flags.json === true, [...quotas, ...found], () => [...quotas.map(quotaLine), ...found.map((d) => d.errorCode === 0
       ? `SCRAM credential configs for user-principal '${d.user}' are ${d.credentials.map((c) => `${c.mechanism}=iterations=${c.iterations}`).join(', ')}`
-      : `Error retrieving SCRAM credential configs for user-principal '${d.user}': ${d.error}: ${d.errorMessage ?? ''}`).join('\n'));
+      : `Error retrieving SCRAM credential configs for user-principal '${d.user}': ${d.error}: ${d.errorMessage ?? ''}`)].join('\n'));
   } finally {
     await cluster.close();
   }
@@ -64,11 +71,11 @@ function alterationsOf(flags: ConfigsFlags): UserScramCredentialAlteration[] {
   if (Object.keys(set).length === 0 && remove.length === 0) throw new CliError('configs --alter needs --add-config or --delete-config', EXIT_USAGE);
   const unknownAdded = Object.keys(set).filter((k) => !isScram(k));
   if (unknownAdded.length > 0) {
-    throw new CliError(`Only SCRAM credential configs can be added for 'users' (Samsa serves no quotas). Unexpected config names: ${unknownAdded.join(', ')}`, EXIT_USAGE);
+    throw new CliError(`Only SCRAM credential configs can be added for 'users' (quota configs go to AlterClientQuotas). Unexpected config names: ${unknownAdded.join(', ')}`, EXIT_USAGE);
   }
   const unknownDeleted = remove.filter((k) => !isScram(k));
   if (unknownDeleted.length > 0) {
-    throw new CliError(`Only SCRAM credential configs can be deleted for 'users' (Samsa serves no quotas). Unexpected config names: ${unknownDeleted.join(', ')}`, EXIT_USAGE);
+    throw new CliError(`Only SCRAM credential configs can be deleted for 'users' (quota configs go to AlterClientQuotas). Unexpected config names: ${unknownDeleted.join(', ')}`, EXIT_USAGE);
   }
   const out: UserScramCredentialAlteration[] = remove.map((mechanism) => ({ kind: 'delete', user, mechanism: mechanism as ScramMechanismName }));
   for (const [mechanism, value] of Object.entries(set)) {

@@ -245,6 +245,12 @@ export class Admin {
     this.cluster.topics.delete(topic);
   }
 
+  /** A named broker's configs are that broker's to answer (as Java's Admin routes them); anything else goes to any broker. */
+  private configConnection(type: ConfigResourceType, name: string): Promise<BrokerConnection> {
+    if (type !== 'topic' && /^\d+$/.test(name)) return this.cluster.node(Number(name));
+    return this.cluster.any();
+  }
+
   /** A topic's or broker's configs (broker name: its node id), sorted by name. */
   async describeConfigs(type: ConfigResourceType, name: string, keys: string[] | null = null): Promise<ConfigEntry[]> {
     const req = messages.DescribeConfigsRequest.defaults();
@@ -252,7 +258,7 @@ export class Admin {
     req.resources = [{
       ...messages.defaultDescribeConfigsRequestDescribeConfigsResource(), resourceType: RESOURCE_TYPE[type], resourceName: name, configurationKeys: keys,
     }];
-    const res = await (await this.cluster.any()).request(ApiKey.DescribeConfigs, req);
+    const res = await (await this.configConnection(type, name)).request(ApiKey.DescribeConfigs, req);
     const result = res.results[0];
     if (result === undefined) throw new ClientError(`${resourceLabel(type, name)}: empty DescribeConfigs response`, 'SAMSA_ERR_PROTOCOL');
     check(resourceLabel(type, name), result.errorCode, result.errorMessage);
@@ -275,7 +281,7 @@ export class Admin {
         ...(change.delete ?? []).map((k) => config(k, CONFIG_OP_DELETE, null)),
       ],
     }];
-    const res = await (await this.cluster.any()).request(ApiKey.IncrementalAlterConfigs, req);
+    const res = await (await this.configConnection(type, name)).request(ApiKey.IncrementalAlterConfigs, req);
     for (const r of res.responses) check(resourceLabel(type, name), r.errorCode, r.errorMessage);
   }
 

@@ -18,3 +18,7 @@ export { TransactionsAdmin, type AbortSpec, type ProducerState, type Transaction
 export {
   ScramAdmin, type ScramMechanismName, type UserScramAlterationResult, type UserScramCredentialAlteration, type UserScramCredentialsDescription,
 } from './scram-admin.ts';
+export {
+  QuotaAdmin, type ClientQuotaAlterationEntry, type ClientQuotaAlterationResult, type ClientQuotaEntityPart, type ClientQuotaEntry,
+  type ClientQuotaFilterComponent,
+} from './quota-admin.ts';

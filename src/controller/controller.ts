@@ -7,12 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/index.ts';
 import {
-  ConfigResourceType, FeatureName, METADATA_VERSION_LEVEL, collisionKey, metadataRecord, records as recordCodecs, topicNameError,
+  applyConfigOperations, brokerConfigDef, ConfigResourceType, FeatureName, METADATA_VERSION_LEVEL, collisionKey, parseValue, metadataRecord, records as recordCodecs, topicNameError,
   type MetadataImage, type MetadataRecord,
 } from '../metadata/index.ts';
-import { applyConfigOperations } from './config-operations.ts';
 import { planFeatureUpdates, type FeatureUpdate } from './feature-updates.ts';
 import { ElectionType, electionFor } from './leader-election.ts';
+import { planClientQuotaAlterations, type ClientQuotaAlteration, type ClientQuotaAlterationResult } from './client-quotas.ts';
 import { planScramAlterations, type ScramAlterationResult, type ScramDeletion, type ScramUpsertion } from './scram-credentials.ts';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -570,7 +570,7 @@ export class Controller {
   ): Promise<ConfigResourceResult[]> {
     const records: MetadataRecord[] = [];
     const results = resources.map((r) => {
-      const target = applyConfigOperations(this.resourceConfigs(r.resourceType, r.resourceName), r.configs);
+      const target = applyConfigOperations(this.resourceConfigs(r.resourceType, r.resourceName), r.configs, r.resourceType);
       return target instanceof Map ? this.planConfigs(r.resourceType, r.resourceName, target, records) : target;
     });
     if (!validateOnly && records.length > 0) await this.deps.commit(records);
@@ -584,12 +584,18 @@ export class Controller {
   /**
    * Checks a resource's target overrides in Kafka's order (resource name, the
    * configs, then that the topic exists) and, when they pass, appends a record
-   * for every key whose value changes or goes away. Only topics are dynamic here.
+   * for every key whose value changes or goes away. BROKER resources hold the dynamic broker configs.
    */
   private planConfigs(
     resourceType: number, resourceName: string, target: ReadonlyMap<string, string>, out: MetadataRecord[],
   ): ConfigResourceResult {
     const fail = (errorCode: number, errorMessage: string): ConfigResourceResult => ({ errorCode, errorMessage });
+    if (resourceType === ConfigResourceType.Broker) {
+      const refusal = checkBrokerResource(resourceName, target);
+      if (refusal !== null) return refusal;
+      configChangeRecords(resourceType, resourceName, this.resourceConfigs(resourceType, resourceName), target, out);
+      return CONFIG_OK;
+    }
     if (resourceType !== ConfigResourceType.Topic) return fail(ErrorCode.INVALID_REQUEST, `Unknown resource type ${resourceType}`);
     if (resourceName === '') return fail(ErrorCode.INVALID_REQUEST, 'Default topic resources are not allowed.');
     const nameError = topicNameError(resourceName);
@@ -599,13 +605,7 @@ export class Controller {
     if (!this.deps.image().topicsByName.has(resourceName)) {
       return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${resourceName}' does not exist.`);
     }
-    const current = this.resourceConfigs(resourceType, resourceName);
-    for (const [name, value] of target) {
-      if (current.get(name) !== value) out.push(configRecord(resourceType, resourceName, name, value));
-    }
-    for (const name of current.keys()) {
-      if (!target.has(name)) out.push(configRecord(resourceType, resourceName, name, null));
-    }
+    configChangeRecords(resourceType, resourceName, this.resourceConfigs(resourceType, resourceName), target, out);
     return CONFIG_OK;
   }
 
@@ -615,6 +615,16 @@ export class Controller {
       const records: MetadataRecord[] = [];
       const results = planScramAlterations(this.deps.image(), deletions, upsertions, records);
       if (records.length > 0) await this.deps.commit(records);
+      return results;
+    });
+  }
+
+  /** AlterClientQuotas: one answer per entity, the accepted changes committed together (see client-quotas.ts); validateOnly commits none. */
+  alterClientQuotas(alterations: readonly ClientQuotaAlteration[], validateOnly: boolean): Promise<ClientQuotaAlterationResult[]> {
+    return this.serial(async () => {
+      const records: MetadataRecord[] = [];
+      const results = planClientQuotaAlterations(this.deps.image(), alterations, records);
+      if (!validateOnly && records.length > 0) await this.deps.commit(records);
       return results;
     });
   }
@@ -642,6 +652,39 @@ function partitionLeaderRecord(topicId: string, partitionId: number, leader: num
 /** leader -2 keeps the leader; isr null keeps the ISR. */
 function partitionChangeRecord(topicId: string, partitionId: number, leader: number, isr: number[] | null): MetadataRecord {
   return metadataRecord(recordCodecs.PartitionChangeRecord, { ...recordCodecs.defaultPartitionChangeRecord(), topicId, partitionId, leader, isr });
+}
+
+/** A record for every key whose value changes or goes away. */
+function configChangeRecords(
+  resourceType: number, resourceName: string, current: ReadonlyMap<string, string>, target: ReadonlyMap<string, string>, out: MetadataRecord[],
+): void {
+  for (const [name, value] of target) {
+    if (current.get(name) !== value) out.push(configRecord(resourceType, resourceName, name, value));
+  }
+  for (const name of current.keys()) {
+    if (!target.has(name)) out.push(configRecord(resourceType, resourceName, name, null));
+  }
+}
+
+/**
+ * A BROKER resource as the controller checks it: '' (the cluster default) or
+ * a node id, and every config a dynamic broker config with a valid value. The
+ * broker that forwarded it already checked the rest against its own config
+ * (read-only and per-broker configs, the resulting effective config).
+ */
+function checkBrokerResource(resourceName: string, target: ReadonlyMap<string, string>): ConfigResourceResult | null {
+  if (resourceName !== '' && !/^\d+$/.test(resourceName)) {
+    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Broker id must be an integer, but it is: ${resourceName}` };
+  }
+  for (const [name, value] of target) {
+    const def = brokerConfigDef(name);
+    if (def === undefined || def.updateMode === 'read-only' || def.type === 'password') {
+      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Cannot update these configs dynamically: ${name}` };
+    }
+    const parsed = parseValue(def, value);
+    if (!parsed.ok) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Invalid value ${value} for configuration ${name}: ${parsed.error}` };
+  }
+  return null;
 }
 
 function configRecord(resourceType: number, resourceName: string, name: string, value: string | null): MetadataRecord {

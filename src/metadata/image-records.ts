@@ -47,6 +47,13 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
       }));
     }
   }
+  for (const q of image.clientQuotas.values()) {
+    for (const [key, value] of q.values) {
+      out.push(metadataRecord(codecs.ClientQuotaRecord, {
+        entity: q.entity.map((p) => ({ entityType: p.entityType, entityName: p.entityName })), key, value, remove: false,
+      }));
+    }
+  }
   if (image.nextProducerId > 0n) {
     out.push(metadataRecord(codecs.ProducerIdsRecord, { brokerId: -1, brokerEpoch: -1n, nextProducerId: image.nextProducerId }));
   }

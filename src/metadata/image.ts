@@ -6,7 +6,8 @@
  */
 import { sasl } from '../protocol/index.ts';
 import type { MetadataRecord } from './record-frame.ts';
-import type { PartitionChangeRecord, PartitionRecord, RegisterBrokerRecord, UserScramCredentialRecord } from './records/index.ts';
+import type { ClientQuotaRecord, PartitionChangeRecord, PartitionRecord, RegisterBrokerRecord, UserScramCredentialRecord } from './records/index.ts';
+import { quotaEntityKey, sortedEntity, type ClientQuotaImage, type ClientQuotaMap } from './client-quotas.ts';
 
 export const RecordType = {
   RegisterBroker: 0,
@@ -20,6 +21,7 @@ export const RecordType = {
   RemoveTopic: 9,
   UserScramCredential: 11,
   FeatureLevel: 12,
+  ClientQuota: 14,
   ProducerIds: 15,
   NoOp: 20,
   RemoveUserScramCredential: 22,
@@ -85,11 +87,13 @@ export class MetadataImage {
   readonly features: ReadonlyMap<string, number>;
   readonly nextProducerId: bigint;
   readonly scramCredentials: ScramMap;
+  /** Client quotas by entity key (quotaEntityKey). */
+  readonly clientQuotas: ClientQuotaMap;
 
   constructor(fields: {
     offset: number; topicsByName: ReadonlyMap<string, TopicImage>; topicsById: ReadonlyMap<string, TopicImage>;
     brokers: ReadonlyMap<number, BrokerImage>; configs: ReadonlyMap<string, ConfigMap>;
-    features: ReadonlyMap<string, number>; nextProducerId: bigint; scramCredentials: ScramMap;
+    features: ReadonlyMap<string, number>; nextProducerId: bigint; scramCredentials: ScramMap; clientQuotas: ClientQuotaMap;
   }) {
     this.offset = fields.offset;
     this.topicsByName = fields.topicsByName;
@@ -99,12 +103,13 @@ export class MetadataImage {
     this.features = fields.features;
     this.nextProducerId = fields.nextProducerId;
     this.scramCredentials = fields.scramCredentials;
+    this.clientQuotas = fields.clientQuotas;
   }
 
   static empty(): MetadataImage {
     return new MetadataImage({
       offset: -1, topicsByName: new Map(), topicsById: new Map(), brokers: new Map(), configs: new Map(),
-      features: new Map(), nextProducerId: 0n, scramCredentials: new Map(),
+      features: new Map(), nextProducerId: 0n, scramCredentials: new Map(), clientQuotas: new Map(),
     });
   }
 
@@ -130,6 +135,8 @@ export interface MetadataChanges {
   /** Topics whose partitions were added or changed (including created ones). */
   readonly changedTopics: readonly string[];
   readonly changedConfigs: readonly string[];
+  /** Whether any client quota was set or removed. */
+  readonly changedClientQuotas: boolean;
 }
 
 export class MetadataDelta {
@@ -140,6 +147,7 @@ export class MetadataDelta {
   private features: Map<string, number> | null = null;
   private nextProducerId: bigint;
   private scramCredentials: Map<string, ReadonlyMap<string, ScramCredentialImage>> | null = null;
+  private clientQuotas: Map<string, ClientQuotaImage> | null = null;
   private readonly created = new Map<string, TopicImage>();
   private readonly deleted = new Map<string, TopicImage>();
   private readonly changedTopicIds = new Set<string>();
@@ -183,6 +191,7 @@ export class MetadataDelta {
       case RecordType.ProducerIds: this.nextProducerId = record.data.nextProducerId; break;
       case RecordType.UserScramCredential: this.putScram(record.data.name, record.data.mechanism, record.data); break;
       case RecordType.RemoveUserScramCredential: this.putScram(record.data.name, record.data.mechanism, null); break;
+      case RecordType.ClientQuota: this.putClientQuota(record.data); break;
       default: break; // Records this version does not act on stay in the log for later versions.
     }
   }
@@ -258,6 +267,18 @@ export class MetadataDelta {
     else all.set(user, mine);
   }
 
+  /** Sets or removes one quota value of one entity; an entity whose last value goes is gone. */
+  private putClientQuota(d: ClientQuotaRecord): void {
+    const all = (this.clientQuotas ??= new Map(this.base.clientQuotas));
+    const key = quotaEntityKey(d.entity);
+    const current = all.get(key);
+    const values = new Map(current?.values ?? []);
+    if (d.remove) values.delete(d.key);
+    else values.set(d.key, d.value);
+    if (values.size === 0) all.delete(key);
+    else all.set(key, { entity: current?.entity ?? sortedEntity(d.entity.map((e) => ({ entityType: e.entityType, entityName: e.entityName }))), values });
+  }
+
   private setFenced(id: number, fenced: boolean): void {
     const brokers = (this.brokers ??= new Map(this.base.brokers));
     const broker = brokers.get(id);
@@ -282,12 +303,14 @@ export class MetadataDelta {
       features: this.features ?? this.base.features,
       nextProducerId: this.nextProducerId,
       scramCredentials: this.scramCredentials ?? this.base.scramCredentials,
+      clientQuotas: this.clientQuotas ?? this.base.clientQuotas,
     });
     const changes: MetadataChanges = {
       createdTopics: [...this.created.values()],
       deletedTopics: [...this.deleted.values()],
       changedTopics: [...this.changedTopicIds].map((id) => topicsById.get(id)?.name).filter((n): n is string => n !== undefined),
       changedConfigs: [...this.changedConfigKeys],
+      changedClientQuotas: this.clientQuotas !== null,
     };
     return { image, changes };
   }

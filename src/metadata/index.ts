@@ -15,4 +15,8 @@ export { latestFeatureUpdatesRequest, requestedFeatureUpdates, updateFeaturesRes
 export { imageRecords } from './image-records.ts';
 export { collisionKey, isInternalTopic, topicNameError } from './topic-names.ts';
 export * from './config/index.ts';
-export { CONFIG_OPERATION_NAMES, ConfigOperation } from './config-operations.ts';
+export { applyConfigOperations, CONFIG_OPERATION_NAMES, ConfigOperation } from './config-operations.ts';
+export {
+  describeClientQuotas, IP_QUOTA_KEYS, QuotaEntityType, QuotaMatchType, quotaEntityKey, quotaEntityText, sortedEntity, USER_CLIENT_QUOTA_KEYS,
+  type ClientQuotaImage, type ClientQuotaMap, type DescribeClientQuotasResult, type DescribeComponent, type QuotaEntityPart, type QuotaKeyDef,
+} from './client-quotas.ts';

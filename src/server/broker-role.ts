@@ -16,9 +16,9 @@ import {
   groupCoordinatorConfig, txnCoordinatorConfig, type OffsetsTopicDeps,
 } from '../coordinator/index.ts';
 import {
-  describeTopicConfigs, topicConfig, type BrokerConfig, type MetadataImage, type TopicConfig,
+  describeTopicConfigs, DynamicBrokerConfig, topicConfig, type BrokerConfig, type DynamicBrokerLayers, type MetadataImage, type TopicConfig,
 } from '../metadata/index.ts';
-import { SECURITY_PROTOCOL_IDS, withScramCredentials } from '../security/index.ts';
+import { ClientQuotas, SECURITY_PROTOCOL_IDS, withScramCredentials } from '../security/index.ts';
 import type { messages } from '../protocol/index.ts';
 import { CLEANER_CONFIG_DEFAULTS, LogManager } from '../storage/index.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
@@ -86,7 +86,11 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   const { nodeId, config, scheduler, metadata, image, channel, log } = deps;
   const clock = scheduler.clock;
   const logs = LogManager.open(config.logDirs, clock, logConfigOf(deps.brokerDefaults), log);
-  const replicas = new ReplicaManager({ nodeId, logs, clock, log, topicConfig: (img, topic) => effectiveTopicConfig(config, img, topic) });
+  // Dynamic broker configs (BROKER ConfigRecords for '' and this node) over the static config, per image.
+  const dynamic = new DynamicBrokerConfig(config, log);
+  const configAt = (img: MetadataImage): BrokerConfig => dynamic.current(img.brokerConfigs(nodeId), img.brokerConfigs(''));
+  const layersAt = (img: MetadataImage): DynamicBrokerLayers => dynamic.layers(img.brokerConfigs(nodeId), img.brokerConfigs(''));
+  const replicas = new ReplicaManager({ nodeId, logs, clock, log, topicConfig: (img, topic) => effectiveTopicConfig(configAt(img), img, topic) });
   metadata.onChange((img, changes) => replicas.applyMetadata(img, changes));
   const servers: Server[] = [];
   const bound: ListenerInfo[] = [];
@@ -120,7 +124,11 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   const broker: BrokerContext = {
     nodeId,
     clusterId: deps.clusterId,
-    config,
+    get config() {
+      return configAt(image());
+    },
+    staticConfig: config,
+    dynamicConfigLayers: () => layersAt(image()),
     clock,
     advertised,
     image,
@@ -137,7 +145,7 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     verifyTransaction: (request) => verify(request),
     clientHost: (connectionId) => clientHosts.get(connectionId) ?? '/unknown',
     log,
-    describeTopicConfigs: (topic) => describeTopicConfigEntries(config, image(), topic),
+    describeTopicConfigs: (topic) => describeTopicConfigEntries(config, image(), topic, layersAt(image())),
   };
   const transactions = startTransactionCoordinator(broker, scheduler, deps.interBroker);
   const verifierConnections = new BrokerConnections(
@@ -158,11 +166,15 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     },
     opened: caughtUp,
   };
-  const dispatcher = new Dispatcher(broker);
+  const quotas = new ClientQuotas({ samples: config.quotaWindowNum, windowMs: config.quotaWindowSizeSeconds * 1000 });
+  metadata.onChange((img, changes) => {
+    if (changes === null || changes.changedClientQuotas) quotas.update(img.clientQuotas.values());
+  });
+  const dispatcher = new Dispatcher(broker, undefined, undefined, quotas);
   // SCRAM logins check the credentials the metadata image has at that moment.
   const scram = (user: string, mechanism: string) => image().scramCredential(user, mechanism);
   deps.listeners.forEach((planned, i) => serve(servers[i]!, dispatcher, config, clientHosts, deps.sockets, log, gate, withScramCredentials(planned.security, scram)));
-  scheduleLogTasks(config, logs, replicas, scheduler);
+  scheduleLogTasks(config, () => broker.config, logs, replicas, scheduler);
 
   const fetchers = new ReplicaFetchers({
     nodeId, replicas, image, brokerEpoch, log,
@@ -205,7 +217,7 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     shutdown: () => standing.shutdown(),
     stop: () => {
       fetchers.stop();
-      replicas.checkpointProducerState(clock.nowMs(), config.producerIdExpirationMs);
+      replicas.checkpointProducerState(clock.nowMs(), broker.config.producerIdExpirationMs);
       groups.stop();
       transactions.stop();
       verifierConnections.closeAll();
@@ -291,7 +303,9 @@ function startTransactionCoordinator(
  * dirtiest due logs, never above their high watermark). A disk error in any
  * of them takes its log directory offline rather than ending the process.
  */
-function scheduleLogTasks(config: BrokerConfig, logs: LogManager, replicas: ReplicaManager, scheduler: Scheduler): void {
+function scheduleLogTasks(
+  config: BrokerConfig, current: () => BrokerConfig, logs: LogManager, replicas: ReplicaManager, scheduler: Scheduler,
+): void {
   const onDiskError = (e: Error): void => {
     const dir = replicas.logDirOfPath((e as NodeJS.ErrnoException).path);
     if (dir === undefined) throw e;
@@ -301,15 +315,23 @@ function scheduleLogTasks(config: BrokerConfig, logs: LogManager, replicas: Repl
   scheduler.every('log flush', config.logFlushSchedulerIntervalMs, () => logs.flushDirty(), onDiskError);
   scheduler.every('log checkpoint', config.logFlushOffsetCheckpointIntervalMs, () => {
     logs.checkpoint();
-    replicas.checkpointProducerState(scheduler.clock.nowMs(), config.producerIdExpirationMs);
+    replicas.checkpointProducerState(scheduler.clock.nowMs(), current().producerIdExpirationMs);
   }, onDiskError);
   if (!config.logCleanerEnable) return;
-  logs.configureCleaner({ dedupeBufferBytes: config.logCleanerDedupeBufferSize, loadFactor: CLEANER_CONFIG_DEFAULTS.loadFactor });
+  let dedupeBufferBytes = config.logCleanerDedupeBufferSize;
+  logs.configureCleaner({ dedupeBufferBytes, loadFactor: CLEANER_CONFIG_DEFAULTS.loadFactor });
   // Kafka's first unstable offset: the cleaner takes every transactional batch not listed as aborted for committed,
   // so it stops at the last stable offset (itself at most the high watermark), before any open transaction.
-  scheduler.every('log cleaner', config.logCleanerBackoffMs, () => logs.runCleaner({
-    cleanableEndOf: (log) => replicas.get(log.topicPartition.topic, log.topicPartition.partition)?.lastStableOffset ?? 0,
-  }), onDiskError);
+  scheduler.every('log cleaner', config.logCleanerBackoffMs, () => {
+    // log.cleaner.dedupe.buffer.size is a dynamic broker config: a new value takes effect at the next run.
+    if (current().logCleanerDedupeBufferSize !== dedupeBufferBytes) {
+      dedupeBufferBytes = current().logCleanerDedupeBufferSize;
+      logs.configureCleaner({ dedupeBufferBytes, loadFactor: CLEANER_CONFIG_DEFAULTS.loadFactor });
+    }
+    logs.runCleaner({
+      cleanableEndOf: (log) => replicas.get(log.topicPartition.topic, log.topicPartition.partition)?.lastStableOffset ?? 0,
+    });
+  }, onDiskError);
 }
 
 function effectiveTopicConfig(config: BrokerConfig, image: MetadataImage, topic: string): TopicConfig {
@@ -321,9 +343,9 @@ function effectiveTopicConfig(config: BrokerConfig, image: MetadataImage, topic:
   return defaults.config;
 }
 
-function describeTopicConfigEntries(config: BrokerConfig, image: MetadataImage, topic: string) {
+function describeTopicConfigEntries(config: BrokerConfig, image: MetadataImage, topic: string, layers: DynamicBrokerLayers) {
   const overrides = Object.fromEntries(image.topicConfigs(topic));
-  return describeTopicConfigs(config, overrides).map((e) => ({
+  return describeTopicConfigs(config, overrides, null, layers).map((e) => ({
     name: e.name, value: e.value, readOnly: e.readOnly, configSource: e.source, isSensitive: e.isSensitive,
   }));
 }

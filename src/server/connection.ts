@@ -59,6 +59,9 @@ export class Connection {
   private readonly waiting: Buffer[] = [];
   private readonly onClose: (c: Connection) => void;
   private readonly log: (line: string) => void;
+  /** While a quota throttle lasts (KIP-219: answered first, then muted), the socket is not read; null when not muted. */
+  private unmuteTimer: NodeJS.Timeout | null = null;
+  private mutedUntilMs = 0;
 
   constructor(
     id: number, socket: Socket, handler: FrameHandler, limits: ConnectionLimits,
@@ -163,7 +166,30 @@ export class Connection {
     while (this.waiting.length > 0 && this.issued - this.sent < this.slots.length && !this.closed) {
       this.onFrame(this.waiting.shift()!);
     }
-    if (this.socket.isPaused() && this.issued - this.sent < this.slots.length) this.socket.resume();
+    if (this.socket.isPaused() && this.issued - this.sent < this.slots.length && this.unmuteTimer === null) this.socket.resume();
+  }
+
+  /**
+   * A quota throttle: the response already carries `throttleMs`; the socket
+   * is not read for that long (Kafka mutes the channel), so a client that
+   * ignores the throttle time is held back all the same.
+   */
+  throttle(throttleMs: number): void {
+    if (this.closed || throttleMs <= 0) return;
+    const untilMs = Date.now() + throttleMs;
+    if (untilMs <= this.mutedUntilMs) return;
+    this.mutedUntilMs = untilMs;
+    this.socket.pause();
+    if (this.unmuteTimer !== null) clearTimeout(this.unmuteTimer);
+    this.unmuteTimer = setTimeout(() => this.unmute(), throttleMs);
+    this.unmuteTimer.unref();
+  }
+
+  private unmute(): void {
+    this.unmuteTimer = null;
+    this.mutedUntilMs = 0;
+    if (this.closed || this.closing) return;
+    if (this.issued - this.sent < this.slots.length) this.socket.resume();
   }
 
   /** Sends what was written, then closes (a refused SASL client reads its answer before the close). */
@@ -175,6 +201,7 @@ export class Connection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.unmuteTimer !== null) clearTimeout(this.unmuteTimer);
     this.socket.destroy();
     this.onClose(this);
   }

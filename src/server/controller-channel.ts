@@ -197,6 +197,23 @@ export class ControllerChannel implements ControllerApi {
     }
   }
 
+  async alterClientQuotas(request: messages.AlterClientQuotasRequest): Promise<messages.AlterClientQuotasResponse> {
+    try {
+      const res = await this.send<messages.AlterClientQuotasResponse>(ControllerApiKey.AlterClientQuotas, request);
+      // Quota records carry no id to wait for: a DescribeClientQuotas here right after sees the change.
+      if (!request.validateOnly) await this.untilApplied();
+      return res;
+    } catch (e) {
+      return {
+        ...messages.AlterClientQuotasResponse.defaults(),
+        entries: request.entries.map((entry) => ({
+          ...messages.defaultAlterClientQuotasResponseEntryData(), ...timedOut(e),
+          entity: entry.entity.map((p) => ({ ...messages.defaultAlterClientQuotasResponseEntityData(), entityType: p.entityType, entityName: p.entityName })),
+        })),
+      };
+    }
+  }
+
   async legacyAlterConfigs(
     resources: { resourceType: number; resourceName: string; configs: { name: string; value: string }[] }[], validateOnly: boolean,
   ): ReturnType<ControllerApi['legacyAlterConfigs']> {

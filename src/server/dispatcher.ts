@@ -13,7 +13,17 @@ import {
 } from '../broker/index.ts';
 import type { ApiRange } from '../protocol/index.ts';
 import { messages } from '../protocol/index.ts';
+import type { ClientQuotas } from '../security/index.ts';
 import type { Connection, FrameHandler, Response } from './connection.ts';
+
+/**
+ * APIs no client quota meters, as Kafka exempts them: the handshake
+ * (ApiVersions, SASL) and what brokers send each other (transaction markers;
+ * follower fetches are recognised by their replica id).
+ */
+const QUOTA_EXEMPT_APIS: ReadonlySet<number> = new Set([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate, ApiKey.WriteTxnMarkers]);
+/** request_percentage is in percent of one second per second: handler ms × 100 / 1000. */
+const PERCENT_PER_HANDLER_MS = 0.1;
 
 
 export class RequestError extends Error {
@@ -24,12 +34,17 @@ export class Dispatcher implements FrameHandler {
   private readonly broker: BrokerContext;
   private readonly handlers: readonly (HandlerEntry | undefined)[];
   private readonly advertisedApis: readonly ApiRange[];
+  private readonly quotas: ClientQuotas | null;
 
-  /** A listener's table of handlers; the broker's client APIs unless given (the controller listener has its own). */
-  constructor(broker: BrokerContext, handlers = brokerHandlers, advertisedApis = brokerApis) {
+  /**
+   * A listener's table of handlers; the broker's client APIs unless given (the
+   * controller listener has its own). `quotas`: the client quotas its requests are metered against.
+   */
+  constructor(broker: BrokerContext, handlers = brokerHandlers, advertisedApis = brokerApis, quotas: ClientQuotas | null = null) {
     this.broker = broker;
     this.handlers = handlers;
     this.advertisedApis = advertisedApis;
+    this.quotas = quotas;
   }
 
   handle(frame: Buffer, connection: Connection): Response | Promise<Response> {
@@ -52,11 +67,57 @@ export class Dispatcher implements FrameHandler {
       apiVersion, correlationId, clientId: header.clientId, connectionId: connection.id,
       principal: connection.principal, listenerName: connection.listenerName,
     };
-    const result = entry.handle(this.broker, request, ctx);
     const codec = responseCodec(apiKey)!;
+    if (this.quotas !== null && this.quotas.active && !QUOTA_EXEMPT_APIS.has(apiKey) && !(apiKey === ApiKey.Fetch && isFollowerFetch(request))) {
+      return this.metered(this.quotas, entry, request, ctx, frame.length, connection);
+    }
+    const result = entry.handle(this.broker, request, ctx);
     if (result instanceof Promise) return result.then((body) => body === null ? null : encode(correlationId, apiKey, apiVersion, codec, body));
     return result === null ? null : encode(correlationId, apiKey, apiVersion, codec, result);
   }
+
+  /**
+   * A request under client quotas (KafkaApis' throttling): handler time
+   * against request_percentage, the request's bytes against
+   * producer_byte_rate (Produce) and the response's bytes against
+   * consumer_byte_rate (consumer Fetch). The response carries the longest
+   * throttle time, and the connection is then not read for that long.
+   */
+  private metered(
+    quotas: ClientQuotas, entry: HandlerEntry, request: any, ctx: RequestContext, frameBytes: number, connection: Connection,
+  ): Response | Promise<Response> {
+    const apiKey = entry.apiKey;
+    const clientId = ctx.clientId ?? '';
+    const startedMs = quotas.request.enabled ? performance.now() : 0;
+    const result = entry.handle(this.broker, request, ctx);
+    const nowMs = this.broker.clock.nowMs();
+    const requestThrottleMs = quotas.request.enabled
+      ? quotas.request.record(ctx.principal, clientId, (performance.now() - startedMs) * PERCENT_PER_HANDLER_MS, nowMs)
+      : 0;
+    const finish = (body: any): Response => {
+      let throttleMs = requestThrottleMs;
+      if (apiKey === ApiKey.Produce) {
+        throttleMs = Math.max(throttleMs, quotas.produce.record(ctx.principal, clientId, frameBytes, this.broker.clock.nowMs()));
+      }
+      let encoded = body === null ? null : encode(ctx.correlationId, apiKey, ctx.apiVersion, responseCodec(apiKey)!, body);
+      if (apiKey === ApiKey.Fetch && encoded !== null && quotas.fetch.enabled) {
+        const bytes = encoded.reduce((n, chunk) => n + chunk.length, 0);
+        throttleMs = Math.max(throttleMs, quotas.fetch.record(ctx.principal, clientId, bytes, this.broker.clock.nowMs()));
+      }
+      if (throttleMs <= 0) return encoded;
+      if (body !== null && typeof body.throttleTimeMs === 'number' && body.throttleTimeMs < throttleMs) {
+        body.throttleTimeMs = throttleMs;
+        encoded = encode(ctx.correlationId, apiKey, ctx.apiVersion, responseCodec(apiKey)!, body);
+      }
+      connection.throttle(throttleMs);
+      return encoded;
+    };
+    return result instanceof Promise ? result.then(finish) : finish(result);
+  }
+}
+
+function isFollowerFetch(request: messages.FetchRequest): boolean {
+  return request.replicaId >= 0 || request.replicaState.replicaId >= 0;
 }
 
 function encode<T>(correlationId: number, apiKey: number, apiVersion: number, codec: MessageCodec<T>, body: T): Buffer[] {

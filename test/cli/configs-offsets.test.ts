@@ -46,16 +46,29 @@ test('configs: entity types — brokers\' cluster default, broker-loggers, and t
   let r = await samsa(['configs', '--describe', '--entity-type', 'brokers', '--entity-default', ...B]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Configs for the default of all brokers:/);
-  // Samsa's broker has no dynamic broker configs yet: the refusal is one line naming the resource and the config.
+  // Dynamic broker configs: the cluster-wide default and one broker.
   r = await samsa(['configs', '--alter', '--entity-type', 'brokers', '--entity-default', '--add-config', 'log.retention.ms=7200000', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'Completed updating config for the default of all brokers.');
+  r = await samsa(['configs', '--alter', '--broker', '1', '--add-config', 'log.cleaner.min.cleanable.ratio=0.25', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  r = await samsa(['configs', '--describe', '--entity-type', 'brokers', '--entity-default', ...B]);
+  assert.match(r.stdout, /log\.retention\.ms\s+7200000\s+DYNAMIC_DEFAULT_BROKER_CONFIG/);
+  r = await samsa(['configs', '--describe', '--broker', '1', ...B]);
+  assert.match(r.stdout, /log\.cleaner\.min\.cleanable\.ratio\s+0\.25\s+DYNAMIC_BROKER_CONFIG/);
+  assert.match(r.stdout, /log\.retention\.ms\s+7200000\s+DYNAMIC_DEFAULT_BROKER_CONFIG/);
+  r = await samsa(['configs', '--alter', '--entity-type', 'brokers', '--entity-default', '--add-config', 'num.partitions=3', ...B]);
   assert.ok(isOneLineError(r), r.stderr);
-  assert.match(r.stderr, /^samsa: the brokers' default failed: Cannot update these configs dynamically: log\.retention\.ms/);
+  assert.match(r.stderr, /^samsa: the brokers' default failed: Cannot update these configs dynamically: num\.partitions/);
+  for (const args of [['--entity-type', 'brokers', '--entity-default', '--delete-config', 'log.retention.ms'], ['--broker', '1', '--delete-config', 'log.cleaner.min.cleanable.ratio']]) {
+    assert.equal((await samsa(['configs', '--alter', ...args, ...B])).code, 0);
+  }
   r = await samsa(['configs', '--describe', '--entity-type', 'broker-loggers', '--entity-name', '1', '--json', ...B]);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(Array.isArray(JSON.parse(r.stdout)));
 
   const usage = await Promise.all([
-    samsa(['configs', '--describe', '--entity-type', 'clients', '--entity-name', 'alice', ...B]),
+    samsa(['configs', '--describe', '--entity-type', 'groups', '--entity-name', 'g', ...B]),
     samsa(['configs', '--describe', '--entity-type', 'client-metrics', '--entity-name', 'm', ...B]),
     samsa(['configs', '--describe', '--entity-type', 'widgets', '--entity-name', 'w', ...B]),
     samsa(['configs', '--describe', '--entity-type', 'topics', '--entity-default', ...B]),
@@ -65,7 +78,7 @@ test('configs: entity types — brokers\' cluster default, broker-loggers, and t
     assert.ok(isOneLineError(u), u.stderr);
     assert.equal(u.code, 2, u.stderr);
   }
-  assert.equal(usage[0]!.stderr.trim(), 'samsa: --entity-type \'clients\' is not supported by Samsa: expected topics, brokers, broker-loggers or users');
+  assert.equal(usage[0]!.stderr.trim(), 'samsa: --entity-type \'groups\' is not supported by Samsa: expected topics, brokers, broker-loggers, users, clients or ips');
   assert.match(usage[1]!.stderr, /'client-metrics' is not supported/);
   assert.match(usage[2]!.stderr, /unknown --entity-type 'widgets'/);
   assert.match(usage[3]!.stderr, /--entity-default applies to --entity-type brokers only/);

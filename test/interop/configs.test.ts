@@ -274,8 +274,7 @@ test('broker, cluster-default and logger resources, duplicates and nulls get Kaf
     [TOPIC, 'cfg-edge', [['retention.ms', 0, null]]],
     [TOPIC, 'cfg-edge', [['retention.ms', 0, '1']]],
   ]), [
-    [id, ERROR.INVALID_REQUEST, 'Cannot update these configs dynamically: log.retention.hours. Samsa has no dynamic broker configs yet: '
-      + 'set them in the broker\'s configuration and restart it.'],
+    [id, ERROR.INVALID_REQUEST, 'Cannot update these configs dynamically: log.retention.hours'],
     ['', ERROR.NONE, null],
     ['7', ERROR.INVALID_REQUEST, `Unexpected broker id, expected ${id}, but received 7`],
     [id, ERROR.INVALID_CONFIG, 'Logger kafka.server does not exist!'],

@@ -11,12 +11,14 @@
  * configs (INVALID_CONFIG), that the topic exists, and the ConfigRecords.
  * IncrementalAlterConfigs shares the first stage from this file.
  *
- * Broker resources: Samsa has no dynamic broker configs yet, so setting one is
- * refused with INVALID_REQUEST, the code Kafka gives for a config that cannot
- * be updated dynamically. Removing one succeeds and changes nothing.
+ * Broker resources (dynamic broker configs, '' for the cluster-wide default or
+ * this node's id): checked here against this broker's static config
+ * (read-only configs, per-broker ones at the cluster level, passwords, and
+ * that the result is still a valid config; see checkDynamicBrokerChange),
+ * then stored by the controller as BROKER ConfigRecords.
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
-import { CONFIG_OPERATION_NAMES, ConfigOperation } from '../../metadata/index.ts';
+import { applyConfigOperations, checkDynamicBrokerChange, CONFIG_OPERATION_NAMES, ConfigOperation } from '../../metadata/index.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 import { invalidRequest, parseNodeId, ResourceType } from './describe-configs.ts';
 
@@ -50,7 +52,7 @@ export async function handleAlterConfigs(broker: BrokerContext, request: Request
     resourceName: r.resourceName,
     configs: r.configs.map((c) => ({ name: c.name, operation: ConfigOperation.SET, value: c.value })),
   }));
-  const outcomes = await completeOutcomes(preprocessConfigResources(broker, changes, false), (forwarded) =>
+  const outcomes = await completeOutcomes(preprocessConfigResources(broker, changes, false, true), (forwarded) =>
     broker.controller.legacyAlterConfigs(forwarded.map((i) => {
       const r = request.resources[i]!;
       // preprocessing let no null value through
@@ -69,11 +71,12 @@ export async function handleAlterConfigs(broker: BrokerContext, request: Request
 
 /**
  * The broker's stage: an outcome for every resource it answers itself, null
- * for a topic resource that goes on to the controller. `incremental` admits
- * BROKER_LOGGER, which legacy AlterConfigs does not know.
+ * for a topic or broker resource that goes on to the controller. `incremental` admits
+ * BROKER_LOGGER, which legacy AlterConfigs does not know; `replaces`: the
+ * configs given are the resource's whole set (legacy AlterConfigs).
  */
 export function preprocessConfigResources(
-  broker: BrokerContext, resources: readonly ResourceChange[], incremental: boolean,
+  broker: BrokerContext, resources: readonly ResourceChange[], incremental: boolean, replaces = false,
 ): (Outcome | null)[] {
   const counts = new Map<string, number>();
   const keyOf = (r: ResourceChange): string => `${r.resourceType}:${r.resourceName}`;
@@ -86,7 +89,7 @@ export function preprocessConfigResources(
     if (nulls.length > 0) return invalidRequest(`Null value not supported for : ${nulls.join(', ')}`);
     switch (r.resourceType) {
       case ResourceType.TOPIC: return null;
-      case ResourceType.BROKER: return brokerChange(broker, r);
+      case ResourceType.BROKER: return brokerChange(broker, r, replaces);
       case ResourceType.BROKER_LOGGER:
         return incremental ? loggerChange(broker, r) : invalidRequest(`Unknown resource type ${r.resourceType}`);
       default: return invalidRequest(`Unknown resource type ${r.resourceType}`);
@@ -114,16 +117,26 @@ function nodeIdError(broker: BrokerContext, name: string): Outcome | null {
   return null;
 }
 
-/** '' is the cluster-wide default, else the name must be this node's id. */
-function brokerChange(broker: BrokerContext, r: ResourceChange): Outcome {
-  const idError = r.resourceName === '' ? null : nodeIdError(broker, r.resourceName);
+/**
+ * '' is the cluster-wide default, else the name must be this node's id. The
+ * resource's configs after the change are checked against this broker's
+ * static config and its other dynamic layer; null when the change may go on
+ * to the controller.
+ */
+function brokerChange(broker: BrokerContext, r: ResourceChange, replaces: boolean): Outcome | null {
+  const perBroker = r.resourceName !== '';
+  const idError = perBroker ? nodeIdError(broker, r.resourceName) : null;
   if (idError !== null) return idError;
-  const updated = r.configs.filter((c) => c.operation !== ConfigOperation.DELETE).map((c) => c.name);
-  if (updated.length === 0) return OK; // there are no dynamic broker configs to remove
-  return invalidRequest(
-    `Cannot update these configs dynamically: ${updated.join(', ')}. Samsa has no dynamic broker configs yet: ` +
-      'set them in the broker\'s configuration and restart it.',
-  );
+  const image = broker.image();
+  const current = image.brokerConfigs(perBroker ? broker.nodeId : '');
+  const target = replaces
+    ? new Map(r.configs.map((c) => [c.name, c.value ?? '']))
+    : applyConfigOperations(current, r.configs, ResourceType.BROKER);
+  if (!(target instanceof Map)) return target;
+  // Removing a config is always allowed (it may have been set by an older version); what is set is checked.
+  const changed = r.configs.filter((c) => c.operation !== ConfigOperation.DELETE).map((c) => c.name);
+  const other = Object.fromEntries(image.brokerConfigs(perBroker ? '' : broker.nodeId));
+  return checkDynamicBrokerChange(broker.staticConfig, changed, Object.fromEntries(target), other, perBroker);
 }
 
 /** Kafka's runtime log4j levels. Samsa's log has no named loggers, so no logger exists to change. */

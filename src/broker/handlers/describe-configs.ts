@@ -8,14 +8,15 @@
  * name that is not a config is left out rather than refused. Every failure is
  * an error on its resource; the others are still answered.
  *
- * Broker resources: the name is this node's id, or '' for the cluster-wide
- * dynamic defaults, of which Samsa keeps none (an empty list, as Kafka answers
- * a cluster without any). BROKER_LOGGER: Samsa's log has no runtime-adjustable
- * loggers, so a valid request gets an empty list.
+ * Broker resources: the name is this node's id (every broker config, its
+ * value the effective one, its source the layer that set it: per-broker
+ * dynamic, cluster-wide dynamic default, static, or default), or '' for the
+ * cluster-wide dynamic defaults alone. BROKER_LOGGER: Samsa's log has no
+ * runtime-adjustable loggers, so a valid request gets an empty list.
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
 import {
-  ConfigSource, describeBrokerConfigs, describeTopicConfigs, topicNameError, type DescribedConfig,
+  ConfigSource, describeBrokerConfigs, describeClusterDefaultConfigs, describeTopicConfigs, topicNameError, type DescribedConfig,
 } from '../../metadata/index.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
@@ -80,14 +81,14 @@ function describeResource(broker: BrokerContext, resource: Resource): readonly D
       if (!image.topicsByName.has(name)) {
         return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
       }
-      return describeTopicConfigs(broker.config, Object.fromEntries(image.topicConfigs(name)), keys);
+      return describeTopicConfigs(broker.staticConfig, Object.fromEntries(image.topicConfigs(name)), keys, broker.dynamicConfigLayers());
     }
     case ResourceType.BROKER: {
-      if (name === '') return [];
+      if (name === '') return describeClusterDefaultConfigs(Object.fromEntries(broker.image().brokerConfigs('')), keys);
       const id = parseNodeId(name);
       if (id === null) return invalidRequest(`Broker id must be an integer, but it is: ${name}`);
       if (id !== broker.nodeId) return invalidRequest(`Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${name}`);
-      return describeBrokerConfigs(broker.config, keys);
+      return describeBrokerConfigs(broker.staticConfig, keys, broker.dynamicConfigLayers());
     }
     case ResourceType.BROKER_LOGGER: {
       if (name === '') return invalidRequest('Broker id must not be empty');

@@ -7,6 +7,7 @@ import { SERVABLE_APIS, type ApiRange, type KnownApiKey, type RequestOf, type Re
 import type { Handler } from '../broker-context.ts';
 import { handleAddOffsetsToTxn } from './add-offsets-to-txn.ts';
 import { handleAddPartitionsToTxn } from './add-partitions-to-txn.ts';
+import { handleAlterClientQuotas } from './alter-client-quotas.ts';
 import { handleAlterConfigs } from './alter-configs.ts';
 import { handleAlterUserScramCredentials } from './alter-user-scram-credentials.ts';
 import { makeApiVersionsHandler } from './api-versions.ts';
@@ -16,6 +17,7 @@ import { handleCreateTopics } from './create-topics.ts';
 import { handleDeleteGroups } from './delete-groups.ts';
 import { handleDeleteRecords } from './delete-records.ts';
 import { handleDeleteTopics } from './delete-topics.ts';
+import { handleDescribeClientQuotas } from './describe-client-quotas.ts';
 import { handleDescribeCluster } from './describe-cluster.ts';
 import { handleDescribeConfigs } from './describe-configs.ts';
 import { handleDescribeGroups } from './describe-groups.ts';
@@ -92,6 +94,8 @@ const implemented: HandlerTable = {
   43: handleElectLeaders,
   44: handleIncrementalAlterConfigs,
   47: handleOffsetDelete,
+  48: handleDescribeClientQuotas,
+  49: handleAlterClientQuotas,
   50: handleDescribeUserScramCredentials,
   51: handleAlterUserScramCredentials,
   55: handleDescribeQuorum,

@@ -100,6 +100,9 @@ export interface BrokerConfig {
   readonly producerIdExpirationMs: number;
   /** KIP-890: a transaction's first write to a partition is checked with its coordinator. */
   readonly transactionPartitionVerificationEnable: boolean;
+  /** Client quota samples (quota.window.num) and their length (quota.window.size.seconds). */
+  readonly quotaWindowNum: number;
+  readonly quotaWindowSizeSeconds: number;
   /** Every key that was set, as given (pass-through keys included, passwords in clear). */
   readonly raw: Readonly<Record<string, string>>;
 }
@@ -177,6 +180,8 @@ export function buildBrokerConfig(raw: Raw, derived: Pick<BrokerConfig, 'logRoll
     metadataLogDir: str('metadata.log.dir') ?? list(Object.hasOwn(raw, 'log.dirs') ? 'log.dirs' : 'log.dir')[0]!,
     metadataLogMaxRecordBytesBetweenSnapshots: num('metadata.log.max.record.bytes.between.snapshots'),
     brokerSessionTimeoutMs: num('broker.session.timeout.ms'),
+    quotaWindowNum: num('quota.window.num'),
+    quotaWindowSizeSeconds: num('quota.window.size.seconds'),
     ...coordinatorFields(raw),
     raw,
   };

@@ -222,6 +222,11 @@ const TRANSACTIONS: readonly ConfigDef[] = [
   }),
 ];
 
+const QUOTAS: readonly ConfigDef[] = [
+  def('quota.window.num', 'int', '11', RO, 'Samples kept in memory to measure a client\'s rate against its quotas.', { validator: atLeast(1) }),
+  def('quota.window.size.seconds', 'int', '1', RO, 'Length of one quota sample, in seconds.', { validator: atLeast(1) }),
+];
+
 const PEM_ONLY = 'Samsa reads PEM key and trust stores only (JKS and PKCS12 are refused at start).';
 const PER_LISTENER = 'May be set per listener as listener.name.<listener>.';
 
@@ -267,7 +272,7 @@ const SECURITY: readonly ConfigDef[] = [
 ];
 
 /** Every broker config, grouped as above. */
-export const BROKER_CONFIGS: readonly ConfigDef[] = [...KRAFT, ...NETWORK, ...LOG, ...TOPICS, ...REPLICATION, ...GROUPS, ...TRANSACTIONS, ...SECURITY];
+export const BROKER_CONFIGS: readonly ConfigDef[] = [...KRAFT, ...NETWORK, ...LOG, ...TOPICS, ...REPLICATION, ...GROUPS, ...TRANSACTIONS, ...QUOTAS, ...SECURITY];
 
 const BY_NAME = indexDefs(BROKER_CONFIGS);
 

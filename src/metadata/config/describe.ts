@@ -13,12 +13,16 @@
  * Broker synonyms follow Kafka exactly: the static entries of the synonym group,
  * then its defaults, starting at the config being described.
  *
- * Dynamic broker configs (DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG)
- * are not modelled yet.
+ * Dynamic broker configs (dynamic.ts) come before the static ones in both
+ * lists: per-broker (DYNAMIC_BROKER_CONFIG), then the cluster-wide default
+ * (DYNAMIC_DEFAULT_BROKER_CONFIG), then STATIC_BROKER_CONFIG, then
+ * DEFAULT_CONFIG, each group in synonym order. The cluster-wide default
+ * resource ('') lists only the dynamic defaults that are set, as Kafka does.
  */
 import { brokerText } from './broker-checks.ts';
 import { BROKER_CONFIGS, brokerConfigDef, brokerSynonymNames } from './broker-configs.ts';
 import { canonicalText, ConfigSource, configTypeOf, type ConfigDef, type ConfigType } from './config-def.ts';
+import { layeredBrokerProps, NO_DYNAMIC_LAYERS, type DynamicBrokerLayers } from './dynamic.ts';
 import { topicDefault, type BrokerConfig } from './resolve.ts';
 import { TOPIC_CONFIGS, topicConfigDef, type TopicConfigDef } from './topic-configs.ts';
 
@@ -60,14 +64,25 @@ function entry(def: ConfigDef, value: string | null, synonyms: readonly Describe
   };
 }
 
-function topicSynonyms(def: TopicConfigDef, broker: BrokerConfig, overrides: Overrides): DescribedSynonym[] {
+/** The broker layers that may set a value, highest precedence first. */
+function brokerLayers(broker: BrokerConfig, dynamic: DynamicBrokerLayers): [Overrides, ConfigSource][] {
+  return [
+    [dynamic.perBroker, ConfigSource.DYNAMIC_BROKER_CONFIG],
+    [dynamic.clusterDefault, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG],
+    [broker.raw, ConfigSource.STATIC_BROKER_CONFIG],
+  ];
+}
+
+function topicSynonyms(def: TopicConfigDef, broker: BrokerConfig, overrides: Overrides, dynamic: DynamicBrokerLayers): DescribedSynonym[] {
   const synonyms: DescribedSynonym[] = [];
   if (Object.hasOwn(overrides, def.name)) {
     synonyms.push({ name: def.name, value: shown(def, overrides[def.name]!), source: ConfigSource.TOPIC_CONFIG });
   }
-  for (const syn of def.synonyms) {
-    if (!Object.hasOwn(broker.raw, syn.name)) continue;
-    synonyms.push({ name: syn.name, value: shown(brokerConfigDef(syn.name)!, broker.raw[syn.name]!), source: ConfigSource.STATIC_BROKER_CONFIG });
+  for (const [layer, source] of brokerLayers(broker, dynamic)) {
+    for (const syn of def.synonyms) {
+      if (!Object.hasOwn(layer, syn.name)) continue;
+      synonyms.push({ name: syn.name, value: shown(brokerConfigDef(syn.name)!, layer[syn.name]!), source });
+    }
   }
   for (const syn of def.synonyms) {
     const brokerDef = brokerConfigDef(syn.name)!;
@@ -77,40 +92,47 @@ function topicSynonyms(def: TopicConfigDef, broker: BrokerConfig, overrides: Ove
   return synonyms;
 }
 
-function describeTopicDef(def: TopicConfigDef, broker: BrokerConfig, overrides: Overrides): DescribedConfig {
+function describeTopicDef(def: TopicConfigDef, broker: BrokerConfig, overrides: Overrides, dynamic: DynamicBrokerLayers, layered: Overrides): DescribedConfig {
   let text: string | null;
   if (Object.hasOwn(overrides, def.name)) {
     text = overrides[def.name]!;
   } else {
-    const origin = topicDefault(def, broker.raw);
+    const origin = topicDefault(def, layered);
     text = 'error' in origin ? def.default : origin.text;
   }
-  return entry(def, shown(def, text), topicSynonyms(def, broker, overrides));
+  return entry(def, shown(def, text), topicSynonyms(def, broker, overrides, dynamic));
 }
 
-/** One topic config as DescribeConfigs reports it; null for a name that is not a topic config. */
-export function describeTopicConfig(name: string, broker: BrokerConfig, overrides: Overrides): DescribedConfig | null {
+/** One topic config as DescribeConfigs reports it; null for a name that is not a topic config. `broker` is the static config. */
+export function describeTopicConfig(
+  name: string, broker: BrokerConfig, overrides: Overrides, dynamic: DynamicBrokerLayers = NO_DYNAMIC_LAYERS,
+): DescribedConfig | null {
   const def = topicConfigDef(name);
-  return def === undefined ? null : describeTopicDef(def, broker, overrides);
+  return def === undefined ? null : describeTopicDef(def, broker, overrides, dynamic, layeredBrokerProps(broker.raw, dynamic));
 }
 
 /**
  * A topic's configs: all of them (internal ones left out) when `names` is null
  * or empty, else those of `names` that exist, in definition order.
  */
-export function describeTopicConfigs(broker: BrokerConfig, overrides: Overrides, names: readonly string[] | null = null): DescribedConfig[] {
+export function describeTopicConfigs(
+  broker: BrokerConfig, overrides: Overrides, names: readonly string[] | null = null, dynamic: DynamicBrokerLayers = NO_DYNAMIC_LAYERS,
+): DescribedConfig[] {
   const wanted = names === null || names.length === 0 ? null : new Set(names);
+  const layered = layeredBrokerProps(broker.raw, dynamic);
   return TOPIC_CONFIGS
     .filter((def) => (wanted === null ? def.internal !== true : wanted.has(def.name)))
-    .map((def) => describeTopicDef(def, broker, overrides));
+    .map((def) => describeTopicDef(def, broker, overrides, dynamic, layered));
 }
 
-function brokerSynonyms(def: ConfigDef, broker: BrokerConfig): DescribedSynonym[] {
+function brokerSynonyms(def: ConfigDef, broker: BrokerConfig, dynamic: DynamicBrokerLayers): DescribedSynonym[] {
   const group = brokerSynonymNames(def.name);
   const synonyms: DescribedSynonym[] = [];
-  for (const name of group) {
-    if (!Object.hasOwn(broker.raw, name)) continue;
-    synonyms.push({ name, value: shown(brokerConfigDef(name)!, broker.raw[name]!), source: ConfigSource.STATIC_BROKER_CONFIG });
+  for (const [layer, source] of brokerLayers(broker, dynamic)) {
+    for (const name of group) {
+      if (!Object.hasOwn(layer, name)) continue;
+      synonyms.push({ name, value: shown(brokerConfigDef(name)!, layer[name]!), source });
+    }
   }
   for (const name of group) {
     const synonymDef = brokerConfigDef(name)!;
@@ -121,20 +143,34 @@ function brokerSynonyms(def: ConfigDef, broker: BrokerConfig): DescribedSynonym[
   return first < 0 ? [] : synonyms.slice(first);
 }
 
-function describeBrokerDef(def: ConfigDef, broker: BrokerConfig): DescribedConfig {
-  return entry(def, shown(def, brokerText(broker.raw, def.name)), brokerSynonyms(def, broker));
+function describeBrokerDef(def: ConfigDef, broker: BrokerConfig, dynamic: DynamicBrokerLayers, layered: Overrides): DescribedConfig {
+  return entry(def, shown(def, brokerText(layered, def.name)), brokerSynonyms(def, broker, dynamic));
 }
 
-/** One broker config as DescribeConfigs reports it; null for a name that is not a broker config. */
-export function describeBrokerConfig(name: string, broker: BrokerConfig): DescribedConfig | null {
+/** One broker config as DescribeConfigs reports it; null for a name that is not a broker config. `broker` is the static config. */
+export function describeBrokerConfig(name: string, broker: BrokerConfig, dynamic: DynamicBrokerLayers = NO_DYNAMIC_LAYERS): DescribedConfig | null {
   const def = brokerConfigDef(name);
-  return def === undefined ? null : describeBrokerDef(def, broker);
+  return def === undefined ? null : describeBrokerDef(def, broker, dynamic, layeredBrokerProps(broker.raw, dynamic));
 }
 
 /** The broker's configs: all when `names` is null or empty, else those of `names` that exist, in definition order. */
-export function describeBrokerConfigs(broker: BrokerConfig, names: readonly string[] | null = null): DescribedConfig[] {
+export function describeBrokerConfigs(
+  broker: BrokerConfig, names: readonly string[] | null = null, dynamic: DynamicBrokerLayers = NO_DYNAMIC_LAYERS,
+): DescribedConfig[] {
   const wanted = names === null || names.length === 0 ? null : new Set(names);
+  const layered = layeredBrokerProps(broker.raw, dynamic);
   return BROKER_CONFIGS
     .filter((def) => (wanted === null ? def.internal !== true : wanted.has(def.name)))
-    .map((def) => describeBrokerDef(def, broker));
+    .map((def) => describeBrokerDef(def, broker, dynamic, layered));
+}
+
+/** The cluster-wide default resource (''): the dynamic defaults that are set, in definition order, as Kafka lists them. */
+export function describeClusterDefaultConfigs(clusterDefault: Overrides, names: readonly string[] | null = null): DescribedConfig[] {
+  const wanted = names === null || names.length === 0 ? null : new Set(names);
+  return BROKER_CONFIGS
+    .filter((def) => Object.hasOwn(clusterDefault, def.name) && (wanted === null || wanted.has(def.name)))
+    .map((def) => {
+      const value = shown(def, clusterDefault[def.name]!);
+      return entry(def, value, [{ name: def.name, value, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG }]);
+    });
 }

@@ -17,6 +17,10 @@ export {
   type TopicConfig, type TopicConfigError, type TopicConfigResult,
 } from './resolve.ts';
 export {
-  describeBrokerConfig, describeBrokerConfigs, describeTopicConfig, describeTopicConfigs,
+  checkDynamicBrokerChange, DynamicBrokerConfig, effectiveBrokerConfig, layeredBrokerProps, NO_DYNAMIC_LAYERS,
+  type DynamicBrokerLayers, type DynamicChangeRefusal,
+} from './dynamic.ts';
+export {
+  describeBrokerConfig, describeBrokerConfigs, describeClusterDefaultConfigs, describeTopicConfig, describeTopicConfigs,
   type DescribedConfig, type DescribedSynonym,
 } from './describe.ts';
