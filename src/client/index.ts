@@ -18,3 +18,4 @@ export { TransactionsAdmin, type AbortSpec, type ProducerState, type Transaction
 export {
   ScramAdmin, type ScramMechanismName, type UserScramAlterationResult, type UserScramCredentialAlteration, type UserScramCredentialsDescription,
 } from './scram-admin.ts';
+export { AclAdmin, type AclBinding, type AclBindingFilter, type AclDeleteResult, type AclResult } from './acl-admin.ts';

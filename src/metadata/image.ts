@@ -5,6 +5,7 @@
  * consistent view). Maps that a delta does not touch are shared.
  */
 import { sasl } from '../protocol/index.ts';
+import type { AclEntry } from './acls.ts';
 import type { MetadataRecord } from './record-frame.ts';
 import type { PartitionChangeRecord, PartitionRecord, RegisterBrokerRecord, UserScramCredentialRecord } from './records/index.ts';
 
@@ -21,6 +22,8 @@ export const RecordType = {
   UserScramCredential: 11,
   FeatureLevel: 12,
   ProducerIds: 15,
+  AccessControlEntry: 18,
+  RemoveAccessControlEntry: 19,
   NoOp: 20,
   RemoveUserScramCredential: 22,
 } as const;
@@ -85,11 +88,14 @@ export class MetadataImage {
   readonly features: ReadonlyMap<string, number>;
   readonly nextProducerId: bigint;
   readonly scramCredentials: ScramMap;
+  /** ACLs by the id of the AccessControlEntryRecord that created them. */
+  readonly acls: ReadonlyMap<string, AclEntry>;
 
   constructor(fields: {
     offset: number; topicsByName: ReadonlyMap<string, TopicImage>; topicsById: ReadonlyMap<string, TopicImage>;
     brokers: ReadonlyMap<number, BrokerImage>; configs: ReadonlyMap<string, ConfigMap>;
     features: ReadonlyMap<string, number>; nextProducerId: bigint; scramCredentials: ScramMap;
+    acls: ReadonlyMap<string, AclEntry>;
   }) {
     this.offset = fields.offset;
     this.topicsByName = fields.topicsByName;
@@ -99,12 +105,13 @@ export class MetadataImage {
     this.features = fields.features;
     this.nextProducerId = fields.nextProducerId;
     this.scramCredentials = fields.scramCredentials;
+    this.acls = fields.acls;
   }
 
   static empty(): MetadataImage {
     return new MetadataImage({
       offset: -1, topicsByName: new Map(), topicsById: new Map(), brokers: new Map(), configs: new Map(),
-      features: new Map(), nextProducerId: 0n, scramCredentials: new Map(),
+      features: new Map(), nextProducerId: 0n, scramCredentials: new Map(), acls: new Map(),
     });
   }
 
@@ -140,6 +147,7 @@ export class MetadataDelta {
   private features: Map<string, number> | null = null;
   private nextProducerId: bigint;
   private scramCredentials: Map<string, ReadonlyMap<string, ScramCredentialImage>> | null = null;
+  private acls: Map<string, AclEntry> | null = null;
   private readonly created = new Map<string, TopicImage>();
   private readonly deleted = new Map<string, TopicImage>();
   private readonly changedTopicIds = new Set<string>();
@@ -183,6 +191,15 @@ export class MetadataDelta {
       case RecordType.ProducerIds: this.nextProducerId = record.data.nextProducerId; break;
       case RecordType.UserScramCredential: this.putScram(record.data.name, record.data.mechanism, record.data); break;
       case RecordType.RemoveUserScramCredential: this.putScram(record.data.name, record.data.mechanism, null); break;
+      case RecordType.AccessControlEntry: {
+        const d = record.data;
+        (this.acls ??= new Map(this.base.acls)).set(d.id, {
+          resourceType: d.resourceType, resourceName: d.resourceName, patternType: d.patternType,
+          principal: d.principal, host: d.host, operation: d.operation, permissionType: d.permissionType,
+        });
+        break;
+      }
+      case RecordType.RemoveAccessControlEntry: (this.acls ??= new Map(this.base.acls)).delete(record.data.id); break;
       default: break; // Records this version does not act on stay in the log for later versions.
     }
   }
@@ -282,6 +299,7 @@ export class MetadataDelta {
       features: this.features ?? this.base.features,
       nextProducerId: this.nextProducerId,
       scramCredentials: this.scramCredentials ?? this.base.scramCredentials,
+      acls: this.acls ?? this.base.acls,
     });
     const changes: MetadataChanges = {
       createdTopics: [...this.created.values()],

@@ -1,5 +1,5 @@
 // TLS, SASL and principals: what a listener's security protocol asks of a connection; the SASL mechanisms (PLAIN,
-// SCRAM-SHA-256/512) and JAAS parsing. ACLs and quotas come later.
+// SCRAM-SHA-256/512) and JAAS parsing; the ACL authorizer. Quotas come later.
 export {
   SECURITY_PROTOCOL_IDS, clientSecurityFor, hasUsableMechanism, listenerSecurity, protocolOf, usesSasl, usesTls, withScramCredentials,
   type ClientAuth, type ClientSecurity, type ListenerSecurity, type SaslListenerSettings, type TlsListenerSettings,
@@ -17,3 +17,6 @@ export {
   serverJaasEntry, type JaasControlFlag, type JaasEntry,
 } from './sasl/jaas.ts';
 export { brokerSaslCredentials } from './sasl/credentials.ts';
+export {
+  LEGACY_AUTHORIZER_CLASS, STANDARD_AUTHORIZER_CLASS, StandardAuthorizer, authorizerFromConfig, type AuthorizableAction, type AuthorizerOptions,
+} from './authorizer/index.ts';

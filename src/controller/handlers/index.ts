@@ -1,4 +1,5 @@
 // The controller's APIs, one handler each, by API key.
+import { createAcls, deleteAcls } from './acls.ts';
 import { alterConfigs } from './alter-configs.ts';
 import { alterPartition } from './alter-partition.ts';
 import { alterUserScramCredentials } from './alter-user-scram-credentials.ts';
@@ -15,6 +16,6 @@ export type { ControllerCall, ControllerHandler } from './types.ts';
 
 export const CONTROLLER_HANDLERS: ReadonlyMap<number, ControllerHandler> = new Map(
   [createTopics, deleteTopics, createPartitions, alterConfigs, incrementalAlterConfigs, alterPartition, allocateProducerIds, brokerRegistration, brokerHeartbeat, electLeaders,
-    updateFeatures, alterUserScramCredentials]
+    updateFeatures, alterUserScramCredentials, createAcls, deleteAcls]
     .map((h) => [h.apiKey, h as ControllerHandler]),
 );

@@ -100,6 +100,11 @@ export interface BrokerConfig {
   readonly producerIdExpirationMs: number;
   /** KIP-890: a transaction's first write to a partition is checked with its coordinator. */
   readonly transactionPartitionVerificationEnable: boolean;
+  /** authorizer.class.name; empty when no authorizer is configured (every request allowed). */
+  readonly authorizerClassName: string;
+  /** super.users, split on semicolons. */
+  readonly superUsers: string[];
+  readonly allowEveryoneIfNoAclFound: boolean;
   /** Every key that was set, as given (pass-through keys included, passwords in clear). */
   readonly raw: Readonly<Record<string, string>>;
 }
@@ -178,6 +183,9 @@ export function buildBrokerConfig(raw: Raw, derived: Pick<BrokerConfig, 'logRoll
     metadataLogMaxRecordBytesBetweenSnapshots: num('metadata.log.max.record.bytes.between.snapshots'),
     brokerSessionTimeoutMs: num('broker.session.timeout.ms'),
     ...coordinatorFields(raw),
+    authorizerClassName: (str('authorizer.class.name') ?? '').trim(),
+    superUsers: (str('super.users') ?? '').split(';').map((p) => p.trim()).filter((p) => p !== ''),
+    allowEveryoneIfNoAclFound: v('allow.everyone.if.no.acl.found') as boolean,
     raw,
   };
 }
