@@ -7,7 +7,7 @@ export function handleDeleteGroups(broker: BrokerContext, request: messages.Dele
   const response = messages.DeleteGroupsResponse.defaults();
   const deletable = filterAuthorized(broker, ctx, Op.DELETE, Resource.GROUP, request.groupsNames);
   const refused = request.groupsNames.filter((g) => !deletable.has(g)).map((groupId) => ({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED }));
-  response.results = [...broker.groups.deleteGroups([...deletable]), ...refused]
+  response.results = [...broker.groups.deleteGroups(request.groupsNames.filter((g) => deletable.has(g))), ...refused]
     .map((r) => ({ ...messages.defaultDeleteGroupsResponseDeletableGroupResult(), ...r }));
   return response;
 }
