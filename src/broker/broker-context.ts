@@ -2,7 +2,7 @@
  * What request handlers work with. The server builds one per process and
  * passes it to every handler; handlers keep no state of their own.
  */
-import type { BrokerConfig, DynamicBrokerLayers, MetadataImage } from '../metadata/index.ts';
+import type { AclEntry, BrokerConfig, DynamicBrokerLayers, MetadataImage } from '../metadata/index.ts';
 import type { messages } from '../protocol/index.ts';
 import type { Clock } from '../storage/index.ts';
 import type { FetchSessionCache } from './fetch-sessions.ts';
@@ -49,6 +49,29 @@ export interface ControllerApi {
   alterUserScramCredentials(request: messages.AlterUserScramCredentialsRequest): Promise<messages.AlterUserScramCredentialsResponse>;
   /** AlterClientQuotas, answered by the controller once this broker's image has the change (Kafka's brokers forward it). */
   alterClientQuotas(request: messages.AlterClientQuotasRequest): Promise<messages.AlterClientQuotasResponse>;
+  /** CreateAcls, answered by the controller once this broker's image has the new ACLs. */
+  createAcls(request: messages.CreateAclsRequest): Promise<messages.CreateAclsResponse>;
+  /** DeleteAcls, answered by the controller (with the ACLs each filter removed) once this broker's image has the change. */
+  deleteAcls(request: messages.DeleteAclsRequest): Promise<messages.DeleteAclsResponse>;
+}
+
+/**
+ * The ACL authorizer as handlers use it (src/security's StandardAuthorizer);
+ * handlers call it only through authorization.ts.
+ */
+export interface Authorizer {
+  isSuperUser(principal: string): boolean;
+  authorize(acls: ReadonlyMap<string, AclEntry>, action: AuthorizeAction): boolean;
+  authorizeAny(acls: ReadonlyMap<string, AclEntry>, action: Omit<AuthorizeAction, 'resourceName'>): boolean;
+  authorizedOperations(acls: ReadonlyMap<string, AclEntry>, action: Omit<AuthorizeAction, 'operation'>): number;
+}
+
+export interface AuthorizeAction {
+  principal: string;
+  host: string;
+  operation: number;
+  resourceType: number;
+  resourceName: string;
 }
 
 export interface RequestContext {
@@ -76,6 +99,8 @@ export interface BrokerContext {
   image(): MetadataImage;
   readonly replicas: ReplicaManager;
   readonly controller: ControllerApi;
+  /** The ACL authorizer (`authorizer.class.name`), or null: then every request is allowed. */
+  readonly authorizer: Authorizer | null;
   /** The node id of the active controller as this node knows it, else -1 (Metadata's controllerId). */
   activeControllerId(): number;
   /** DescribeQuorum as the metadata quorum's leader answers it. */

@@ -1,10 +1,11 @@
 // The broker: hosted partitions, fetch purgatory and sessions, and the API handlers.
-export type { BrokerContext, ControllerApi, Handler, RequestContext } from './broker-context.ts';
+export type { Authorizer, BrokerContext, ControllerApi, Handler, RequestContext } from './broker-context.ts';
 export type {
   GroupCoordinatorApi, GroupDescription, GroupJoinRequest, GroupJoinResult, GroupLeaveResult, GroupListing, GroupMemberRef,
   GroupOffsetCommitRequest, GroupOffsetFetchResult, GroupSyncRequest, GroupSyncResult, GroupTopicErrors, GroupTopicPartitions,
   GroupTxnOffsetCommitRequest, TransactionCoordinatorApi, TransactionDescription, TxnPartitionErrors, TxnTopicPartitions,
 } from './broker-context.ts';
+export { authorize, authorizeCluster, authorizedOperations } from './authorization.ts';
 export { FetchPurgatory } from './fetch-purgatory.ts';
 export { FetchSessionCache } from './fetch-sessions.ts';
 export { advertisedApis, apiVersionsResponse, handlers, makeApiVersionsHandler, type HandlerEntry } from './handlers/index.ts';

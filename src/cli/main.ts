@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { SAMSA_VERSION } from '../version.ts';
 import { EXIT_USAGE, collect } from './common.ts';
+import { register as registerAcls } from './acls.ts';
 import { register as registerCluster } from './cluster.ts';
 import { register as registerConfigs } from './configs.ts';
 import { register as registerConsume } from './consume.ts';
@@ -67,6 +68,7 @@ export function program(): Command {
   registerLeaderElection(cmd);
   registerVerifiable(cmd);
   registerTransactions(cmd);
+  registerAcls(cmd);
   cmd.command('version')
     .description('print the version')
     .action(() => {

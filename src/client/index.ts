@@ -22,3 +22,4 @@ export {
   QuotaAdmin, type ClientQuotaAlterationEntry, type ClientQuotaAlterationResult, type ClientQuotaEntityPart, type ClientQuotaEntry,
   type ClientQuotaFilterComponent,
 } from './quota-admin.ts';
+export { AclAdmin, type AclBinding, type AclBindingFilter, type AclDeleteResult, type AclResult } from './acl-admin.ts';

@@ -8,11 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/index.ts';
 import {
   applyConfigOperations, brokerConfigDef, ConfigResourceType, FeatureName, METADATA_VERSION_LEVEL, collisionKey, parseValue, metadataRecord, records as recordCodecs, topicNameError,
-  type MetadataImage, type MetadataRecord,
+  type AclEntry, type AclFilter, type MetadataImage, type MetadataRecord,
 } from '../metadata/index.ts';
 import { planFeatureUpdates, type FeatureUpdate } from './feature-updates.ts';
 import { ElectionType, electionFor } from './leader-election.ts';
 import { planClientQuotaAlterations, type ClientQuotaAlteration, type ClientQuotaAlterationResult } from './client-quotas.ts';
+import { planCreateAcls, planDeleteAcls, type AclDeletion, type AclOutcome } from './acls.ts';
 import { planScramAlterations, type ScramAlterationResult, type ScramDeletion, type ScramUpsertion } from './scram-credentials.ts';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -625,6 +626,26 @@ export class Controller {
       const records: MetadataRecord[] = [];
       const results = planClientQuotaAlterations(this.deps.image(), alterations, records);
       if (!validateOnly && records.length > 0) await this.deps.commit(records);
+      return results;
+    });
+  }
+
+  /** CreateAcls: one answer per creation; the new ACLs commit together (see acls.ts). */
+  createAcls(creations: readonly AclEntry[]): Promise<AclOutcome[]> {
+    return this.serial(async () => {
+      const records: MetadataRecord[] = [];
+      const results = planCreateAcls(this.deps.image(), creations, records, newTopicId);
+      if (records.length > 0) await this.deps.commit(records);
+      return results;
+    });
+  }
+
+  /** DeleteAcls: per filter, the ACLs it removed; the removals commit together (see acls.ts). */
+  deleteAcls(filters: readonly AclFilter[]): Promise<AclDeletion[]> {
+    return this.serial(async () => {
+      const records: MetadataRecord[] = [];
+      const results = planDeleteAcls(this.deps.image(), filters, records);
+      if (records.length > 0) await this.deps.commit(records);
       return results;
     });
   }

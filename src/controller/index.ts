@@ -3,5 +3,6 @@ export {
   Controller, newTopicId, type BrokerHeartbeat, type BrokerHeartbeatResult, type BrokerRegistration, type ControllerDeps,
   type CreateTopicSpec, type TopicResult,
 } from './controller.ts';
+export { newAclError, planCreateAcls, planDeleteAcls, type AclDeletion, type AclOutcome } from './acls.ts';
 export { planFeatureUpdates, type FeaturePlan, type FeatureUpdate } from './feature-updates.ts';
 export { CONTROLLER_API_KEYS, ControllerApiKey, ControllerService, answeredNotController } from './controller-service.ts';

@@ -54,6 +54,7 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
       }));
     }
   }
+  for (const [id, acl] of image.acls) out.push(metadataRecord(codecs.AccessControlEntryRecord, { id, ...acl }));
   if (image.nextProducerId > 0n) {
     out.push(metadataRecord(codecs.ProducerIdsRecord, { brokerId: -1, brokerEpoch: -1n, nextProducerId: image.nextProducerId }));
   }

@@ -5,6 +5,7 @@
  * consistent view). Maps that a delta does not touch are shared.
  */
 import { sasl } from '../protocol/index.ts';
+import type { AclEntry } from './acls.ts';
 import type { MetadataRecord } from './record-frame.ts';
 import type { ClientQuotaRecord, PartitionChangeRecord, PartitionRecord, RegisterBrokerRecord, UserScramCredentialRecord } from './records/index.ts';
 import { quotaEntityKey, sortedEntity, type ClientQuotaImage, type ClientQuotaMap } from './client-quotas.ts';
@@ -23,6 +24,8 @@ export const RecordType = {
   FeatureLevel: 12,
   ClientQuota: 14,
   ProducerIds: 15,
+  AccessControlEntry: 18,
+  RemoveAccessControlEntry: 19,
   NoOp: 20,
   RemoveUserScramCredential: 22,
 } as const;
@@ -89,11 +92,14 @@ export class MetadataImage {
   readonly scramCredentials: ScramMap;
   /** Client quotas by entity key (quotaEntityKey). */
   readonly clientQuotas: ClientQuotaMap;
+  /** ACLs by the id of the AccessControlEntryRecord that created them. */
+  readonly acls: ReadonlyMap<string, AclEntry>;
 
   constructor(fields: {
     offset: number; topicsByName: ReadonlyMap<string, TopicImage>; topicsById: ReadonlyMap<string, TopicImage>;
     brokers: ReadonlyMap<number, BrokerImage>; configs: ReadonlyMap<string, ConfigMap>;
     features: ReadonlyMap<string, number>; nextProducerId: bigint; scramCredentials: ScramMap; clientQuotas: ClientQuotaMap;
+    acls: ReadonlyMap<string, AclEntry>;
   }) {
     this.offset = fields.offset;
     this.topicsByName = fields.topicsByName;
@@ -104,12 +110,13 @@ export class MetadataImage {
     this.nextProducerId = fields.nextProducerId;
     this.scramCredentials = fields.scramCredentials;
     this.clientQuotas = fields.clientQuotas;
+    this.acls = fields.acls;
   }
 
   static empty(): MetadataImage {
     return new MetadataImage({
       offset: -1, topicsByName: new Map(), topicsById: new Map(), brokers: new Map(), configs: new Map(),
-      features: new Map(), nextProducerId: 0n, scramCredentials: new Map(), clientQuotas: new Map(),
+      features: new Map(), nextProducerId: 0n, scramCredentials: new Map(), clientQuotas: new Map(), acls: new Map(),
     });
   }
 
@@ -148,6 +155,7 @@ export class MetadataDelta {
   private nextProducerId: bigint;
   private scramCredentials: Map<string, ReadonlyMap<string, ScramCredentialImage>> | null = null;
   private clientQuotas: Map<string, ClientQuotaImage> | null = null;
+  private acls: Map<string, AclEntry> | null = null;
   private readonly created = new Map<string, TopicImage>();
   private readonly deleted = new Map<string, TopicImage>();
   private readonly changedTopicIds = new Set<string>();
@@ -192,6 +200,15 @@ export class MetadataDelta {
       case RecordType.UserScramCredential: this.putScram(record.data.name, record.data.mechanism, record.data); break;
       case RecordType.RemoveUserScramCredential: this.putScram(record.data.name, record.data.mechanism, null); break;
       case RecordType.ClientQuota: this.putClientQuota(record.data); break;
+      case RecordType.AccessControlEntry: {
+        const d = record.data;
+        (this.acls ??= new Map(this.base.acls)).set(d.id, {
+          resourceType: d.resourceType, resourceName: d.resourceName, patternType: d.patternType,
+          principal: d.principal, host: d.host, operation: d.operation, permissionType: d.permissionType,
+        });
+        break;
+      }
+      case RecordType.RemoveAccessControlEntry: (this.acls ??= new Map(this.base.acls)).delete(record.data.id); break;
       default: break; // Records this version does not act on stay in the log for later versions.
     }
   }
@@ -304,6 +321,7 @@ export class MetadataDelta {
       nextProducerId: this.nextProducerId,
       scramCredentials: this.scramCredentials ?? this.base.scramCredentials,
       clientQuotas: this.clientQuotas ?? this.base.clientQuotas,
+      acls: this.acls ?? this.base.acls,
     });
     const changes: MetadataChanges = {
       createdTopics: [...this.created.values()],

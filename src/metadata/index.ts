@@ -12,6 +12,7 @@ export {
   releaseFeatureLevels, type VersionRange,
 } from './features.ts';
 export { latestFeatureUpdatesRequest, requestedFeatureUpdates, updateFeaturesResponse } from './feature-requests.ts';
+export { aclFilterError, aclFilterMatches, aclKey, type AclEntry, type AclFilter } from './acls.ts';
 export { imageRecords } from './image-records.ts';
 export { collisionKey, isInternalTopic, topicNameError } from './topic-names.ts';
 export * from './config/index.ts';

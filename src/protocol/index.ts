@@ -4,6 +4,7 @@ export * from './decode-error.ts';
 export * from './error-codes.ts';
 export * from './api-keys.ts';
 export * from './headers.ts';
+export * from './acl-codes.ts';
 export * as messages from './messages/index.ts';
 export { BrokerConnection, ClientError, type ClientTlsOptions, type ConnectionOptions, type KnownApiKey, type RequestOf, type ResponseOf } from './connection.ts';
 export { saslClientSession, type SaslClientOptions, type SaslClientSession } from './sasl-client.ts';

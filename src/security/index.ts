@@ -1,5 +1,5 @@
 // TLS, SASL and principals: what a listener's security protocol asks of a connection; the SASL mechanisms (PLAIN,
-// SCRAM-SHA-256/512) and JAAS parsing; client quotas (quotas.ts). ACLs come later.
+// SCRAM-SHA-256/512) and JAAS parsing; client quotas (quotas.ts); the ACL authorizer.
 export {
   SECURITY_PROTOCOL_IDS, clientSecurityFor, hasUsableMechanism, listenerSecurity, protocolOf, usesSasl, usesTls, withScramCredentials,
   type ClientAuth, type ClientSecurity, type ListenerSecurity, type SaslListenerSettings, type TlsListenerSettings,
@@ -21,3 +21,6 @@ export {
   ClientQuotaManager, ClientQuotas, QuotaKey, SampledRate, principalUser, throttleTimeMs,
   type QuotaEntityView, type QuotaEntry, type QuotaWindowConfig,
 } from './quotas.ts';
+export {
+  LEGACY_AUTHORIZER_CLASS, STANDARD_AUTHORIZER_CLASS, StandardAuthorizer, authorizerFromConfig, type AuthorizableAction, type AuthorizerOptions,
+} from './authorizer/index.ts';

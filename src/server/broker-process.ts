@@ -35,7 +35,7 @@ import {
   controllerClientSecurity, interBrokerListener, interBrokerListenerName, planListener, type ListenerInfo, type PlannedListener,
 } from './listener-plan.ts';
 import { createListenerServer, listen, portOf, serve } from './serve.ts';
-import { hasUsableMechanism, type ClientSecurity } from '../security/index.ts';
+import { SecurityConfigError, authorizerFromConfig, hasUsableMechanism, type ClientSecurity } from '../security/index.ts';
 
 export interface StartOptions {
   /**
@@ -155,6 +155,15 @@ function defaultClusterId(config: BrokerConfig): string | null {
   return createHash('sha256').update(`samsa-cluster:${[...config.controllerQuorumVoters].sort().join(',')}`).digest().subarray(0, 16).toString('base64url');
 }
 
+function authorizerOf(config: BrokerConfig, log: (line: string) => void): ReturnType<typeof authorizerFromConfig> {
+  try {
+    return authorizerFromConfig(config, log);
+  } catch (e) {
+    if (e instanceof SecurityConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
+}
+
 /**
  * Configs an embedded broker (one started in a test or an app) defaults to,
  * where Kafka's own development config does the same: a consumer group does
@@ -187,6 +196,7 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   const isBroker = config.processRoles.includes('broker');
   const isController = config.processRoles.includes('controller');
   const listeners = listenersOf(config, log);
+  const authorizer = authorizerOf(config, log);
   const voterEndpoints = votersOf(config);
   // A node with peers must be able to log in to them now; a lone node finds out only if it ever connects.
   const hasPeers = voterEndpoints.size > 1 || !isController;
@@ -255,18 +265,22 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
     if (listeners.controller !== null && service !== null) {
       const apis = controllerListenerApis(nodeId, driver, service,
         () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName));
-      const controllerContext = { nodeId, image } as unknown as BrokerContext;
+      const controllerHosts = new Map<number, string>();
+      // What the controller listener's handlers use of a broker context: the authorizer over the controller's image.
+      const controllerContext = {
+        nodeId, image, authorizer, clientHost: (id: number) => controllerHosts.get(id) ?? '/unknown',
+      } as unknown as BrokerContext;
       const controllerListener = listeners.controller;
       const server = createListenerServer(controllerListener.security);
       await listen(server, controllerListener.endpoint.host, controllerListener.endpoint.port);
       controllerPort = portOf(server, controllerListener.endpoint.port);
-      serve(server, new Dispatcher(controllerContext, apis.handlers, apis.apis), config, new Map(), sockets, log, null, controllerListener.security);
+      serve(server, new Dispatcher(controllerContext, apis.handlers, apis.apis), config, controllerHosts, sockets, log, null, controllerListener.security);
       servers.push(server);
     }
     if (isBroker && interBroker !== null) {
       brokerRole = await startBrokerRole({
         nodeId, clusterId: meta.clusterId, config, listeners: listeners.client, interBroker, scheduler, metadata, image: brokerImage, channel,
-        brokerDefaults: brokerDefaults.config, sockets, log,
+        brokerDefaults: brokerDefaults.config, sockets, log, authorizer,
         activeControllerId: () => activeControllerId(driver, brokerImage(), nodeId),
         describeQuorum: () => forwardDescribeQuorum(driver, peers, () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName)),
       });

@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Server, Socket } from 'node:net';
 import {
-  FetchPurgatory, FetchSessionCache, IsrManager, ReplicaFetchers, ReplicaManager, logConfigOf, writeTxnMarkers, type BrokerContext,
+  FetchPurgatory, FetchSessionCache, IsrManager, ReplicaFetchers, ReplicaManager, logConfigOf, writeTxnMarkers, type Authorizer,
+  type BrokerContext,
 } from '../broker/index.ts';
 import { ControllerApiKey } from '../controller/index.ts';
 import {
@@ -61,6 +62,8 @@ export interface BrokerRoleDeps {
   sockets: Set<Socket>;
   activeControllerId(): number;
   describeQuorum(): Promise<messages.DescribeQuorumResponse>;
+  /** The ACL authorizer (`authorizer.class.name`), or null: every request allowed. */
+  authorizer: Authorizer | null;
   log(line: string): void;
 }
 
@@ -134,6 +137,7 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     image,
     replicas,
     controller: channel,
+    authorizer: deps.authorizer,
     activeControllerId: deps.activeControllerId,
     describeQuorum: deps.describeQuorum,
     purgatory,

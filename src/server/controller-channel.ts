@@ -214,6 +214,33 @@ export class ControllerChannel implements ControllerApi {
     }
   }
 
+  async createAcls(request: messages.CreateAclsRequest): Promise<messages.CreateAclsResponse> {
+    try {
+      const res = await this.send<messages.CreateAclsResponse>(ControllerApiKey.CreateAcls, request);
+      // ACL records carry no id the client knows: wait until this node applied what the controller committed.
+      await this.untilApplied();
+      return res;
+    } catch (e) {
+      return {
+        ...messages.CreateAclsResponse.defaults(),
+        results: request.creations.map(() => ({ ...messages.defaultCreateAclsResponseAclCreationResult(), ...timedOut(e) })),
+      };
+    }
+  }
+
+  async deleteAcls(request: messages.DeleteAclsRequest): Promise<messages.DeleteAclsResponse> {
+    try {
+      const res = await this.send<messages.DeleteAclsResponse>(ControllerApiKey.DeleteAcls, request);
+      await this.untilApplied();
+      return res;
+    } catch (e) {
+      return {
+        ...messages.DeleteAclsResponse.defaults(),
+        filterResults: request.filters.map(() => ({ ...messages.defaultDeleteAclsResponseDeleteAclsFilterResult(), ...timedOut(e) })),
+      };
+    }
+  }
+
   async legacyAlterConfigs(
     resources: { resourceType: number; resourceName: string; configs: { name: string; value: string }[] }[], validateOnly: boolean,
   ): ReturnType<ControllerApi['legacyAlterConfigs']> {

@@ -2,17 +2,34 @@
  * The controller listener's API table: Raft traffic between the quorum's
  * nodes (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch and FetchSnapshot on
  * `__cluster_metadata`), DescribeQuorum, and the requests brokers send their
- * controller. Client APIs are not served here, as in Kafka.
+ * controller. Client APIs are not served here, as in Kafka. With an
+ * authorizer, every request but ApiVersions needs CLUSTER_ACTION on the
+ * cluster (DescribeQuorum: DESCRIBE), which the nodes' principals have by
+ * being in `super.users`; a request refused closes its connection.
  */
-import { makeApiVersionsHandler, type HandlerEntry, type RequestContext } from '../broker/index.ts';
+import {
+  authorizeCluster, makeApiVersionsHandler, type BrokerContext, type HandlerEntry, type RequestContext,
+} from '../broker/index.ts';
 import { CONTROLLER_API_KEYS, type ControllerService } from '../controller/index.ts';
-import { ApiKey, SERVABLE_APIS, type messages, type ApiRange } from '../protocol/index.ts';
+import { AclOperation, ApiKey, SERVABLE_APIS, apiName, type messages, type ApiRange } from '../protocol/index.ts';
 import type { QuorumDriver } from '../raft/quorum-driver.ts';
 import { RaftApi, decodeRequest, encodeResponse } from '../raft/wire.ts';
+import { RequestError } from './dispatcher.ts';
 
 const API_VERSIONS = 18;
 /** The versions Samsa's Raft messages go out at; Fetch needs v13+ for topic ids and the replica state. */
 const FETCH_VERSION_MIN = 13;
+
+/** The handler behind the cluster permission its API needs; without it the connection closes. */
+function authorized(apiKey: number, handle: HandlerEntry['handle']): HandlerEntry['handle'] {
+  const operation = apiKey === ApiKey.DescribeQuorum ? AclOperation.DESCRIBE : AclOperation.CLUSTER_ACTION;
+  return (b: BrokerContext, request: unknown, ctx: RequestContext) => {
+    if (!authorizeCluster(b, ctx, operation)) {
+      throw new RequestError(`${ctx.principal} is not authorized for ${apiName(apiKey)} on the controller listener (add it to super.users)`);
+    }
+    return handle(b, request, ctx);
+  };
+}
 
 export function controllerListenerApis(
   nodeId: number, driver: QuorumDriver, service: ControllerService, describe: () => messages.DescribeQuorumResponse,
@@ -39,7 +56,8 @@ export function controllerListenerApis(
   const handlers: (HandlerEntry | undefined)[] = new Array(128).fill(undefined);
   const apiVersions = makeApiVersionsHandler(apis);
   for (const a of apis) {
-    handlers[a.apiKey] = { apiKey: a.apiKey, minVersion: a.minVersion, maxVersion: a.maxVersion, handle: a.apiKey === API_VERSIONS ? apiVersions : table[a.apiKey]! };
+    const handle = a.apiKey === API_VERSIONS ? apiVersions : authorized(a.apiKey, table[a.apiKey]!);
+    handlers[a.apiKey] = { apiKey: a.apiKey, minVersion: a.minVersion, maxVersion: a.maxVersion, handle };
   }
   return { handlers, apis };
 }

@@ -2,7 +2,7 @@
  * A metadata snapshot holds `imageRecords(image)`: replaying them into an
  * empty image must give back the same image, whatever records built it
  * (topics, partition changes, deletions, configs, brokers and their fencing,
- * features, producer id blocks, SCRAM credentials).
+ * features, producer id blocks, SCRAM credentials, ACLs).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +26,7 @@ function comparable(image: MetadataImage): unknown {
     features: [...image.features].sort(),
     nextProducerId: image.nextProducerId,
     scram: [...image.scramCredentials].map(([user, m]) => [user, [...m].sort()]).sort(),
+    acls: [...image.acls].sort(([a], [b]) => a.localeCompare(b)),
   };
 }
 
@@ -59,6 +60,8 @@ test('replaying an image\'s records rebuilds the same image', () => {
     scram('alice', 1, 8192), scram('alice', 2, 4096), scram('bob', 1, 4096), scram('carol', 2, 4096),
     metadataRecord(codecs.RemoveUserScramCredentialRecord, { name: 'alice', mechanism: 2 }),
     metadataRecord(codecs.RemoveUserScramCredentialRecord, { name: 'carol', mechanism: 2 }),
+    acl('AAAAAAAAAAAAAAAAAAAAEA', 'User:alice'), acl('AAAAAAAAAAAAAAAAAAAAEQ', 'User:bob'),
+    metadataRecord(codecs.RemoveAccessControlEntryRecord, { id: 'AAAAAAAAAAAAAAAAAAAAEA' }),
   ]);
   // Through the wire format, as a snapshot file carries them.
   const replayed = build(imageRecords(original).map((r) => decodeMetadataRecord(encodeMetadataRecord(r))));
@@ -70,7 +73,14 @@ test('replaying an image\'s records rebuilds the same image', () => {
   assert.deepEqual([...replayed.scramCredentials.keys()].sort(), ['alice', 'bob'], 'a user whose last credential went is gone');
   assert.equal(replayed.scramCredential('alice', 'SCRAM-SHA-256')?.iterations, 8192);
   assert.equal(replayed.scramCredential('alice', 'SCRAM-SHA-512'), null);
+  assert.deepEqual([...replayed.acls.values()].map((a) => a.principal), ['User:bob'], 'a removed ACL is gone');
 });
+
+function acl(id: string, principal: string): MetadataRecord {
+  return metadataRecord(codecs.AccessControlEntryRecord, {
+    id, resourceType: 2, resourceName: 'orders', patternType: 3, principal, host: '*', operation: 3, permissionType: 3,
+  });
+}
 
 function scram(name: string, mechanism: number, iterations: number): MetadataRecord {
   const bytes = (tag: string) => Buffer.from(`${tag}-${name}-${mechanism}`);

@@ -2,10 +2,12 @@
  * AddPartitionsToTxn (API key 24). v0–v3 come from a transactional producer
  * naming one transaction; v4+ come from partition leaders batching several
  * transactions, usually verify-only (KIP-890: is this partition in the
- * ongoing transaction of this producer and epoch?).
+ * ongoing transaction of this producer and epoch?). Producers need WRITE on
+ * the transactional id and on each topic; brokers CLUSTER_ACTION.
  */
-import { messages } from '../../protocol/index.ts';
-import type { BrokerContext, RequestContext, TxnPartitionErrors } from '../broker-context.ts';
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import { Op, Resource, authorize, authorizeCluster, filterAuthorized } from '../authorization.ts';
+import type { BrokerContext, RequestContext, TxnPartitionErrors, TxnTopicPartitions } from '../broker-context.ts';
 
 type Request = messages.AddPartitionsToTxnRequest;
 type Response = messages.AddPartitionsToTxnResponse;
@@ -16,12 +18,17 @@ const BATCHED_VERSION_MIN = 4;
 export async function handleAddPartitionsToTxn(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
   const response = messages.AddPartitionsToTxnResponse.defaults();
   if (ctx.apiVersion < BATCHED_VERSION_MIN) {
-    const result = await broker.transactions.addPartitions({
+    const topics = request.v3AndBelowTopics.map((t) => ({ topic: t.name, partitions: t.partitions }));
+    const refusal = producerRefusal(broker, ctx, request.v3AndBelowTransactionalId, topics);
+    const result = refusal ?? await broker.transactions.addPartitions({
       transactionalId: request.v3AndBelowTransactionalId, producerId: request.v3AndBelowProducerId,
-      producerEpoch: request.v3AndBelowProducerEpoch,
-      topics: request.v3AndBelowTopics.map((t) => ({ topic: t.name, partitions: t.partitions })), verifyOnly: false,
+      producerEpoch: request.v3AndBelowProducerEpoch, topics, verifyOnly: false,
     });
     response.resultsByTopicV3AndBelow = topicResults(result);
+    return response;
+  }
+  if (!authorizeCluster(broker, ctx, Op.CLUSTER_ACTION)) {
+    response.errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
     return response;
   }
   response.resultsByTransaction = await Promise.all(request.transactions.map(async (t) => ({
@@ -33,6 +40,22 @@ export async function handleAddPartitionsToTxn(broker: BrokerContext, request: R
     })),
   })));
   return response;
+}
+
+/**
+ * A producer's request refused as Kafka refuses it, or null: without WRITE on
+ * the transactional id every partition fails; without WRITE on some topics
+ * those fail and the rest are OPERATION_NOT_ATTEMPTED.
+ */
+function producerRefusal(
+  broker: BrokerContext, ctx: RequestContext, transactionalId: string, topics: readonly TxnTopicPartitions[],
+): TxnPartitionErrors[] | null {
+  const every = (errorCode: (topic: string) => number): TxnPartitionErrors[] =>
+    topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((partition) => ({ partition, errorCode: errorCode(t.topic) })) }));
+  if (!authorize(broker, ctx, Op.WRITE, Resource.TRANSACTIONAL_ID, transactionalId)) return every(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  const writable = filterAuthorized(broker, ctx, Op.WRITE, Resource.TOPIC, topics.map((t) => t.topic));
+  if (topics.every((t) => writable.has(t.topic))) return null;
+  return every((topic) => (writable.has(topic) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.TOPIC_AUTHORIZATION_FAILED));
 }
 
 function topicResults(result: readonly TxnPartitionErrors[]): TopicResult[] {

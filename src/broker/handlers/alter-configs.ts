@@ -19,8 +19,9 @@
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
 import { applyConfigOperations, checkDynamicBrokerChange, CONFIG_OPERATION_NAMES, ConfigOperation } from '../../metadata/index.ts';
+import { Op } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
-import { invalidRequest, parseNodeId, ResourceType } from './describe-configs.ts';
+import { configAuthorizationError, invalidRequest, parseNodeId, ResourceType } from './describe-configs.ts';
 
 type Request = messages.AlterConfigsRequest;
 type Response = messages.AlterConfigsResponse;
@@ -46,13 +47,13 @@ export interface Outcome {
 
 const OK: Outcome = Object.freeze({ errorCode: ErrorCode.NONE, errorMessage: null });
 
-export async function handleAlterConfigs(broker: BrokerContext, request: Request, _ctx: RequestContext): Promise<Response> {
+export async function handleAlterConfigs(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
   const changes = request.resources.map((r) => ({
     resourceType: r.resourceType,
     resourceName: r.resourceName,
     configs: r.configs.map((c) => ({ name: c.name, operation: ConfigOperation.SET, value: c.value })),
   }));
-  const outcomes = await completeOutcomes(preprocessConfigResources(broker, changes, false, true), (forwarded) =>
+  const outcomes = await completeOutcomes(preprocessConfigResources(broker, ctx, changes, false, true), (forwarded) =>
     broker.controller.legacyAlterConfigs(forwarded.map((i) => {
       const r = request.resources[i]!;
       // preprocessing let no null value through
@@ -76,7 +77,7 @@ export async function handleAlterConfigs(broker: BrokerContext, request: Request
  * configs given are the resource's whole set (legacy AlterConfigs).
  */
 export function preprocessConfigResources(
-  broker: BrokerContext, resources: readonly ResourceChange[], incremental: boolean, replaces = false,
+  broker: BrokerContext, ctx: RequestContext, resources: readonly ResourceChange[], incremental: boolean, replaces = false,
 ): (Outcome | null)[] {
   const counts = new Map<string, number>();
   const keyOf = (r: ResourceChange): string => `${r.resourceType}:${r.resourceName}`;
@@ -87,6 +88,8 @@ export function preprocessConfigResources(
     if (new Set(names).size !== names.length) return invalidRequest('Error due to duplicate config keys');
     const nulls = r.configs.filter((c) => c.value === null && c.operation !== ConfigOperation.DELETE).map((c) => c.name);
     if (nulls.length > 0) return invalidRequest(`Null value not supported for : ${nulls.join(', ')}`);
+    const refusal = configAuthorizationError(broker, ctx, Op.ALTER_CONFIGS, r.resourceType, r.resourceName);
+    if (refusal !== null) return refusal;
     switch (r.resourceType) {
       case ResourceType.TOPIC: return null;
       case ResourceType.BROKER: return brokerChange(broker, r, replaces);

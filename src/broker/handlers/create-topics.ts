@@ -1,5 +1,9 @@
-/** CreateTopics (API key 19): validated and placed by the controller; v5+ answers with the resulting configs. */
+/**
+ * CreateTopics (API key 19): validated and placed by the controller; v5+
+ * answers with the resulting configs. CREATE on the cluster, else on each topic.
+ */
 import { ErrorCode, messages } from '../../protocol/index.ts';
+import { Op, Resource, authorize, authorizeCluster } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
 type Request = messages.CreateTopicsRequest;
@@ -8,8 +12,11 @@ type Response = messages.CreateTopicsResponse;
 const CONFIGS_IN_RESPONSE_VERSION_MIN = 5;
 
 export async function handleCreateTopics(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
-  const results = await broker.controller.createTopics(
-    request.topics.map((t) => ({
+  const createAny = authorizeCluster(broker, ctx, Op.CREATE);
+  const refused = request.topics.filter((t) => !createAny && !authorize(broker, ctx, Op.CREATE, Resource.TOPIC, t.name));
+  const allowed = request.topics.filter((t) => !refused.includes(t));
+  const created = allowed.length === 0 ? [] : await broker.controller.createTopics(
+    allowed.map((t) => ({
       name: t.name,
       numPartitions: t.numPartitions,
       replicationFactor: t.replicationFactor,
@@ -18,6 +25,10 @@ export async function handleCreateTopics(broker: BrokerContext, request: Request
     })),
     request.validateOnly,
   );
+  const results = [...created, ...refused.map((t) => ({
+    name: t.name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    errorMessage: 'Authorization failed.', numPartitions: -1, replicationFactor: -1,
+  }))];
   const response = messages.CreateTopicsResponse.defaults();
   response.topics = results.map((r) => {
     const out = messages.defaultCreateTopicsResponseCreatableTopicResult();

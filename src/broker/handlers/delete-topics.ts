@@ -1,5 +1,6 @@
-/** DeleteTopics (API key 20): by name, or from v6 by topic id. */
-import { messages } from '../../protocol/index.ts';
+/** DeleteTopics (API key 20): by name, or from v6 by topic id; DELETE on each topic. */
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import { Op, Resource, authorize } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
 type Request = messages.DeleteTopicsRequest;
@@ -12,13 +13,24 @@ export async function handleDeleteTopics(broker: BrokerContext, request: Request
   const targets = ctx.apiVersion >= TOPIC_STATES_VERSION_MIN
     ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
     : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+  const image = broker.image();
+  // By id, an unknown id is answered by the controller; a known one is checked by its name.
+  const nameOf = (t: { name: string | null; topicId: string }): string | null => t.name ?? image.topicsById.get(t.topicId)?.name ?? null;
+  const deletable = targets.map((t) => {
+    const name = nameOf(t);
+    return name === null || authorize(broker, ctx, Op.DELETE, Resource.TOPIC, name);
+  });
+  const allowed = targets.filter((_, i) => deletable[i]);
+  const results = allowed.length === 0 ? [] : await broker.controller.deleteTopics(allowed);
   const response = messages.DeleteTopicsResponse.defaults();
-  response.responses = (await broker.controller.deleteTopics(targets)).map((r, i) => ({
-    ...messages.defaultDeleteTopicsResponseDeletableTopicResult(),
-    name: targets[i]!.name ?? (r.errorCode === 0 ? r.name : null),
-    topicId: r.topicId,
-    errorCode: r.errorCode,
-    errorMessage: r.errorMessage,
-  }));
+  let next = 0;
+  response.responses = targets.map((t, i) => {
+    const out = messages.defaultDeleteTopicsResponseDeletableTopicResult();
+    if (!deletable[i]) {
+      return { ...out, name: t.name, topicId: t.topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
+    }
+    const r = results[next++]!;
+    return { ...out, name: t.name ?? (r.errorCode === 0 ? r.name : null), topicId: r.topicId, errorCode: r.errorCode, errorMessage: r.errorMessage };
+  });
   return response;
 }

@@ -18,6 +18,7 @@ import { ErrorCode, messages } from '../../protocol/index.ts';
 import {
   ConfigSource, describeBrokerConfigs, describeClusterDefaultConfigs, describeTopicConfigs, topicNameError, type DescribedConfig,
 } from '../../metadata/index.ts';
+import { Op, Resource, authorize, authorizeCluster } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
 type Request = messages.DescribeConfigsRequest;
@@ -49,7 +50,7 @@ export function invalidRequest(errorMessage: string): ResourceError {
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage };
 }
 
-export function handleDescribeConfigs(broker: BrokerContext, request: Request, _ctx: RequestContext): Response {
+export function handleDescribeConfigs(broker: BrokerContext, request: Request, ctx: RequestContext): Response {
   const response = messages.DescribeConfigsResponse.defaults();
   response.results = request.resources.map((resource) => {
     const result: Result = {
@@ -58,7 +59,8 @@ export function handleDescribeConfigs(broker: BrokerContext, request: Request, _
       resourceName: resource.resourceName,
       errorMessage: null,
     };
-    const described = describeResource(broker, resource);
+    const described = configAuthorizationError(broker, ctx, Op.DESCRIBE_CONFIGS, resource.resourceType, resource.resourceName)
+      ?? describeResource(broker, resource);
     if ('errorCode' in described) {
       result.errorCode = described.errorCode;
       result.errorMessage = described.errorMessage;
@@ -68,6 +70,23 @@ export function handleDescribeConfigs(broker: BrokerContext, request: Request, _
     return result;
   });
   return response;
+}
+
+/**
+ * Kafka's rule for config resources: a topic's configs need the operation on
+ * the topic, broker and logger configs on the cluster; null when allowed.
+ */
+export function configAuthorizationError(
+  broker: BrokerContext, ctx: RequestContext, operation: number, resourceType: number, resourceName: string,
+): ResourceError | null {
+  if (resourceType === ResourceType.TOPIC) {
+    return authorize(broker, ctx, operation, Resource.TOPIC, resourceName)
+      ? null : { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
+  }
+  if (resourceType === ResourceType.BROKER || resourceType === ResourceType.BROKER_LOGGER) {
+    return authorizeCluster(broker, ctx, operation) ? null : { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
+  }
+  return null;
 }
 
 function describeResource(broker: BrokerContext, resource: Resource): readonly DescribedConfig[] | ResourceError {

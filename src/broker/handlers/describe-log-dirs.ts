@@ -1,13 +1,17 @@
-/** DescribeLogDirs (API key 35): per log directory, the partitions in it and their sizes. */
+/** DescribeLogDirs (API key 35): per log directory, the partitions in it and their sizes; DESCRIBE on the cluster. */
 import { statfsSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { ErrorCode, messages } from '../../protocol/index.ts';
+import { Op, authorizeCluster } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 import type { Partition } from '../partition.ts';
 
 export function handleDescribeLogDirs(
-  broker: BrokerContext, request: messages.DescribeLogDirsRequest, _ctx: RequestContext,
+  broker: BrokerContext, request: messages.DescribeLogDirsRequest, ctx: RequestContext,
 ): messages.DescribeLogDirsResponse {
+  if (!authorizeCluster(broker, ctx, Op.DESCRIBE)) {
+    return { ...messages.DescribeLogDirsResponse.defaults(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
+  }
   const wanted = request.topics === null ? null : new Map(request.topics.map((t) => [t.topic, new Set(t.partitions)]));
   const byTopic = new Map<string, Partition[]>();
   for (const p of broker.replicas.all()) {

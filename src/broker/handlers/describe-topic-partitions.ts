@@ -1,25 +1,35 @@
-/** DescribeTopicPartitions (API key 75): topic metadata in pages, with a cursor (KIP-966). */
-import { ErrorCode, messages } from '../../protocol/index.ts';
+/**
+ * DescribeTopicPartitions (API key 75): topic metadata in pages, with a cursor
+ * (KIP-966). DESCRIBE on each topic: unauthorized ones are left out of a
+ * listing and TOPIC_AUTHORIZATION_FAILED when named.
+ */
+import { AUTHORIZED_OPERATIONS_OMITTED, ErrorCode, messages } from '../../protocol/index.ts';
 import { isInternalTopic, type TopicImage } from '../../metadata/index.ts';
+import { Op, Resource, authorize, authorizedOperations } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
 type Response = messages.DescribeTopicPartitionsResponse;
 type TopicOut = messages.DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic;
 
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 const PARTITION_LIMIT_MAX = 2000;
 
 export function handleDescribeTopicPartitions(
-  broker: BrokerContext, request: messages.DescribeTopicPartitionsRequest, _ctx: RequestContext,
+  broker: BrokerContext, request: messages.DescribeTopicPartitionsRequest, ctx: RequestContext,
 ): Response {
   const image = broker.image();
-  const names = request.topics.length > 0 ? request.topics.map((t) => t.name) : [...image.topicsByName.keys()];
+  const listing = request.topics.length === 0;
+  const describable = (name: string): boolean => authorize(broker, ctx, Op.DESCRIBE, Resource.TOPIC, name);
+  const names = listing ? [...image.topicsByName.keys()].filter(describable) : request.topics.map((t) => t.name);
   names.sort();
   const cursor = request.cursor;
   let budget = Math.min(Math.max(request.responsePartitionLimit, 1), PARTITION_LIMIT_MAX);
   const response = messages.DescribeTopicPartitionsResponse.defaults();
   for (const name of names) {
     if (cursor !== null && name < cursor.topicName) continue;
+    if (!listing && !describable(name)) {
+      response.topics.push({ ...unknownTopic(name), errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+      continue;
+    }
     const topic = image.topicsByName.get(name);
     if (topic === undefined) {
       response.topics.push(unknownTopic(name));
@@ -27,6 +37,7 @@ export function handleDescribeTopicPartitions(
     }
     const first = cursor !== null && name === cursor.topicName ? cursor.partitionIndex : 0;
     const out = describe(topic);
+    out.topicAuthorizedOperations = authorizedOperations(broker, ctx, Resource.TOPIC, name);
     const partitions = out.partitions.slice(first, first + budget);
     out.partitions = partitions;
     response.topics.push(out);

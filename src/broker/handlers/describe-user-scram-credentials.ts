@@ -3,14 +3,19 @@
  * metadata image as Kafka's ScramImage.describe does: each user named (or,
  * with none named, every user with a credential) gets its mechanisms and
  * iteration counts, never a salt or key. A user without credentials is
- * RESOURCE_NOT_FOUND; a user named twice is DUPLICATE_RESOURCE.
+ * RESOURCE_NOT_FOUND; a user named twice is DUPLICATE_RESOURCE. DESCRIBE on
+ * the cluster.
  */
 import { ErrorCode, messages, sasl } from '../../protocol/index.ts';
+import { Op, authorizeCluster } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
 export function handleDescribeUserScramCredentials(
-  broker: BrokerContext, request: messages.DescribeUserScramCredentialsRequest, _ctx: RequestContext,
+  broker: BrokerContext, request: messages.DescribeUserScramCredentialsRequest, ctx: RequestContext,
 ): messages.DescribeUserScramCredentialsResponse {
+  if (!authorizeCluster(broker, ctx, Op.DESCRIBE)) {
+    return { ...messages.DescribeUserScramCredentialsResponse.defaults(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
+  }
   const credentials = broker.image().scramCredentials;
   // User name → named more than once.
   const users = new Map<string, boolean>();

@@ -4,6 +4,7 @@
  * transaction and answers the producer id and epoch to use next.
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
+import { Op, Resource, authorize } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
 type Request = messages.EndTxnRequest;
@@ -13,6 +14,10 @@ const TRANSACTION_V2_VERSION_MIN = 5;
 
 export async function handleEndTxn(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
   const response = messages.EndTxnResponse.defaults();
+  if (!authorize(broker, ctx, Op.WRITE, Resource.TRANSACTIONAL_ID, request.transactionalId)) {
+    response.errorCode = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    return response;
+  }
   const result = await broker.transactions.endTxn({
     transactionalId: request.transactionalId, producerId: request.producerId, producerEpoch: request.producerEpoch,
     committed: request.committed, transactionVersion: ctx.apiVersion >= TRANSACTION_V2_VERSION_MIN ? 2 : 1,

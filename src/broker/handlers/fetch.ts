@@ -8,6 +8,7 @@
  * enough bytes.
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
+import { Op, Resource, authorizeCluster, filterAuthorized } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 import { FINAL_EPOCH, type FetchSession, type SessionPartition } from '../fetch-sessions.ts';
 import type { Partition } from '../partition.ts';
@@ -51,18 +52,23 @@ export async function handleFetch(broker: BrokerContext, request: Request, ctx: 
   const deadline = broker.clock.nowMs() + Math.max(0, request.maxWaitMs);
   // A follower broker names itself (replicaState from v15, replicaId before); consumers send -1.
   const replicaId = request.replicaState.replicaId >= 0 ? request.replicaState.replicaId : request.replicaId;
+  // Followers need CLUSTER_ACTION on the cluster, consumers READ on each topic (an unknown topic id is answered as such).
+  const followerAllowed = replicaId >= 0 && authorizeCluster(broker, ctx, Op.CLUSTER_ACTION);
+  const readable = replicaId >= 0 ? null : filterAuthorized(broker, ctx, Op.READ, Resource.TOPIC, targets.map((t) => t.topic));
+  const allowed = (t: SessionPartition): boolean => t.topic === '' || (readable === null ? followerAllowed : readable.has(t.topic));
   // A follower's position is validated and counted once, when its fetch arrives; re-reads after a wake-up only read.
-  const checks = replicaId >= 0 ? checkFollowerFetches(broker, replicaId, request.replicaState.replicaEpoch, targets) : null;
+  const checks = followerAllowed ? checkFollowerFetches(broker, replicaId, request.replicaState.replicaEpoch, targets) : null;
   const readCommitted = request.isolationLevel === READ_COMMITTED && checks === null;
-  let reads = readAll(broker, request, targets, checks, readCommitted);
+  const readAll = (): Read[] => readAllowed(broker, request, targets, checks, readCommitted, allowed);
+  let reads = readAll();
   for (let wakeups = 0; wakeups < WAKEUPS_MAX && !enough(reads, request.minBytes); wakeups++) {
     const waitMs = deadline - broker.clock.nowMs();
     const watched = reads.map((r) => broker.replicas.get(r.target.topic, r.target.partition)).filter((p): p is Partition => p !== undefined);
     if (waitMs <= 0 || !(await broker.purgatory.wait(watched, waitMs))) {
-      reads = readAll(broker, request, targets, checks, readCommitted);
+      reads = readAll();
       break;
     }
-    reads = readAll(broker, request, targets, checks, readCommitted);
+    reads = readAll();
   }
   const sent = incremental ? reads.filter(hasNews) : reads;
   for (const r of sent) {
@@ -130,18 +136,27 @@ function checkFollowerFetches(broker: BrokerContext, replicaId: number, brokerEp
   return checks;
 }
 
-function readAll(
+function readAllowed(
   broker: BrokerContext, request: Request, targets: SessionPartition[], checks: Map<SessionPartition, FetchValidation> | null, readCommitted: boolean,
+  allowed: (target: SessionPartition) => boolean,
 ): Read[] {
   let bytesLeft = request.maxBytes;
   let anyRecords = false;
   return targets.map((target) => {
+    if (!allowed(target)) return { target, out: unauthorized(target), bytes: 0 };
     const out = readPartition(broker, target, Math.min(target.partitionMaxBytes, Math.max(bytesLeft, 0)), !anyRecords, checks, readCommitted);
     const bytes = out.records === null ? 0 : out.records.length;
     bytesLeft -= bytes;
     if (bytes > 0) anyRecords = true;
     return { target, out, bytes };
   });
+}
+
+function unauthorized(target: SessionPartition): PartitionOut {
+  return {
+    ...messages.defaultFetchResponsePartitionData(), partitionIndex: target.partition, records: EMPTY_RECORDS,
+    errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n,
+  };
 }
 
 function readPartition(

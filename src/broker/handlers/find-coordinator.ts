@@ -2,9 +2,10 @@
  * FindCoordinator (API key 10): the broker that leads the group's
  * `__consumer_offsets` partition. v0–v3 ask for one key, v4+ for a batch.
  * Key type 1 asks for a transactional id's coordinator, the leader of its
- * `__transaction_state` partition.
+ * `__transaction_state` partition. DESCRIBE on the group or transactional id.
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
+import { Op, Resource, authorize } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
 type Request = messages.FindCoordinatorRequest;
@@ -28,11 +29,11 @@ export async function handleFindCoordinator(broker: BrokerContext, request: Requ
   const response = messages.FindCoordinatorResponse.defaults();
   if (ctx.apiVersion >= BATCHED_KEYS_VERSION_MIN) {
     response.coordinators = await Promise.all(request.coordinatorKeys.map(async (key) => ({
-      ...messages.defaultFindCoordinatorResponseCoordinator(), key, ...await findCoordinator(broker, key, request.keyType, ctx.listenerName),
+      ...messages.defaultFindCoordinatorResponseCoordinator(), key, ...await findCoordinator(broker, ctx, key, request.keyType),
     })));
     return response;
   }
-  const found = await findCoordinator(broker, request.key, request.keyType, ctx.listenerName);
+  const found = await findCoordinator(broker, ctx, request.key, request.keyType);
   response.errorCode = found.errorCode;
   response.errorMessage = found.errorMessage;
   response.nodeId = found.nodeId;
@@ -45,12 +46,17 @@ function notFound(errorCode: number, errorMessage: string | null): Found {
   return { nodeId: -1, host: '', port: -1, errorCode, errorMessage };
 }
 
-async function findCoordinator(broker: BrokerContext, key: string, keyType: number, listenerName: string): Promise<Found> {
+async function findCoordinator(broker: BrokerContext, ctx: RequestContext, key: string, keyType: number): Promise<Found> {
+  const listenerName = ctx.listenerName;
   if (keyType === KEY_TYPE_TRANSACTION) {
     if (key === '') return notFound(ErrorCode.INVALID_REQUEST, 'A transactional id cannot be empty.');
+    if (!authorize(broker, ctx, Op.DESCRIBE, Resource.TRANSACTIONAL_ID, key)) {
+      return notFound(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactional Id authorization failed.');
+    }
     return leaderOf(broker, TRANSACTION_STATE_TOPIC, await broker.transactions.coordinatorPartition(key), listenerName);
   }
   if (keyType !== KEY_TYPE_GROUP) return notFound(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}.`);
+  if (!authorize(broker, ctx, Op.DESCRIBE, Resource.GROUP, key)) return notFound(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.');
   return leaderOf(broker, GROUP_METADATA_TOPIC, await broker.groups.coordinatorPartition(key), listenerName);
 }
 

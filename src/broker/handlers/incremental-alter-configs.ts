@@ -16,13 +16,13 @@ import { completeOutcomes, preprocessConfigResources } from './alter-configs.ts'
 type Request = messages.IncrementalAlterConfigsRequest;
 type Response = messages.IncrementalAlterConfigsResponse;
 
-export async function handleIncrementalAlterConfigs(broker: BrokerContext, request: Request, _ctx: RequestContext): Promise<Response> {
+export async function handleIncrementalAlterConfigs(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
   const changes = request.resources.map((r) => ({
     resourceType: r.resourceType,
     resourceName: r.resourceName,
     configs: r.configs.map((c) => ({ name: c.name, operation: c.configOperation, value: c.value })),
   }));
-  const outcomes = await completeOutcomes(preprocessConfigResources(broker, changes, true), (forwarded) =>
+  const outcomes = await completeOutcomes(preprocessConfigResources(broker, ctx, changes, true), (forwarded) =>
     broker.controller.incrementalAlterConfigs(forwarded.map((i) => changes[i]!), request.validateOnly));
   const response = messages.IncrementalAlterConfigsResponse.defaults();
   response.responses = request.resources.map((r, i) => ({

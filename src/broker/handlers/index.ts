@@ -5,6 +5,7 @@
  */
 import { SERVABLE_APIS, type ApiRange, type KnownApiKey, type RequestOf, type ResponseOf } from '../../protocol/index.ts';
 import type { Handler } from '../broker-context.ts';
+import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './acls.ts';
 import { handleAddOffsetsToTxn } from './add-offsets-to-txn.ts';
 import { handleAddPartitionsToTxn } from './add-partitions-to-txn.ts';
 import { handleAlterClientQuotas } from './alter-client-quotas.ts';
@@ -85,6 +86,9 @@ const implemented: HandlerTable = {
   26: handleEndTxn,
   27: handleWriteTxnMarkers,
   28: handleTxnOffsetCommit,
+  29: handleDescribeAcls,
+  30: handleCreateAcls,
+  31: handleDeleteAcls,
   32: handleDescribeConfigs,
   33: handleAlterConfigs,
   35: handleDescribeLogDirs,

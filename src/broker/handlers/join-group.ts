@@ -1,5 +1,6 @@
 /** JoinGroup (API key 11): answered when the group's rebalance completes, so the handler returns a Promise. */
-import { messages } from '../../protocol/index.ts';
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import { Op, Resource, authorize } from '../authorization.ts';
 import type { BrokerContext, GroupJoinResult, RequestContext } from '../broker-context.ts';
 
 type Request = messages.JoinGroupRequest;
@@ -14,6 +15,9 @@ const SKIP_ASSIGNMENT_VERSION_MIN = 9;
 
 export function handleJoinGroup(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
   const v = ctx.apiVersion;
+  if (!authorize(broker, ctx, Op.READ, Resource.GROUP, request.groupId)) {
+    return Promise.resolve({ ...messages.JoinGroupResponse.defaults(), errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, protocolName: v >= NULLABLE_PROTOCOL_VERSION_MIN ? null : '' });
+  }
   return broker.groups.joinGroup({
     groupId: request.groupId,
     memberId: request.memberId,

@@ -1,5 +1,6 @@
 /** LeaveGroup (API key 13): one member (v0–v2), or a batch by member id or group.instance.id (v3+). */
 import { ErrorCode, messages } from '../../protocol/index.ts';
+import { Op, Resource, authorize } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
 type Request = messages.LeaveGroupRequest;
@@ -10,6 +11,9 @@ const REASON_VERSION_MIN = 5;
 
 export function handleLeaveGroup(broker: BrokerContext, request: Request, ctx: RequestContext): Response {
   const v = ctx.apiVersion;
+  if (!authorize(broker, ctx, Op.READ, Resource.GROUP, request.groupId)) {
+    return { ...messages.LeaveGroupResponse.defaults(), errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
+  }
   const batched = v >= BATCHED_MEMBERS_VERSION_MIN;
   const members = batched
     ? request.members.map((m) => ({

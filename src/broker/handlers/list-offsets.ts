@@ -5,6 +5,7 @@
  * up to the high watermark, read_committed up to the last stable offset.
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
+import { Op, Resource, filterAuthorized } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 import type { Partition } from '../partition.ts';
 import { leadershipErrorOf } from './leadership.ts';
@@ -20,12 +21,15 @@ const EARLIEST_LOCAL = -4n;
 const LATEST_TIERED = -5n;
 const READ_COMMITTED = 1;
 
-export function handleListOffsets(broker: BrokerContext, request: Request, _ctx: RequestContext): Response {
+export function handleListOffsets(broker: BrokerContext, request: Request, ctx: RequestContext): Response {
   const response = messages.ListOffsetsResponse.defaults();
+  const describable = filterAuthorized(broker, ctx, Op.DESCRIBE, Resource.TOPIC, request.topics.map((t) => t.name));
   response.topics = request.topics.map((t) => ({
     ...messages.defaultListOffsetsResponseListOffsetsTopicResponse(),
     name: t.name,
-    partitions: t.partitions.map((p) => listOffset(broker, t.name, p, request.isolationLevel === READ_COMMITTED)),
+    partitions: t.partitions.map((p) => describable.has(t.name)
+      ? listOffset(broker, t.name, p, request.isolationLevel === READ_COMMITTED)
+      : { ...messages.defaultListOffsetsResponseListOffsetsPartitionResponse(), partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }),
   }));
   return response;
 }

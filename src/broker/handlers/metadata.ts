@@ -1,23 +1,35 @@
-/** Metadata (API key 3): brokers, cluster id, controller, and topics, creating missing ones when allowed. */
-import { ErrorCode, messages } from '../../protocol/index.ts';
+/**
+ * Metadata (API key 3): brokers, cluster id, controller, and topics, creating
+ * missing ones when allowed. As in Kafka, a listing of every topic leaves out
+ * those the caller may not DESCRIBE, a named one is TOPIC_AUTHORIZATION_FAILED,
+ * and auto-creation needs CREATE on the cluster or the topic.
+ */
+import { AUTHORIZED_OPERATIONS_OMITTED, ErrorCode, messages } from '../../protocol/index.ts';
 import { isInternalTopic, topicNameError, type MetadataImage, type TopicImage } from '../../metadata/index.ts';
+import { Op, Resource, authorize, authorizeCluster, authorizedOperations } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
 type Request = messages.MetadataRequest;
 type Response = messages.MetadataResponse;
 type TopicOut = messages.MetadataResponseMetadataResponseTopic;
 
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 export async function handleMetadata(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
   const response = messages.MetadataResponse.defaults();
   response.clusterId = broker.clusterId;
   response.controllerId = broker.activeControllerId();
-  response.clusterAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
-  response.topics = request.topics === null || (ctx.apiVersion === 0 && request.topics.length === 0)
-    ? allTopics(broker.image())
-    : await requestedTopics(broker, request, ctx.apiVersion);
+  response.clusterAuthorizedOperations = request.includeClusterAuthorizedOperations
+    ? authorizedOperations(broker, ctx, Resource.CLUSTER, 'kafka-cluster') : AUTHORIZED_OPERATIONS_OMITTED;
+  const topics = request.topics === null || (ctx.apiVersion === 0 && request.topics.length === 0)
+    ? allTopics(broker, ctx)
+    : await requestedTopics(broker, request, ctx);
+  if (request.includeTopicAuthorizedOperations) {
+    for (const t of topics) {
+      if (t.errorCode === ErrorCode.NONE && t.name !== null) t.topicAuthorizedOperations = authorizedOperations(broker, ctx, Resource.TOPIC, t.name);
+    }
+  }
+  response.topics = topics;
   response.brokers = brokersOf(broker.image(), ctx.listenerName);
   return response;
 }
@@ -34,15 +46,29 @@ function brokersOf(image: MetadataImage, listenerName: string): messages.Metadat
   return out;
 }
 
-function allTopics(image: MetadataImage): TopicOut[] {
-  return [...image.topicsByName.values()].map(describeTopic);
+function allTopics(broker: BrokerContext, ctx: RequestContext): TopicOut[] {
+  return [...broker.image().topicsByName.values()]
+    .filter((t) => authorize(broker, ctx, Op.DESCRIBE, Resource.TOPIC, t.name))
+    .map(describeTopic);
 }
 
-async function requestedTopics(broker: BrokerContext, request: Request, apiVersion: number): Promise<TopicOut[]> {
-  const autoCreate = broker.config.autoCreateTopicsEnable && (apiVersion < 4 || request.allowAutoTopicCreation);
+async function requestedTopics(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<TopicOut[]> {
+  const autoCreate = broker.config.autoCreateTopicsEnable && (ctx.apiVersion < 4 || request.allowAutoTopicCreation);
+  const describable = (name: string): boolean => authorize(broker, ctx, Op.DESCRIBE, Resource.TOPIC, name);
+  const mayCreateAny = autoCreate && authorizeCluster(broker, ctx, Op.CREATE);
+  const mayCreate = (name: string): boolean => mayCreateAny || authorize(broker, ctx, Op.CREATE, Resource.TOPIC, name);
+  const refused = new Set<string>();
   const missing: string[] = [];
   for (const t of request.topics ?? []) {
-    if (t.name !== null && !broker.image().topicsByName.has(t.name) && topicNameError(t.name) === null) missing.push(t.name);
+    if (t.name === null) continue;
+    if (!describable(t.name)) {
+      refused.add(t.name);
+      continue;
+    }
+    if (!broker.image().topicsByName.has(t.name) && topicNameError(t.name) === null) {
+      if (autoCreate && !mayCreate(t.name)) refused.add(t.name);
+      else missing.push(t.name);
+    }
   }
   if (autoCreate && missing.length > 0) {
     await broker.controller.createTopics(
@@ -52,10 +78,19 @@ async function requestedTopics(broker: BrokerContext, request: Request, apiVersi
   }
   const image = broker.image();
   return (request.topics ?? []).map((t) => {
+    if (t.name !== null && refused.has(t.name)) return unauthorizedTopic(t.name, ZERO_UUID);
     const topic = t.name !== null ? image.topicsByName.get(t.name) : image.topicsById.get(t.topicId);
+    if (topic !== undefined && t.name === null && !describable(topic.name)) return unauthorizedTopic(null, t.topicId);
     if (topic !== undefined) return describeTopic(topic);
     return missingTopic(t.name, t.topicId);
   });
+}
+
+function unauthorizedTopic(name: string | null, topicId: string): TopicOut {
+  return {
+    ...messages.defaultMetadataResponseMetadataResponseTopic(),
+    name, topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
 }
 
 function missingTopic(name: string | null, topicId: string): TopicOut {

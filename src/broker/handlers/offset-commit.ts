@@ -5,6 +5,7 @@
  * replicas before this answers.
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
+import { Op, Resource, authorize, filterAuthorized } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
 type Request = messages.OffsetCommitRequest;
@@ -19,8 +20,11 @@ const GROUP_ID_NOT_FOUND_VERSION_MIN = 9;
 export async function handleOffsetCommit(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
   const v = ctx.apiVersion;
   const image = broker.image();
+  if (!authorize(broker, ctx, Op.READ, Resource.GROUP, request.groupId)) return everyPartition(request, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  const readable = filterAuthorized(broker, ctx, Op.READ, Resource.TOPIC, request.topics.map((t) => t.name));
   const exists = (topic: string, partition: number): boolean => image.topicsByName.get(topic)?.partitions[partition] !== undefined;
   const known = request.topics
+    .filter((t) => readable.has(t.name))
     .map((t) => ({
       name: t.name,
       partitions: t.partitions.filter((p) => exists(t.name, p.partitionIndex)).map((p) => ({
@@ -51,8 +55,19 @@ export async function handleOffsetCommit(broker: BrokerContext, request: Request
     partitions: t.partitions.map((p) => ({
       ...messages.defaultOffsetCommitResponseOffsetCommitResponsePartition(),
       partitionIndex: p.partitionIndex,
-      errorCode: errors.get(`${t.name}\0${p.partitionIndex}`) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      errorCode: readable.has(t.name)
+        ? errors.get(`${t.name}\0${p.partitionIndex}`) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
     })),
+  }));
+  return response;
+}
+
+function everyPartition(request: Request, errorCode: number): Response {
+  const response = messages.OffsetCommitResponse.defaults();
+  response.topics = request.topics.map((t) => ({
+    ...messages.defaultOffsetCommitResponseOffsetCommitResponseTopic(),
+    name: t.name,
+    partitions: t.partitions.map((p) => ({ ...messages.defaultOffsetCommitResponseOffsetCommitResponsePartition(), partitionIndex: p.partitionIndex, errorCode })),
   }));
   return response;
 }

@@ -2,10 +2,13 @@
  * OffsetFetch (API key 9): committed offsets of one group (v1–v7) or of
  * several (v8+); null topics (v2+) means every offset the group has.
  * require_stable (v7+) is accepted: with no transactional offsets pending,
- * every committed offset is stable.
+ * every committed offset is stable. DESCRIBE on the group, and on each topic:
+ * unauthorized topics are TOPIC_AUTHORIZATION_FAILED when named and left out
+ * of "every offset".
  */
-import { messages } from '../../protocol/index.ts';
-import type { BrokerContext, GroupOffsetFetchResult, RequestContext } from '../broker-context.ts';
+import { ErrorCode, messages } from '../../protocol/index.ts';
+import { Op, Resource, authorize, filterAuthorized } from '../authorization.ts';
+import type { BrokerContext, GroupOffsetFetchResult, GroupTopicPartitions, RequestContext } from '../broker-context.ts';
 
 type Request = messages.OffsetFetchRequest;
 type Response = messages.OffsetFetchResponse;
@@ -18,7 +21,7 @@ export function handleOffsetFetch(broker: BrokerContext, request: Request, ctx: 
   const response = messages.OffsetFetchResponse.defaults();
   if (ctx.apiVersion >= MULTI_GROUP_VERSION_MIN) {
     response.groups = request.groups.map((g) => {
-      const r = broker.groups.fetchOffsets(g.groupId, g.topics, request.requireStable);
+      const r = fetchAuthorized(broker, ctx, g.groupId, g.topics, request.requireStable);
       return {
         ...messages.defaultOffsetFetchResponseOffsetFetchResponseGroup(),
         groupId: g.groupId,
@@ -32,7 +35,7 @@ export function handleOffsetFetch(broker: BrokerContext, request: Request, ctx: 
     });
     return response;
   }
-  const r = broker.groups.fetchOffsets(request.groupId, request.topics, request.requireStable);
+  const r = fetchAuthorized(broker, ctx, request.groupId, request.topics, request.requireStable);
   response.errorCode = r.errorCode;
   response.topics = ctx.apiVersion < TOP_LEVEL_ERROR_VERSION_MIN && r.errorCode !== 0
     ? (request.topics ?? []).map((t) => ({
@@ -48,6 +51,25 @@ export function handleOffsetFetch(broker: BrokerContext, request: Request, ctx: 
       partitions: t.partitions.map((p) => ({ ...messages.defaultOffsetFetchResponseOffsetFetchResponsePartition(), ...fields(p) })),
     }));
   return response;
+}
+
+function fetchAuthorized(
+  broker: BrokerContext, ctx: RequestContext, groupId: string, topics: readonly GroupTopicPartitions[] | null, requireStable: boolean,
+): GroupOffsetFetchResult {
+  if (!authorize(broker, ctx, Op.DESCRIBE, Resource.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+  if (topics === null) {
+    const all = broker.groups.fetchOffsets(groupId, null, requireStable);
+    return { ...all, topics: all.topics.filter((t) => authorize(broker, ctx, Op.DESCRIBE, Resource.TOPIC, t.name)) };
+  }
+  const describable = filterAuthorized(broker, ctx, Op.DESCRIBE, Resource.TOPIC, topics.map((t) => t.name));
+  const r = broker.groups.fetchOffsets(groupId, topics.filter((t) => describable.has(t.name)), requireStable);
+  const refused = topics.filter((t) => !describable.has(t.name)).map((t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((partitionIndex) => ({
+      partitionIndex, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    })),
+  }));
+  return { ...r, topics: [...r.topics, ...refused] };
 }
 
 function fields(p: GroupOffsetFetchResult['topics'][number]['partitions'][number]) {

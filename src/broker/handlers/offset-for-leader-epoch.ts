@@ -7,6 +7,7 @@
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
 import { leadershipErrorOf } from './leadership.ts';
+import { Op, Resource, authorizeCluster, filterAuthorized } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
 type Request = messages.OffsetForLeaderEpochRequest;
@@ -14,8 +15,11 @@ type Response = messages.OffsetForLeaderEpochResponse;
 
 const UNDEFINED = -1;
 
-export function handleOffsetForLeaderEpoch(broker: BrokerContext, request: Request, _ctx: RequestContext): Response {
+export function handleOffsetForLeaderEpoch(broker: BrokerContext, request: Request, ctx: RequestContext): Response {
   const response = messages.OffsetForLeaderEpochResponse.defaults();
+  // A follower may ask about every topic with CLUSTER_ACTION; anyone else needs DESCRIBE on the topic.
+  const everyTopic = request.replicaId >= 0 && authorizeCluster(broker, ctx, Op.CLUSTER_ACTION);
+  const describable = everyTopic ? null : filterAuthorized(broker, ctx, Op.DESCRIBE, Resource.TOPIC, request.topics.map((t) => t.topic));
   response.topics = request.topics.map((t) => ({
     ...messages.defaultOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(),
     topic: t.topic,
@@ -24,6 +28,7 @@ export function handleOffsetForLeaderEpoch(broker: BrokerContext, request: Reque
         ...messages.defaultOffsetForLeaderEpochResponseEpochEndOffset(),
         partition: p.partition, errorCode: ErrorCode.NONE, leaderEpoch: UNDEFINED, endOffset: BigInt(UNDEFINED),
       };
+      if (describable !== null && !describable.has(t.topic)) return { ...out, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
       const partition = broker.replicas.get(t.topic, p.partition);
       if (partition === undefined) return { ...out, errorCode: leadershipErrorOf(broker, t.topic, p.partition) };
       if (partition.offline) return { ...out, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };

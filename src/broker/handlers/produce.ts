@@ -12,6 +12,7 @@ import { ErrorCode, PRODUCE_VERSION_MIN, messages } from '../../protocol/index.t
 import {
   CompressionCodec, type DecodedRecord, RecordBatch, RecordsError, buildRecordBatch, readBatchRecords, validateProduceBatches,
 } from '../../records/index.ts';
+import { Op, Resource, authorize, filterAuthorized } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 import type { Partition } from '../partition.ts';
 import type { AppendEntry, AppendResult } from '../replica-manager.ts';
@@ -40,7 +41,8 @@ const CODEC_BY_NAME: Record<string, CompressionCodec> = {
 
 export function handleProduce(broker: BrokerContext, request: Request, ctx: RequestContext): Response | null | Promise<Response> {
   const response = messages.ProduceResponse.defaults();
-  const requestError = requestLevelError(request, ctx.apiVersion);
+  const requestError = requestLevelError(broker, ctx, request);
+  const writable = filterAuthorized(broker, ctx, Op.WRITE, Resource.TOPIC, request.topicData.map((t) => t.name));
   const entries: AppendEntry[] = [];
   const outs: PartitionOut[] = [];
   response.responses = request.topicData.map((topic) => ({
@@ -48,6 +50,7 @@ export function handleProduce(broker: BrokerContext, request: Request, ctx: Requ
     name: topic.name,
     partitionResponses: topic.partitionData.map((p) => {
       if (requestError !== ErrorCode.NONE) return partitionError(p.index, requestError, null);
+      if (!writable.has(topic.name)) return partitionError(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null);
       const checked = checkPartition(broker, topic.name, p.index, p.records, ctx.apiVersion);
       if ('errorCode' in checked) return checked;
       const out = messages.defaultProduceResponsePartitionProduceResponse();
@@ -162,8 +165,11 @@ function fillOut(out: PartitionOut, r: AppendResult): void {
   }
 }
 
-function requestLevelError(request: Request, apiVersion: number): number {
-  if (apiVersion < PRODUCE_VERSION_MIN) return ErrorCode.UNSUPPORTED_VERSION;
+function requestLevelError(broker: BrokerContext, ctx: RequestContext, request: Request): number {
+  if (ctx.apiVersion < PRODUCE_VERSION_MIN) return ErrorCode.UNSUPPORTED_VERSION;
+  if (request.transactionalId !== null && !authorize(broker, ctx, Op.WRITE, Resource.TRANSACTIONAL_ID, request.transactionalId)) {
+    return ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+  }
   if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) return ErrorCode.INVALID_REQUIRED_ACKS;
   return ErrorCode.NONE;
 }

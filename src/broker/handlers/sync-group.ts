@@ -1,5 +1,6 @@
 /** SyncGroup (API key 14): followers wait for the leader's assignment, so the handler returns a Promise. */
 import { ErrorCode, messages } from '../../protocol/index.ts';
+import { Op, Resource, authorize } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
 type Request = messages.SyncGroupRequest;
@@ -11,6 +12,10 @@ const PROTOCOL_FIELDS_VERSION_MIN = 5;
 export function handleSyncGroup(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
   const response = messages.SyncGroupResponse.defaults();
   const withProtocol = ctx.apiVersion >= PROTOCOL_FIELDS_VERSION_MIN;
+  if (!authorize(broker, ctx, Op.READ, Resource.GROUP, request.groupId)) {
+    response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+    return Promise.resolve(response);
+  }
   if (withProtocol && (request.protocolType === null || request.protocolName === null)) {
     response.errorCode = ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
     return Promise.resolve(response);

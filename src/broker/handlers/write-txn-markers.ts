@@ -13,6 +13,7 @@
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
 import { ControlRecordType, buildEndTxnMarkerBatch } from '../../records/index.ts';
+import { Op, authorizeCluster } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 import type { AppendEntry, AppendResult } from '../replica-manager.ts';
 import { ACKS_ALL } from '../replication/acks.ts';
@@ -27,8 +28,22 @@ const OFFSETS_TOPIC = '__consumer_offsets';
 /** Kafka waits for the markers' replication up to request.timeout.ms, 30 s by default; Samsa has no such broker setting. */
 const MARKER_ACKS_TIMEOUT_MS = 30_000;
 
-export function handleWriteTxnMarkers(broker: BrokerContext, request: Request, _ctx: RequestContext): Promise<Response> {
-  return writeTxnMarkers(broker, request);
+/** From another broker's transaction coordinator: CLUSTER_ACTION on the cluster. */
+export function handleWriteTxnMarkers(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
+  if (authorizeCluster(broker, ctx, Op.CLUSTER_ACTION)) return writeTxnMarkers(broker, request);
+  const response = messages.WriteTxnMarkersResponse.defaults();
+  response.markers = request.markers.map((m) => ({
+    ...messages.defaultWriteTxnMarkersResponseWritableTxnMarkerResult(),
+    producerId: m.producerId,
+    topics: m.topics.map((t) => ({
+      ...messages.defaultWriteTxnMarkersResponseWritableTxnMarkerTopicResult(),
+      name: t.name,
+      partitions: t.partitionIndexes.map((partitionIndex) => ({
+        ...messages.defaultWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(), partitionIndex, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+      })),
+    })),
+  }));
+  return Promise.resolve(response);
 }
 
 /** Writes every marker of the request; one result per marker, per topic, per partition, in the request's order. */

@@ -1,5 +1,6 @@
 // The controller's APIs, one handler each, by API key.
 import { alterClientQuotas } from './alter-client-quotas.ts';
+import { createAcls, deleteAcls } from './acls.ts';
 import { alterConfigs } from './alter-configs.ts';
 import { alterPartition } from './alter-partition.ts';
 import { alterUserScramCredentials } from './alter-user-scram-credentials.ts';
@@ -16,6 +17,6 @@ export type { ControllerCall, ControllerHandler } from './types.ts';
 
 export const CONTROLLER_HANDLERS: ReadonlyMap<number, ControllerHandler> = new Map(
   [createTopics, deleteTopics, createPartitions, alterConfigs, incrementalAlterConfigs, alterPartition, allocateProducerIds, brokerRegistration, brokerHeartbeat, electLeaders,
-    updateFeatures, alterUserScramCredentials, alterClientQuotas]
+    updateFeatures, alterUserScramCredentials, alterClientQuotas, createAcls, deleteAcls]
     .map((h) => [h.apiKey, h as ControllerHandler]),
 );

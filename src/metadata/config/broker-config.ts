@@ -103,6 +103,11 @@ export interface BrokerConfig {
   /** Client quota samples (quota.window.num) and their length (quota.window.size.seconds). */
   readonly quotaWindowNum: number;
   readonly quotaWindowSizeSeconds: number;
+  /** authorizer.class.name; empty when no authorizer is configured (every request allowed). */
+  readonly authorizerClassName: string;
+  /** super.users, split on semicolons. */
+  readonly superUsers: string[];
+  readonly allowEveryoneIfNoAclFound: boolean;
   /** Every key that was set, as given (pass-through keys included, passwords in clear). */
   readonly raw: Readonly<Record<string, string>>;
 }
@@ -183,6 +188,9 @@ export function buildBrokerConfig(raw: Raw, derived: Pick<BrokerConfig, 'logRoll
     quotaWindowNum: num('quota.window.num'),
     quotaWindowSizeSeconds: num('quota.window.size.seconds'),
     ...coordinatorFields(raw),
+    authorizerClassName: (str('authorizer.class.name') ?? '').trim(),
+    superUsers: (str('super.users') ?? '').split(';').map((p) => p.trim()).filter((p) => p !== ''),
+    allowEveryoneIfNoAclFound: v('allow.everyone.if.no.acl.found') as boolean,
     raw,
   };
 }

@@ -231,6 +231,12 @@ const PEM_ONLY = 'Samsa reads PEM key and trust stores only (JKS and PKCS12 are 
 const PER_LISTENER = 'May be set per listener as listener.name.<listener>.';
 
 const SECURITY: readonly ConfigDef[] = [
+  def('authorizer.class.name', 'string', '', RO, 'The authorizer that checks every request against the ACLs; empty allows every request.', {
+    samsaNote: 'Samsa has one authorizer, Kafka\'s StandardAuthorizer (ACLs in the metadata log): set org.apache.kafka.metadata.authorizer.StandardAuthorizer. '
+      + 'The ZooKeeper-era kafka.security.authorizer.AclAuthorizer is taken as the same with a warning; any other class stops the start.',
+  }),
+  def('super.users', 'string', null, RO, 'Semicolon-separated principals (User:admin;User:broker) allowed every operation whatever the ACLs say.'),
+  def('allow.everyone.if.no.acl.found', 'boolean', 'false', RO, 'Whether a resource without any ACL is open to everyone (true) or to super users only (false).'),
   def('sasl.enabled.mechanisms', 'list', 'GSSAPI', PB, 'SASL mechanisms the broker offers on its SASL listeners.', {
     samsaNote: `Samsa implements PLAIN; a client asking for an enabled mechanism Samsa lacks (GSSAPI, OAUTHBEARER) gets UNSUPPORTED_SASL_MECHANISM. ${PER_LISTENER}sasl.enabled.mechanisms.`,
   }),
