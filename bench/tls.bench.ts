@@ -50,8 +50,9 @@ async function main(): Promise<void> {
       maxLifeMs: BROKER_LIFE_MS,
       overrides: [`listeners=PLAINTEXT://127.0.0.1:${plain},SSL://127.0.0.1:${ssl}`, 'ssl.keystore.type=PEM', `ssl.keystore.location=${certs.serverStore}`],
     });
+    // `samsa start --port` (0 here) overrides the first listener's port: the ready line has the one it got.
     const security: Record<string, { port: number; args: string[] }> = {
-      PLAINTEXT: { port: plain, args: [] },
+      PLAINTEXT: { port: broker.port, args: [] },
       SSL: { port: ssl, args: ['-X', 'security.protocol=ssl', '-X', `ssl.ca.location=${certs.caFile}`] },
     };
     console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, node ${process.version}; kcat, one partition, acks=1`);
