@@ -15,6 +15,7 @@ import { Admin, Cluster, Consumer, Producer, type ClientOptions } from '../../sr
 import { ApiKey, ErrorCode, Reader, Writer, messages, readResponseHeader, requestCodec, requestHeaderVersion, responseCodec } from '../../src/protocol/index.ts';
 import { mapDn, parseMappingRules, subjectDn } from '../../src/security/index.ts';
 import { startBroker, type RunningBroker } from '../../src/index.ts';
+import { until } from '../helpers/until.ts';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.ts';
 import { samsa } from '../helpers/samsa-cli.ts';
 
@@ -176,7 +177,6 @@ test('SASL/PLAIN: a wrong password is refused with SASL_AUTHENTICATION_FAILED an
 class RawConnection {
   private readonly socket: Socket;
   private buffer = Buffer.alloc(0);
-  private waiters: (() => void)[] = [];
   closed = false;
   private nextCorrelationId = 1;
 
@@ -184,11 +184,9 @@ class RawConnection {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
-      for (const w of this.waiters.splice(0)) w();
     });
     socket.on('close', () => {
       this.closed = true;
-      for (const w of this.waiters.splice(0)) w();
     });
     socket.on('error', () => undefined);
   }
@@ -218,24 +216,20 @@ class RawConnection {
 
   /** The next size-prefixed answer's payload, or null once the broker closed without one. */
   async next(): Promise<Buffer | null> {
-    for (;;) {
+    // Woken by each read and by the close; bounded in time, so a broker that never answers fails the test.
+    return until('an answer or the close', () => {
       if (this.buffer.length >= 4 && this.buffer.length >= 4 + this.buffer.readInt32BE(0)) {
         const size = this.buffer.readInt32BE(0);
         const frame = this.buffer.subarray(4, 4 + size);
         this.buffer = this.buffer.subarray(4 + size);
-        return frame;
+        return { frame };
       }
-      if (this.closed) return null;
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 5000).unref();
-      });
-    }
+      return this.closed ? { frame: null } : null;
+    }, { timeoutMs: 5000, intervalMs: 5 }).then((r) => r.frame);
   }
 
   async closedByBroker(): Promise<boolean> {
-    for (let i = 0; i < 50 && !this.closed; i++) await new Promise((r) => setTimeout(r, 20));
-    return this.closed;
+    return until('the broker to close the connection', () => this.closed, { timeoutMs: 1000, intervalMs: 10 }).catch(() => false);
   }
 
   destroy(): void {
