@@ -99,6 +99,11 @@ export class BrokerConnection {
   /** Highest version this broker serves, by API key; -1 where it serves none. */
   private readonly versions: number[] = new Array(128).fill(-1);
   private closedError: Error | null = null;
+  /** KIP-368: when to re-authenticate (epoch ms, 85–95% into the session's lifetime as Kafka's Java client does), or null. */
+  private reauthAtMs: number | null = null;
+  /** While re-authenticating, the requests sent meanwhile wait here (their answers are already awaited); null otherwise. */
+  private held: Buffer[][] | null = null;
+  private reauthenticationCount = 0;
 
   private constructor(options: ConnectionOptions) {
     this.options = options;
@@ -165,7 +170,7 @@ export class BrokerConnection {
    * the mechanism, then SaslAuthenticate requests carry the tokens until the
    * mechanism is done. A refusal is a ClientError with Kafka's error code.
    */
-  private async authenticate(options: SaslClientOptions): Promise<void> {
+  private async authenticate(options: SaslClientOptions, direct = false): Promise<void> {
     const session = saslClientSession(options);
     if (session === null) {
       throw new ClientError(`SASL mechanism '${options.mechanism}' is not supported by this client (PLAIN is)`, 'SAMSA_ERR_SASL', ErrorCode.UNSUPPORTED_SASL_MECHANISM);
@@ -176,22 +181,53 @@ export class BrokerConnection {
     }
     const handshake = await this.send<messages.SaslHandshakeResponse>(ApiKey.SaslHandshake, handshakeVersion, {
       ...messages.SaslHandshakeRequest.defaults(), mechanism: session.mechanism,
-    });
+    }, direct);
     if (handshake.errorCode !== ErrorCode.NONE) {
       throw new ClientError(`SASL mechanism ${session.mechanism} refused by ${this.host}:${this.port} (error ${handshake.errorCode}; enabled: ${handshake.mechanisms.join(', ')})`,
         'SAMSA_ERR_SASL', handshake.errorCode);
     }
     let token: Buffer | null = session.initialToken();
+    let lifetimeMs = 0;
     while (token !== null) {
       const res: messages.SaslAuthenticateResponse = await this.send(ApiKey.SaslAuthenticate, this.versionOf(ApiKey.SaslAuthenticate), {
         ...messages.SaslAuthenticateRequest.defaults(), authBytes: token,
-      });
+      }, direct);
       if (res.errorCode !== ErrorCode.NONE) {
         throw new ClientError(`SASL authentication with ${this.host}:${this.port} failed: ${res.errorMessage ?? `error ${res.errorCode}`}`,
           'SAMSA_ERR_SASL_AUTHENTICATION', res.errorCode);
       }
+      lifetimeMs = Number(res.sessionLifetimeMs);
       token = session.evaluate(res.authBytes);
     }
+    this.reauthAtMs = lifetimeMs > 0 ? Date.now() + Math.floor(lifetimeMs * (0.85 + 0.1 * Math.random())) : null;
+  }
+
+  /**
+   * KIP-368 on the client: once the re-authentication time has come, the next request waits while SaslHandshake
+   * and SaslAuthenticate go out on this connection (requests already sent keep their place and get their answers);
+   * then the waiting ones follow. A refused re-authentication closes the connection: its requests fail and
+   * callers reconnect, as with any lost connection.
+   */
+  private maybeReauthenticate(): void {
+    const options = this.options.sasl;
+    if (this.reauthAtMs === null || this.held !== null || Date.now() < this.reauthAtMs || options === undefined || options === null) return;
+    this.reauthAtMs = null;
+    this.held = [];
+    this.authenticate(options, true).then(() => {
+      this.reauthenticationCount++;
+      const held = this.held ?? [];
+      this.held = null;
+      if (this.closedError === null) for (const frame of held) this.write(frame);
+    }, (e: Error) => {
+      this.held = null;
+      this.fail(new ClientError(`SASL re-authentication with ${this.host}:${this.port} failed: ${e.message}`, 'SAMSA_ERR_SASL_AUTHENTICATION',
+        e instanceof ClientError ? e.kafkaErrorCode : -1));
+    });
+  }
+
+  /** How many times this connection re-authenticated (KIP-368). */
+  get reauthentications(): number {
+    return this.reauthenticationCount;
   }
 
   /** The version requests of this API go out at, or -1 when the broker does not serve it. */
@@ -227,10 +263,11 @@ export class BrokerConnection {
 
   /** Sends a request that gets no response (Produce with acks=0). */
   sendOneWay(apiKey: number, body: unknown): void {
-    this.write(this.encode(apiKey, this.versionOf(apiKey), body, this.nextCorrelationId++));
+    this.enqueue(this.encode(apiKey, this.versionOf(apiKey), body, this.nextCorrelationId++), false);
   }
 
-  private send<Res>(apiKey: number, version: number, body: unknown): Promise<Res> {
+  /** `direct`: the re-authentication's own requests, which go out while the others wait. */
+  private send<Res>(apiKey: number, version: number, body: unknown, direct = false): Promise<Res> {
     if (this.closedError !== null) return Promise.reject(this.closedError);
     if (this.pending.size >= INFLIGHT_REQUESTS_MAX) return Promise.reject(new ClientError('too many requests in flight', 'SAMSA_ERR_BUSY'));
     const correlationId = this.nextCorrelationId++;
@@ -241,8 +278,14 @@ export class BrokerConnection {
         reject(new ClientError(`${apiName(apiKey)} request to ${this.host}:${this.port} timed out after ${this.options.requestTimeoutMs} ms`, 'SAMSA_ERR_TIMEOUT', ErrorCode.REQUEST_TIMED_OUT));
       }, this.options.requestTimeoutMs);
       this.pending.set(correlationId, { apiKey, version, resolve: resolve as (v: unknown) => void, reject, timer });
-      this.write(frame);
+      this.enqueue(frame, direct);
     });
+  }
+
+  private enqueue(frame: Buffer[], direct: boolean): void {
+    if (!direct) this.maybeReauthenticate();
+    if (this.held !== null && !direct) this.held.push(frame);
+    else this.write(frame);
   }
 
   private encode(apiKey: number, version: number, body: unknown, correlationId: number): Buffer[] {

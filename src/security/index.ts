@@ -6,7 +6,7 @@ export {
 } from './listener-security.ts';
 export { SecurityConfigError } from './pem.ts';
 export { ANONYMOUS_PRINCIPAL, mapDn, parseMappingRules, subjectDn, userPrincipal } from './principal.ts';
-export { SaslAuthenticator, type SaslVerdict } from './sasl-authenticator.ts';
+export { SaslAuthenticator, type SaslSession, type SaslVerdict } from './sasl-authenticator.ts';
 export {
   SUPPORTED_SASL_MECHANISMS, createSaslServer, type SaslCredentials, type SaslServer, type SaslStep, type ScramCredential,
 } from './sasl/sasl-server.ts';

@@ -30,6 +30,11 @@ export interface SaslListenerSettings {
   /** sasl.enabled.mechanisms, as configured (a mechanism Samsa lacks is answered UNSUPPORTED_SASL_MECHANISM). */
   readonly enabledMechanisms: readonly string[];
   readonly credentials: SaslCredentials;
+  /**
+   * connections.max.reauth.ms for a mechanism on this listener (KIP-368), as Kafka's SaslChannelBuilder reads it:
+   * `listener.name.<l>.<mechanism>.connections.max.reauth.ms`, else the listener's or the broker's value; 0 = off.
+   */
+  readonly connectionsMaxReauthMs: (mechanism: string) => number;
 }
 
 export interface ListenerSecurity {
@@ -264,14 +269,27 @@ function saslListenerSettings(values: ListenerValues): SaslListenerSettings {
       if (key.startsWith('user_') && key.length > 'user_'.length) plainUsers.set(key.slice('user_'.length), value);
     }
   }
+  const reauthMs = new Map<string, number>();
+  for (const mechanism of enabledMechanisms) reauthMs.set(mechanism, connectionsMaxReauthMs(values, mechanism));
   return {
     enabledMechanisms,
+    connectionsMaxReauthMs: (mechanism) => reauthMs.get(mechanism) ?? 0,
     credentials: {
       plainPassword: (username) => plainUsers.get(username) ?? null,
       // SCRAM credentials live in the metadata image: the broker role swaps in its lookup (withScramCredentials).
       scramCredential: () => null,
     },
   };
+}
+
+function connectionsMaxReauthMs(values: ListenerValues, mechanism: string): number {
+  const scopedKey = `${mechanism.toLowerCase()}.connections.max.reauth.ms`;
+  const scoped = values.prefixed(scopedKey);
+  if (scoped === null) return values.value('connections.max.reauth.ms') as number;
+  const parsed = parseValue(brokerConfigDef('connections.max.reauth.ms')!, scoped);
+  const key = `listener.name.${values.listenerName.toLowerCase()}.${scopedKey}`;
+  if (!parsed.ok) throw new SecurityConfigError(invalidValueMessage(key, scoped, parsed.error));
+  return parsed.value as number;
 }
 
 /** Whether any enabled mechanism is one Samsa implements (a listener offering none can authenticate nobody). */

@@ -10,14 +10,24 @@
  * answered SASL_AUTHENTICATION_FAILED with its message and the connection
  * closes. Once the mechanism succeeds every frame goes to the dispatcher.
  *
- * Pure of sockets: the connection feeds frames in and acts on the verdict.
+ * Re-authentication (KIP-368): when `connections.max.reauth.ms` is positive
+ * for the mechanism, or the credential expires (`sessionExpiresAtMs` of the
+ * mechanism's `done`), the session gets a lifetime, answered in
+ * SaslAuthenticate v1+ as `sessionLifetimeMs`. The connection starts a fresh
+ * authenticator (`reauthenticator()`) when a SaslHandshake arrives on the
+ * authenticated connection; it must name the same mechanism and end with the
+ * same principal, as Kafka's SaslServerAuthenticator demands, or the
+ * connection closes.
+ *
+ * Pure of sockets and clocks: the connection feeds frames in and acts on the
+ * verdict; the time comes from the clock it passes in.
  */
 import {
   ApiKey, ErrorCode, Reader, SERVABLE_APIS, Writer, messages, readRequestHeader, requestCodec,
   writeResponseHeader, type MessageCodec,
 } from '../protocol/index.ts';
 import { userPrincipal } from './principal.ts';
-import { createSaslServer, type SaslServer } from './sasl/sasl-server.ts';
+import { createSaslServer, type SaslServer, type SaslStep } from './sasl/sasl-server.ts';
 import type { SaslListenerSettings } from './listener-security.ts';
 
 /** What the connection does with a frame: hand it to the dispatcher, or send these bytes (maybe none) and maybe close. */
@@ -25,7 +35,14 @@ export type SaslVerdict =
   | { readonly kind: 'dispatch' }
   | { readonly kind: 'answer'; readonly response: Buffer[] | null; readonly close: boolean };
 
-type State = 'versions-or-handshake' | 'handshake' | 'authenticate' | 'complete' | 'failed';
+type State = 'versions-or-handshake' | 'handshake' | 'authenticate' | 'bad-mechanism' | 'complete' | 'failed';
+
+/** An authenticated SASL session: what a re-authentication must keep, and when it ends (null: never). */
+export interface SaslSession {
+  readonly mechanism: string;
+  readonly principal: string;
+  readonly expiresAtMs: number | null;
+}
 
 const DISPATCH: SaslVerdict = { kind: 'dispatch' };
 const CLOSE: SaslVerdict = { kind: 'answer', response: null, close: true };
@@ -41,17 +58,28 @@ export class SaslAuthenticator {
   private readonly settings: SaslListenerSettings;
   private readonly where: string;
   private readonly log: (line: string) => void;
-  private state: State = 'versions-or-handshake';
+  private readonly nowMs: () => number;
+  /** The session being re-authenticated, or null for the connection's first authentication. */
+  private readonly previous: SaslSession | null;
+  private state: State;
   /** SaslHandshake v1+: tokens travel in SaslAuthenticate requests. */
   private framed = false;
   private server: SaslServer | null = null;
-  private authenticated: string | null = null;
+  private sessionValue: SaslSession | null = null;
+  private badMechanismMessage = '';
 
-  /** `where` names the client and listener in log lines, e.g. `127.0.0.1:50312 on SASL_SSL`. */
-  constructor(settings: SaslListenerSettings, where: string, log: (line: string) => void) {
+  /**
+   * `where` names the client and listener in log lines, e.g. `127.0.0.1:50312 on SASL_SSL`; `nowMs` is the
+   * wall clock in epoch ms; `previous` is the session a re-authentication replaces.
+   */
+  constructor(settings: SaslListenerSettings, where: string, log: (line: string) => void, nowMs: () => number, previous: SaslSession | null = null) {
     this.settings = settings;
     this.where = where;
     this.log = log;
+    this.nowMs = nowMs;
+    this.previous = previous;
+    // A re-authentication starts with SaslHandshake: ApiVersions is not taken again.
+    this.state = previous === null ? 'versions-or-handshake' : 'handshake';
   }
 
   get complete(): boolean {
@@ -60,7 +88,22 @@ export class SaslAuthenticator {
 
   /** `User:<name>` once authenticated. */
   get principal(): string | null {
-    return this.authenticated;
+    return this.sessionValue?.principal ?? null;
+  }
+
+  /** The session once authenticated. */
+  get session(): SaslSession | null {
+    return this.sessionValue;
+  }
+
+  get reauthenticating(): boolean {
+    return this.previous !== null;
+  }
+
+  /** A fresh authenticator that re-authenticates this one's session on the same connection. */
+  reauthenticator(): SaslAuthenticator {
+    if (this.sessionValue === null) throw new Error('re-authentication of a connection that never authenticated');
+    return new SaslAuthenticator(this.settings, this.where, this.log, this.nowMs, this.sessionValue);
   }
 
   admit(frame: Buffer): SaslVerdict {
@@ -69,6 +112,9 @@ export class SaslAuthenticator {
         return DISPATCH;
       case 'failed':
         return CLOSE;
+      case 'bad-mechanism':
+        // Kafka answers the handshake, then fails the re-authentication at the next token without an answer.
+        return this.fail(this.badMechanismMessage, null);
       case 'authenticate':
         return this.framed ? this.authenticateRequest(frame) : this.bareToken(frame);
       default:
@@ -103,6 +149,10 @@ export class SaslAuthenticator {
     this.server = server;
     this.framed = version >= 1;
     this.state = 'authenticate';
+    if (this.previous !== null && this.previous.mechanism !== mechanism) {
+      this.badMechanismMessage = `SASL mechanism '${mechanism}' requested by client is not supported for re-authentication of mechanism '${this.previous.mechanism}'`;
+      this.state = 'bad-mechanism';
+    }
     return answer(encode(header.correlationId, ApiKey.SaslHandshake, version, messages.SaslHandshakeResponse, response), false);
   }
 
@@ -110,9 +160,13 @@ export class SaslAuthenticator {
   private bareToken(frame: Buffer): SaslVerdict {
     const step = this.server!.step(frame);
     if (step.kind === 'failed') return this.fail(step.message, null);
+    if (step.kind === 'done') {
+      const refused = this.principalChange(step.principal);
+      if (refused !== null) return this.fail(refused, null);
+    }
     const size = Buffer.allocUnsafe(4);
     size.writeInt32BE(step.response.length, 0);
-    if (step.kind === 'done') this.succeed(step.principal);
+    if (step.kind === 'done') this.succeed(step.principal, step.sessionExpiresAtMs);
     return answer([size, step.response], false);
   }
 
@@ -128,27 +182,62 @@ export class SaslAuthenticator {
     const request = requestCodec(ApiKey.SaslAuthenticate)!.decode(r, version) as messages.SaslAuthenticateRequest;
     const step = this.server!.step(request.authBytes);
     const response = messages.SaslAuthenticateResponse.defaults();
-    if (step.kind === 'failed') {
+    const refused = step.kind === 'failed' ? step.message : step.kind === 'done' ? this.principalChange(step.principal) : null;
+    if (refused !== null) {
       response.errorCode = ErrorCode.SASL_AUTHENTICATION_FAILED;
-      response.errorMessage = step.message;
-      return this.fail(step.message, encode(header.correlationId, ApiKey.SaslAuthenticate, version, messages.SaslAuthenticateResponse, response));
+      response.errorMessage = refused;
+      return this.fail(refused, encode(header.correlationId, ApiKey.SaslAuthenticate, version, messages.SaslAuthenticateResponse, response));
     }
-    response.authBytes = step.response;
-    if (step.kind === 'done') this.succeed(step.principal);
+    response.authBytes = (step as Exclude<SaslStep, { kind: 'failed' }>).response;
+    if (step.kind === 'done') response.sessionLifetimeMs = BigInt(this.succeed(step.principal, step.sessionExpiresAtMs));
     return answer(encode(header.correlationId, ApiKey.SaslAuthenticate, version, messages.SaslAuthenticateResponse, response), false);
   }
 
-  private succeed(name: string): void {
-    this.authenticated = userPrincipal(name);
+  /** Kafka's refusal when a re-authentication ends with another principal than the session had; null when it may go on. */
+  private principalChange(name: string): string | null {
+    if (this.previous === null) return null;
+    const principal = userPrincipal(name);
+    if (principal === this.previous.principal) return null;
+    const [fromType, fromName] = splitPrincipal(this.previous.principal);
+    const [toType, toName] = splitPrincipal(principal);
+    return `Cannot change principals during re-authentication from ${fromType}.${fromName}: ${toType}.${toName}`;
+  }
+
+  /**
+   * Authenticated: the session's lifetime is Kafka's, the smaller of connections.max.reauth.ms (when positive)
+   * and the time to the credential's expiry (when the mechanism has one), never negative; 0 when neither applies.
+   */
+  private succeed(name: string, credentialExpiresAtMs: number | undefined): number {
+    const nowMs = this.nowMs();
+    const mechanism = this.server!.mechanism;
+    const maxReauthMs = this.settings.connectionsMaxReauthMs(mechanism);
+    let lifetimeMs: number | null = null;
+    if (credentialExpiresAtMs !== undefined) lifetimeMs = credentialExpiresAtMs - nowMs;
+    if (maxReauthMs > 0) lifetimeMs = lifetimeMs === null ? maxReauthMs : Math.min(lifetimeMs, maxReauthMs);
+    if (lifetimeMs !== null) lifetimeMs = Math.max(0, lifetimeMs);
+    const principal = userPrincipal(name);
+    this.sessionValue = { mechanism, principal, expiresAtMs: lifetimeMs === null ? null : nowMs + lifetimeMs };
     this.state = 'complete';
+    if (this.previous !== null) {
+      const until = lifetimeMs === null ? '' : `; session lifetime ${lifetimeMs} ms`;
+      this.log(`SASL re-authentication of ${this.where} as ${principal} with ${mechanism} succeeded${until}`);
+    }
+    return lifetimeMs ?? 0;
   }
 
   private fail(reason: string, response: Buffer[] | null): SaslVerdict {
     this.state = 'failed';
     const mechanism = this.server === null ? '' : ` with ${this.server.mechanism}`;
-    this.log(`SASL authentication of ${this.where} failed${mechanism}: ${reason}`);
+    const what = this.previous === null ? 'authentication' : 're-authentication';
+    this.log(`SASL ${what} of ${this.where} failed${mechanism}: ${reason}`);
     return answer(response, true);
   }
+}
+
+/** `User:alice` → ['User', 'alice']. */
+function splitPrincipal(principal: string): [string, string] {
+  const colon = principal.indexOf(':');
+  return colon < 0 ? ['User', principal] : [principal.slice(0, colon), principal.slice(colon + 1)];
 }
 
 function answer(response: Buffer[] | null, close: boolean): SaslVerdict {

@@ -6,6 +6,7 @@
  * on the client instead of queueing without bound.
  */
 import type { Socket } from 'node:net';
+import { ApiKey } from '../protocol/index.ts';
 import { ANONYMOUS_PRINCIPAL, type SaslAuthenticator } from '../security/index.ts';
 import { FrameSizeError, FrameSplitter } from './frame-splitter.ts';
 
@@ -36,6 +37,8 @@ const SASL_FRAME_BYTES_MAX = 524_288;
 const PLAINTEXT_SECURITY: ConnectionSecurity = { listenerName: 'PLAINTEXT', principal: ANONYMOUS_PRINCIPAL, authenticator: null };
 
 const PENDING = Symbol('pending');
+/** Kafka's KafkaChannel: a connection cannot start re-authenticating more than once a second. */
+const REAUTH_INTERVAL_MS_MIN = 1000;
 
 export class Connection {
   readonly id: number;
@@ -45,6 +48,10 @@ export class Connection {
   /** The authenticated principal (`User:ANONYMOUS` until and unless one authenticates). */
   principal: string;
   private authenticator: SaslAuthenticator | null;
+  /** The authenticator of the current SASL session, once one completed: it makes the next re-authentication's. */
+  private authenticated: SaslAuthenticator | null = null;
+  /** When this connection last started re-authenticating (epoch ms), 0 when never. */
+  private reauthStartedMs = 0;
   /** A SASL failure answered: close once that answer is written. */
   private closing = false;
   private readonly frameBytesMax: number;
@@ -102,6 +109,7 @@ export class Connection {
       this.waiting.push(frame);
       return;
     }
+    if (this.authenticator === null && this.authenticated !== null && !this.withinSession(frame)) return;
     const slot = this.issued++ % this.slots.length;
     this.slots[slot] = PENDING;
     if (this.issued - this.sent >= this.slots.length) this.socket.pause();
@@ -129,6 +137,7 @@ export class Connection {
     const verdict = authenticator.admit(frame);
     if (authenticator.complete) {
       this.principal = authenticator.principal!;
+      this.authenticated = authenticator;
       this.authenticator = null;
       this.splitter.setFrameBytesMax(this.frameBytesMax);
     }
@@ -138,6 +147,28 @@ export class Connection {
       this.socket.pause();
     }
     return verdict.response;
+  }
+
+  /**
+   * A frame on an authenticated SASL connection, in Kafka's order (SocketServer's processCompletedReceives):
+   * a SaslHandshake on a session with a lifetime starts re-authentication (at most once a second; otherwise
+   * it goes on to the dispatcher, which answers ILLEGAL_SASL_STATE); any other request after the session
+   * expired closes the connection without an answer, dropping the answers still in flight. False when closed.
+   */
+  private withinSession(frame: Buffer): boolean {
+    const session = this.authenticated!.session!;
+    if (session.expiresAtMs === null) return true;
+    const nowMs = Date.now();
+    if (frame.length >= 2 && frame.readInt16BE(0) === ApiKey.SaslHandshake && nowMs - this.reauthStartedMs >= REAUTH_INTERVAL_MS_MIN) {
+      this.reauthStartedMs = nowMs;
+      this.authenticator = this.authenticated!.reauthenticator();
+      this.splitter.setFrameBytesMax(Math.min(this.frameBytesMax, SASL_FRAME_BYTES_MAX));
+      return true;
+    }
+    if (nowMs <= session.expiresAtMs) return true;
+    this.log(`closing ${this.remoteAddress} on ${this.listenerName}: its SASL session for ${session.principal} expired ${nowMs - session.expiresAtMs} ms ago without re-authentication`);
+    this.close();
+    return false;
   }
 
   private complete(slot: number, response: Response): void {

@@ -101,6 +101,6 @@ function securityOf(socket: Socket, security: ListenerSecurity, log: (line: stri
     }
     principal = peer.principal;
   }
-  const authenticator = security.sasl === null ? null : new SaslAuthenticator(security.sasl, where, log);
+  const authenticator = security.sasl === null ? null : new SaslAuthenticator(security.sasl, where, log, Date.now);
   return { listenerName: security.name, principal, authenticator };
 }

@@ -89,6 +89,9 @@ const NETWORK: readonly ConfigDef[] = [
   def('socket.receive.buffer.bytes', 'int', '102400', RO, 'SO_RCVBUF for server sockets; -1 keeps the OS default.', { samsaNote: IGNORED }),
   def('socket.listen.backlog.size', 'int', '50', RO, 'Queue length for connections not yet accepted.', { validator: atLeast(1) }),
   def('connections.max.idle.ms', 'long', '600000', RO, 'Idle connections are closed after this long.'),
+  def('connections.max.reauth.ms', 'long', '0', RO, 'When positive, the longest a SASL session lasts before the client must re-authenticate on its connection (KIP-368); 0 turns re-authentication off.', {
+    samsaNote: 'May be set per listener and mechanism as listener.name.<listener>.<mechanism>.connections.max.reauth.ms.',
+  }),
   def('max.connections', 'int', String(INT_MAX), CW, 'The most connections the broker accepts at once.', { validator: atLeast(0) }),
   def('max.connections.per.ip', 'int', String(INT_MAX), CW, 'The most connections accepted from one IP address.', { validator: atLeast(0) }),
   def('num.network.threads', 'int', '3', CW, 'Threads that read requests and write responses.', { validator: atLeast(1), samsaNote: IGNORED }),

@@ -11,7 +11,9 @@ import { sasl } from '../../protocol/index.ts';
 
 export type SaslStep =
   | { kind: 'challenge'; response: Buffer }                 // send to the client, wait for its next token
-  | { kind: 'done'; response: Buffer; principal: string }  // authenticated; principal like 'User:alice'
+  // authenticated; principal like 'User:alice'. `sessionExpiresAtMs`: when the credential stops being valid
+  // (epoch ms), for mechanisms whose credentials expire (OAUTHBEARER tokens); it caps the session (KIP-368).
+  | { kind: 'done'; response: Buffer; principal: string; sessionExpiresAtMs?: number }
   | { kind: 'failed'; message: string };                    // SASL_AUTHENTICATION_FAILED with this message
 
 export interface SaslServer { readonly mechanism: string; step(clientToken: Buffer): SaslStep }
