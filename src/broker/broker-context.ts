@@ -94,6 +94,11 @@ export interface BrokerContext {
   readonly staticConfig: BrokerConfig;
   /** The dynamic broker configs of the current image that apply to this broker. */
   dynamicConfigLayers(): DynamicBrokerLayers;
+  /**
+   * Why this broker's live listeners could not take `config` (a TLS key store that does not load, or whose
+   * certificate changes its subject): an AlterConfigs of this broker is refused with it. Absent: nothing to check.
+   */
+  checkListenerReconfiguration?(config: BrokerConfig): string | null;
   readonly clock: Clock;
   readonly advertised: { host: string; port: number };
   image(): MetadataImage;

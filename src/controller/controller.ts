@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/index.ts';
 import {
-  applyConfigOperations, brokerConfigDef, ConfigResourceType, FeatureName, METADATA_VERSION_LEVEL, collisionKey, parseValue, metadataRecord, records as recordCodecs, topicNameError,
+  applyConfigOperations, brokerConfigDef, ConfigResourceType, dynamicBrokerConfigDef, FeatureName, METADATA_VERSION_LEVEL, collisionKey, parseValue, metadataRecord, records as recordCodecs, topicNameError,
   type AclEntry, type AclFilter, type MetadataImage, type MetadataRecord,
 } from '../metadata/index.ts';
 import { planFeatureUpdates, type FeatureUpdate } from './feature-updates.ts';
@@ -594,7 +594,9 @@ export class Controller {
     if (resourceType === ConfigResourceType.Broker) {
       const refusal = checkBrokerResource(resourceName, target);
       if (refusal !== null) return refusal;
-      configChangeRecords(resourceType, resourceName, this.resourceConfigs(resourceType, resourceName), target, out);
+      // As Kafka's ConfigurationControlManager: a broker config set to its current value is written again, so the
+      // broker reloads what it names (a key store file replaced in place under the same path).
+      configChangeRecords(resourceType, resourceName, this.resourceConfigs(resourceType, resourceName), target, out, true);
       return CONFIG_OK;
     }
     if (resourceType !== ConfigResourceType.Topic) return fail(ErrorCode.INVALID_REQUEST, `Unknown resource type ${resourceType}`);
@@ -678,9 +680,10 @@ function partitionChangeRecord(topicId: string, partitionId: number, leader: num
 /** A record for every key whose value changes or goes away. */
 function configChangeRecords(
   resourceType: number, resourceName: string, current: ReadonlyMap<string, string>, target: ReadonlyMap<string, string>, out: MetadataRecord[],
+  rewriteUnchanged = false,
 ): void {
   for (const [name, value] of target) {
-    if (current.get(name) !== value) out.push(configRecord(resourceType, resourceName, name, value));
+    if (rewriteUnchanged || current.get(name) !== value) out.push(configRecord(resourceType, resourceName, name, value));
   }
   for (const name of current.keys()) {
     if (!target.has(name)) out.push(configRecord(resourceType, resourceName, name, null));
@@ -698,7 +701,7 @@ function checkBrokerResource(resourceName: string, target: ReadonlyMap<string, s
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Broker id must be an integer, but it is: ${resourceName}` };
   }
   for (const [name, value] of target) {
-    const def = brokerConfigDef(name);
+    const def = dynamicBrokerConfigDef(name);
     if (def === undefined || def.updateMode === 'read-only' || def.type === 'password') {
       return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Cannot update these configs dynamically: ${name}` };
     }

@@ -1,10 +1,11 @@
 // TLS, SASL and principals: what a listener's security protocol asks of a connection; the SASL mechanisms (PLAIN,
 // SCRAM-SHA-256/512) and JAAS parsing; client quotas (quotas.ts); the ACL authorizer.
 export {
-  SECURITY_PROTOCOL_IDS, clientSecurityFor, hasUsableMechanism, listenerSecurity, protocolOf, usesSasl, usesTls, withScramCredentials,
+  SECURITY_PROTOCOL_IDS, clientSecurityFor, hasUsableMechanism, listenerSecurity, listenerTlsSettings, protocolOf, usesSasl, usesTls, withScramCredentials,
   type ClientAuth, type ClientSecurity, type ListenerSecurity, type SaslListenerSettings, type TlsListenerSettings,
 } from './listener-security.ts';
 export { SecurityConfigError } from './pem.ts';
+export { leafCertificate, tlsReloadRefusal } from './tls-reload.ts';
 export { ANONYMOUS_PRINCIPAL, mapDn, parseMappingRules, subjectDn, userPrincipal } from './principal.ts';
 export { SaslAuthenticator, type SaslSession, type SaslVerdict } from './sasl-authenticator.ts';
 export {

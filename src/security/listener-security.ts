@@ -12,6 +12,7 @@ import {
   brokerConfigDef, invalidValueMessage, parseValue, type BrokerConfig, type ConfigValue, type SecurityProtocol,
 } from '../metadata/index.ts';
 import { sasl as saslProtocol, type ClientTlsOptions, type SaslClientOptions } from '../protocol/index.ts';
+import { opensslCipherList } from './cipher-suites.ts';
 import { SecurityConfigError, keyMaterialOf, readConfiguredFile, trustedCertificatesOf, type KeyMaterial } from './pem.ts';
 import { ANONYMOUS_PRINCIPAL, mapDn, parseMappingRules, subjectDn, userPrincipal } from './principal.ts';
 import { SUPPORTED_SASL_MECHANISMS, type SaslCredentials } from './sasl/sasl-server.ts';
@@ -19,9 +20,15 @@ import { SUPPORTED_SASL_MECHANISMS, type SaslCredentials } from './sasl/sasl-ser
 export type ClientAuth = 'none' | 'requested' | 'required';
 
 export interface TlsListenerSettings {
-  /** For tls.createServer. */
+  /** For tls.createServer; everything but requestCert and rejectUnauthorized is also what tls.Server#setSecureContext takes. */
   readonly serverOptions: TlsOptions;
   readonly clientAuth: ClientAuth;
+  /** The key store's certificate chain (PEM, leaf first) and whether a trust store is configured: what a reload is checked against. */
+  readonly certificateChain: string;
+  readonly hasTrustStore: boolean;
+  /** ssl.allow.dn.changes, ssl.allow.san.changes: whether a reloaded key store may change the certificate's subject or SANs. */
+  readonly allowDnChanges: boolean;
+  readonly allowSanChanges: boolean;
   /** The principal of a connection whose handshake completed: from its certificate, or ANONYMOUS; or why it is refused. */
   principalOf(socket: TLSSocket): { principal: string } | { error: string };
 }
@@ -79,6 +86,11 @@ export function listenerSecurity(config: BrokerConfig, listenerName: string): Li
   };
 }
 
+/** The TLS side of one listener alone (null for a listener without TLS): what a reload builds. Throws SecurityConfigError. */
+export function listenerTlsSettings(config: BrokerConfig, listenerName: string): TlsListenerSettings | null {
+  return usesTls(protocolOf(config, listenerName)) ? tlsListenerSettings(new ListenerValues(config, listenerName)) : null;
+}
+
 /**
  * The client side of a listener, for inter-broker and controller connections:
  * its trust store (and key store, for mutual TLS) and, on a SASL listener,
@@ -98,6 +110,7 @@ export function clientSecurityFor(config: BrokerConfig, listenerName: string, me
       ...(keys === null ? {} : { key: keys.key, cert: keys.certChain }),
       ...(values.text('ssl.key.password') === null ? {} : { passphrase: values.text('ssl.key.password')! }),
       ...versionRange(values),
+      ...cipherSuites(values),
       ...(skipHostCheck ? { checkServerIdentity: () => undefined } : {}),
     };
   }
@@ -170,6 +183,7 @@ function tlsListenerSettings(values: ListenerValues): TlsListenerSettings {
     // `requested` lets a client without a certificate through; one that presents a bad certificate is refused below.
     rejectUnauthorized: clientAuth === 'required',
     ...versionRange(values),
+    ...cipherSuites(values),
   };
   try {
     createSecureContext(serverOptions);
@@ -183,6 +197,10 @@ function tlsListenerSettings(values: ListenerValues): TlsListenerSettings {
   return {
     serverOptions,
     clientAuth,
+    certificateChain: keys.certChain,
+    hasTrustStore: ca !== undefined,
+    allowDnChanges: values.value('ssl.allow.dn.changes') as boolean,
+    allowSanChanges: values.value('ssl.allow.san.changes') as boolean,
     principalOf(socket) {
       if (clientAuth === 'none') return { principal: ANONYMOUS_PRINCIPAL };
       const peer = socket.getPeerCertificate();
@@ -252,6 +270,17 @@ function versionRange(values: ListenerValues): { minVersion: SecureVersion; maxV
   const indexes = enabled.map((v) => TLS_VERSIONS.indexOf(v as SecureVersion)).filter((i) => i >= 0).sort();
   if (indexes.length === 0) throw new SecurityConfigError(invalidValueMessage('ssl.enabled.protocols', enabled.join(','), 'no TLS version enabled'));
   return { minVersion: TLS_VERSIONS[indexes[0]!]!, maxVersion: TLS_VERSIONS[indexes[indexes.length - 1]!]! };
+}
+
+/** ssl.cipher.suites: nothing when empty (OpenSSL's defaults), else only the listed suites. */
+function cipherSuites(values: ListenerValues): { ciphers?: string } {
+  const suites = values.value('ssl.cipher.suites') as string[];
+  if (suites.every((s) => s.trim() === '')) return {};
+  const list = opensslCipherList(suites);
+  if ('unknown' in list) {
+    throw new SecurityConfigError(invalidValueMessage(values.keyOf('ssl.cipher.suites') ?? 'ssl.cipher.suites', suites.join(','), `unknown cipher suite ${list.unknown}`));
+  }
+  return { ciphers: list.ciphers };
 }
 
 function saslListenerSettings(values: ListenerValues): SaslListenerSettings {

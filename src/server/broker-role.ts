@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server, Socket } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import {
   FetchPurgatory, FetchSessionCache, IsrManager, ReplicaFetchers, ReplicaManager, logConfigOf, writeTxnMarkers, type Authorizer,
   type BrokerContext,
@@ -17,7 +18,7 @@ import {
   groupCoordinatorConfig, txnCoordinatorConfig, type OffsetsTopicDeps,
 } from '../coordinator/index.ts';
 import {
-  describeTopicConfigs, DynamicBrokerConfig, topicConfig, type BrokerConfig, type DynamicBrokerLayers, type MetadataImage, type TopicConfig,
+  ConfigResourceType, describeTopicConfigs, DynamicBrokerConfig, topicConfig, type BrokerConfig, type DynamicBrokerLayers, type MetadataImage, type TopicConfig,
 } from '../metadata/index.ts';
 import { ClientQuotas, SECURITY_PROTOCOL_IDS, withScramCredentials } from '../security/index.ts';
 import type { messages } from '../protocol/index.ts';
@@ -35,6 +36,7 @@ import { randomUuid } from './meta-properties.ts';
 import { replicaFetchTransport } from './replica-fetch-transport.ts';
 import type { Scheduler } from './scheduler.ts';
 import { createListenerServer, listen, portOf, serve } from './serve.ts';
+import { TlsListeners } from './tls-listeners.ts';
 
 /** How long a marker write (and a `__transaction_state` write) waits for its in-sync replicas; Kafka's request.timeout.ms default. */
 const MARKER_REQUEST_TIMEOUT_MS = 30_000;
@@ -132,6 +134,7 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     },
     staticConfig: config,
     dynamicConfigLayers: () => layersAt(image()),
+    checkListenerReconfiguration: (next) => tlsListeners.check(next),
     clock,
     advertised,
     image,
@@ -178,6 +181,13 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   // SCRAM logins check the credentials the metadata image has at that moment.
   const scram = (user: string, mechanism: string) => image().scramCredential(user, mechanism);
   deps.listeners.forEach((planned, i) => serve(servers[i]!, dispatcher, config, clientHosts, deps.sockets, log, gate, withScramCredentials(planned.security, scram)));
+  // TLS listeners take new key and trust stores when this node's dynamic configs change (and at start, from the image's).
+  const tlsListeners = new TlsListeners(deps.listeners.flatMap((planned, i) => planned.security.tls === null ? []
+    : [{ name: planned.endpoint.name, server: servers[i] as TlsServer, settings: planned.security.tls }]), log);
+  const thisBroker = `${ConfigResourceType.Broker}:${nodeId}`;
+  metadata.onChange((img, changes) => {
+    if (changes === null || changes.changedConfigs.includes(thisBroker)) tlsListeners.apply(configAt(img));
+  });
   scheduleLogTasks(config, () => broker.config, logs, replicas, scheduler);
 
   const fetchers = new ReplicaFetchers({

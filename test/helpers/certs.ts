@@ -91,3 +91,12 @@ export function makeTestCerts(): TestCerts {
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/**
+ * Another server key store signed by the test CA (a fresh key and certificate, so a new serial and
+ * fingerprint): by default for the same subject and names as `serverStore`, as a renewed certificate is.
+ */
+export function makeServerStore(certs: TestCerts, name: string, subject = '/CN=localhost', subjectAltName = 'DNS:localhost,IP:127.0.0.1'): string {
+  signed(certs.dir, name, subject, 'ca', `subjectAltName=${subjectAltName}\n`);
+  return join(certs.dir, `${name}-store.pem`);
+}

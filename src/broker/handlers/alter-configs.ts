@@ -18,7 +18,9 @@
  * then stored by the controller as BROKER ConfigRecords.
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
-import { applyConfigOperations, checkDynamicBrokerChange, CONFIG_OPERATION_NAMES, ConfigOperation } from '../../metadata/index.ts';
+import {
+  applyConfigOperations, checkDynamicBrokerChange, CONFIG_OPERATION_NAMES, ConfigOperation, DYNAMIC_TLS_CONFIGS, effectiveBrokerConfig, listenerConfigBase,
+} from '../../metadata/index.ts';
 import { Op } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 import { configAuthorizationError, invalidRequest, parseNodeId, ResourceType } from './describe-configs.ts';
@@ -139,7 +141,22 @@ function brokerChange(broker: BrokerContext, r: ResourceChange, replaces: boolea
   // Removing a config is always allowed (it may have been set by an older version); what is set is checked.
   const changed = r.configs.filter((c) => c.operation !== ConfigOperation.DELETE).map((c) => c.name);
   const other = Object.fromEntries(image.brokerConfigs(perBroker ? '' : broker.nodeId));
-  return checkDynamicBrokerChange(broker.staticConfig, changed, Object.fromEntries(target), other, perBroker);
+  const refusal = checkDynamicBrokerChange(broker.staticConfig, changed, Object.fromEntries(target), other, perBroker);
+  if (refusal !== null || !perBroker || broker.checkListenerReconfiguration === undefined) return refusal;
+  return listenerChange(broker, changed, target, other);
+}
+
+/**
+ * This broker's TLS listeners must be able to take the new key and trust stores (read now, even when the path is
+ * the one they have: the file may have been replaced). Kafka's SslFactory refuses as ConfigException, which its
+ * ConfigAdminManager answers INVALID_REQUEST with the message (KAFKA-13609); so does Samsa.
+ */
+function listenerChange(broker: BrokerContext, changed: readonly string[], target: ReadonlyMap<string, string>, other: Record<string, string>): Outcome | null {
+  if (!changed.some((k) => DYNAMIC_TLS_CONFIGS.has(listenerConfigBase(k)))) return null;
+  const resolved = effectiveBrokerConfig(broker.staticConfig, { perBroker: Object.fromEntries(target), clusterDefault: other });
+  if (!resolved.ok) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: resolved.error };
+  const reason = broker.checkListenerReconfiguration!(resolved.config);
+  return reason === null ? null : invalidRequest(reason);
 }
 
 /** Kafka's runtime log4j levels. Samsa's log has no named loggers, so no logger exists to change. */

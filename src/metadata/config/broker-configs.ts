@@ -256,14 +256,18 @@ const SECURITY: readonly ConfigDef[] = [
     validator: oneOf('required', 'requested', 'none'), samsaNote: PER_LISTENER,
   }),
   def('ssl.enabled.protocols', 'list', 'TLSv1.2,TLSv1.3', PB, 'TLS protocol versions accepted on TLS listeners and used on inter-broker TLS connections.', {
-    validator: oneOf('TLSv1.2', 'TLSv1.3', 'TLSv1.1', 'TLSv1'), samsaNote: PER_LISTENER,
+    validator: oneOf('TLSv1.2', 'TLSv1.3', 'TLSv1.1', 'TLSv1'),
+    samsaNote: `Node takes a range of versions: from the lowest listed to the highest. ${PER_LISTENER}`,
   }),
   def('ssl.protocol', 'string', 'TLSv1.3', PB, 'The TLS protocol used to build the TLS context.', {
     samsaNote: 'Node negotiates the highest version in ssl.enabled.protocols; this value is accepted and otherwise ignored.',
   }),
   def('ssl.cipher.suites', 'list', '', PB, 'Cipher suites allowed on TLS connections; empty means all the TLS library offers.', {
-    samsaNote: 'Accepted and ignored: Node uses OpenSSL\'s names and its default suites.',
+    samsaNote: 'IANA names as Kafka takes them (TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_AES_256_GCM_SHA384) or OpenSSL\'s; only the listed suites are offered, '
+      + 'so a list without TLS 1.3 suites leaves TLS 1.3 unusable. ' + PER_LISTENER,
   }),
+  def('ssl.allow.dn.changes', 'boolean', 'false', RO, 'Whether a key store reloaded at runtime may change its certificate\'s subject DN.', { samsaNote: PER_LISTENER }),
+  def('ssl.allow.san.changes', 'boolean', 'false', RO, 'Whether a key store reloaded at runtime may drop subject alternative names of its certificate.', { samsaNote: PER_LISTENER }),
   def('ssl.endpoint.identification.algorithm', 'string', 'https', PB, 'How a TLS client checks the server\'s certificate against its host name: https, or empty to skip.', {
     samsaNote: 'Applies to this broker\'s own connections to other brokers and controllers.',
   }),

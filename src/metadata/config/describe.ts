@@ -22,7 +22,7 @@
 import { brokerText } from './broker-checks.ts';
 import { BROKER_CONFIGS, brokerConfigDef, brokerSynonymNames } from './broker-configs.ts';
 import { canonicalText, ConfigSource, configTypeOf, type ConfigDef, type ConfigType } from './config-def.ts';
-import { layeredBrokerProps, NO_DYNAMIC_LAYERS, type DynamicBrokerLayers } from './dynamic.ts';
+import { dynamicBrokerConfigDef, layeredBrokerProps, NO_DYNAMIC_LAYERS, type DynamicBrokerLayers } from './dynamic.ts';
 import { topicDefault, type BrokerConfig } from './resolve.ts';
 import { TOPIC_CONFIGS, topicConfigDef, type TopicConfigDef } from './topic-configs.ts';
 
@@ -161,7 +161,20 @@ export function describeBrokerConfigs(
   const layered = layeredBrokerProps(broker.raw, dynamic);
   return BROKER_CONFIGS
     .filter((def) => (wanted === null ? def.internal !== true : wanted.has(def.name)))
-    .map((def) => describeBrokerDef(def, broker, dynamic, layered));
+    .map((def) => describeBrokerDef(def, broker, dynamic, layered))
+    .concat(describeListenerOverrides(dynamic.perBroker, wanted));
+}
+
+/** The per-broker dynamic `listener.name.<l>.<config>` overrides (a listener's reloaded key store), as Kafka lists them. */
+function describeListenerOverrides(perBroker: Overrides, wanted: ReadonlySet<string> | null): DescribedConfig[] {
+  const out: DescribedConfig[] = [];
+  for (const [name, text] of Object.entries(perBroker)) {
+    const def = dynamicBrokerConfigDef(name);
+    if (!name.startsWith('listener.name.') || def === undefined || (wanted !== null && !wanted.has(name))) continue;
+    const value = shown(def, text);
+    out.push({ ...entry(def, value, [{ name, value, source: ConfigSource.DYNAMIC_BROKER_CONFIG }]), name });
+  }
+  return out;
 }
 
 /** The cluster-wide default resource (''): the dynamic defaults that are set, in definition order, as Kafka lists them. */

@@ -29,12 +29,38 @@ export interface DynamicBrokerLayers {
 }
 
 /**
+ * TLS settings a live listener takes without a restart (Kafka's reloadable
+ * SSL configs, its passwords aside): its key and trust stores, whose files
+ * are read again whenever the broker's configs are altered, and the cipher
+ * suites and protocol versions, all of which go into the listener's TLS
+ * context. Set per broker, as `listener.name.<listener>.<config>` or alone.
+ */
+export const DYNAMIC_TLS_CONFIGS: ReadonlySet<string> = new Set([
+  'ssl.keystore.location', 'ssl.keystore.type', 'ssl.truststore.location', 'ssl.truststore.type', 'ssl.cipher.suites', 'ssl.enabled.protocols',
+]);
+
+const LISTENER_PREFIX = /^listener\.name\.[^.]+\./;
+
+/** A config name without its `listener.name.<listener>.` prefix: the config it overrides. */
+export function listenerConfigBase(name: string): string {
+  return name.replace(LISTENER_PREFIX, '');
+}
+
+/** The definition of a dynamic broker config, for a listener-prefixed name that of the config it overrides. */
+export function dynamicBrokerConfigDef(name: string): ReturnType<typeof brokerConfigDef> {
+  return brokerConfigDef(listenerConfigBase(name));
+}
+
+/**
  * Per-broker configs Kafka can change at runtime but Samsa reads only from the
  * static config, when it binds its listeners (before it has a metadata image):
  * refused, since a stored value would never apply, not even after a restart.
+ * A listener-prefixed config other than the dynamic TLS ones is one of them.
  */
 function isStartupOnly(name: string): boolean {
-  return name === 'listeners' || name === 'advertised.listeners' || name === 'listener.security.protocol.map'
+  const base = listenerConfigBase(name);
+  if (DYNAMIC_TLS_CONFIGS.has(base)) return false;
+  return base !== name || name === 'listeners' || name === 'advertised.listeners' || name === 'listener.security.protocol.map'
     || name.startsWith('ssl.') || name.startsWith('sasl.');
 }
 
@@ -68,9 +94,9 @@ export interface DynamicChangeRefusal {
 export function checkDynamicBrokerChange(
   staticConfig: BrokerConfig, changed: readonly string[], target: Raw, other: Raw, perBroker: boolean,
 ): DynamicChangeRefusal | null {
-  const unknown = changed.filter((k) => brokerConfigDef(k) === undefined);
+  const unknown = changed.filter((k) => dynamicBrokerConfigDef(k) === undefined);
   if (unknown.length > 0) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown broker configs: ${unknown.join(', ')}` };
-  const readOnly = changed.filter((k) => brokerConfigDef(k)!.updateMode === 'read-only');
+  const readOnly = changed.filter((k) => dynamicBrokerConfigDef(k)!.updateMode === 'read-only');
   if (readOnly.length > 0) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Cannot update these configs dynamically: ${readOnly.join(', ')}` };
   const startupOnly = changed.filter(isStartupOnly);
   if (startupOnly.length > 0) {
@@ -79,20 +105,20 @@ export function checkDynamicBrokerChange(
       errorMessage: `Cannot update these configs dynamically: ${startupOnly.join(', ')}. Samsa reads listener and security settings from the broker's configuration only.`,
     };
   }
-  const secret = changed.filter((k) => brokerConfigDef(k)!.type === 'password');
+  const secret = changed.filter((k) => dynamicBrokerConfigDef(k)!.type === 'password');
   if (secret.length > 0) {
     return {
       errorCode: ErrorCode.INVALID_REQUEST,
       errorMessage: `Cannot update these configs dynamically: ${secret.join(', ')}. Samsa does not store passwords in the metadata log: set them in the broker's configuration.`,
     };
   }
-  const brokerOnly = changed.filter((k) => brokerConfigDef(k)!.updateMode === 'per-broker');
+  const brokerOnly = changed.filter((k) => dynamicBrokerConfigDef(k)!.updateMode === 'per-broker');
   if (!perBroker && brokerOnly.length > 0) {
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Cannot update these configs at default cluster level, broker id must be specified: ${brokerOnly.join(', ')}` };
   }
   for (const k of changed) {
     if (!Object.hasOwn(target, k)) continue;
-    const parsed = parseValue(brokerConfigDef(k)!, target[k]!);
+    const parsed = parseValue(dynamicBrokerConfigDef(k)!, target[k]!);
     if (!parsed.ok) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: invalidValueMessage(k, target[k]!, parsed.error) };
   }
   const layers = perBroker ? { perBroker: target, clusterDefault: other } : { perBroker: other, clusterDefault: target };

@@ -17,7 +17,8 @@ export {
   type TopicConfig, type TopicConfigError, type TopicConfigResult,
 } from './resolve.ts';
 export {
-  checkDynamicBrokerChange, DynamicBrokerConfig, effectiveBrokerConfig, layeredBrokerProps, NO_DYNAMIC_LAYERS,
+  checkDynamicBrokerChange, DYNAMIC_TLS_CONFIGS, DynamicBrokerConfig, dynamicBrokerConfigDef, effectiveBrokerConfig, layeredBrokerProps,
+  listenerConfigBase, NO_DYNAMIC_LAYERS,
   type DynamicBrokerLayers, type DynamicChangeRefusal,
 } from './dynamic.ts';
 export {
