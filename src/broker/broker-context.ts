@@ -83,6 +83,16 @@ export interface RequestContext {
   readonly principal: string;
   /** The listener it arrived on (upper case): Metadata and FindCoordinator answer that listener's endpoints. */
   readonly listenerName: string;
+  /** CreateTopics, CreatePartitions, DeleteTopics under a controller_mutation_rate quota (KIP-599); absent when none applies. */
+  readonly mutationQuota?: MutationQuota;
+}
+
+/** A request's controller mutation quota, as the handlers use it (the server supplies Kafka's token bucket). */
+export interface MutationQuota {
+  /** Takes a topic's partitions; false when the topic must be refused with THROTTLING_QUOTA_EXCEEDED. */
+  record(partitions: number): boolean;
+  /** Gives back a topic's partitions when the controller refused it. */
+  unrecord(partitions: number): void;
 }
 
 export interface BrokerContext {

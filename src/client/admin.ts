@@ -192,10 +192,42 @@ export class Admin {
     }
   }
 
-  async createTopics(specs: NewTopic[], options: { validateOnly?: boolean } = {}): Promise<CreatedTopic[]> {
+  /**
+   * KIP-599 as Java's Admin does it (retryOnQuotaViolation, on by default): the topics a request answered
+   * THROTTLING_QUOTA_EXCEEDED are sent again once its throttle time has passed, until the admin timeout;
+   * then the refusal stands. `send` answers each named topic's result and the response's throttle time.
+   */
+  private async retryingQuota<T extends { errorCode: number }>(
+    names: readonly string[], retry: boolean, send: (names: readonly string[]) => Promise<{ results: Map<string, T>; throttleTimeMs: number }>,
+  ): Promise<Map<string, T>> {
+    const deadlineMs = Date.now() + ADMIN_TIMEOUT_MS;
+    const out = new Map<string, T>();
+    let pending = names;
+    for (;;) {
+      const { results, throttleTimeMs } = await send(pending);
+      for (const [name, r] of results) out.set(name, r);
+      pending = pending.filter((n) => results.get(n)?.errorCode === ErrorCode.THROTTLING_QUOTA_EXCEEDED);
+      const waitMs = Math.max(throttleTimeMs, RETRY_BACKOFF_MS);
+      if (!retry || pending.length === 0 || Date.now() + waitMs > deadlineMs) return out;
+      await sleep(waitMs);
+    }
+  }
+
+  async createTopics(specs: NewTopic[], options: { validateOnly?: boolean; retryOnQuotaViolation?: boolean } = {}): Promise<CreatedTopic[]> {
+    const byName = new Map(specs.map((s) => [s.name, s]));
+    const results = await this.retryingQuota(specs.map((s) => s.name), options.retryOnQuotaViolation ?? true, async (names) => {
+      const res = await this.createTopicsOnce(names.map((n) => byName.get(n)!), options.validateOnly ?? false);
+      return { results: new Map(res.topics.map((t) => [t.name, t])), throttleTimeMs: res.throttleTimeMs };
+    });
+    const topics = specs.map((s) => results.get(s.name)).filter((t) => t !== undefined);
+    for (const t of topics) check(`topic '${t.name}'`, t.errorCode, t.errorMessage);
+    return topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.numPartitions, replicationFactor: t.replicationFactor }));
+  }
+
+  private async createTopicsOnce(specs: readonly NewTopic[], validateOnly: boolean): Promise<messages.CreateTopicsResponse> {
     const req = messages.CreateTopicsRequest.defaults();
     req.timeoutMs = ADMIN_TIMEOUT_MS;
-    req.validateOnly = options.validateOnly ?? false;
+    req.validateOnly = validateOnly;
     req.topics = specs.map((s) => ({
       ...messages.defaultCreateTopicsRequestCreatableTopic(),
       name: s.name,
@@ -206,19 +238,20 @@ export class Admin {
       })),
       configs: Object.entries(s.configs ?? {}).map(([name, value]) => ({ ...messages.defaultCreateTopicsRequestCreatableTopicConfig(), name, value })),
     }));
-    const res = await (await this.cluster.any()).request(ApiKey.CreateTopics, req);
-    for (const t of res.topics) check(`topic '${t.name}'`, t.errorCode, t.errorMessage);
-    return res.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.numPartitions, replicationFactor: t.replicationFactor }));
+    return (await this.cluster.any()).request(ApiKey.CreateTopics, req);
   }
 
-  async deleteTopics(names: string[]): Promise<void> {
-    const req = messages.DeleteTopicsRequest.defaults();
-    req.timeoutMs = ADMIN_TIMEOUT_MS;
-    req.topicNames = names;
-    req.topics = names.map((name) => ({ ...messages.defaultDeleteTopicsRequestDeleteTopicState(), name }));
-    const res = await (await this.cluster.any()).request(ApiKey.DeleteTopics, req);
-    for (const t of res.responses) check(`topic '${t.name ?? t.topicId}'`, t.errorCode, t.errorMessage);
+  async deleteTopics(names: string[], options: { retryOnQuotaViolation?: boolean } = {}): Promise<void> {
+    const results = await this.retryingQuota(names, options.retryOnQuotaViolation ?? true, async (pending) => {
+      const req = messages.DeleteTopicsRequest.defaults();
+      req.timeoutMs = ADMIN_TIMEOUT_MS;
+      req.topicNames = [...pending];
+      req.topics = pending.map((name) => ({ ...messages.defaultDeleteTopicsRequestDeleteTopicState(), name }));
+      const res = await (await this.cluster.any()).request(ApiKey.DeleteTopics, req);
+      return { results: new Map(res.responses.map((t, i) => [t.name ?? pending[i]!, t])), throttleTimeMs: res.throttleTimeMs };
+    });
     for (const name of names) this.cluster.topics.delete(name);
+    for (const [name, t] of results) check(`topic '${name}'`, t.errorCode, t.errorMessage);
   }
 
   /** Every topic the cluster has, internal ones included, sorted by name. */
@@ -236,13 +269,16 @@ export class Admin {
   }
 
   /** Grows a topic to `count` partitions in total. */
-  async createPartitions(topic: string, count: number): Promise<void> {
-    const req = messages.CreatePartitionsRequest.defaults();
-    req.timeoutMs = ADMIN_TIMEOUT_MS;
-    req.topics = [{ ...messages.defaultCreatePartitionsRequestCreatePartitionsTopic(), name: topic, count, assignments: null }];
-    const res = await (await this.cluster.any()).request(ApiKey.CreatePartitions, req);
-    for (const r of res.results) check(`topic '${r.name}'`, r.errorCode, r.errorMessage);
+  async createPartitions(topic: string, count: number, options: { retryOnQuotaViolation?: boolean } = {}): Promise<void> {
+    const results = await this.retryingQuota([topic], options.retryOnQuotaViolation ?? true, async () => {
+      const req = messages.CreatePartitionsRequest.defaults();
+      req.timeoutMs = ADMIN_TIMEOUT_MS;
+      req.topics = [{ ...messages.defaultCreatePartitionsRequestCreatePartitionsTopic(), name: topic, count, assignments: null }];
+      const res = await (await this.cluster.any()).request(ApiKey.CreatePartitions, req);
+      return { results: new Map(res.results.map((r) => [r.name, r])), throttleTimeMs: res.throttleTimeMs };
+    });
     this.cluster.topics.delete(topic);
+    for (const r of results.values()) check(`topic '${r.name}'`, r.errorCode, r.errorMessage);
   }
 
   /** A named broker's configs are that broker's to answer (as Java's Admin routes them); anything else goes to any broker. */

@@ -18,6 +18,7 @@ export {
   serverJaasEntry, type JaasControlFlag, type JaasEntry,
 } from './sasl/jaas.ts';
 export { brokerSaslCredentials } from './sasl/credentials.ts';
+export { ControllerMutationQuotaManager, TokenBucket, debtThrottleMs, type ControllerMutationQuota } from './controller-mutation-quota.ts';
 export {
   ClientQuotaManager, ClientQuotas, QuotaKey, SampledRate, principalUser, throttleTimeMs,
   type QuotaEntityView, type QuotaEntry, type QuotaWindowConfig,

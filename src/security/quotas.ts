@@ -28,11 +28,14 @@
  * an add to the current sample; resolution runs once per pair and quota change.
  */
 
+import { ControllerMutationQuotaManager } from './controller-mutation-quota.ts';
+
 /** Kafka's quota config keys, as ClientQuotaRecord carries them. */
 export const QuotaKey = {
   ProducerByteRate: 'producer_byte_rate',
   ConsumerByteRate: 'consumer_byte_rate',
   RequestPercentage: 'request_percentage',
+  ControllerMutationRate: 'controller_mutation_rate',
 } as const;
 export type QuotaKey = (typeof QuotaKey)[keyof typeof QuotaKey];
 
@@ -222,18 +225,22 @@ export interface QuotaEntityView {
   readonly values: ReadonlyMap<string, number>;
 }
 
-/** The broker's three client quota managers, fed from the metadata image's client quotas. */
+/** The broker's client quota managers, fed from the metadata image's client quotas. */
 export class ClientQuotas {
   readonly produce: ClientQuotaManager;
   readonly fetch: ClientQuotaManager;
   readonly request: ClientQuotaManager;
-  /** Whether any of the three has a quota: the dispatcher's one check when none does. */
+  /** controller_mutation_rate (KIP-599), a token bucket per metered entity: see controller-mutation-quota.ts. */
+  readonly controllerMutation: ControllerMutationQuotaManager;
+  /** Whether any of them has a quota: the dispatcher's one check when none does. */
   active = false;
 
-  constructor(window: QuotaWindowConfig) {
+  /** `clock`: the current time in ms, for the controller mutation buckets. */
+  constructor(window: QuotaWindowConfig, clock: () => number = Date.now) {
     this.produce = new ClientQuotaManager(QuotaKey.ProducerByteRate, window);
     this.fetch = new ClientQuotaManager(QuotaKey.ConsumerByteRate, window);
     this.request = new ClientQuotaManager(QuotaKey.RequestPercentage, window, window.windowMs);
+    this.controllerMutation = new ControllerMutationQuotaManager(window, clock);
   }
 
   update(quotas: Iterable<QuotaEntityView>): void {
@@ -249,6 +256,7 @@ export class ClientQuotas {
       }
     }
     for (const m of [this.produce, this.fetch, this.request]) m.update(byKey.get(m.key) ?? []);
-    this.active = this.produce.enabled || this.fetch.enabled || this.request.enabled;
+    this.controllerMutation.update(byKey.get(QuotaKey.ControllerMutationRate) ?? []);
+    this.active = this.produce.enabled || this.fetch.enabled || this.request.enabled || this.controllerMutation.enabled;
   }
 }

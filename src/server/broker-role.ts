@@ -173,7 +173,7 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     },
     opened: caughtUp,
   };
-  const quotas = new ClientQuotas({ samples: config.quotaWindowNum, windowMs: config.quotaWindowSizeSeconds * 1000 });
+  const quotas = new ClientQuotas({ samples: config.quotaWindowNum, windowMs: config.quotaWindowSizeSeconds * 1000 }, () => clock.nowMs());
   metadata.onChange((img, changes) => {
     if (changes === null || changes.changedClientQuotas) quotas.update(img.clientQuotas.values());
   });

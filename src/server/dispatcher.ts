@@ -24,6 +24,11 @@ import type { Connection, FrameHandler, Response } from './connection.ts';
 const QUOTA_EXEMPT_APIS: ReadonlySet<number> = new Set([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate, ApiKey.WriteTxnMarkers]);
 /** request_percentage is in percent of one second per second: handler ms × 100 / 1000. */
 const PERCENT_PER_HANDLER_MS = 0.1;
+/**
+ * The APIs controller_mutation_rate meters (KIP-599), with the first version that can answer
+ * THROTTLING_QUOTA_EXCEEDED (strict); older versions are only throttled (permissive).
+ */
+const MUTATION_STRICT_VERSION_MIN: ReadonlyMap<number, number> = new Map([[ApiKey.CreateTopics, 6], [ApiKey.DeleteTopics, 5], [ApiKey.CreatePartitions, 3]]);
 
 
 export class RequestError extends Error {
@@ -88,6 +93,10 @@ export class Dispatcher implements FrameHandler {
   ): Response | Promise<Response> {
     const apiKey = entry.apiKey;
     const clientId = ctx.clientId ?? '';
+    const strictVersionMin = MUTATION_STRICT_VERSION_MIN.get(apiKey);
+    const mutationQuota = strictVersionMin !== undefined && quotas.controllerMutation.enabled
+      ? quotas.controllerMutation.quotaFor(ctx.principal, clientId, ctx.apiVersion >= strictVersionMin) : null;
+    if (mutationQuota !== null) ctx = { ...ctx, mutationQuota };
     const startedMs = quotas.request.enabled ? performance.now() : 0;
     const result = entry.handle(this.broker, request, ctx);
     const nowMs = this.broker.clock.nowMs();
@@ -95,7 +104,7 @@ export class Dispatcher implements FrameHandler {
       ? quotas.request.record(ctx.principal, clientId, (performance.now() - startedMs) * PERCENT_PER_HANDLER_MS, nowMs)
       : 0;
     const finish = (body: any): Response => {
-      let throttleMs = requestThrottleMs;
+      let throttleMs = Math.max(requestThrottleMs, mutationQuota?.throttleTimeMs() ?? 0);
       if (apiKey === ApiKey.Produce) {
         throttleMs = Math.max(throttleMs, quotas.produce.record(ctx.principal, clientId, frameBytes, this.broker.clock.nowMs()));
       }

@@ -5,6 +5,7 @@
 import { ErrorCode, messages } from '../../protocol/index.ts';
 import { Op, Resource, authorize, authorizeCluster } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
+import { admitMutations, giveBack, THROTTLING_QUOTA_EXCEEDED_MESSAGE } from './mutation-quota.ts';
 
 type Request = messages.CreateTopicsRequest;
 type Response = messages.CreateTopicsResponse;
@@ -14,7 +15,12 @@ const CONFIGS_IN_RESPONSE_VERSION_MIN = 5;
 export async function handleCreateTopics(broker: BrokerContext, request: Request, ctx: RequestContext): Promise<Response> {
   const createAny = authorizeCluster(broker, ctx, Op.CREATE);
   const refused = request.topics.filter((t) => !createAny && !authorize(broker, ctx, Op.CREATE, Resource.TOPIC, t.name));
-  const allowed = request.topics.filter((t) => !refused.includes(t));
+  const authorized = request.topics.filter((t) => !refused.includes(t));
+  const image = broker.image();
+  // What the topic would create: its assignments, its count, or num.partitions; nothing when it exists already.
+  const partitionsOf = (t: Request['topics'][number]): number => image.topicsByName.has(t.name) ? 0
+    : t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? broker.config.numPartitions : Math.max(0, t.numPartitions);
+  const { admitted: allowed, throttled } = admitMutations(ctx.mutationQuota, authorized, partitionsOf);
   const created = allowed.length === 0 ? [] : await broker.controller.createTopics(
     allowed.map((t) => ({
       name: t.name,
@@ -25,9 +31,13 @@ export async function handleCreateTopics(broker: BrokerContext, request: Request
     })),
     request.validateOnly,
   );
+  giveBack(ctx.mutationQuota, allowed, (t, i) => created[i]?.errorCode !== ErrorCode.NONE, partitionsOf);
   const results = [...created, ...refused.map((t) => ({
     name: t.name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
     errorMessage: 'Authorization failed.', numPartitions: -1, replicationFactor: -1,
+  })), ...[...throttled].map((t) => ({
+    name: t.name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED,
+    errorMessage: THROTTLING_QUOTA_EXCEEDED_MESSAGE, numPartitions: -1, replicationFactor: -1,
   }))];
   const response = messages.CreateTopicsResponse.defaults();
   response.topics = results.map((r) => {
