@@ -2,14 +2,15 @@
  * SASL re-authentication (KIP-368) with `connections.max.reauth.ms`: the
  * session lifetime answered in SaslAuthenticate v1+, Samsa's client
  * re-authenticating on its live connections while it produces and consumes,
- * a connection that does not re-authenticate closed on its first request
- * after the session expired, a change of principal or mechanism refused, and
+ * KafkaJS (which implements KIP-368) doing the same, a connection that does
+ * not re-authenticate closed on its first request after the session expired, a change of principal or mechanism refused, and
  * librdkafka 2.0.2 (no KIP-368) disconnected and carrying on through its
  * reconnects, as against Kafka. One broker: SCRAM-SHA-256 sessions last
  * 1500 ms, PLAIN ones 1200 ms (the per-listener, per-mechanism override).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../src/index.ts';
 import { Admin, Cluster, Consumer, Producer, ScramAdmin, type ConsumerRecord } from '../../src/client/index.ts';
 import { ApiKey, ErrorCode, messages } from '../../src/protocol/index.ts';
@@ -109,6 +110,41 @@ test('Samsa\'s client re-authenticates on its live connections and keeps produci
   assert.equal(expiredLines().length, expiredBefore, `no connection of Samsa's client expired: ${expiredLines().join('\n')}`);
   await producer.close();
   await consumer.close();
+});
+
+/** Re-authentication lines by connection (`<address> on <listener>`). */
+function reauthsByConnection(who: RegExp): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const l of reauthLines(who)) {
+    const at = /re-authentication of (\S+ on \S+)/.exec(l)![1]!;
+    counts.set(at, (counts.get(at) ?? 0) + 1);
+  }
+  return counts;
+}
+
+test('KafkaJS (KIP-368 with reauthenticationThreshold) re-authenticates on its connection and keeps producing', { timeout: 30_000 }, async () => {
+  const before = reauthsByConnection(/as User:alice/);
+  const expiredBefore = expiredLines().length;
+  const kafka = new Kafka({
+    clientId: 'reauth-kjs', brokers: [`127.0.0.1:${portOf('SASL_PLAINTEXT')}`], logLevel: logLevel.NOTHING, retry: { retries: 0 },
+    sasl: { mechanism: 'scram-sha-256', username: 'alice', password: 'alice-secret' },
+    // Re-authenticate once less than this much of the session is left: KafkaJS's default, 10 s, exceeds the test's
+    // lifetime, and re-authenticating sooner than a second after the last one is refused (ILLEGAL_SASL_STATE), as by Kafka.
+    reauthenticationThreshold: 400,
+  });
+  const producer = kafka.producer();
+  await producer.connect();
+  let sent = 0;
+  try {
+    await until('a KafkaJS connection to re-authenticate three times', async () => {
+      await producer.send({ topic: 'reauth-samsa', messages: [{ value: `kjs${sent++}` }] });
+      const now = reauthsByConnection(/as User:alice/);
+      return [...now].find(([at, n]) => !before.has(at) && n >= 3)?.[0];
+    }, { timeoutMs: 20_000, intervalMs: 100, context: () => lines.slice(-20).join('\n') });
+  } finally {
+    await producer.disconnect();
+  }
+  assert.equal(expiredLines().length, expiredBefore, `no KafkaJS connection expired: ${expiredLines().join('\n')}`);
 });
 
 test('a connection that does not re-authenticate is answered until its session expires, then closed on its next request', { timeout: 15_000 }, async () => {
