@@ -60,7 +60,7 @@ export class TlsListeners {
     try {
       next = listenerTlsSettings(config, l.name);
     } catch (e) {
-      return `Validation of dynamic config update of listener ${l.name} SSL failed: ${(e as Error).message}`;
+      return `Validation of dynamic config update of SSL on listener ${l.name} failed: ${(e as Error).message}`;
     }
     if (next === null) return `listener ${l.name} no longer uses TLS`;
     let refusal: string | null;
@@ -69,6 +69,6 @@ export class TlsListeners {
     } catch (e) {
       refusal = (e as Error).message;
     }
-    return refusal === null ? next : `Validation of dynamic config update of listener ${l.name} SSL failed: ${refusal}`;
+    return refusal === null ? next : `Validation of dynamic config update of SSL on listener ${l.name} failed: ${refusal}`;
   }
 }
