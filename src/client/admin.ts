@@ -12,6 +12,7 @@
 import { ApiKey, ErrorCode, Reader, errorInfo, isRetriable, messages } from '../protocol/index.ts';
 import { ClientError, type BrokerConnection } from '../protocol/index.ts';
 import type { Cluster, TopicInfo } from './cluster.ts';
+import { retryingOnQuotaViolation } from './quota-retry.ts';
 
 const RETRIES_MAX = 10;
 const RETRY_BACKOFF_MS = 100;
@@ -192,30 +193,9 @@ export class Admin {
     }
   }
 
-  /**
-   * KIP-599 as Java's Admin does it (retryOnQuotaViolation, on by default): the topics a request answered
-   * THROTTLING_QUOTA_EXCEEDED are sent again once its throttle time has passed, until the admin timeout;
-   * then the refusal stands. `send` answers each named topic's result and the response's throttle time.
-   */
-  private async retryingQuota<T extends { errorCode: number }>(
-    names: readonly string[], retry: boolean, send: (names: readonly string[]) => Promise<{ results: Map<string, T>; throttleTimeMs: number }>,
-  ): Promise<Map<string, T>> {
-    const deadlineMs = Date.now() + ADMIN_TIMEOUT_MS;
-    const out = new Map<string, T>();
-    let pending = names;
-    for (;;) {
-      const { results, throttleTimeMs } = await send(pending);
-      for (const [name, r] of results) out.set(name, r);
-      pending = pending.filter((n) => results.get(n)?.errorCode === ErrorCode.THROTTLING_QUOTA_EXCEEDED);
-      const waitMs = Math.max(throttleTimeMs, RETRY_BACKOFF_MS);
-      if (!retry || pending.length === 0 || Date.now() + waitMs > deadlineMs) return out;
-      await sleep(waitMs);
-    }
-  }
-
   async createTopics(specs: NewTopic[], options: { validateOnly?: boolean; retryOnQuotaViolation?: boolean } = {}): Promise<CreatedTopic[]> {
     const byName = new Map(specs.map((s) => [s.name, s]));
-    const results = await this.retryingQuota(specs.map((s) => s.name), options.retryOnQuotaViolation ?? true, async (names) => {
+    const results = await retryingOnQuotaViolation(specs.map((s) => s.name), options.retryOnQuotaViolation ?? true, async (names) => {
       const res = await this.createTopicsOnce(names.map((n) => byName.get(n)!), options.validateOnly ?? false);
       return { results: new Map(res.topics.map((t) => [t.name, t])), throttleTimeMs: res.throttleTimeMs };
     });
@@ -242,7 +222,7 @@ export class Admin {
   }
 
   async deleteTopics(names: string[], options: { retryOnQuotaViolation?: boolean } = {}): Promise<void> {
-    const results = await this.retryingQuota(names, options.retryOnQuotaViolation ?? true, async (pending) => {
+    const results = await retryingOnQuotaViolation(names, options.retryOnQuotaViolation ?? true, async (pending) => {
       const req = messages.DeleteTopicsRequest.defaults();
       req.timeoutMs = ADMIN_TIMEOUT_MS;
       req.topicNames = [...pending];
@@ -270,7 +250,7 @@ export class Admin {
 
   /** Grows a topic to `count` partitions in total. */
   async createPartitions(topic: string, count: number, options: { retryOnQuotaViolation?: boolean } = {}): Promise<void> {
-    const results = await this.retryingQuota([topic], options.retryOnQuotaViolation ?? true, async () => {
+    const results = await retryingOnQuotaViolation([topic], options.retryOnQuotaViolation ?? true, async () => {
       const req = messages.CreatePartitionsRequest.defaults();
       req.timeoutMs = ADMIN_TIMEOUT_MS;
       req.topics = [{ ...messages.defaultCreatePartitionsRequestCreatePartitionsTopic(), name: topic, count, assignments: null }];

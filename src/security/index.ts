@@ -6,8 +6,9 @@ export {
 } from './listener-security.ts';
 export { SecurityConfigError } from './pem.ts';
 export { leafCertificate, tlsReloadRefusal } from './tls-reload.ts';
+export { opensslCipherList } from './cipher-suites.ts';
 export { ANONYMOUS_PRINCIPAL, mapDn, parseMappingRules, subjectDn, userPrincipal } from './principal.ts';
-export { SaslAuthenticator, type SaslSession, type SaslVerdict } from './sasl-authenticator.ts';
+export { SaslAuthenticator, sessionLifetimeMs, type SaslSession, type SaslVerdict } from './sasl-authenticator.ts';
 export {
   SUPPORTED_SASL_MECHANISMS, createSaslServer, type SaslCredentials, type SaslServer, type SaslStep, type ScramCredential,
 } from './sasl/sasl-server.ts';

@@ -210,11 +210,7 @@ export class SaslAuthenticator {
   private succeed(name: string, credentialExpiresAtMs: number | undefined): number {
     const nowMs = this.nowMs();
     const mechanism = this.server!.mechanism;
-    const maxReauthMs = this.settings.connectionsMaxReauthMs(mechanism);
-    let lifetimeMs: number | null = null;
-    if (credentialExpiresAtMs !== undefined) lifetimeMs = credentialExpiresAtMs - nowMs;
-    if (maxReauthMs > 0) lifetimeMs = lifetimeMs === null ? maxReauthMs : Math.min(lifetimeMs, maxReauthMs);
-    if (lifetimeMs !== null) lifetimeMs = Math.max(0, lifetimeMs);
+    const lifetimeMs = sessionLifetimeMs(nowMs, this.settings.connectionsMaxReauthMs(mechanism), credentialExpiresAtMs);
     const principal = userPrincipal(name);
     this.sessionValue = { mechanism, principal, expiresAtMs: lifetimeMs === null ? null : nowMs + lifetimeMs };
     this.state = 'complete';
@@ -232,6 +228,16 @@ export class SaslAuthenticator {
     this.log(`SASL ${what} of ${this.where} failed${mechanism}: ${reason}`);
     return answer(response, true);
   }
+}
+
+/**
+ * Kafka's session lifetime (SaslServerAuthenticator): with `connections.max.reauth.ms` positive and/or a credential
+ * that expires, the smaller of the two, never negative; null (no lifetime, no re-authentication) when neither applies.
+ */
+export function sessionLifetimeMs(nowMs: number, maxReauthMs: number, credentialExpiresAtMs: number | undefined): number | null {
+  let lifetimeMs: number | null = credentialExpiresAtMs === undefined ? null : credentialExpiresAtMs - nowMs;
+  if (maxReauthMs > 0) lifetimeMs = lifetimeMs === null ? maxReauthMs : Math.min(lifetimeMs, maxReauthMs);
+  return lifetimeMs === null ? null : Math.max(0, lifetimeMs);
 }
 
 /** `User:alice` → ['User', 'alice']. */
