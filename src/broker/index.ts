@@ -21,5 +21,6 @@ export { validateFollowerFetch, type FetchValidation, type FollowerFetch } from 
 export { followerAction, truncationOffset, type FollowerAction, type LeaderAnswer } from './replication/follower-fetch.ts';
 export type { ReplicaLog } from './replication/replica-log.ts';
 export { ReplicaFetchers, type ReplicaFetchTransport, type ReplicaFetchersDeps } from './replica-fetchers.ts';
+export { TrafficStats, type TopicTraffic } from './traffic-stats.ts';
 export { IsrManager, type AlterPartitionChannel, type IsrManagerDeps } from './isr-manager.ts';
 export { leadershipErrorOf } from './handlers/leadership.ts';

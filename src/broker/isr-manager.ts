@@ -73,6 +73,7 @@ export class IsrManager {
       const code = res.errorCode !== ErrorCode.NONE ? res.errorCode : answer?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
       if (code === ErrorCode.NONE && answer !== undefined) {
         this.deps.log(`${p.topic}-${p.index}: ISR now [${isr.join(',')}]${joining.length > 0 ? ` (${joining.join(',')} caught up)` : ''}${leaving.length > 0 ? ` (${leaving.join(',')} fell behind)` : ''}`);
+        this.deps.replicas.traffic.isrChanged(p.isr, answer.isr);
         p.applyIsrChange(answer.isr, answer.leaderEpoch, answer.partitionEpoch, this.deps.nowMs());
       } else if (code === ErrorCode.INELIGIBLE_REPLICA || code === ErrorCode.INVALID_REQUEST) {
         // Refused outright: nothing changed at the controller, so the committed ISR stands.

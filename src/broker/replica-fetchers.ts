@@ -171,7 +171,10 @@ class LeaderFetchLoop {
     try {
       switch (action.kind) {
         case 'append':
-          if (action.records !== null && action.records.length > 0) partition.appendAsFollower(action.records);
+          if (action.records !== null && action.records.length > 0) {
+            partition.appendAsFollower(action.records);
+            this.deps.replicas.traffic.replicated(partition.topic, action.records.length);
+          }
           partition.updateFollowerHighWatermark(action.highWatermark);
           return true;
         case 'truncate':

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { LOCAL_HOST, localNodeConfig, localVoters, planLocalNodes } from '../server/local-nodes.ts';
+import { LOCAL_HOST, freePorts, localNodeConfig, localVoters, planLocalNodes } from '../server/local-nodes.ts';
 
 // The CLI next to this module: main.ts when run from the sources, main.js in the built package.
 const CLI = join(import.meta.dirname, `main${extname(import.meta.filename)}`);
@@ -20,6 +20,8 @@ export interface NodePlan {
   id: number;
   port: number;
   controllerPort: number;
+  /** Where the node serves /metrics, /healthz and /readyz (absent in plans saved before metrics existed). */
+  metricsPort?: number;
   dataDir: string;
 }
 
@@ -43,9 +45,15 @@ async function planNodes(root: string, count: number): Promise<NodePlan[]> {
     const saved = JSON.parse(readFileSync(path, 'utf8')) as NodePlan[];
     if (saved.length !== count) throw new Error(`${root} holds a cluster of ${saved.length} nodes, not ${count}`);
     // The saved dataDir may be relative to where an older version first ran: the layout under the root decides.
-    return saved.map((n) => ({ ...n, dataDir: nodeDir(root, n.id) }));
+    const plan = saved.map((n) => ({ ...n, dataDir: nodeDir(root, n.id) }));
+    if (plan.every((n) => n.metricsPort !== undefined)) return plan;
+    const metricsPorts = await freePorts(count);
+    const upgraded = plan.map((n, i) => ({ ...n, metricsPort: n.metricsPort ?? metricsPorts[i]! }));
+    writeFileSync(path, JSON.stringify(upgraded, null, 2));
+    return upgraded;
   }
-  const plan: NodePlan[] = (await planLocalNodes(count)).map((n) => ({ ...n, dataDir: nodeDir(root, n.id) }));
+  const metricsPorts = await freePorts(count);
+  const plan: NodePlan[] = (await planLocalNodes(count)).map((n, i) => ({ ...n, metricsPort: metricsPorts[i]!, dataDir: nodeDir(root, n.id) }));
   mkdirSync(root, { recursive: true });
   writeFileSync(path, JSON.stringify(plan, null, 2));
   return plan;
@@ -104,6 +112,7 @@ export class LocalCluster {
     const overrides: Record<string, string> = {
       ...localNodeConfig(n, this.voters),
       'log.dirs': n.dataDir,
+      'metrics.listener': n.metricsPort === undefined ? '' : `http://${LOCAL_HOST}:${n.metricsPort}`,
       ...this.options.config,
     };
     const args = [CLI, 'start', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];

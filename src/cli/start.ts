@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { PropertiesSyntaxError, parseProperties } from '../metadata/index.ts';
-import { ConfigError, DirLockedError, startNode } from '../server/index.ts';
+import { startNode } from '../console/index.ts';
+import { ConfigError, DirLockedError } from '../server/index.ts';
 import { io } from './io.ts';
 
 export interface StartFlags {

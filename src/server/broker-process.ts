@@ -30,6 +30,8 @@ import { ensureMetaProperties } from './meta-properties.ts';
 import { PeerConnections, type PeerEndpoint } from './peer-connections.ts';
 import { describeQuorum } from './quorum-description.ts';
 import { RaftTransport } from './raft-transport.ts';
+import type { NodeInstruments } from './node-instruments.ts';
+import type { NodeView } from './node-view.ts';
 import { createScheduler } from './scheduler.ts';
 import {
   controllerClientSecurity, interBrokerListener, interBrokerListenerName, planListener, type ListenerInfo, type PlannedListener,
@@ -53,6 +55,8 @@ export interface StartOptions {
   clusterId?: string;
   /** Where the one-line log messages go (default: nowhere for an embedded broker, stderr for `samsa start`). */
   log?: (line: string) => void;
+  /** Told of every request and connection (the metrics endpoint's hooks); none by default. */
+  instruments?: NodeInstruments;
 }
 
 export interface RunningBroker {
@@ -70,6 +74,8 @@ export interface RunningBroker {
   readonly controllerPort: number | null;
   /** Resolves once the broker is registered and unfenced (at once on a controller-only node). */
   readonly ready: Promise<void>;
+  /** A read-only look inside, for metrics and health checks. */
+  readonly view: NodeView;
   stop(): Promise<void>;
 }
 
@@ -274,13 +280,13 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
       const server = createListenerServer(controllerListener.security);
       await listen(server, controllerListener.endpoint.host, controllerListener.endpoint.port);
       controllerPort = portOf(server, controllerListener.endpoint.port);
-      serve(server, new Dispatcher(controllerContext, apis.handlers, apis.apis), config, controllerHosts, sockets, log, null, controllerListener.security);
+      serve(server, new Dispatcher(controllerContext, apis.handlers, apis.apis, null, options.instruments ?? null), config, controllerHosts, sockets, log, null, controllerListener.security);
       servers.push(server);
     }
     if (isBroker && interBroker !== null) {
       brokerRole = await startBrokerRole({
         nodeId, clusterId: meta.clusterId, config, listeners: listeners.client, interBroker, scheduler, metadata, image: brokerImage, channel,
-        brokerDefaults: brokerDefaults.config, sockets, log, authorizer,
+        brokerDefaults: brokerDefaults.config, sockets, log, authorizer, instruments: options.instruments ?? null,
         activeControllerId: () => activeControllerId(driver, brokerImage(), nodeId),
         describeQuorum: () => forwardDescribeQuorum(driver, peers, () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName)),
       });
@@ -306,10 +312,22 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   if (voterEndpoints.size === 0) await ready;
 
   let stopped: Promise<void> | null = null;
+  const view: NodeView = {
+    nodeId, isController, broker: role?.context ?? null,
+    quorum: () => driver.status(),
+    image,
+    notReadyReason: () => {
+      if (stopped !== null) return 'stopping';
+      if (!metadata.isCaughtUp) return 'catching up with the metadata log';
+      if (role !== null && !role.isUnfenced()) return role.brokerEpoch() < 0n ? 'not registered with the controller yet' : 'fenced by the controller';
+      if (role === null && driver.leaderId() === null) return 'no metadata quorum leader';
+      return null;
+    },
+  };
   const host = role?.advertised.host ?? '127.0.0.1';
   const clientPort = role?.port ?? -1;
   return {
-    host, port: clientPort, bootstrap: `${host}:${clientPort}`, listeners: role?.listeners ?? [], nodeId, clusterId: meta.clusterId, dataDir: logDir, controllerPort, ready,
+    host, port: clientPort, bootstrap: `${host}:${clientPort}`, listeners: role?.listeners ?? [], nodeId, clusterId: meta.clusterId, dataDir: logDir, controllerPort, ready, view,
     stop: () => (stopped ??= (async () => {
       await role?.shutdown();
       if (driver.isLeader() && voters.length > 1) {

@@ -33,6 +33,7 @@ import { transactionVerifier } from './txn-verifier.ts';
 import type { MetadataPublisher } from './metadata-publisher.ts';
 import { randomUuid } from './meta-properties.ts';
 import { replicaFetchTransport } from './replica-fetch-transport.ts';
+import type { NodeInstruments } from './node-instruments.ts';
 import type { Scheduler } from './scheduler.ts';
 import { createListenerServer, listen, portOf, serve } from './serve.ts';
 
@@ -64,6 +65,8 @@ export interface BrokerRoleDeps {
   describeQuorum(): Promise<messages.DescribeQuorumResponse>;
   /** The ACL authorizer (`authorizer.class.name`), or null: every request allowed. */
   authorizer: Authorizer | null;
+  /** Told of every request and connection when the node is measured. */
+  instruments: NodeInstruments | null;
   log(line: string): void;
 }
 
@@ -77,6 +80,10 @@ export interface BrokerRole {
   readonly ready: Promise<void>;
   /** This incarnation's broker epoch, -1 until registered. */
   brokerEpoch(): bigint;
+  /** What the handlers work with: for read-only views (metrics, health). */
+  readonly context: BrokerContext;
+  /** Registered and unfenced by the controller (false again while a log directory failure fences it). */
+  isUnfenced(): boolean;
   /** Registers with the controller and starts heartbeating. */
   start(): void;
   /** Controlled shutdown: the controller moves this broker's leaderships now. */
@@ -174,7 +181,7 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   metadata.onChange((img, changes) => {
     if (changes === null || changes.changedClientQuotas) quotas.update(img.clientQuotas.values());
   });
-  const dispatcher = new Dispatcher(broker, undefined, undefined, quotas);
+  const dispatcher = new Dispatcher(broker, undefined, undefined, quotas, deps.instruments);
   // SCRAM logins check the credentials the metadata image has at that moment.
   const scram = (user: string, mechanism: string) => image().scramCredential(user, mechanism);
   deps.listeners.forEach((planned, i) => serve(servers[i]!, dispatcher, config, clientHosts, deps.sockets, log, gate, withScramCredentials(planned.security, scram)));
@@ -217,6 +224,8 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     listeners: bound,
     ready: standing.unfenced(),
     brokerEpoch,
+    context: broker,
+    isUnfenced: () => image().brokers.get(nodeId)?.fenced === false,
     start: () => standing.start(),
     shutdown: () => standing.shutdown(),
     stop: () => {

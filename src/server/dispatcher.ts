@@ -15,6 +15,7 @@ import type { ApiRange } from '../protocol/index.ts';
 import { messages } from '../protocol/index.ts';
 import type { ClientQuotas } from '../security/index.ts';
 import type { Connection, FrameHandler, Response } from './connection.ts';
+import type { NodeInstruments } from './node-instruments.ts';
 
 /**
  * APIs no client quota meters, as Kafka exempts them: the handshake
@@ -35,16 +36,22 @@ export class Dispatcher implements FrameHandler {
   private readonly handlers: readonly (HandlerEntry | undefined)[];
   private readonly advertisedApis: readonly ApiRange[];
   private readonly quotas: ClientQuotas | null;
+  /** Told of every request and connection when the node is measured. */
+  readonly instruments: NodeInstruments | null;
 
   /**
    * A listener's table of handlers; the broker's client APIs unless given (the
    * controller listener has its own). `quotas`: the client quotas its requests are metered against.
    */
-  constructor(broker: BrokerContext, handlers = brokerHandlers, advertisedApis = brokerApis, quotas: ClientQuotas | null = null) {
+  constructor(
+    broker: BrokerContext, handlers = brokerHandlers, advertisedApis = brokerApis, quotas: ClientQuotas | null = null,
+    instruments: NodeInstruments | null = null,
+  ) {
     this.broker = broker;
     this.handlers = handlers;
     this.advertisedApis = advertisedApis;
     this.quotas = quotas;
+    this.instruments = instruments;
   }
 
   handle(frame: Buffer, connection: Connection): Response | Promise<Response> {
@@ -71,9 +78,24 @@ export class Dispatcher implements FrameHandler {
     if (this.quotas !== null && this.quotas.active && !QUOTA_EXEMPT_APIS.has(apiKey) && !(apiKey === ApiKey.Fetch && isFollowerFetch(request))) {
       return this.metered(this.quotas, entry, request, ctx, frame.length, connection);
     }
+    if (this.instruments !== null) return this.measured(this.instruments, entry, request, ctx, connection);
     const result = entry.handle(this.broker, request, ctx);
     if (result instanceof Promise) return result.then((body) => body === null ? null : encode(correlationId, apiKey, apiVersion, codec, body));
     return result === null ? null : encode(correlationId, apiKey, apiVersion, codec, result);
+  }
+
+  /** The same, timed for the node's instruments: the handler's own time, and its total with what it waited for. */
+  private measured(instruments: NodeInstruments, entry: HandlerEntry, request: any, ctx: RequestContext, connection: Connection): Response | Promise<Response> {
+    const apiKey = entry.apiKey;
+    const codec = responseCodec(apiKey)!;
+    const startedMs = performance.now();
+    const result = entry.handle(this.broker, request, ctx);
+    const localSeconds = (performance.now() - startedMs) / 1000;
+    const finish = (body: any): Response => {
+      instruments.requestDone(apiKey, connection.listenerName, localSeconds, (performance.now() - startedMs) / 1000, body);
+      return body === null ? null : encode(ctx.correlationId, apiKey, ctx.apiVersion, codec, body);
+    };
+    return result instanceof Promise ? result.then(finish) : finish(result);
   }
 
   /**
@@ -88,11 +110,11 @@ export class Dispatcher implements FrameHandler {
   ): Response | Promise<Response> {
     const apiKey = entry.apiKey;
     const clientId = ctx.clientId ?? '';
-    const startedMs = quotas.request.enabled ? performance.now() : 0;
+    const startedAt = performance.now();
     const result = entry.handle(this.broker, request, ctx);
     const nowMs = this.broker.clock.nowMs();
     const requestThrottleMs = quotas.request.enabled
-      ? quotas.request.record(ctx.principal, clientId, (performance.now() - startedMs) * PERCENT_PER_HANDLER_MS, nowMs)
+      ? quotas.request.record(ctx.principal, clientId, (performance.now() - startedAt) * PERCENT_PER_HANDLER_MS, nowMs)
       : 0;
     const finish = (body: any): Response => {
       let throttleMs = requestThrottleMs;
@@ -112,6 +134,15 @@ export class Dispatcher implements FrameHandler {
       connection.throttle(throttleMs);
       return encoded;
     };
+    if (this.instruments !== null) {
+      const instruments = this.instruments;
+      const localSeconds = (performance.now() - startedAt) / 1000;
+      const measuredFinish = (body: any): Response => {
+        instruments.requestDone(apiKey, connection.listenerName, localSeconds, (performance.now() - startedAt) / 1000, body);
+        return finish(body);
+      };
+      return result instanceof Promise ? result.then(measuredFinish) : measuredFinish(result);
+    }
     return result instanceof Promise ? result.then(finish) : finish(result);
   }
 }

@@ -67,9 +67,15 @@ export function serve(
     const id = nextConnectionId++;
     // Kafka reports a member's host as InetAddress.toString(): "/" and the address.
     clientHosts.set(id, `/${socket.remoteAddress ?? 'unknown'}`);
+    const instruments = dispatcher.instruments;
+    instruments?.connectionOpened(security.name);
+    let released = false;
     const release = (): void => {
+      if (released) return;
+      released = true;
       sockets.delete(socket);
       clientHosts.delete(id);
+      instruments?.connectionClosed(security.name);
     };
     const accept = (): void => {
       new Connection(id, socket, dispatcher, limits, release, log, connectionSecurity);

@@ -71,7 +71,9 @@ export async function handleFetch(broker: BrokerContext, request: Request, ctx: 
     reads = readAll();
   }
   const sent = incremental ? reads.filter(hasNews) : reads;
+  const byFollower = checks !== null;
   for (const r of sent) {
+    if (r.bytes > 0) broker.replicas.traffic.fetched(r.target.topic, r.bytes, byFollower);
     r.target.lastHighWatermark = Number(r.out.highWatermark);
     r.target.lastLogStartOffset = Number(r.out.logStartOffset);
     r.target.lastLastStableOffset = Number(r.out.lastStableOffset);

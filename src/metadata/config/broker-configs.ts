@@ -227,6 +227,13 @@ const QUOTAS: readonly ConfigDef[] = [
   def('quota.window.size.seconds', 'int', '1', RO, 'Length of one quota sample, in seconds.', { validator: atLeast(1) }),
 ];
 
+const OBSERVABILITY: readonly ConfigDef[] = [
+  def('metrics.listener', 'string', null, RO, 'Where this node serves Prometheus metrics (/metrics) and health checks (/healthz, /readyz), as http://host:port; empty turns it off.', {
+    samsaNote: 'Samsa only (Kafka exposes JMX). `samsa start` serves http://127.0.0.1:9644 when it is not set, and runs without it (one warning) when that default port is taken; '
+      + 'an embedded broker serves none unless given one. A port that is given and taken stops the start. Port 0 picks a free one.',
+  }),
+];
+
 const PEM_ONLY = 'Samsa reads PEM key and trust stores only (JKS and PKCS12 are refused at start).';
 const PER_LISTENER = 'May be set per listener as listener.name.<listener>.';
 
@@ -278,7 +285,7 @@ const SECURITY: readonly ConfigDef[] = [
 ];
 
 /** Every broker config, grouped as above. */
-export const BROKER_CONFIGS: readonly ConfigDef[] = [...KRAFT, ...NETWORK, ...LOG, ...TOPICS, ...REPLICATION, ...GROUPS, ...TRANSACTIONS, ...QUOTAS, ...SECURITY];
+export const BROKER_CONFIGS: readonly ConfigDef[] = [...KRAFT, ...NETWORK, ...LOG, ...TOPICS, ...REPLICATION, ...GROUPS, ...TRANSACTIONS, ...QUOTAS, ...SECURITY, ...OBSERVABILITY];
 
 const BY_NAME = indexDefs(BROKER_CONFIGS);
 
