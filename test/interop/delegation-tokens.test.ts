@@ -131,6 +131,18 @@ test('samsa delegation-tokens --create over SCRAM prints the token, which logs S
   // A token-authenticated connection may not manage tokens, not even its owner's.
   await assert.rejects(new DelegationTokenAdmin(withToken(tokenId, hmac)).createDelegationToken(), /DELEGATION_TOKEN_REQUEST_NOT_ALLOWED/);
   await assert.rejects(new DelegationTokenAdmin(withToken(tokenId, hmac)).describeDelegationToken(), /DELEGATION_TOKEN_REQUEST_NOT_ALLOWED/);
+  // The samsa tools log in with a token from --command-config (tokenauth="true" in the JAAS line), and are refused token requests too.
+  const tokenConfig = join(configs.dir, 'token.properties');
+  writeFileSync(tokenConfig, [
+    'security.protocol=SASL_PLAINTEXT', 'sasl.mechanism=SCRAM-SHA-256',
+    `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${tokenId}" password="${hmac}" tokenauth="true";`,
+  ].join('\n'));
+  const listed = await samsa(['topics', '--bootstrap-server', bootstrapOf('SASL_PLAINTEXT'), '--command-config', tokenConfig, '--list']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.equal(listed.stdout.trim(), 'dt-topic');
+  const refused = await samsa(['delegation-tokens', '--bootstrap-server', bootstrapOf('SASL_PLAINTEXT'), '--command-config', tokenConfig, '--describe']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /DELEGATION_TOKEN_REQUEST_NOT_ALLOWED/);
   // A wrong HMAC, and the token without tokenauth (an ordinary SCRAM user of that name), log nobody in.
   await assert.rejects(new Admin(withToken(tokenId, Buffer.alloc(64, 1).toString('base64'))).listTopics(), /SASL|authentication/i);
   const kcat = await run('kcat', [
@@ -157,7 +169,10 @@ test('only the owner and renewers renew; describe shows what each principal may 
   const carol = new DelegationTokenAdmin(asUser('carol'));
   assert.deepEqual(await carol.describeDelegationToken(), []);
   await assert.rejects(carol.createDelegationToken({ owner: 'User:alice' }), /DELEGATION_TOKEN_AUTHORIZATION_FAILED/);
-  await grant('User:carol', AclResourceType.USER, 'User:alice', AclOperation.DESCRIBE_TOKENS);
+  const acl = await samsa(['acls', '--bootstrap-server', bootstrapOf('PLAINTEXT'), '--add', '--allow-principal', 'User:carol',
+    '--operation', 'DescribeTokens', '--user-principal', 'User:alice']);
+  assert.equal(acl.code, 0, acl.stderr);
+  assert.match(acl.stdout, /resourceType=USER, name=User:alice.*\n.*operation=DESCRIBE_TOKENS/);
   const carolSees = await carol.describeDelegationToken();
   assert.deepEqual(carolSees.map((t) => [t.tokenId, t.owner, t.renewers]), [[first.tokenId, 'User:alice', ['User:bob']]]);
   assert.equal(carolSees[0]!.hmac.toString('base64'), first.hmac);
