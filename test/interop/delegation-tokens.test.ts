@@ -5,6 +5,8 @@
  * `delegation.token.secret.key`: `samsa delegation-tokens` creates, renews,
  * expires and describes tokens as kafka-delegation-tokens.sh does, and a
  * token logs Samsa's client in as its owner (SCRAM with tokenauth=true).
+ * Tokens survive a restart; without the key the APIs are disabled; a
+ * broker-only node forwards token requests to a controller on another node.
  *
  * No third-party client here can log in with a token: librdkafka 2.0.2
  * (kcat, confluent-kafka) and KafkaJS have no way to send the SCRAM
@@ -17,7 +19,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '../../src/index.ts';
 import { AclAdmin, Admin, Cluster, DelegationTokenAdmin, ScramAdmin } from '../../src/client/index.ts';
-import { AclOperation, AclPatternType, AclPermissionType, AclResourceType, ErrorCode, type SaslClientOptions } from '../../src/protocol/index.ts';
+import {
+  AclOperation, AclPatternType, AclPermissionType, AclResourceType, ApiKey, BrokerConnection, ErrorCode, messages, type SaslClientOptions,
+} from '../../src/protocol/index.ts';
+import { freePorts } from '../../src/server/local-nodes.ts';
 import { samsa } from '../helpers/samsa-cli.ts';
 import { tempDir } from '../helpers/broker.ts';
 import { until } from '../helpers/until.ts';
@@ -223,5 +228,54 @@ test('without delegation.token.secret.key the token APIs answer DELEGATION_TOKEN
     await closeClusters();
     await off.stop();
     plain.remove();
+  }
+});
+
+test('a broker-only node forwards token requests to a controller on another node, with the requester\'s principal', { timeout: 40_000 }, async () => {
+  const root = tempDir('samsa-dtoken-2n-');
+  const [controllerPort] = await freePorts(1);
+  const clusterId = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
+  const quorum = {
+    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`, 'controller.listener.names': 'CONTROLLER',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'delegation.token.secret.key': SECRET_KEY,
+  };
+  const controller = await startBroker({
+    dataDir: join(root.dir, 'c'), clusterId, log: () => undefined,
+    config: { ...quorum, 'node.id': '1', 'process.roles': 'controller', listeners: `CONTROLLER://127.0.0.1:${controllerPort}` },
+  });
+  const node = await startBroker({
+    dataDir: join(root.dir, 'b'), clusterId, log: () => undefined,
+    config: {
+      ...quorum, 'node.id': '2', 'process.roles': 'broker', 'inter.broker.listener.name': 'PLAINTEXT', 'sasl.enabled.mechanisms': 'SCRAM-SHA-256',
+      listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0', 'offsets.topic.replication.factor': '1',
+    },
+  });
+  try {
+    await Promise.all([controller.ready, node.ready]);
+    await scramUsers(node);
+    const token = await new DelegationTokenAdmin(asUser('alice', node)).createDelegationToken({ renewers: ['User:bob'] });
+    assert.equal(token.owner, 'User:alice');
+    assert.equal(token.requester, 'User:alice');
+    // The controller decided with the principal the broker forwarded: bob may renew, carol may not.
+    assert.ok(await new DelegationTokenAdmin(asUser('bob', node)).renewDelegationToken(token.hmac, 60_000) > token.issueTimestampMs);
+    await assert.rejects(new DelegationTokenAdmin(asUser('carol', node)).renewDelegationToken(token.hmac), /DELEGATION_TOKEN_OWNER_MISMATCH/);
+    const worker = cluster(bootstrapOf('SASL_PLAINTEXT', node), {
+      mechanism: 'SCRAM-SHA-256', username: token.tokenId, password: token.hmac.toString('base64'), tokenAuth: true,
+    });
+    assert.ok(Array.isArray(await new Admin(worker).listTopics()), 'the token logs in on the broker node');
+    // Sent straight to the controller listener, a request carries no requester and is not allowed.
+    const direct = await BrokerConnection.open({ host: '127.0.0.1', port: controllerPort!, clientId: 'direct', requestTimeoutMs: 5000, connectTimeoutMs: 5000 });
+    try {
+      const res = await direct.request(ApiKey.CreateDelegationToken, messages.CreateDelegationTokenRequest.defaults());
+      assert.equal(res.errorCode, ErrorCode.DELEGATION_TOKEN_REQUEST_NOT_ALLOWED);
+    } finally {
+      direct.close();
+    }
+  } finally {
+    await closeClusters();
+    await node.stop();
+    await controller.stop();
+    root.remove();
   }
 });
