@@ -82,10 +82,10 @@ function tokensCli(user: string, args: string[]) {
 }
 
 async function scramUsers(of: RunningBroker): Promise<void> {
-  const results = await new ScramAdmin(cluster(bootstrapOf('PLAINTEXT', of))).alterUserScramCredentials(['alice', 'bob', 'carol'].map((user) => ({
+  const results = await new ScramAdmin(cluster(bootstrapOf('PLAINTEXT', of))).alterUserScramCredentials(['alice', 'bob', 'carol', 'dave'].map((user) => ({
     kind: 'upsert' as const, user, mechanism: 'SCRAM-SHA-256' as const, password: `${user}-secret`,
   })));
-  assert.deepEqual(results.map((r) => r.errorCode), [0, 0, 0]);
+  assert.deepEqual(results.map((r) => r.errorCode), [0, 0, 0, 0]);
 }
 
 async function grant(principal: string, resourceType: number, resourceName: string, operation: number): Promise<void> {
@@ -167,7 +167,7 @@ test('only the owner and renewers renew; describe shows what each principal may 
 
   const asAlice = await tokensCli('alice', ['--describe']);
   assert.equal(asAlice.code, 0, asAlice.stderr);
-  assert.match(asAlice.stdout, /Total number of tokens : 1/);
+  assert.match(asAlice.stdout, /Total number of tokens : 1\n/);
   assert.ok(asAlice.stdout.includes(first.tokenId));
   const bobSees = await new DelegationTokenAdmin(asUser('bob')).describeDelegationToken(['User:bob']);
   assert.deepEqual(bobSees.map((t) => t.tokenId), [first.tokenId], 'a renewer sees the token');
@@ -181,6 +181,15 @@ test('only the owner and renewers renew; describe shows what each principal may 
   const carolSees = await carol.describeDelegationToken();
   assert.deepEqual(carolSees.map((t) => [t.tokenId, t.owner, t.renewers]), [[first.tokenId, 'User:alice', ['User:bob']]]);
   assert.equal(carolSees[0]!.hmac.toString('base64'), first.hmac);
+  // Describe on one DELEGATION_TOKEN resource shows that token only.
+  const other = await new DelegationTokenAdmin(asUser('alice')).createDelegationToken();
+  const dave = new DelegationTokenAdmin(asUser('dave'));
+  assert.deepEqual(await dave.describeDelegationToken(), []);
+  const tokenAcl = await samsa(['acls', '--bootstrap-server', bootstrapOf('PLAINTEXT'), '--add', '--allow-principal', 'User:dave',
+    '--operation', 'Describe', '--delegation-token', other.tokenId]);
+  assert.equal(tokenAcl.code, 0, tokenAcl.stderr);
+  assert.deepEqual((await dave.describeDelegationToken()).map((t) => t.tokenId), [other.tokenId]);
+  await new DelegationTokenAdmin(asUser('alice')).expireDelegationToken(other.hmac);
 
   await assert.rejects(carol.createDelegationToken({ renewers: ['Group:ops'] }), /INVALID_PRINCIPAL_TYPE/);
   const plaintext = await samsa(['delegation-tokens', '--bootstrap-server', bootstrapOf('PLAINTEXT'), '--create', '--max-life-time-period', '-1']);
