@@ -53,6 +53,12 @@ export interface ControllerApi {
   createAcls(request: messages.CreateAclsRequest): Promise<messages.CreateAclsResponse>;
   /** DeleteAcls, answered by the controller (with the ACLs each filter removed) once this broker's image has the change. */
   deleteAcls(request: messages.DeleteAclsRequest): Promise<messages.DeleteAclsResponse>;
+  /** CreateDelegationToken for `requester`, answered by the controller once this broker's image has the token. */
+  createDelegationToken(request: messages.CreateDelegationTokenRequest, requester: string): Promise<messages.CreateDelegationTokenResponse>;
+  /** RenewDelegationToken asked by `principal`, answered by the controller once this broker's image has the new expiry. */
+  renewDelegationToken(request: messages.RenewDelegationTokenRequest, principal: string): Promise<messages.RenewDelegationTokenResponse>;
+  /** ExpireDelegationToken asked by `principal`, answered by the controller once this broker's image has the change. */
+  expireDelegationToken(request: messages.ExpireDelegationTokenRequest, principal: string): Promise<messages.ExpireDelegationTokenResponse>;
 }
 
 /**
@@ -83,6 +89,8 @@ export interface RequestContext {
   readonly principal: string;
   /** The listener it arrived on (upper case): Metadata and FindCoordinator answer that listener's endpoints. */
   readonly listenerName: string;
+  /** Whether the client logged in with a delegation token (SCRAM with tokenauth=true): such a connection may not manage tokens. */
+  readonly tokenAuthenticated?: boolean;
 }
 
 export interface BrokerContext {

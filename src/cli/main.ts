@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { SAMSA_VERSION } from '../version.ts';
 import { EXIT_USAGE, collect } from './common.ts';
 import { register as registerAcls } from './acls.ts';
+import { register as registerDelegationTokens } from './delegation-tokens.ts';
 import { register as registerCluster } from './cluster.ts';
 import { register as registerConfigs } from './configs.ts';
 import { register as registerConsume } from './consume.ts';
@@ -69,6 +70,7 @@ export function program(): Command {
   registerVerifiable(cmd);
   registerTransactions(cmd);
   registerAcls(cmd);
+  registerDelegationTokens(cmd);
   cmd.command('version')
     .description('print the version')
     .action(() => {

@@ -2,6 +2,7 @@
  * The controller's requests as Kafka messages: CreateTopics, DeleteTopics,
  * CreatePartitions, AlterConfigs, IncrementalAlterConfigs, ElectLeaders,
  * UpdateFeatures, AlterUserScramCredentials, AlterClientQuotas, CreateAcls, DeleteAcls, AllocateProducerIds,
+ * CreateDelegationToken, RenewDelegationToken, ExpireDelegationToken,
  * BrokerRegistration and BrokerHeartbeat, decoded bodies in and response
  * bodies out. The controller listener serves them
  * for other nodes; a node that leads the quorum calls it in-process. While
@@ -13,7 +14,8 @@ import type { Controller } from './controller.ts';
 import { CONTROLLER_HANDLERS } from './handlers/index.ts';
 
 export const ControllerApiKey = {
-  CreateTopics: 19, DeleteTopics: 20, CreateAcls: 30, DeleteAcls: 31, AlterConfigs: 33, CreatePartitions: 37, ElectLeaders: 43, IncrementalAlterConfigs: 44,
+  CreateTopics: 19, DeleteTopics: 20, CreateAcls: 30, DeleteAcls: 31, AlterConfigs: 33, CreatePartitions: 37,
+  CreateDelegationToken: 38, RenewDelegationToken: 39, ExpireDelegationToken: 40, ElectLeaders: 43, IncrementalAlterConfigs: 44,
   AlterClientQuotas: 49, AlterUserScramCredentials: 51, AlterPartition: 56, UpdateFeatures: 57, BrokerRegistration: 62, BrokerHeartbeat: 63, AllocateProducerIds: 67,
 } as const;
 

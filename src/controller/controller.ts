@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/index.ts';
 import {
   applyConfigOperations, brokerConfigDef, ConfigResourceType, FeatureName, METADATA_VERSION_LEVEL, collisionKey, parseValue, metadataRecord, records as recordCodecs, topicNameError,
-  type AclEntry, type AclFilter, type MetadataImage, type MetadataRecord,
+  DELEGATION_TOKENS_DISABLED, type AclEntry, type AclFilter, type DelegationTokenSettings, type MetadataImage, type MetadataRecord,
 } from '../metadata/index.ts';
 import { planFeatureUpdates, type FeatureUpdate } from './feature-updates.ts';
 import { ElectionType, electionFor } from './leader-election.ts';
@@ -33,6 +33,8 @@ export interface ControllerDeps {
   deleteTopicEnable(): boolean;
   /** Checks topic config overrides; returns an error message, or null when they are valid. */
   validateTopicConfigs(configs: ReadonlyMap<string, string | null>): string | null;
+  /** The delegation.token.* configs; tokens are disabled when absent. */
+  delegationTokens?: DelegationTokenSettings;
 }
 
 export interface TopicResult {
@@ -647,6 +649,25 @@ export class Controller {
       const results = planDeleteAcls(this.deps.image(), filters, records);
       if (records.length > 0) await this.deps.commit(records);
       return results;
+    });
+  }
+
+  /** The delegation.token.* configs this controller plans token changes with (see delegation-tokens.ts). */
+  get delegationTokenSettings(): DelegationTokenSettings {
+    return this.deps.delegationTokens ?? DELEGATION_TOKENS_DISABLED;
+  }
+
+  /**
+   * A change planned by another module (delegation-tokens.ts): `plan` reads
+   * the current image and appends records to `out`; they commit before the
+   * answer, in turn with every other change.
+   */
+  planAndCommit<T>(plan: (image: MetadataImage, out: MetadataRecord[]) => T): Promise<T> {
+    return this.serial(async () => {
+      const records: MetadataRecord[] = [];
+      const result = plan(this.deps.image(), records);
+      if (records.length > 0) await this.deps.commit(records);
+      return result;
     });
   }
 

@@ -12,6 +12,8 @@ export interface SaslClientOptions {
   mechanism: string;
   username: string;
   password: string;
+  /** SCRAM only: username and password are a delegation token's id and base64 HMAC (Kafka's `tokenauth=true`). */
+  tokenAuth?: boolean;
 }
 
 /** One authentication exchange: the first token, then one token per server challenge until done. */
@@ -24,7 +26,7 @@ export interface SaslClientSession {
 
 /** The session for a mechanism, or null when this client does not implement it. */
 export function saslClientSession(options: SaslClientOptions): SaslClientSession | null {
-  const client = createSaslClient(options.mechanism, options.username, options.password);
+  const client = createSaslClient(options.mechanism, options.username, options.password, { tokenAuth: options.tokenAuth });
   if (client === null) return null;
   return { mechanism: options.mechanism, initialToken: () => client.start(), evaluate: (serverToken) => client.step(serverToken) };
 }

@@ -1,7 +1,7 @@
 // TLS, SASL and principals: what a listener's security protocol asks of a connection; the SASL mechanisms (PLAIN,
 // SCRAM-SHA-256/512) and JAAS parsing; client quotas (quotas.ts); the ACL authorizer.
 export {
-  SECURITY_PROTOCOL_IDS, clientSecurityFor, hasUsableMechanism, listenerSecurity, protocolOf, usesSasl, usesTls, withScramCredentials,
+  SECURITY_PROTOCOL_IDS, clientSecurityFor, hasUsableMechanism, listenerSecurity, protocolOf, usesSasl, usesTls, withScramCredentials, withTokenCredentials,
   type ClientAuth, type ClientSecurity, type ListenerSecurity, type SaslListenerSettings, type TlsListenerSettings,
 } from './listener-security.ts';
 export { SecurityConfigError } from './pem.ts';
@@ -17,6 +17,7 @@ export {
   serverJaasEntry, type JaasControlFlag, type JaasEntry,
 } from './sasl/jaas.ts';
 export { brokerSaslCredentials } from './sasl/credentials.ts';
+export { DelegationTokenCredentials } from './sasl/delegation-token-credentials.ts';
 export {
   ClientQuotaManager, ClientQuotas, QuotaKey, SampledRate, principalUser, throttleTimeMs,
   type QuotaEntityView, type QuotaEntry, type QuotaWindowConfig,

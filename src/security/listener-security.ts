@@ -341,6 +341,14 @@ function parseJaas(text: string): JaasEntry | string {
 }
 
 
+/** The listener's security with delegation-token logins (SCRAM with tokenauth=true) checked by `tokens`. */
+export function withTokenCredentials(
+  security: ListenerSecurity, tokens: NonNullable<SaslCredentials['delegationToken']>,
+): ListenerSecurity {
+  if (security.sasl === null) return security;
+  return { ...security, sasl: { ...security.sasl, credentials: { ...security.sasl.credentials, delegationToken: tokens } } };
+}
+
 /** The listener's security with SCRAM credentials looked up in the metadata image at each login. */
 export function withScramCredentials(security: ListenerSecurity, lookup: SaslCredentials['scramCredential']): ListenerSecurity {
   if (security.sasl === null) return security;

@@ -46,6 +46,7 @@ export class SaslAuthenticator {
   private framed = false;
   private server: SaslServer | null = null;
   private authenticated: string | null = null;
+  private byToken = false;
 
   /** `where` names the client and listener in log lines, e.g. `127.0.0.1:50312 on SASL_SSL`. */
   constructor(settings: SaslListenerSettings, where: string, log: (line: string) => void) {
@@ -61,6 +62,11 @@ export class SaslAuthenticator {
   /** `User:<name>` once authenticated. */
   get principal(): string | null {
     return this.authenticated;
+  }
+
+  /** True once authenticated with a delegation token (SCRAM with tokenauth=true): the principal is the token's owner. */
+  get tokenAuthenticated(): boolean {
+    return this.byToken;
   }
 
   admit(frame: Buffer): SaslVerdict {
@@ -112,7 +118,7 @@ export class SaslAuthenticator {
     if (step.kind === 'failed') return this.fail(step.message, null);
     const size = Buffer.allocUnsafe(4);
     size.writeInt32BE(step.response.length, 0);
-    if (step.kind === 'done') this.succeed(step.principal);
+    if (step.kind === 'done') this.succeed(step.principal, step.tokenAuthenticated === true);
     return answer([size, step.response], false);
   }
 
@@ -134,12 +140,14 @@ export class SaslAuthenticator {
       return this.fail(step.message, encode(header.correlationId, ApiKey.SaslAuthenticate, version, messages.SaslAuthenticateResponse, response));
     }
     response.authBytes = step.response;
-    if (step.kind === 'done') this.succeed(step.principal);
+    if (step.kind === 'done') this.succeed(step.principal, step.tokenAuthenticated === true);
     return answer(encode(header.correlationId, ApiKey.SaslAuthenticate, version, messages.SaslAuthenticateResponse, response), false);
   }
 
-  private succeed(name: string): void {
-    this.authenticated = userPrincipal(name);
+  private succeed(name: string, byToken: boolean): void {
+    // A token's owner is a whole principal already (`Type:name`); a user name becomes `User:<name>`.
+    this.authenticated = byToken ? name : userPrincipal(name);
+    this.byToken = byToken;
     this.state = 'complete';
   }
 

@@ -17,9 +17,11 @@ import {
   groupCoordinatorConfig, txnCoordinatorConfig, type OffsetsTopicDeps,
 } from '../coordinator/index.ts';
 import {
-  describeTopicConfigs, DynamicBrokerConfig, topicConfig, type BrokerConfig, type DynamicBrokerLayers, type MetadataImage, type TopicConfig,
+  delegationTokenSettings, describeTopicConfigs, DynamicBrokerConfig, topicConfig, type BrokerConfig, type DynamicBrokerLayers, type MetadataImage, type TopicConfig,
 } from '../metadata/index.ts';
-import { ClientQuotas, SECURITY_PROTOCOL_IDS, withScramCredentials } from '../security/index.ts';
+import {
+  ClientQuotas, DelegationTokenCredentials, SECURITY_PROTOCOL_IDS, withScramCredentials, withTokenCredentials,
+} from '../security/index.ts';
 import type { messages } from '../protocol/index.ts';
 import { CLEANER_CONFIG_DEFAULTS, LogManager } from '../storage/index.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
@@ -184,7 +186,12 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   const dispatcher = new Dispatcher(broker, undefined, undefined, quotas, deps.instruments);
   // SCRAM logins check the credentials the metadata image has at that moment.
   const scram = (user: string, mechanism: string) => image().scramCredential(user, mechanism);
-  deps.listeners.forEach((planned, i) => serve(servers[i]!, dispatcher, config, clientHosts, deps.sockets, log, gate, withScramCredentials(planned.security, scram)));
+  // Delegation-token logins (SCRAM with tokenauth=true) check the tokens the image has at that moment.
+  const tokens = new DelegationTokenCredentials(image, delegationTokenSettings(config.raw), () => clock.nowMs());
+  const tokenLogin = (tokenId: string, mechanism: string) => tokens.lookup(tokenId, mechanism);
+  deps.listeners.forEach((planned, i) => serve(
+    servers[i]!, dispatcher, config, clientHosts, deps.sockets, log, gate, withTokenCredentials(withScramCredentials(planned.security, scram), tokenLogin),
+  ));
   scheduleLogTasks(config, () => broker.config, logs, replicas, scheduler);
 
   const fetchers = new ReplicaFetchers({

@@ -44,6 +44,8 @@ export class Connection {
   readonly listenerName: string;
   /** The authenticated principal (`User:ANONYMOUS` until and unless one authenticates). */
   principal: string;
+  /** Whether the principal logged in with a delegation token (it may then not manage tokens). */
+  tokenAuthenticated = false;
   private authenticator: SaslAuthenticator | null;
   /** A SASL failure answered: close once that answer is written. */
   private closing = false;
@@ -129,6 +131,7 @@ export class Connection {
     const verdict = authenticator.admit(frame);
     if (authenticator.complete) {
       this.principal = authenticator.principal!;
+      this.tokenAuthenticated = authenticator.tokenAuthenticated;
       this.authenticator = null;
       this.splitter.setFrameBytesMax(this.frameBytesMax);
     }

@@ -2,15 +2,17 @@
  * The controller role of a process: the controller state machine over the
  * metadata quorum, the service that answers controller requests while this
  * node leads the quorum, and its periodic work — fencing brokers whose
- * sessions expired and preferred-leader elections — on the process's scheduler.
+ * sessions expired, preferred-leader elections and removing expired
+ * delegation tokens — on the process's scheduler.
  */
-import { Controller, ControllerService } from '../controller/index.ts';
-import { encodeMetadataRecord, validateTopicConfigs, type BrokerConfig, type MetadataImage } from '../metadata/index.ts';
+import { Controller, ControllerService, planExpiredTokenRemovals } from '../controller/index.ts';
+import { delegationTokenSettings, encodeMetadataRecord, validateTopicConfigs, type BrokerConfig, type MetadataImage } from '../metadata/index.ts';
 import type { QuorumDriver } from '../raft/quorum-driver.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** How often the active controller looks for expired broker sessions. */
 const SESSION_CHECK_MS = 250;
+const TIMER_MS_MAX = 2_147_483_647;
 
 export interface ControllerRole {
   readonly controller: Controller;
@@ -27,6 +29,7 @@ export function startControllerRole(deps: {
 }): ControllerRole {
   const { nodeId, config, image, driver, scheduler, log } = deps;
   const clock = scheduler.clock;
+  const tokens = delegationTokenSettings(config.raw);
   const controller = new Controller({
     nodeId,
     image,
@@ -38,6 +41,7 @@ export function startControllerRole(deps: {
     deleteTopicEnable: () => config.deleteTopicEnable,
     validateTopicConfigs: (configs) =>
       validateTopicConfigs(Object.fromEntries([...configs].filter(([, v]) => v !== null)) as Record<string, string>)?.errorMessage ?? null,
+    delegationTokens: tokens,
   });
   const service = new ControllerService({ controller, isActive: () => driver.isLeader(), nowMs: () => clock.nowMs() });
   driver.onLeaderChange((status) => {
@@ -57,6 +61,14 @@ export function startControllerRole(deps: {
       if (!driver.isLeader()) return;
       const moved = await controller.electPreferredLeaders();
       if (moved > 0) log(`moved ${moved} partition leaderships back to their preferred replicas`);
+    });
+  }
+  if (tokens.secretKey !== null) {
+    // A timer longer than 2^31-1 ms would fire at once: longer checks wait that long.
+    scheduler.every('delegation token expiry check', Math.min(tokens.expiryCheckIntervalMs, TIMER_MS_MAX), async () => {
+      if (!driver.isLeader()) return;
+      const removed = await controller.planAndCommit((img, out) => planExpiredTokenRemovals(img, clock.nowMs(), out));
+      for (const id of removed) log(`delegation token ${id} expired and was removed`);
     });
   }
   return { controller, service };

@@ -72,7 +72,7 @@ export class Dispatcher implements FrameHandler {
     const request = requestCodec(apiKey)!.decode(r, apiVersion);
     const ctx: RequestContext = {
       apiVersion, correlationId, clientId: header.clientId, connectionId: connection.id,
-      principal: connection.principal, listenerName: connection.listenerName,
+      principal: connection.principal, listenerName: connection.listenerName, tokenAuthenticated: connection.tokenAuthenticated,
     };
     const codec = responseCodec(apiKey)!;
     if (this.quotas !== null && this.quotas.active && !QUOTA_EXEMPT_APIS.has(apiKey) && !(apiKey === ApiKey.Fetch && isFollowerFetch(request))) {

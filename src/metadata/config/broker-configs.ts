@@ -284,8 +284,28 @@ const SECURITY: readonly ConfigDef[] = [
   def('ssl.truststore.certificates', 'password', null, PB, 'Trusted certificates in PEM, given inline instead of ssl.truststore.location.'),
 ];
 
+const TOKEN_DISABLED_NOTE = 'Without it (or with it empty) delegation tokens are disabled: the token APIs answer DELEGATION_TOKEN_AUTH_DISABLED.';
+
+const DELEGATION_TOKENS: readonly ConfigDef[] = [
+  def('delegation.token.secret.key', 'password', null, RO, 'Secret key the delegation tokens\' HMACs are made with; the same on every node.', {
+    samsaNote: TOKEN_DISABLED_NOTE,
+  }),
+  def('delegation.token.master.key', 'password', null, RO, 'Older name of delegation.token.secret.key, read when that is not set.'),
+  def('delegation.token.max.lifetime.ms', 'long', '604800000', RO, 'Longest a delegation token may live, renewals included; a creation may ask for less.', {
+    validator: atLeast(1),
+  }),
+  def('delegation.token.expiry.time.ms', 'long', '86400000', RO, 'How long a delegation token lives from its creation or last renewal unless renewed.', {
+    validator: atLeast(1),
+  }),
+  def('delegation.token.expiry.check.interval.ms', 'long', '3600000', RO, 'How often the active controller removes expired delegation tokens.', {
+    validator: atLeast(1),
+  }),
+];
+
 /** Every broker config, grouped as above. */
-export const BROKER_CONFIGS: readonly ConfigDef[] = [...KRAFT, ...NETWORK, ...LOG, ...TOPICS, ...REPLICATION, ...GROUPS, ...TRANSACTIONS, ...QUOTAS, ...SECURITY, ...OBSERVABILITY];
+export const BROKER_CONFIGS: readonly ConfigDef[] = [
+  ...KRAFT, ...NETWORK, ...LOG, ...TOPICS, ...REPLICATION, ...GROUPS, ...TRANSACTIONS, ...QUOTAS, ...SECURITY, ...DELEGATION_TOKENS, ...OBSERVABILITY,
+];
 
 const BY_NAME = indexDefs(BROKER_CONFIGS);
 

@@ -11,7 +11,7 @@ import { sasl } from '../../protocol/index.ts';
 
 export type SaslStep =
   | { kind: 'challenge'; response: Buffer }                 // send to the client, wait for its next token
-  | { kind: 'done'; response: Buffer; principal: string }  // authenticated; principal like 'User:alice'
+  | { kind: 'done'; response: Buffer; principal: string; tokenAuthenticated?: boolean }  // authenticated; principal like 'User:alice'
   | { kind: 'failed'; message: string };                    // SASL_AUTHENTICATION_FAILED with this message
 
 export interface SaslServer { readonly mechanism: string; step(clientToken: Buffer): SaslStep }
@@ -21,6 +21,12 @@ export interface SaslCredentials {
   plainPassword(username: string): string | null;
   /** SCRAM: the stored credential for user and mechanism ('SCRAM-SHA-256' | 'SCRAM-SHA-512'), from the metadata image. */
   scramCredential(username: string, mechanism: string): ScramCredential | null;
+  /**
+   * SCRAM with tokenauth=true: the credential derived from the delegation
+   * token's HMAC and the token's owner (`Type:name`), or null when there is no
+   * such live token (or tokens are disabled).
+   */
+  delegationToken?(tokenId: string, mechanism: string): { credential: ScramCredential; owner: string } | null;
 }
 
 export interface ScramCredential { salt: Buffer; storedKey: Buffer; serverKey: Buffer; iterations: number }
