@@ -31,6 +31,7 @@ export function register(program: Command): void {
         cluster = await LocalCluster.start({
           nodes, dataDir: flags.dataDir,
           log: flags.verbose === true ? (id, line) => io().err(`[node ${id}] ${line}`) : undefined,
+          onUnexpectedExit: (id, how) => io().err(`samsa: node ${id} exited (${how}); the other nodes keep running`),
         });
       } catch (e) {
         io().err(`samsa: cannot start the cluster: ${(e as Error).message}`);

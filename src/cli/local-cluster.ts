@@ -32,6 +32,8 @@ export interface LocalClusterOptions {
   config?: Record<string, string>;
   /** Where each node's output lines go, prefixed with its id (default: dropped). */
   log?: (nodeId: number, line: string) => void;
+  /** A node that was ready exited without being asked to (crashed, killed from outside). */
+  onUnexpectedExit?: (nodeId: number, how: string) => void;
 }
 
 /** A node's data directory: always `node-<id>` under the root, wherever the command runs from. */
@@ -63,6 +65,8 @@ export class LocalCluster {
   readonly plan: readonly NodePlan[];
   private readonly options: LocalClusterOptions;
   private readonly children = new Map<number, ChildProcess>();
+  /** Nodes this cluster is stopping or killing itself: their exits are expected. */
+  private readonly stopping = new Set<ChildProcess>();
 
   private constructor(plan: NodePlan[], options: LocalClusterOptions) {
     this.plan = plan;
@@ -141,7 +145,11 @@ export class LocalCluster {
       };
       lines(child.stdout!, (line) => {
         this.options.log?.(id, line);
-        if (line.startsWith('samsa ready on')) finish(null);
+        if (!line.startsWith('samsa ready on')) return;
+        finish(null);
+        child.once('exit', (code, signal) => {
+          if (!this.stopping.delete(child)) this.options.onUnexpectedExit?.(id, signal ?? `code ${code}`);
+        });
       });
       lines(child.stderr!, (line) => this.options.log?.(id, line));
       child.once('exit', (code, signal) => finish(new Error(`node ${id} exited (${signal ?? code}) before it was ready`)));
@@ -162,6 +170,7 @@ export class LocalCluster {
     const child = this.children.get(id);
     if (child === undefined || !this.isRunning(id)) return Promise.resolve();
     return new Promise((resolve) => {
+      this.stopping.add(child);
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
       child.once('exit', () => {
         clearTimeout(timer);
@@ -177,6 +186,10 @@ export class LocalCluster {
 
   /** Synchronous last resort (a test's `after`, a signal handler). */
   kill(): void {
-    for (const child of this.children.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of this.children.values()) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      this.stopping.add(child);
+      child.kill('SIGKILL');
+    }
   }
 }
