@@ -133,8 +133,10 @@ export interface BrokerContext {
   describeTopicConfigs(topic: string, requested: readonly { name: string }[]): {
     name: string; value: string | null; readOnly: boolean; configSource: number; isSensitive: boolean;
   }[];
-  /** One line to the server's log. */
-  log(line: string): void;
+  /** One line to the server's log; INFO unless a level is given. */
+  log(line: string, level?: 'trace' | 'debug' | 'info' | 'warn' | 'error'): void;
+  /** The node's loggers and their levels (BROKER_LOGGER configs); absent where the node has none to offer. */
+  readonly loggers?: LoggerLevels;
 }
 
 export type Handler<Req, Res> = (broker: BrokerContext, request: Req, ctx: RequestContext) => Res | Promise<Res> | null;
@@ -329,4 +331,12 @@ export interface GroupListing {
   protocolType: string;
   groupState: string;
   groupType: string;
+}
+
+/** Kafka's BROKER_LOGGER resource: the node's loggers with their levels (log4j names), changeable at runtime. */
+export interface LoggerLevels {
+  describe(): { name: string; level: string }[];
+  exists(name: string): boolean;
+  /** Sets (a log4j level name) or resets (null) a logger's level; an error message when the logger or level is unknown. */
+  set(name: string, level: string | null): string | null;
 }

@@ -21,7 +21,7 @@ export interface IsrManagerDeps {
   brokerEpoch(): bigint;
   lagMaxMs: number;
   nowMs(): number;
-  log(line: string): void;
+  log(line: string, level?: 'warn' | 'error'): void;
 }
 
 export class IsrManager {
@@ -82,7 +82,7 @@ export class IsrManager {
       // Any other refusal means our epochs are stale: new metadata is on its way and replaces the proposal.
       this.deps.replicas.notifyAppend(p);
     }, (e: Error) => {
-      this.deps.log(`${p.topic}-${p.index}: AlterPartition failed: ${e.message}`);
+      this.deps.log(`${p.topic}-${p.index}: AlterPartition failed: ${e.message}`, 'warn');
       this.unanswered.set(p, sent);
     }).finally(() => {
       this.inFlight.delete(p);

@@ -49,7 +49,7 @@ export interface ReplicaManagerDeps {
   clock: Clock;
   /** Effective config of a topic: broker defaults overlaid with the topic's overrides. */
   topicConfig(image: MetadataImage, topic: string): TopicConfig;
-  log(line: string): void;
+  log(line: string, level?: 'warn' | 'error'): void;
 }
 
 export type { AppendOrigin };
@@ -303,7 +303,7 @@ export class ReplicaManager {
   failLogDir(dir: string, cause: string): void {
     if (this.offlineDirs.has(dir)) return;
     this.offlineDirs.add(dir);
-    this.deps.log(`log directory ${dir} is offline after an I/O error (${cause}); its partitions answer KAFKA_STORAGE_ERROR`);
+    this.deps.log(`log directory ${dir} is offline after an I/O error (${cause}); its partitions answer KAFKA_STORAGE_ERROR`, 'error');
     for (const p of this.all()) {
       if (this.deps.logs.logDirOf(p.topic, p.index) !== dir) continue;
       p.markOffline();

@@ -46,6 +46,7 @@ export function program(): Command {
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)')
     .option('-d, --data-dir <dir>', 'data directory (log.dirs); default ./data')
     .option('--cluster-id <id>', 'cluster id to format a fresh data directory with (nodes of one cluster share it)')
+    .option('--log-format <format>', 'human (default) or json: one JSON object per log line')
     .exitOverride()
     .action(async (flags) => {
       // Loaded only here, so the client commands start without the broker's modules.

@@ -37,14 +37,14 @@ async function startMeasured(
   const listener = (configured ?? defaultListener)?.trim() ?? '';
   if (listener === '') return { ...(await start(options)), metricsUrl: null };
   const address = parseListener(listener);
-  const log = options.log ?? (defaultListener === null ? () => {} : (line: string) => process.stderr.write(`${line}\n`));
   const metrics = new NodeMetrics();
   const endpoint = createMetricsServer(metrics);
   const bound = await bind(endpoint.server, address.host, address.port);
   if (bound !== null) {
     if (configured !== undefined) throw new ConfigError(`metrics.listener ${listener}: ${bound}`);
-    log(`metrics listener ${listener} not started (${bound}); running without /metrics`);
-    return { ...(await start(options)), metricsUrl: null };
+    const node = await start(options);
+    node.logging.logger('samsa.metrics')(`metrics listener ${listener} not started (${bound}); running without /metrics`, 'warn');
+    return { ...node, metricsUrl: null };
   }
   let node: NodeHandle;
   try {
@@ -57,7 +57,7 @@ async function startMeasured(
   endpoint.view = node.view;
   const port = (endpoint.server.address() as { port: number }).port;
   const metricsUrl = `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${port}`;
-  log(`metrics at ${metricsUrl}/metrics, health at /healthz and /readyz`);
+  node.logging.logger('samsa.metrics')(`metrics at ${metricsUrl}/metrics, health at /healthz and /readyz`);
   let stopped: Promise<void> | null = null;
   return {
     ...node,

@@ -33,6 +33,7 @@ import { RaftTransport } from './raft-transport.ts';
 import type { NodeInstruments } from './node-instruments.ts';
 import type { NodeView } from './node-view.ts';
 import { createScheduler } from './scheduler.ts';
+import { NodeLogging, parseLogLevel, type LogFormat, type LogRecord } from './logging.ts';
 import {
   controllerClientSecurity, interBrokerListener, interBrokerListenerName, planListener, type ListenerInfo, type PlannedListener,
 } from './listener-plan.ts';
@@ -53,8 +54,15 @@ export interface StartOptions {
   config?: Record<string, string>;
   /** The cluster id a fresh data directory is formatted with (like `kafka-storage format --cluster-id`). */
   clusterId?: string;
-  /** Where the one-line log messages go (default: nowhere for an embedded broker, stderr for `samsa start`). */
-  log?: (line: string) => void;
+  /**
+   * Where the log goes: each event's message, and its record (time, level, logger). Default: stderr, one
+   * formatted line per event (`logFormat`); an embedded broker then prints warnings and errors only (`log.level`).
+   */
+  log?: (message: string, record: LogRecord) => void;
+  /** How events are written when `log` is not given: human-readable lines (default) or JSON. */
+  logFormat?: LogFormat;
+  /** Where the formatted lines go when `log` is not given (default: stderr). */
+  logOutput?: (line: string) => void;
   /** Told of every request and connection (the metrics endpoint's hooks); none by default. */
   instruments?: NodeInstruments;
 }
@@ -76,6 +84,8 @@ export interface RunningBroker {
   readonly ready: Promise<void>;
   /** A read-only look inside, for metrics and health checks. */
   readonly view: NodeView;
+  /** The node's loggers and their levels (changeable at runtime). */
+  readonly logging: NodeLogging;
   stop(): Promise<void>;
 }
 
@@ -123,7 +133,7 @@ function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function listenersOf(config: BrokerConfig, log: (line: string) => void): Listeners {
+function listenersOf(config: BrokerConfig, log: (line: string, level?: 'warn') => void): Listeners {
   const endpoints = parseEndpoints(config.listeners) as Endpoint[];
   const controllerName = config.controllerListenerNames[0] ?? 'CONTROLLER';
   const isBroker = config.processRoles.includes('broker');
@@ -134,7 +144,7 @@ function listenersOf(config: BrokerConfig, log: (line: string) => void): Listene
   const controller = controllerEndpoint === null ? null : planListener(config, controllerEndpoint);
   for (const l of [...client, ...(controller === null ? [] : [controller])]) {
     if (l.security.sasl !== null && !hasUsableMechanism(l.security.sasl)) {
-      log(`listener ${l.endpoint.name}: none of sasl.enabled.mechanisms (${l.security.sasl.enabledMechanisms.join(', ')}) is implemented by Samsa (PLAIN is); every SASL client will be refused`);
+      log(`listener ${l.endpoint.name}: none of sasl.enabled.mechanisms (${l.security.sasl.enabledMechanisms.join(', ')}) is implemented by Samsa (PLAIN is); every SASL client will be refused`, 'warn');
     }
   }
   return { client, controller, controllerName };
@@ -179,7 +189,9 @@ const EMBEDDED_DEFAULTS: Readonly<Record<string, string>> = { 'group.initial.reb
 
 /** An embedded broker: Kafka's configs with the development defaults above, and silent unless given a log. */
 export function startBroker(options: StartOptions = {}): Promise<RunningBroker> {
-  return startNode({ ...options, config: { ...EMBEDDED_DEFAULTS, ...options.config }, log: options.log ?? (() => {}) });
+  // Quiet unless asked: warnings and errors only, unless given a log function or a level.
+  const quiet: Record<string, string> = options.log === undefined ? { 'log.level': 'WARN' } : {};
+  return startNode({ ...options, config: { ...EMBEDDED_DEFAULTS, ...quiet, ...options.config } });
 }
 
 /** A node as `samsa start` runs it: Kafka's defaults, logging to stderr unless given a log. */
@@ -195,10 +207,15 @@ export async function startNode(options: StartOptions = {}): Promise<RunningBrok
 }
 
 async function startHoldingLock(options: StartOptions, held: { lock: DirLock | null }): Promise<RunningBroker> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { config, tempDir } = resolveConfig(options);
   const clock = systemClock;
   const nodeId = config.nodeId;
+  const sink = options.log;
+  const logging = new NodeLogging({
+    out: sink !== undefined ? (_text, record) => sink(record.message, record) : options.logOutput ?? ((text) => process.stderr.write(`${text}\n`)),
+    format: options.logFormat, level: parseLogLevel(config.logLevel) ?? 'info', fields: { node: nodeId },
+  });
+  const log = logging.logger('samsa.server');
   const isBroker = config.processRoles.includes('broker');
   const isController = config.processRoles.includes('controller');
   const listeners = listenersOf(config, log);
@@ -236,7 +253,7 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
     fetchTimeoutMs: config.controllerQuorumFetchTimeoutMs,
     snapshotEveryBytes: config.metadataLogMaxRecordBytesBetweenSnapshots,
     leaderChangeRecord: (epoch, leaderId) => leaderChangeRecord(leaderId, voters),
-    log,
+    log: logging.logger('samsa.raft'),
   });
   // Raft and controller requests travel on separate connections: a peer answers a connection's requests in
   // order, and a heartbeat waiting for its records to commit must not hold back the fetches that commit them.
@@ -244,7 +261,7 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   const peers = new PeerConnections(voterEndpoints, `samsa-node-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers);
 
   const scheduler = createScheduler(clock, log);
-  const controllerRole = isController ? startControllerRole({ nodeId, config, image, driver, scheduler, log }) : null;
+  const controllerRole = isController ? startControllerRole({ nodeId, config, image, driver, scheduler, log: logging.logger('samsa.controller') }) : null;
   const service = controllerRole?.service ?? null;
 
   const imageWaiters: (() => void)[] = [];
@@ -280,13 +297,13 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
       const server = createListenerServer(controllerListener.security);
       await listen(server, controllerListener.endpoint.host, controllerListener.endpoint.port);
       controllerPort = portOf(server, controllerListener.endpoint.port);
-      serve(server, new Dispatcher(controllerContext, apis.handlers, apis.apis, null, options.instruments ?? null), config, controllerHosts, sockets, log, null, controllerListener.security);
+      serve(server, new Dispatcher(controllerContext, apis.handlers, apis.apis, null, options.instruments ?? null), config, controllerHosts, sockets, logging.logger('samsa.network'), null, controllerListener.security);
       servers.push(server);
     }
     if (isBroker && interBroker !== null) {
       brokerRole = await startBrokerRole({
         nodeId, clusterId: meta.clusterId, config, listeners: listeners.client, interBroker, scheduler, metadata, image: brokerImage, channel,
-        brokerDefaults: brokerDefaults.config, sockets, log, authorizer, instruments: options.instruments ?? null,
+        brokerDefaults: brokerDefaults.config, sockets, log: logging.logger('samsa.broker'), logging, authorizer, instruments: options.instruments ?? null,
         activeControllerId: () => activeControllerId(driver, brokerImage(), nodeId),
         describeQuorum: () => forwardDescribeQuorum(driver, peers, () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName)),
       });
@@ -327,7 +344,7 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   const host = role?.advertised.host ?? '127.0.0.1';
   const clientPort = role?.port ?? -1;
   return {
-    host, port: clientPort, bootstrap: `${host}:${clientPort}`, listeners: role?.listeners ?? [], nodeId, clusterId: meta.clusterId, dataDir: logDir, controllerPort, ready, view,
+    host, port: clientPort, bootstrap: `${host}:${clientPort}`, listeners: role?.listeners ?? [], nodeId, clusterId: meta.clusterId, dataDir: logDir, controllerPort, ready, view, logging,
     stop: () => (stopped ??= (async () => {
       await role?.shutdown();
       if (driver.isLeader() && voters.length > 1) {

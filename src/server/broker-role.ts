@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server, Socket } from 'node:net';
 import {
   FetchPurgatory, FetchSessionCache, IsrManager, ReplicaFetchers, ReplicaManager, logConfigOf, writeTxnMarkers, type Authorizer,
-  type BrokerContext,
+  type BrokerContext, type LoggerLevels,
 } from '../broker/index.ts';
 import { ControllerApiKey } from '../controller/index.ts';
 import {
@@ -36,6 +36,7 @@ import type { MetadataPublisher } from './metadata-publisher.ts';
 import { randomUuid } from './meta-properties.ts';
 import { replicaFetchTransport } from './replica-fetch-transport.ts';
 import type { NodeInstruments } from './node-instruments.ts';
+import { parseLogLevel, type LogFn, type NodeLogging } from './logging.ts';
 import type { Scheduler } from './scheduler.ts';
 import { createListenerServer, listen, portOf, serve } from './serve.ts';
 
@@ -69,7 +70,9 @@ export interface BrokerRoleDeps {
   authorizer: Authorizer | null;
   /** Told of every request and connection when the node is measured. */
   instruments: NodeInstruments | null;
-  log(line: string): void;
+  /** The node's named loggers: the broker's parts log through their own, and BROKER_LOGGER configs set their levels. */
+  logging: NodeLogging;
+  log: LogFn;
 }
 
 export interface BrokerRole {
@@ -97,7 +100,7 @@ export interface BrokerRole {
 export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole> {
   const { nodeId, config, scheduler, metadata, image, channel, log } = deps;
   const clock = scheduler.clock;
-  const logs = LogManager.open(config.logDirs, clock, logConfigOf(deps.brokerDefaults), log);
+  const logs = LogManager.open(config.logDirs, clock, logConfigOf(deps.brokerDefaults), deps.logging.logger('samsa.storage'));
   // Dynamic broker configs (BROKER ConfigRecords for '' and this node) over the static config, per image.
   const dynamic = new DynamicBrokerConfig(config, log);
   const configAt = (img: MetadataImage): BrokerConfig => dynamic.current(img.brokerConfigs(nodeId), img.brokerConfigs(''));
@@ -125,7 +128,7 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   let lifecycle: BrokerLifecycle | null = null;
   const brokerEpoch = (): bigint => lifecycle?.brokerEpoch ?? -1n;
 
-  const groups = startGroupCoordinator({ nodeId, config, image, replicas, controller: channel, log }, scheduler);
+  const groups = startGroupCoordinator({ nodeId, config, image, replicas, controller: channel, log: deps.logging.logger('samsa.coordinator.group') }, scheduler);
   // The coordinator follows leadership of the offsets topic's partitions as metadata arrives.
   metadata.onChange((_img, changes) => {
     if (changes === null || changes.changedTopics.includes(OFFSETS_TOPIC) || changes.deletedTopics.some((t) => t.name === OFFSETS_TOPIC)) {
@@ -158,9 +161,10 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     verifyTransaction: (request) => verify(request),
     clientHost: (connectionId) => clientHosts.get(connectionId) ?? '/unknown',
     log,
+    loggers: loggerLevels(deps.logging),
     describeTopicConfigs: (topic) => describeTopicConfigEntries(config, image(), topic, layersAt(image())),
   };
-  const transactions = startTransactionCoordinator(broker, scheduler, deps.interBroker);
+  const transactions = startTransactionCoordinator(broker, scheduler, deps.interBroker, deps.logging.logger('samsa.coordinator.transaction'));
   const verifierConnections = new BrokerConnections(
     image, `samsa-txn-verifier-${nodeId}`, VERIFY_REQUEST_TIMEOUT_MS, VERIFY_CONNECT_TIMEOUT_MS, deps.interBroker,
   );
@@ -190,7 +194,7 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   const tokens = new DelegationTokenCredentials(image, delegationTokenSettings(config.raw), () => clock.nowMs());
   const tokenLogin = (tokenId: string, mechanism: string) => tokens.lookup(tokenId, mechanism);
   deps.listeners.forEach((planned, i) => serve(
-    servers[i]!, dispatcher, config, clientHosts, deps.sockets, log, gate, withTokenCredentials(withScramCredentials(planned.security, scram), tokenLogin),
+    servers[i]!, dispatcher, config, clientHosts, deps.sockets, deps.logging.logger('samsa.network'), gate, withTokenCredentials(withScramCredentials(planned.security, scram), tokenLogin),
   ));
   scheduleLogTasks(config, () => broker.config, logs, replicas, scheduler);
 
@@ -274,7 +278,7 @@ function startGroupCoordinator(deps: OffsetsTopicDeps, scheduler: Scheduler): { 
  * the WriteTxnMarkers handler here and over broker connections elsewhere.
  */
 function startTransactionCoordinator(
-  broker: BrokerContext, scheduler: Scheduler, interBroker: InterBrokerListener,
+  broker: BrokerContext, scheduler: Scheduler, interBroker: InterBrokerListener, log: LogFn,
 ): { coordinator: TransactionCoordinator; stop(): void } {
   const { config, image, clock } = broker;
   const topic = new InternalTopic(
@@ -304,7 +308,7 @@ function startTransactionCoordinator(
     offsetsPartitionFor: (groupId) => partitionForGroup(groupId, image().topicsByName.get(OFFSETS_TOPIC)?.partitions.length ?? config.offsetsTopicNumPartitions),
     topicExists: (name) => image().topicsByName.has(name),
     clock,
-    logLine: broker.log,
+    logLine: log,
   });
   coordinator.load(clock.nowMs());
   const stopTimer = driveDeadlines('transaction coordinator timer', coordinator, scheduler);
@@ -368,4 +372,17 @@ function describeTopicConfigEntries(config: BrokerConfig, image: MetadataImage, 
   return describeTopicConfigs(config, overrides, null, layers).map((e) => ({
     name: e.name, value: e.value, readOnly: e.readOnly, configSource: e.source, isSensitive: e.isSensitive,
   }));
+}
+
+/** The node's logging as the BROKER_LOGGER handlers see it: log4j level names in and out. */
+function loggerLevels(logging: NodeLogging): LoggerLevels {
+  return {
+    describe: () => logging.describe(),
+    exists: (name) => logging.describe().some((l) => l.name === name),
+    set: (name, levelText) => {
+      const level = levelText === null ? null : parseLogLevel(levelText);
+      if (level === null && levelText !== null) return `Invalid log level: ${levelText}. Valid levels are TRACE, DEBUG, INFO, WARN, ERROR, FATAL and OFF`;
+      return logging.setLevel(name, level);
+    },
+  };
 }

@@ -25,7 +25,7 @@ export function startControllerRole(deps: {
   image(): MetadataImage;
   driver: QuorumDriver;
   scheduler: Scheduler;
-  log(line: string): void;
+  log(line: string, level?: 'warn' | 'error'): void;
 }): ControllerRole {
   const { nodeId, config, image, driver, scheduler, log } = deps;
   const clock = scheduler.clock;
@@ -49,12 +49,12 @@ export function startControllerRole(deps: {
     log(`node ${nodeId} is the active controller (epoch ${status.epoch})`);
     // Every broker gets a full session from a new controller: the quorum's own outage must not fence them.
     controller.resetSessions();
-    controller.bootstrap().catch((e: Error) => log(`controller bootstrap failed: ${e.message}`));
+    controller.bootstrap().catch((e: Error) => log(`controller bootstrap failed: ${e.message}`, 'error'));
   });
   scheduler.every('broker session check', SESSION_CHECK_MS, async () => {
     if (!driver.isLeader()) return;
     const fenced = await controller.expireSessions(clock.nowMs(), config.brokerSessionTimeoutMs);
-    for (const id of fenced) log(`broker ${id} missed its heartbeats for ${config.brokerSessionTimeoutMs} ms and is fenced`);
+    for (const id of fenced) log(`broker ${id} missed its heartbeats for ${config.brokerSessionTimeoutMs} ms and is fenced`, 'warn');
   });
   if (config.autoLeaderRebalanceEnable) {
     scheduler.every('preferred leader election', config.leaderImbalanceCheckIntervalSeconds * 1000, async () => {

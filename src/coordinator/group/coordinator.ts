@@ -57,7 +57,7 @@ export interface GroupCoordinatorDeps {
   readonly log: OffsetsLog;
   readonly clock: Clock;
   newUuid(): string;
-  logLine(line: string): void;
+  logLine(line: string, level?: 'warn' | 'error'): void;
 }
 
 /** An offset accepted for writing, applied (or made pending) once written. */
@@ -432,7 +432,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     const g = machine.group;
     const expired = expiredOffsets(g, nowMs, this.deps.config.offsetsRetentionMs);
     const error = this.removeOffsets(machine, expired, nowMs);
-    if (error !== ErrorCode.NONE) this.deps.logLine(`group ${g.groupId}: could not expire offsets (error ${error})`);
+    if (error !== ErrorCode.NONE) this.deps.logLine(`group ${g.groupId}: could not expire offsets (error ${error})`, 'warn');
     else if (expired.length > 0) this.deps.logLine(`group ${g.groupId}: expired ${expired.length} offsets`);
   }
 
