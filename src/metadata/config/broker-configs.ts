@@ -238,7 +238,7 @@ const OAUTHBEARER: readonly ConfigDef[] = [
       + '(JWTs with signatures checked against sasl.oauthbearer.jwks.endpoint.url; also its older ...oauthbearer.secured. name) and the default unsecured validator; any other class stops the start.',
   }),
   def('sasl.login.callback.handler.class', 'class', null, RO, 'The SASL login callback handler that gets this node\'s own credential; for OAUTHBEARER, OAuthBearerLoginCallbackHandler fetches a token from sasl.oauthbearer.token.endpoint.url.', {
-    samsaNote: 'Samsa accepts org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler with a file: token endpoint only (the token is read from the file at each connection); unset, OAUTHBEARER logins use the unsecuredLogin* JAAS options.',
+    samsaNote: 'Samsa accepts org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler with a file: token endpoint only (the token is read from the file at each connection); unset, OAUTHBEARER logins use the unsecuredLogin JAAS options (unsecuredLoginStringClaim_sub=...).',
   }),
   def('sasl.oauthbearer.jwks.endpoint.url', 'string', null, RO, 'Where the identity provider\'s JSON Web Key Set is: an http(s) URL fetched by the broker, or a file: URL of a JWKS file. The keys verify JWT signatures.', {
     samsaNote: `A file is read again when it changes (Kafka reads it once at start); https uses the system's CAs. ${OAUTH_NOTE}`,
@@ -270,7 +270,7 @@ const SECURITY: readonly ConfigDef[] = [
     samsaNote: 'Kafka brokers read it per listener and mechanism, listener.name.<listener>.<mechanism>.sasl.jaas.config; Samsa also falls back to this unprefixed key.',
   }),
   def('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI', PB, 'SASL mechanism a broker uses towards the other brokers on a SASL inter-broker listener.', {
-    samsaNote: 'PLAIN, SCRAM-SHA-256/512 (the username and password of that listener\'s JAAS config for the mechanism) or OAUTHBEARER (a token from the unsecuredLogin* JAAS options, or from a file: sasl.oauthbearer.token.endpoint.url).',
+    samsaNote: 'PLAIN, SCRAM-SHA-256/512 (the username and password of that listener\'s JAAS config for the mechanism) or OAUTHBEARER (a token from the unsecuredLogin JAAS options (unsecuredLoginStringClaim_sub=...), or from a file: sasl.oauthbearer.token.endpoint.url).',
   }),
   def('sasl.mechanism.controller.protocol', 'string', 'GSSAPI', RO, 'SASL mechanism used towards the controllers on a SASL controller listener.', {
     samsaNote: 'The same mechanisms and credentials as sasl.mechanism.inter.broker.protocol.',
