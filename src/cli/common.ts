@@ -48,7 +48,9 @@ const COMMAND_CONFIG_KEYS = new Set([
   'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.certificates',
   'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.key.password',
   'ssl.endpoint.identification.algorithm', 'sasl.mechanism', 'sasl.jaas.config',
-  'sasl.login.callback.handler.class', 'sasl.oauthbearer.token.endpoint.url',
+  // OAUTHBEARER logins (sasl-options.ts): a token file or an identity provider's token endpoint.
+  'sasl.login.callback.handler.class', 'sasl.oauthbearer.token.endpoint.url', 'sasl.oauthbearer.header.urlencode',
+  'sasl.login.connect.timeout.ms', 'sasl.login.read.timeout.ms',
 ]);
 const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 

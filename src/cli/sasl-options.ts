@@ -5,9 +5,10 @@
  *   PLAIN, SCRAM-SHA-256, SCRAM-SHA-512: PlainLoginModule / ScramLoginModule
  *     with username="..." password="...".
  *   OAUTHBEARER: OAuthBearerLoginModule. With
- *     sasl.login.callback.handler.class=...OAuthBearerLoginCallbackHandler and
- *     a file: sasl.oauthbearer.token.endpoint.url the token (a JWT) is read
- *     from that file; otherwise the unsecuredLogin* options
+ *     sasl.login.callback.handler.class=...OAuthBearerLoginCallbackHandler the
+ *     token comes from sasl.oauthbearer.token.endpoint.url: read from a file:
+ *     URL, or asked of an identity provider's token endpoint with the JAAS
+ *     clientId, clientSecret and scope; otherwise the unsecuredLogin* options
  *     (unsecuredLoginStringClaim_sub="alice", ...) make an unsecured token,
  *     for brokers that run Kafka's unsecured validator.
  *
@@ -20,8 +21,14 @@ import { JaasConfigError, parseJaasConfig } from '../security/sasl/jaas.ts';
 import { oauthBearerLogin } from '../security/sasl/oauthbearer-config.ts';
 
 const PASSWORD_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
-/** The client keys this file reads, beside sasl.mechanism and sasl.jaas.config. */
-export const OAUTHBEARER_CLIENT_KEYS: readonly string[] = ['sasl.login.callback.handler.class', 'sasl.oauthbearer.token.endpoint.url'];
+
+/** Kafka's client defaults for the login settings that have one. */
+const CLIENT_DEFAULTS: Readonly<Record<string, string | number>> = { 'sasl.login.refresh.window.factor': 0.8, 'sasl.oauthbearer.header.urlencode': 'false' };
+
+function numberProp(props: Record<string, string>, name: string): void {
+  const v = props[name];
+  if (v !== undefined && !(Number.isInteger(Number(v)) && Number(v) > 0)) throw new Error(`${name} must be a positive integer, got '${v}'`);
+}
 
 export function saslOptionsOf(props: Record<string, string>): SaslClientOptions {
   const mechanism = (props['sasl.mechanism'] ?? 'GSSAPI').trim().toUpperCase();
@@ -43,9 +50,11 @@ export function saslOptionsOf(props: Record<string, string>): SaslClientOptions 
     if (username === undefined || password === undefined) throw new Error(`sasl.jaas.config needs username="..." and password="..." for ${mechanism}`);
     return { mechanism, username, password };
   }
+  numberProp(props, 'sasl.login.connect.timeout.ms');
+  numberProp(props, 'sasl.login.read.timeout.ms');
   const values = {
     listenerName: 'client',
-    value: (name: string) => props[name] ?? null,
+    value: (name: string) => props[name] ?? CLIENT_DEFAULTS[name] ?? null,
     keyOf: (name: string) => name,
   };
   try {

@@ -13,6 +13,9 @@
  *   HTTPJWKS   SASL_PLAINTEXT, the same validator with the JWKS served over
  *              http by this test.
  *
+ * The same http server is an identity provider's token endpoint (client
+ * credentials grant) for the CLI's and a login's KIP-768 token fetch.
+ *
  * Expired, wrongly signed, wrong-audience and unsigned tokens are refused
  * and the client sees it; the principal is the token's subject, so alice's
  * ACL lets her write oauth-t and not secret-t.
@@ -27,6 +30,7 @@ import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../src/index.ts';
 import { AclAdmin, Admin, Cluster, Consumer, Producer, type SaslClientOptions } from '../../src/client/index.ts';
+import { oauthBearerLogin } from '../../src/security/index.ts';
 import {
   AclOperation as Op, AclPatternType as Pattern, AclPermissionType as Perm, AclResourceType as Res, ErrorCode, sasl,
 } from '../../src/protocol/index.ts';
@@ -66,6 +70,9 @@ let jwksServer: Server;
 let rsa: SigningKey;
 let ec: SigningKey;
 const brokerLog: string[] = [];
+/** Bodies of the token endpoint's requests. */
+const tokenRequests: string[] = [];
+let idpUrl: string;
 const clusters: Cluster[] = [];
 
 function bootstrapOf(name: string): string {
@@ -96,10 +103,29 @@ before(async () => {
   const jwksFile = join(dir.dir, 'jwks.json');
   writeFileSync(jwksFile, jwks);
   jwksServer = createServer((req, res) => {
-    res.writeHead(req.url === '/jwks' ? 200 : 404, { 'content-type': 'application/json' }).end(req.url === '/jwks' ? jwks : '{}');
+    if (req.url === '/jwks') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
+      return;
+    }
+    let body = '';
+    req.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => {
+      if (req.url !== '/token' || req.method !== 'POST') {
+        res.writeHead(404).end('{}');
+        return;
+      }
+      tokenRequests.push(body);
+      const [id, secret] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString().split(':');
+      const form = new URLSearchParams(body);
+      if (form.get('grant_type') !== 'client_credentials' || secret !== `${id}-secret`) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_client","error_description":"unknown client or wrong secret"}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: jwt(rsa, id!, { scope: form.get('scope') ?? '' }), token_type: 'Bearer', expires_in: 600 }));
+    });
   });
   await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
   const jwksPort = (jwksServer.address() as { port: number }).port;
+  idpUrl = `http://127.0.0.1:${jwksPort}`;
   broker = await startBroker({
     port: 0, log: (line) => brokerLog.push(line),
     config: {
@@ -158,7 +184,7 @@ test('kcat (librdkafka) with an unsecured JWT: alice writes and reads oauth-t, i
   const denied = await kcat('UNSECURED', 'alice', ['-P', '-t', 'secret-t'], 'nope\n');
   assert.notEqual(denied.code, 0);
   assert.match(denied.stderr, /Topic authorization failed|TOPIC_AUTHORIZATION_FAILED/i);
-  const unsigned = await kcat('SECURED', 'alice', ['-L']);
+  const unsigned = await kcat('SECURED', 'alice', ['-m', '1', '-L']);
   assert.notEqual(unsigned.code, 0);
   assert.match(unsigned.stderr, /invalid_token/);
   assert.ok(brokerLog.some((l) => /with OAUTHBEARER: \{"status":"invalid_token"\}: the JWT is unsigned/.test(l)), brokerLog.slice(-5).join('\n'));
@@ -200,7 +226,7 @@ test('Python confluent-kafka with oauth_cb: a signed JWT produces; a token for a
   });
   assert.deepEqual(produced.deliveries.map((d) => d.error), [null]);
   const refused = await kafkaTool<{ deliveries: { error: { str: string } | null }[] }>({
-    op: 'produce', bootstrap, config: { ...config, 'message.timeout.ms': '3000' }, oauth_token: jwt(ec, 'alice', { aud: 'someone-else' }), oauth_expiry: expiry,
+    op: 'produce', bootstrap, config: { ...config, 'message.timeout.ms': '1500' }, oauth_token: jwt(ec, 'alice', { aud: 'someone-else' }), oauth_expiry: expiry,
     messages: [{ topic: 'oauth-t', value: hex('never') }],
   });
   assert.notEqual(refused.deliveries[0]!.error, null);
@@ -279,4 +305,41 @@ test('the samsa CLI: OAUTHBEARER from --command-config, unsecured (unsecuredLogi
   const bad = await samsa(['topics', '--list', '--bootstrap-server', bootstrapOf('UNSECURED'), '--command-config', noSub]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /No principal name in JWT claim: sub/);
+});
+
+test('KIP-768 logins from a token endpoint (client credentials): the CLI as alice; a wrong secret is one line with the endpoint\'s error; a token is reused until 80% of its life', { timeout: 30_000 }, async () => {
+  const props = (name: string, secret: string): string => {
+    const file = join(dir.dir, name);
+    writeFileSync(file, [
+      'security.protocol=SASL_SSL', `ssl.truststore.location=${certs.caFile}`, 'sasl.mechanism=OAUTHBEARER',
+      `sasl.jaas.config=${LOGIN_MODULE} required clientId="alice" clientSecret="${secret}" scope="kafka";`,
+      'sasl.login.callback.handler.class=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler',
+      `sasl.oauthbearer.token.endpoint.url=${idpUrl}/token`, '',
+    ].join('\n'));
+    return file;
+  };
+  const before = tokenRequests.length;
+  const listed = await samsa(['topics', '--list', '--bootstrap-server', bootstrapOf('SECURED'), '--command-config', props('idp.properties', 'alice-secret')]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(listed.stdout.trim().split('\n'), ['oauth-t'], 'alice, by her token\'s subject, sees her topic only');
+  assert.deepEqual(tokenRequests.slice(before), ['grant_type=client_credentials&scope=kafka']);
+  const wrong = await samsa(['topics', '--list', '--bootstrap-server', bootstrapOf('SECURED'), '--command-config', props('idp-wrong.properties', 'nope')]);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /^samsa: .*answered HTTP 401: \{invalid_client - unknown client or wrong secret\}\n$/);
+
+  let now = Date.now();
+  const login = oauthBearerLogin({
+    listenerName: 'TEST', keyOf: (name) => name,
+    value: (name) => ({
+      'sasl.login.callback.handler.class': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler',
+      'sasl.oauthbearer.token.endpoint.url': `${idpUrl}/token`, 'sasl.login.refresh.window.factor': 0.8,
+    } as Record<string, string | number>)[name] ?? null,
+  }, { loginModule: LOGIN_MODULE, options: new Map([['clientId', 'alice'], ['clientSecret', 'alice-secret']]), key: 'sasl.jaas.config' }, () => now);
+  const fetched = tokenRequests.length;
+  const first = await login.token();
+  assert.equal(await login.token(), first);
+  assert.equal(tokenRequests.length, fetched + 1, 'one fetch for two logins');
+  now += 481_000; // past 80% of the token's 600 s
+  await login.token();
+  assert.equal(tokenRequests.length, fetched + 2, 'a new token once the refresh window passed');
 });

@@ -238,7 +238,7 @@ const OAUTHBEARER: readonly ConfigDef[] = [
       + '(JWTs with signatures checked against sasl.oauthbearer.jwks.endpoint.url; also its older ...oauthbearer.secured. name) and the default unsecured validator; any other class stops the start.',
   }),
   def('sasl.login.callback.handler.class', 'class', null, RO, 'The SASL login callback handler that gets this node\'s own credential; for OAUTHBEARER, OAuthBearerLoginCallbackHandler fetches a token from sasl.oauthbearer.token.endpoint.url.', {
-    samsaNote: 'Samsa accepts org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler with a file: token endpoint only (the token is read from the file at each connection); unset, OAUTHBEARER logins use the unsecuredLogin JAAS options (unsecuredLoginStringClaim_sub=...).',
+    samsaNote: 'Samsa accepts org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler (and its older ...oauthbearer.secured. name); unset, OAUTHBEARER logins use the unsecuredLogin JAAS options (unsecuredLoginStringClaim_sub=...).',
   }),
   def('sasl.oauthbearer.jwks.endpoint.url', 'string', null, RO, 'Where the identity provider\'s JSON Web Key Set is: an http(s) URL fetched by the broker, or a file: URL of a JWKS file. The keys verify JWT signatures.', {
     samsaNote: `A file is read again when it changes (Kafka reads it once at start); https uses the system's CAs. ${OAUTH_NOTE}`,
@@ -251,9 +251,13 @@ const OAUTHBEARER: readonly ConfigDef[] = [
   def('sasl.oauthbearer.expected.issuer', 'string', null, RO, 'The issuer a JWT\'s iss claim must equal; unset, any issuer.', { samsaNote: OAUTH_NOTE }),
   def('sasl.oauthbearer.scope.claim.name', 'string', 'scope', RO, 'The JWT claim that holds the token\'s scope.', { samsaNote: OAUTH_NOTE }),
   def('sasl.oauthbearer.sub.claim.name', 'string', 'sub', RO, 'The JWT claim that names the principal: a valid token authenticates User:<value>.', { samsaNote: OAUTH_NOTE }),
-  def('sasl.oauthbearer.token.endpoint.url', 'string', null, RO, 'Where this node gets its own OAUTHBEARER token: the identity provider\'s token endpoint, or a file: URL of a file holding a JWT.', {
-    samsaNote: 'Samsa supports file: URLs only (with sasl.login.callback.handler.class set to OAuthBearerLoginCallbackHandler).',
+  def('sasl.oauthbearer.token.endpoint.url', 'string', null, RO, 'Where this node gets its own OAUTHBEARER token (with sasl.login.callback.handler.class set to OAuthBearerLoginCallbackHandler): the identity provider\'s token endpoint, asked with the client credentials grant and the JAAS options clientId, clientSecret and scope; or a file: URL of a file holding a JWT, read at each connection.'),
+  def('sasl.oauthbearer.header.urlencode', 'boolean', 'false', RO, 'Whether the client id and secret are URL-encoded in the Authorization header sent to the token endpoint.'),
+  def('sasl.login.connect.timeout.ms', 'int', null, RO, 'How long a login may wait to connect to the token endpoint.', {
+    samsaNote: 'Samsa bounds the whole request by this plus sasl.login.read.timeout.ms (30 s when neither is set).',
   }),
+  def('sasl.login.read.timeout.ms', 'int', null, RO, 'How long a login may wait for the token endpoint\'s answer.'),
+  def('sasl.login.refresh.window.factor', 'double', '0.8', RO, 'The share of a login token\'s lifetime after which a new token is fetched.', { validator: between(0.5, 1.0) }),
 ];
 
 const SECURITY: readonly ConfigDef[] = [
@@ -270,7 +274,7 @@ const SECURITY: readonly ConfigDef[] = [
     samsaNote: 'Kafka brokers read it per listener and mechanism, listener.name.<listener>.<mechanism>.sasl.jaas.config; Samsa also falls back to this unprefixed key.',
   }),
   def('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI', PB, 'SASL mechanism a broker uses towards the other brokers on a SASL inter-broker listener.', {
-    samsaNote: 'PLAIN, SCRAM-SHA-256/512 (the username and password of that listener\'s JAAS config for the mechanism) or OAUTHBEARER (a token from the unsecuredLogin JAAS options (unsecuredLoginStringClaim_sub=...), or from a file: sasl.oauthbearer.token.endpoint.url).',
+    samsaNote: 'PLAIN, SCRAM-SHA-256/512 (the username and password of that listener\'s JAAS config for the mechanism) or OAUTHBEARER (a token from the unsecuredLogin JAAS options such as unsecuredLoginStringClaim_sub, or from sasl.oauthbearer.token.endpoint.url).',
   }),
   def('sasl.mechanism.controller.protocol', 'string', 'GSSAPI', RO, 'SASL mechanism used towards the controllers on a SASL controller listener.', {
     samsaNote: 'The same mechanisms and credentials as sasl.mechanism.inter.broker.protocol.',

@@ -13,10 +13,12 @@
  * Any other class cannot be loaded (Samsa runs no Java) and stops the start.
  *
  * The login (the token this node presents) is Kafka's too: with
- * `sasl.login.callback.handler.class` set to OAuthBearerLoginCallbackHandler
- * and a `file:` `sasl.oauthbearer.token.endpoint.url`, the token is read
- * from that file at each connection; otherwise the JAAS entry's
- * unsecuredLogin* options make an unsecured token for each connection.
+ * `sasl.login.callback.handler.class` set to OAuthBearerLoginCallbackHandler,
+ * from `sasl.oauthbearer.token.endpoint.url`: a `file:` URL is read at each
+ * connection, an http(s) one is the identity provider's token endpoint
+ * (client credentials with the JAAS clientId, clientSecret and scope
+ * options); otherwise the JAAS entry's unsecuredLogin* options make an
+ * unsecured token for each connection.
  *
  * Every value is read as Kafka's broker reads a mechanism's config:
  * `listener.name.<l>.oauthbearer.<name>`, else `listener.name.<l>.<name>`,
@@ -31,6 +33,7 @@ import { JwksFile, JwksHttp, type JwksSource } from './jwks.ts';
 import { JwtTokenValidator } from './jwt-validator.ts';
 import type { BearerTokenValidator } from './oauthbearer-server.ts';
 import { UnsecuredTokenValidator } from './oauthbearer-unsecured.ts';
+import { TokenEndpointLogin } from './oauthbearer-token-endpoint.ts';
 
 export const OAUTHBEARER_LOGIN_MODULE = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule';
 const UNSECURED_VALIDATOR = 'org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler';
@@ -150,9 +153,34 @@ function jwksSource(values: OAuthBearerValues, nowMs: () => number, log: (line: 
   }
 }
 
+/** Login timeouts when Kafka's are unset (its HTTP client then waits without bound). */
+const TOKEN_ENDPOINT_TIMEOUT_MS_DEFAULT = 30_000;
+
+function tokenEndpointLogin(values: OAuthBearerValues, jaas: OAuthBearerJaas, url: URL, nowMs: () => number): () => Promise<string> {
+  const option = (name: string): string | null => {
+    const v = jaas.options.get(name)?.trim();
+    return v === undefined || v === '' ? null : v;
+  };
+  const clientId = option('clientId');
+  const clientSecret = option('clientSecret');
+  if (clientId === null || clientSecret === null) {
+    throw new SecurityConfigError(`${jaas.key}: the token endpoint ${url.href} needs the JAAS options clientId and clientSecret`);
+  }
+  const connectMs = values.value('sasl.login.connect.timeout.ms') as number | null;
+  const readMs = values.value('sasl.login.read.timeout.ms') as number | null;
+  const factor = Number(values.value('sasl.login.refresh.window.factor'));
+  const login = new TokenEndpointLogin({
+    url, clientId, clientSecret, scope: option('scope'),
+    urlencodeHeader: String(values.value('sasl.oauthbearer.header.urlencode')) === 'true',
+    timeoutMs: connectMs === null && readMs === null ? TOKEN_ENDPOINT_TIMEOUT_MS_DEFAULT : (connectMs ?? 0) + (readMs ?? TOKEN_ENDPOINT_TIMEOUT_MS_DEFAULT),
+    refreshWindowFactor: factor >= 0.5 && factor <= 1 ? factor : 0.8,
+  }, nowMs);
+  return () => login.token();
+}
+
 /** What a node presents when it logs in with OAUTHBEARER: a fresh token (and extensions) per connection. */
 export interface OAuthBearerLogin {
-  token(): string;
+  token(): string | Promise<string>;
   readonly extensions: Readonly<Record<string, string>>;
 }
 
@@ -165,9 +193,7 @@ export function oauthBearerLogin(values: OAuthBearerValues, jaasEntry: OAuthBear
   const handler = text(values, 'sasl.login.callback.handler.class');
   if (handler !== null && SECURED_LOGIN_HANDLERS.includes(handler)) {
     const url = oauthUrl(values, 'sasl.oauthbearer.token.endpoint.url');
-    if (url.protocol !== 'file:') {
-      throw new SecurityConfigError(`${values.keyOf('sasl.oauthbearer.token.endpoint.url')}: Samsa reads a login token from a file: URL only (the client credentials flow against ${url.protocol.slice(0, -1)} is not implemented)`);
-    }
+    if (url.protocol !== 'file:') return { token: tokenEndpointLogin(values, jaas, url, nowMs), extensions: {} };
     const path = fileURLToPath(url);
     const read = (): string => readFileSync(path, 'utf8').trim();
     try {
