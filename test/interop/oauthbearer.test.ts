@@ -73,6 +73,8 @@ const brokerLog: string[] = [];
 /** Bodies of the token endpoint's requests. */
 const tokenRequests: string[] = [];
 let idpUrl: string;
+/** The JWKS the http server serves (and the file holds at start). */
+let jwks: string;
 const clusters: Cluster[] = [];
 
 function bootstrapOf(name: string): string {
@@ -99,7 +101,7 @@ before(async () => {
   dir = tempDir('samsa-oauth-');
   rsa = newKey('rsa-1', 'RS256');
   ec = newKey('ec-1', 'ES256');
-  const jwks = JSON.stringify({ keys: [rsa.jwk, ec.jwk] });
+  jwks = JSON.stringify({ keys: [rsa.jwk, ec.jwk] });
   const jwksFile = join(dir.dir, 'jwks.json');
   writeFileSync(jwksFile, jwks);
   jwksServer = createServer((req, res) => {
@@ -267,10 +269,15 @@ test('Samsa\'s client: unsecured and signed tokens, token functions, the ACL on 
   }
 });
 
-test('the JWKS served over http: a token is accepted once the broker has fetched the keys', { timeout: 30_000 }, async () => {
-  const topics = await until('the HTTPJWKS listener accepts alice', async () => new Admin(cluster('HTTPJWKS', { mechanism: 'OAUTHBEARER', token: jwt(rsa, 'alice') })).listTopics(),
-    { context: () => brokerLog.slice(-5).join('\n') });
+test('the JWKS served over http: a token is accepted once the broker has fetched the keys; a new kid makes it fetch them again', { timeout: 30_000 }, async () => {
+  const context = { context: () => brokerLog.slice(-5).join('\n') };
+  const topics = await until('the HTTPJWKS listener accepts alice', async () => new Admin(cluster('HTTPJWKS', { mechanism: 'OAUTHBEARER', token: jwt(rsa, 'alice') })).listTopics(), context);
   assert.deepEqual(topics.map((t) => t.name), ['oauth-t'], 'alice describes only the topic her ACL names');
+  const rotated = newKey('rsa-2', 'RS256');
+  jwks = JSON.stringify({ keys: [rsa.jwk, ec.jwk, rotated.jwk] });
+  const withNewKey = (): Promise<unknown> => new Admin(cluster('HTTPJWKS', { mechanism: 'OAUTHBEARER', token: jwt(rotated, 'alice') })).listTopics();
+  await assert.rejects(withNewKey(), /no key with kid 'rsa-2' in the JWKS at http:/);
+  await until('the refetched JWKS knows rsa-2', withNewKey, context);
 });
 
 test('the samsa CLI: OAUTHBEARER from --command-config, unsecured (unsecuredLoginStringClaim_sub) and from a token file', { timeout: 30_000 }, async () => {
