@@ -2,8 +2,9 @@
  * What each listener's security protocol asks for, read from Kafka's
  * configs: the TLS key and trust material (`ssl.*`, overridable per
  * listener as `listener.name.<listener>.ssl.*`), client authentication, the
- * SASL mechanisms a SASL listener enables and the PLAIN users of its JAAS
- * config; and the client side of the same listener, for this node's own
+ * SASL mechanisms a SASL listener enables, the PLAIN users of its JAAS
+ * config and its OAUTHBEARER token validator (sasl/oauthbearer-config.ts);
+ * and the client side of the same listener, for this node's own
  * connections to other brokers and controllers. Every problem is one line
  * naming the config (SecurityConfigError).
  */
