@@ -48,9 +48,11 @@ const COMMAND_CONFIG_KEYS = new Set([
   'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.certificates',
   'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.key.password',
   'ssl.endpoint.identification.algorithm', 'sasl.mechanism', 'sasl.jaas.config',
+  // OAUTHBEARER logins (sasl-options.ts): a token file or an identity provider's token endpoint.
+  'sasl.login.callback.handler.class', 'sasl.oauthbearer.token.endpoint.url', 'sasl.oauthbearer.header.urlencode',
+  'sasl.login.connect.timeout.ms', 'sasl.login.read.timeout.ms',
 ]);
 const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
-const CLI_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
 
 export function withBootstrap(cmd: Command): Command {
   return cmd
@@ -106,10 +108,10 @@ export async function clusterFrom(flags: ConnectFlags, clientId?: string): Promi
 
 /**
  * TLS and SASL from Kafka's client properties: security.protocol, PEM trust
- * and key stores (files or inline), and SASL (PLAIN, SCRAM-SHA-256,
- * SCRAM-SHA-512) with the username and password of sasl.jaas.config, as
- * Kafka's tools read them; `tokenauth="true"` there logs in with a
- * delegation token (SCRAM only).
+ * and key stores (files or inline), and SASL (PLAIN, SCRAM, OAUTHBEARER:
+ * sasl-options.ts) from sasl.mechanism and sasl.jaas.config, as Kafka's
+ * tools read them; `tokenauth="true"` there logs in with a delegation
+ * token (SCRAM only).
  */
 async function securityOf(props: Record<string, string>, file: string): Promise<Pick<ClientOptions, 'ssl' | 'sasl'>> {
   const protocol = (props['security.protocol'] ?? 'PLAINTEXT').trim().toUpperCase();
@@ -145,24 +147,14 @@ async function securityOf(props: Record<string, string>, file: string): Promise<
   }
   let sasl: SaslClientOptions | null = null;
   if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
-    const mechanism = (props['sasl.mechanism'] ?? 'GSSAPI').trim().toUpperCase();
-    if (!CLI_SASL_MECHANISMS.includes(mechanism)) fail(new Error(`sasl.mechanism ${mechanism} is not supported (${CLI_SASL_MECHANISMS.join(', ')} are)`));
-    const jaas = props['sasl.jaas.config'] ?? '';
-    const username = jaasOption(jaas, 'username');
-    const password = jaasOption(jaas, 'password');
-    if (username === null || password === null) fail(new Error(`sasl.jaas.config needs username="..." and password="..." for ${mechanism}`));
-    const tokenAuth = jaasOption(jaas, 'tokenauth')?.toLowerCase() === 'true';
-    if (tokenAuth && mechanism === 'PLAIN') fail(new Error('tokenauth="true" (a delegation token) needs sasl.mechanism SCRAM-SHA-256 or SCRAM-SHA-512'));
-    sasl = { mechanism, username: username!, password: password!, ...(tokenAuth ? { tokenAuth } : {}) };
+    const { saslOptionsOf } = await import('./sasl-options.ts');
+    try {
+      sasl = saslOptionsOf(props);
+    } catch (e) {
+      fail(e);
+    }
   }
   return { ssl, sasl };
-}
-
-/** One option of a client JAAS line (`... required username="alice" password="secret" tokenauth=true;`), quoted or a bare word. */
-function jaasOption(jaas: string, name: string): string | null {
-  const m = new RegExp(`(?:^|\\s)${name}\\s*=\\s*(?:"((?:\\\\.|[^"\\\\])*)"|([^\\s;"]+))`).exec(jaas);
-  if (m === null) return null;
-  return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!;
 }
 
 /** The client's ClientError, recognised without loading the client. */

@@ -154,7 +154,8 @@ export class SaslAuthenticator {
   private fail(reason: string, response: Buffer[] | null): SaslVerdict {
     this.state = 'failed';
     const mechanism = this.server === null ? '' : ` with ${this.server.mechanism}`;
-    this.log(`SASL authentication of ${this.where} failed${mechanism}: ${reason}`);
+    const refusal = this.server?.pendingRefusal ?? null;
+    this.log(`SASL authentication of ${this.where} failed${mechanism}: ${reason}${refusal === null ? '' : ` (after refusing its token: ${refusal})`}`);
     return answer(response, true);
   }
 }

@@ -38,7 +38,7 @@ import {
   controllerClientSecurity, interBrokerListener, interBrokerListenerName, planListener, type ListenerInfo, type PlannedListener,
 } from './listener-plan.ts';
 import { createListenerServer, listen, portOf, serve } from './serve.ts';
-import { SecurityConfigError, authorizerFromConfig, hasUsableMechanism, type ClientSecurity } from '../security/index.ts';
+import { SUPPORTED_SASL_MECHANISMS, SecurityConfigError, authorizerFromConfig, hasUsableMechanism, type ClientSecurity } from '../security/index.ts';
 
 export interface StartOptions {
   /**
@@ -137,14 +137,14 @@ function listenersOf(config: BrokerConfig, log: (line: string, level?: 'warn') =
   const endpoints = parseEndpoints(config.listeners) as Endpoint[];
   const controllerName = config.controllerListenerNames[0] ?? 'CONTROLLER';
   const isBroker = config.processRoles.includes('broker');
-  const client = isBroker ? endpoints.filter((e) => !config.controllerListenerNames.includes(e.name)).map((e) => planListener(config, e)) : [];
+  const client = isBroker ? endpoints.filter((e) => !config.controllerListenerNames.includes(e.name)).map((e) => planListener(config, e, log)) : [];
   if (isBroker && client.length === 0) throw new ConfigError(`invalid value '${config.listeners}' for config 'listeners': a broker needs a listener that is not a controller listener`);
   const wantsController = config.processRoles.includes('controller') && config.controllerQuorumVoters.length > 0;
   const controllerEndpoint = wantsController ? endpoints.find((e) => e.name === controllerName) ?? null : null;
-  const controller = controllerEndpoint === null ? null : planListener(config, controllerEndpoint);
+  const controller = controllerEndpoint === null ? null : planListener(config, controllerEndpoint, log);
   for (const l of [...client, ...(controller === null ? [] : [controller])]) {
     if (l.security.sasl !== null && !hasUsableMechanism(l.security.sasl)) {
-      log(`listener ${l.endpoint.name}: none of sasl.enabled.mechanisms (${l.security.sasl.enabledMechanisms.join(', ')}) is implemented by Samsa (PLAIN is); every SASL client will be refused`, 'warn');
+      log(`listener ${l.endpoint.name}: none of sasl.enabled.mechanisms (${l.security.sasl.enabledMechanisms.join(', ')}) is implemented by Samsa (${SUPPORTED_SASL_MECHANISMS.join(', ')} are); every SASL client will be refused`, 'warn');
     }
   }
   return { client, controller, controllerName };

@@ -7,6 +7,7 @@
  * SaslClientError. No socket here: the connection carries the tokens.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { CONTROL_A, OAUTHBEARER_MECHANISM, formatClientInitialResponse } from './oauthbearer.ts';
 import { formatPlain } from './plain.ts';
 import * as scram from './scram.ts';
 
@@ -28,7 +29,7 @@ export interface SaslClient {
   readonly complete: boolean;
 }
 
-export const CLIENT_SASL_MECHANISMS: readonly string[] = Object.freeze(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
+export const CLIENT_SASL_MECHANISMS: readonly string[] = Object.freeze(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', OAUTHBEARER_MECHANISM]);
 
 export interface SaslClientMechanismOptions {
   /** For tests only: the SCRAM client nonce. */
@@ -45,6 +46,46 @@ export function createSaslClient(mechanism: string, username: string, password: 
   if (mechanism === 'PLAIN') return new PlainClient(username, password);
   const m = scram.scramMechanism(mechanism);
   return m === null ? null : new ScramClient(m, username, password, options.nonce ?? scram.randomNonce(), options.tokenAuth === true);
+}
+
+/**
+ * OAUTHBEARER with a token already in hand: the initial response carries it;
+ * an empty server answer completes the exchange, a JSON error is answered
+ * with ^A (RFC 7628) so the server can fail the authentication with its
+ * message.
+ */
+export function createOAuthBearerClient(token: string, extensions: ReadonlyMap<string, string> = new Map(), authzid = ''): SaslClient {
+  return new OAuthBearerClient(formatClientInitialResponse(token, extensions, authzid));
+}
+
+class OAuthBearerClient implements SaslClient {
+  readonly mechanism = OAUTHBEARER_MECHANISM;
+  private readonly initial: Buffer;
+  private state: 'initial' | 'sent' | 'refused' | 'complete' = 'initial';
+
+  constructor(initial: Buffer) {
+    this.initial = initial;
+  }
+
+  get complete(): boolean {
+    return this.state === 'complete';
+  }
+
+  start(): Buffer {
+    if (this.state !== 'initial') throw new SaslClientError('SASL/OAUTHBEARER exchange already started');
+    this.state = 'sent';
+    return this.initial;
+  }
+
+  step(serverToken: Buffer): Buffer | null {
+    if (this.state !== 'sent') throw new SaslClientError(`Unexpected SASL/OAUTHBEARER server token in state ${this.state}`);
+    if (serverToken.length === 0) {
+      this.state = 'complete';
+      return null;
+    }
+    this.state = 'refused';
+    return Buffer.of(CONTROL_A);
+  }
 }
 
 class PlainClient implements SaslClient {
