@@ -105,8 +105,9 @@ export async function clusterFrom(flags: ConnectFlags, clientId?: string): Promi
 
 /**
  * TLS and SASL from Kafka's client properties: security.protocol, PEM trust
- * and key stores (files or inline), and SASL/PLAIN with the username and
- * password of sasl.jaas.config, as Kafka's tools read them.
+ * and key stores (files or inline), and SASL (PLAIN, SCRAM-SHA-256,
+ * SCRAM-SHA-512) with the username and password of sasl.jaas.config, as
+ * Kafka's tools read them.
  */
 async function securityOf(props: Record<string, string>, file: string): Promise<Pick<ClientOptions, 'ssl' | 'sasl'>> {
   const protocol = (props['security.protocol'] ?? 'PLAINTEXT').trim().toUpperCase();
@@ -143,11 +144,14 @@ async function securityOf(props: Record<string, string>, file: string): Promise<
   let sasl: SaslClientOptions | null = null;
   if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
     const mechanism = (props['sasl.mechanism'] ?? 'GSSAPI').trim().toUpperCase();
-    if (mechanism !== 'PLAIN') fail(new Error(`sasl.mechanism ${mechanism} is not supported (PLAIN is)`));
+    const { sasl: saslProtocol } = await import('../protocol/index.ts');
+    if (!saslProtocol.CLIENT_SASL_MECHANISMS.includes(mechanism)) {
+      fail(new Error(`sasl.mechanism ${mechanism} is not supported (${saslProtocol.CLIENT_SASL_MECHANISMS.join(', ')} are)`));
+    }
     const jaas = props['sasl.jaas.config'] ?? '';
     const username = jaasOption(jaas, 'username');
     const password = jaasOption(jaas, 'password');
-    if (username === null || password === null) fail(new Error('sasl.jaas.config needs username="..." and password="..." for PLAIN'));
+    if (username === null || password === null) fail(new Error(`sasl.jaas.config needs username="..." and password="..." for ${mechanism}`));
     sasl = { mechanism, username: username!, password: password! };
   }
   return { ssl, sasl };

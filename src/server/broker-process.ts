@@ -264,7 +264,7 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   try {
     if (listeners.controller !== null && service !== null) {
       const apis = controllerListenerApis(nodeId, driver, service,
-        () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName));
+        () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName), log);
       const controllerHosts = new Map<number, string>();
       // What the controller listener's handlers use of a broker context: the authorizer over the controller's image.
       const controllerContext = {

@@ -5,8 +5,10 @@
  * sessions expired and preferred-leader elections — on the process's scheduler.
  */
 import { Controller, ControllerService } from '../controller/index.ts';
-import { encodeMetadataRecord, validateTopicConfigs, type BrokerConfig, type MetadataImage } from '../metadata/index.ts';
+import { encodeMetadataRecord, validateTopicConfigs, type BrokerConfig, type MetadataImage, type MetadataRecord } from '../metadata/index.ts';
 import type { QuorumDriver } from '../raft/quorum-driver.ts';
+import { readBootstrapMetadata } from './bootstrap-metadata.ts';
+import { ConfigError } from './config-error.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** How often the active controller looks for expired broker sessions. */
@@ -27,6 +29,13 @@ export function startControllerRole(deps: {
 }): ControllerRole {
   const { nodeId, config, image, driver, scheduler, log } = deps;
   const clock = scheduler.clock;
+  // Read at start, so a damaged file stops the node now rather than when it first leads an empty log.
+  let bootstrapRecords: MetadataRecord[] | null;
+  try {
+    bootstrapRecords = readBootstrapMetadata(config.metadataLogDir);
+  } catch (e) {
+    throw new ConfigError(`cannot read the bootstrap metadata: ${(e as Error).message}`);
+  }
   const controller = new Controller({
     nodeId,
     image,
@@ -38,6 +47,7 @@ export function startControllerRole(deps: {
     deleteTopicEnable: () => config.deleteTopicEnable,
     validateTopicConfigs: (configs) =>
       validateTopicConfigs(Object.fromEntries([...configs].filter(([, v]) => v !== null)) as Record<string, string>)?.errorMessage ?? null,
+    bootstrapRecords: () => bootstrapRecords,
   });
   const service = new ControllerService({ controller, isActive: () => driver.isLeader(), nowMs: () => clock.nowMs() });
   driver.onLeaderChange((status) => {

@@ -3,3 +3,4 @@ export { ConfigError, startBroker, startNode, type RunningBroker, type StartOpti
 export { DirLockedError } from './dir-lock.ts';
 export { startCluster, type RunningCluster, type StartClusterOptions } from './embedded-cluster.ts';
 export { ensureMetaProperties, isFormatted, randomUuid } from './meta-properties.ts';
+export { BOOTSTRAP_FILE_NAME, bootstrapRecords, readBootstrapMetadata, writeBootstrapMetadata } from './bootstrap-metadata.ts';
