@@ -16,9 +16,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { Kafka, logLevel } from 'kafkajs';
 import { Admin, Cluster } from '../../src/client/index.ts';
 import { startBroker, type RunningBroker } from '../../src/index.ts';
@@ -26,9 +27,11 @@ import {
   AclOperation as Op, AclPermissionType, AclPatternType, AclResourceType, ApiKey, BrokerConnection, ErrorCode, messages, requestCodec,
   type KnownApiKey, type RequestOf, type ResponseOf,
 } from '../../src/protocol/index.ts';
+import { parseProperties } from '../../src/metadata/config/properties.ts';
 import { freePorts } from '../../src/server/local-nodes.ts';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.ts';
 import { kafkaTool, killAllChildren, run } from '../helpers/processes.ts';
+import { encodeRequest } from '../helpers/raw-fetch.ts';
 import { samsa } from '../helpers/samsa-cli.ts';
 import { until } from '../helpers/until.ts';
 
@@ -99,22 +102,22 @@ before(async () => {
   controllerPorts = [0, 1, 2].map((i) => ports[3 * i + 2]!);
   const voters = [1, 2, 3].map((id) => `${id}@127.0.0.1:${ports[3 * (id - 1) + 2]}`).join(',');
   const clusterId = (await samsa(['storage', 'random-uuid'])).stdout.trim();
-  const configs = [1, 2, 3].map((id) => nodeConfig(id, ports, voters));
-  for (const [i, config] of configs.entries()) {
-    const file = join(root, `server-${i + 1}.properties`);
-    writeFileSync(file, properties(config));
+  const files = [1, 2, 3].map((id) => join(root, `server-${id}.properties`));
+  for (const [i, file] of files.entries()) {
+    writeFileSync(file, properties(nodeConfig(i + 1, ports, voters)));
     // As kafka-storage format --add-scram: the credentials are in the metadata log before any node starts.
     const scram = USERS.flatMap((user) => ['--add-scram', `${SCRAM}=[name=${user},password=${user}-secret]`]);
     const formatted = await samsa(['storage', 'format', '--cluster-id', clusterId, '--config', file, ...scram]);
     assert.equal(formatted.code, 0, formatted.stderr);
   }
+  // Each node runs on its server.properties as written, as `samsa start --config` would.
+  const configs = files.map((file) => parseProperties(readFileSync(file, 'utf8')));
   nodes.push(...await Promise.all(configs.map((config, i) => startBroker({ config, log: (line) => logs.push(`[${i + 1}] ${line}`) }))));
   let ready = false;
   void Promise.all(nodes.map((n) => n.ready)).then(() => { ready = true; });
   await until('three registered brokers', () => ready, { timeoutMs: 20_000, context: logTail });
   bootstrap = nodes.map((n) => n.bootstrap).join(',');
   adminConfig = join(root, 'admin.properties');
-  mkdirSync(root, { recursive: true });
   writeFileSync(adminConfig, properties({
     'security.protocol': 'SASL_SSL', 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': certs.caFile,
     'sasl.mechanism': SCRAM, 'sasl.jaas.config': SCRAM_JAAS('admin'),
@@ -226,6 +229,31 @@ test('a producer-only user produces (librdkafka) but may neither consume nor cre
   assert.ok(values.includes('rdkafka-0') && values.includes('kjs-2-2'), read.stdout);
 });
 
+/** Writes one frame over TLS; the first response frame, or null when the server closed the connection. */
+function tlsExchange(port: number, frame: Buffer): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, ca: certs.caPem }, () => socket.write(frame));
+    let buf = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('neither an answer nor a close in 10 s'));
+    }, 10_000);
+    socket.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(buf.subarray(4));
+      }
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(null);
+    });
+    socket.on('error', () => undefined);
+  });
+}
+
 function kcatSecurity(user: string): string[] {
   return ['-X', 'security.protocol=sasl_ssl', '-X', `sasl.mechanisms=${SCRAM}`, '-X', `sasl.username=${user}`, '-X', `sasl.password=${user}-secret`, '-X', `ssl.ca.location=${certs.caFile}`];
 }
@@ -294,6 +322,12 @@ test('a principal outside super.users is refused broker-to-broker and on the con
         principal: 'User:mallory', host: '*', operation: Op.ALL, permissionType: AclPermissionType.ALLOW }],
     });
     assert.equal(acl.results[0]!.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    const altered = await controller.request(ApiKey.IncrementalAlterConfigs, {
+      ...messages.IncrementalAlterConfigsRequest.defaults(),
+      resources: [{ ...messages.defaultIncrementalAlterConfigsRequestAlterConfigsResource(), resourceType: 2, resourceName: 't',
+        configs: [{ ...messages.defaultIncrementalAlterConfigsRequestAlterableConfig(), name: 'retention.ms', configOperation: 0, value: '1' }] }],
+    });
+    assert.equal(altered.responses[0]!.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     const vote = await controller.request(ApiKey.Vote, { ...messages.VoteRequest.defaults() });
     assert.equal(vote.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     assert.ok(!controller.isClosed, 'a refusal is an answer, not a closed connection');
@@ -301,9 +335,14 @@ test('a principal outside super.users is refused broker-to-broker and on the con
     controller.close();
   }
   assert.ok(!(await admin.listTopics()).some((x) => x.name === 'sneaky'));
+  const [retention] = await admin.describeConfigs('topic', 't', ['retention.ms']);
+  assert.notEqual(retention!.value, '1', 'the refused config change was not made');
   const acls = await samsa(['acls', '--bootstrap-server', bootstrap, '--command-config', adminConfig, '--list', '--topic', 't']);
   assert.doesNotMatch(acls.stdout, /mallory/);
   assert.ok(logs.some((l) => /User:mallory is not authorized for BrokerHeartbeat on the controller listener/.test(l)), logTail());
+
+  // Before logging in, anything but ApiVersions and the SASL handshake closes the connection, as Kafka's authenticator does.
+  assert.equal(await tlsExchange(controllerPorts[2]!, encodeRequest(ApiKey.Metadata, 12, messages.MetadataRequest.defaults())), null);
 
   // A wrong password on the controller listener is refused at login.
   await assert.rejects(BrokerConnection.open({
