@@ -17,6 +17,7 @@ import { readResponseHeader, requestHeaderVersion } from './headers.ts';
 import * as messages from './messages/index.ts';
 import { ApiKey } from './api-keys.ts';
 import { saslClientSession, type SaslClientOptions } from './sasl-client.ts';
+import { CLIENT_SASL_MECHANISMS } from './sasl/index.ts';
 
 const API_VERSIONS_VERSION_MAX = 3;
 const INFLIGHT_REQUESTS_MAX = 1024;
@@ -168,7 +169,7 @@ export class BrokerConnection {
   private async authenticate(options: SaslClientOptions): Promise<void> {
     const session = saslClientSession(options);
     if (session === null) {
-      throw new ClientError(`SASL mechanism '${options.mechanism}' is not supported by this client (PLAIN is)`, 'SAMSA_ERR_SASL', ErrorCode.UNSUPPORTED_SASL_MECHANISM);
+      throw new ClientError(`SASL mechanism '${options.mechanism}' is not supported by this client (${CLIENT_SASL_MECHANISMS.join(', ')} are)`, 'SAMSA_ERR_SASL', ErrorCode.UNSUPPORTED_SASL_MECHANISM);
     }
     const handshakeVersion = Math.min(this.versionOf(ApiKey.SaslHandshake), 1);
     if (handshakeVersion < 1 || this.versionOf(ApiKey.SaslAuthenticate) < 0) {

@@ -128,7 +128,7 @@ function listenersOf(config: BrokerConfig, log: (line: string) => void): Listene
   const controller = controllerEndpoint === null ? null : planListener(config, controllerEndpoint);
   for (const l of [...client, ...(controller === null ? [] : [controller])]) {
     if (l.security.sasl !== null && !hasUsableMechanism(l.security.sasl)) {
-      log(`listener ${l.endpoint.name}: none of sasl.enabled.mechanisms (${l.security.sasl.enabledMechanisms.join(', ')}) is implemented by Samsa (PLAIN is); every SASL client will be refused`);
+      log(`listener ${l.endpoint.name}: none of sasl.enabled.mechanisms (${l.security.sasl.enabledMechanisms.join(', ')}) is implemented by Samsa (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 are); every SASL client will be refused`);
     }
   }
   return { client, controller, controllerName };
@@ -234,8 +234,8 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   });
   // Raft and controller requests travel on separate connections: a peer answers a connection's requests in
   // order, and a heartbeat waiting for its records to commit must not hold back the fetches that commit them.
-  const raftPeers = new PeerConnections(voterEndpoints, `samsa-raft-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers);
-  const peers = new PeerConnections(voterEndpoints, `samsa-node-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers);
+  const raftPeers = new PeerConnections(voterEndpoints, `samsa-raft-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers, log);
+  const peers = new PeerConnections(voterEndpoints, `samsa-node-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers, log);
 
   const scheduler = createScheduler(clock, log);
   const controllerRole = isController ? startControllerRole({ nodeId, config, image, driver, scheduler, log }) : null;
@@ -299,7 +299,7 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   }
   const role = brokerRole;
 
-  driver.start(new RaftTransport(raftPeers, driver, meta.clusterId));
+  driver.start(new RaftTransport(raftPeers, driver, meta.clusterId, log));
   role?.start();
   const ready = role?.ready ?? Promise.resolve();
   // A node that is the whole quorum is ready in milliseconds: wait for it, so the caller can use it at once.

@@ -19,13 +19,17 @@ export class PeerConnections {
   private closed = false;
   /** TLS and SASL of the controller listener (controller.listener.names). */
   private readonly security: ClientSecurity;
+  private readonly log: (line: string) => void;
+  /** The last login failure logged per node: a peer refusing every retry is logged once, not every few ms. */
+  private readonly loggedFailures = new Map<number, string>();
 
   constructor(
     endpoints: ReadonlyMap<number, PeerEndpoint>, clientId: string, requestTimeoutMs: number,
-    security: ClientSecurity = { tls: null, sasl: null },
+    security: ClientSecurity = { tls: null, sasl: null }, log: (line: string) => void = () => {},
   ) {
     this.endpoints = endpoints;
     this.security = security;
+    this.log = log;
     this.clientId = clientId;
     this.requestTimeoutMs = requestTimeoutMs;
   }
@@ -58,9 +62,15 @@ export class PeerConnections {
     });
     this.open.set(nodeId, opening);
     opening.then((c) => {
+      this.loggedFailures.delete(nodeId);
       if (this.closed) c.close();
-    }, () => {
+    }, (e: Error & { code?: string }) => {
       if (this.open.get(nodeId) === opening) this.open.delete(nodeId);
+      // A refused login does not heal by retrying, unlike a peer still starting: say so, once.
+      if (!this.closed && e.code?.startsWith('SAMSA_ERR_SASL') === true && this.loggedFailures.get(nodeId) !== e.message) {
+        this.loggedFailures.set(nodeId, e.message);
+        this.log(`cannot log in to the controller listener of node ${nodeId}: ${e.message}`);
+      }
     });
     return opening;
   }

@@ -52,6 +52,8 @@ let controllerPorts: number[] = [];
 let internalPorts: number[] = [];
 let bootstrap: string;
 let adminConfig: string;
+/** Node 1's server.properties, which a fourth node's config starts from. */
+let nodeOneConfig: Record<string, string>;
 
 function nodeConfig(id: number, ports: number[], voters: string): Record<string, string> {
   const [client, internal, controller] = ports.slice(3 * (id - 1), 3 * id);
@@ -112,6 +114,7 @@ before(async () => {
   }
   // Each node runs on its server.properties as written, as `samsa start --config` would.
   const configs = files.map((file) => parseProperties(readFileSync(file, 'utf8')));
+  nodeOneConfig = configs[0]!;
   nodes.push(...await Promise.all(configs.map((config, i) => startBroker({ config, log: (line) => logs.push(`[${i + 1}] ${line}`) }))));
   let ready = false;
   void Promise.all(nodes.map((n) => n.ready)).then(() => { ready = true; });
@@ -343,6 +346,25 @@ test('a principal outside super.users is refused broker-to-broker and on the con
 
   // Before logging in, anything but ApiVersions and the SASL handshake closes the connection, as Kafka's authenticator does.
   assert.equal(await tlsExchange(controllerPorts[2]!, encodeRequest(ApiKey.Metadata, 12, messages.MetadataRequest.defaults())), null);
+
+  // A broker whose principal is not in super.users may not even read the metadata log (Raft Fetch needs
+  // CLUSTER_ACTION, as in Kafka): it never joins, and says why.
+  const intruderLogs: string[] = [];
+  const intruder = await startBroker({
+    clusterId: nodes[0]!.clusterId, log: (line) => intruderLogs.push(line),
+    config: {
+      ...nodeOneConfig, 'node.id': '4', 'process.roles': 'broker', 'log.dirs': join(root, 'node-4'),
+      listeners: 'CLIENT://127.0.0.1:0,INTERNAL://127.0.0.1:0',
+      'listener.name.controller.plain.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required username="mallory" password="mallory-secret";',
+    },
+  });
+  try {
+    await until('the refusal logged', () => intruderLogs.some((l) => /node [123] refused this node's Raft requests with CLUSTER_AUTHORIZATION_FAILED/.test(l)),
+      { context: () => intruderLogs.join('\n') });
+    assert.deepEqual((await admin.describeCluster()).brokers.map((b) => b.nodeId).sort(), [1, 2, 3]);
+  } finally {
+    await intruder.stop();
+  }
 
   // A wrong password on the controller listener is refused at login.
   await assert.rejects(BrokerConnection.open({
