@@ -144,7 +144,11 @@ async function request<K extends KnownApiKey>(cluster: Cluster, apiKey: K, body:
 test('the SASL_SSL cluster forms, and acks=all writes reach three in-sync replicas over SCRAM inter-broker links', { timeout: 60_000 }, async () => {
   const admin = new Admin(clientAs('admin'));
   await until('three brokers', async () => (await admin.describeCluster()).brokers.length === 3, { context: logTail });
-  await admin.createTopics([{ name: 't', partitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
+  const created = await samsa(['topics', '--bootstrap-server', bootstrap, '--command-config', adminConfig, '--create', '--topic', 't',
+    '--partitions', '3', '--replication-factor', '3', '--config', 'min.insync.replicas=2']);
+  assert.equal(created.code, 0, created.stderr);
+  const [minIsr] = await admin.describeConfigs('topic', 't', ['min.insync.replicas']);
+  assert.equal(minIsr!.value, '2');
   await until('full ISRs', async () => {
     const [t] = await admin.describeTopics(['t']);
     return t !== undefined && t.partitions.length === 3 && t.partitions.every((p) => p.leader >= 0 && p.isr.length === 3);

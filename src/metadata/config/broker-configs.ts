@@ -238,16 +238,16 @@ const SECURITY: readonly ConfigDef[] = [
   def('super.users', 'string', null, RO, 'Semicolon-separated principals (User:admin;User:broker) allowed every operation whatever the ACLs say.'),
   def('allow.everyone.if.no.acl.found', 'boolean', 'false', RO, 'Whether a resource without any ACL is open to everyone (true) or to super users only (false).'),
   def('sasl.enabled.mechanisms', 'list', 'GSSAPI', PB, 'SASL mechanisms the broker offers on its SASL listeners.', {
-    samsaNote: `Samsa implements PLAIN; a client asking for an enabled mechanism Samsa lacks (GSSAPI, OAUTHBEARER) gets UNSUPPORTED_SASL_MECHANISM. ${PER_LISTENER}sasl.enabled.mechanisms.`,
+    samsaNote: `Samsa implements PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512; a client asking for an enabled mechanism Samsa lacks (GSSAPI, OAUTHBEARER) gets UNSUPPORTED_SASL_MECHANISM. ${PER_LISTENER}sasl.enabled.mechanisms.`,
   }),
   def('sasl.jaas.config', 'password', null, PB, 'JAAS login module and options for SASL; for PLAIN, the broker\'s own username/password and the user_<name>="<password>" entries it accepts.', {
     samsaNote: 'Kafka brokers read it per listener and mechanism, listener.name.<listener>.<mechanism>.sasl.jaas.config; Samsa also falls back to this unprefixed key.',
   }),
   def('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI', PB, 'SASL mechanism a broker uses towards the other brokers on a SASL inter-broker listener.', {
-    samsaNote: 'Only PLAIN so far; the credentials are the username and password of that listener\'s PLAIN JAAS config.',
+    samsaNote: 'PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; the credentials are the username and password of that listener\'s JAAS config for the mechanism. SCRAM needs the broker\'s credential in the metadata log: samsa storage format --add-scram puts it there before the first start.',
   }),
   def('sasl.mechanism.controller.protocol', 'string', 'GSSAPI', RO, 'SASL mechanism used towards the controllers on a SASL controller listener.', {
-    samsaNote: 'Only PLAIN so far, as for sasl.mechanism.inter.broker.protocol.',
+    samsaNote: 'As for sasl.mechanism.inter.broker.protocol; PLAIN is the usual choice, since a node logs in to the controllers before it can read SCRAM credentials from the metadata log.',
   }),
   def('ssl.client.auth', 'string', 'none', PB, 'Whether TLS clients must (required), may (requested) or need not (none) present a certificate.', {
     validator: oneOf('required', 'requested', 'none'), samsaNote: PER_LISTENER,
