@@ -234,6 +234,9 @@ test('a producer-only user produces (librdkafka) but may neither consume nor cre
   const values = read.stdout.trim().split('\n').sort();
   assert.equal(values.length, 10, `${read.stdout}\n${read.stderr}`);
   assert.ok(values.includes('rdkafka-0') && values.includes('kjs-2-2'), read.stdout);
+  // kcat committed what it read on leaving the group: OffsetCommit needs READ on the group and the topic.
+  const committed = await new Admin(clientAs('admin')).fetchCommittedOffsets('g');
+  assert.equal(committed.filter((o) => o.topic === 't').reduce((n, o) => n + Number(o.offset), 0), 10, JSON.stringify(committed, (_k, v) => typeof v === 'bigint' ? String(v) : v));
 });
 
 /** Writes one frame over TLS; the first response frame, or null when the server closed the connection. */
