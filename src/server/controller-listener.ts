@@ -3,7 +3,8 @@
  * nodes (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch and FetchSnapshot on
  * `__cluster_metadata`), DescribeQuorum, and the requests brokers send their
  * controller. Client APIs are not served here, as in Kafka. With an
- * authorizer, every request but ApiVersions needs CLUSTER_ACTION on the
+ * authorizer, every request but ApiVersions and the SASL handshake
+ * (SaslHandshake, SaslAuthenticate) needs CLUSTER_ACTION on the
  * cluster (DescribeQuorum: DESCRIBE), which the nodes' principals have by
  * being in `super.users`. A request refused is answered as Kafka's
  * ControllerApis answers it, with CLUSTER_AUTHORIZATION_FAILED in the

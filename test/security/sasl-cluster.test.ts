@@ -210,6 +210,13 @@ test('a producer-only user produces (librdkafka) but may neither consume nor cre
   assert.deepEqual(aliceReads.messages, []);
   // librdkafka asks for the group's coordinator first, which alice may not use either.
   assert.ok(aliceReads.errors.some((e) => e.name === 'TOPIC_AUTHORIZATION_FAILED' || e.name === 'GROUP_AUTHORIZATION_FAILED'), JSON.stringify(aliceReads.errors));
+  const [t] = await new Admin(clientAs('admin')).describeTopics(['t']);
+  const leader = t!.partitions.find((p) => p.partition === 0)!.leader;
+  const aliceFetch = await request(clientAs('alice'), ApiKey.Fetch, {
+    replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, sessionEpoch: -1,
+    topics: [{ ...messages.defaultFetchRequestFetchTopic(), topic: 't', topicId: t!.topicId, partitions: [{ ...messages.defaultFetchRequestFetchPartition(), partition: 0, partitionMaxBytes: 1 << 20 }] }],
+  }, leader);
+  assert.equal(aliceFetch.responses[0]!.partitions[0]!.errorCode, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'alice has no READ on t');
   assert.notEqual(bobWrites.code, 0, 'bob may not write');
   assert.match(bobWrites.stderr, /TOPIC_AUTHORIZATION_FAILED|[Aa]uthorization failed/);
 
