@@ -27,7 +27,7 @@ import { lockDirs, type DirLock } from './dir-lock.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { MetadataPublisher } from './metadata-publisher.ts';
 import { ensureMetaProperties } from './meta-properties.ts';
-import { PeerConnections, type PeerEndpoint } from './peer-connections.ts';
+import { PeerConnections, PeerLoginLog, type PeerEndpoint } from './peer-connections.ts';
 import { describeQuorum } from './quorum-description.ts';
 import { RaftTransport } from './raft-transport.ts';
 import { createScheduler } from './scheduler.ts';
@@ -234,8 +234,9 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   });
   // Raft and controller requests travel on separate connections: a peer answers a connection's requests in
   // order, and a heartbeat waiting for its records to commit must not hold back the fetches that commit them.
-  const raftPeers = new PeerConnections(voterEndpoints, `samsa-raft-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers, log);
-  const peers = new PeerConnections(voterEndpoints, `samsa-node-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers, log);
+  const logins = new PeerLoginLog(log);
+  const raftPeers = new PeerConnections(voterEndpoints, `samsa-raft-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers, logins);
+  const peers = new PeerConnections(voterEndpoints, `samsa-node-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers, logins);
 
   const scheduler = createScheduler(clock, log);
   const controllerRole = isController ? startControllerRole({ nodeId, config, image, driver, scheduler, log }) : null;

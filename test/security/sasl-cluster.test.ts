@@ -348,6 +348,9 @@ test('a principal outside super.users is refused broker-to-broker and on the con
     const vote = await controller.request(ApiKey.Vote, { ...messages.VoteRequest.defaults() });
     assert.equal(vote.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     assert.ok(!controller.isClosed, 'a refusal is an answer, not a closed connection');
+    // An API the controller listener does not serve closes the connection, as Kafka's SocketServer does.
+    const unserved = controller as unknown as { send(apiKey: number, version: number, body: unknown): Promise<unknown> };
+    await assert.rejects(unserved.send(ApiKey.Metadata, 12, messages.MetadataRequest.defaults()), /closed/);
   } finally {
     controller.close();
   }
@@ -378,6 +381,23 @@ test('a principal outside super.users is refused broker-to-broker and on the con
     assert.deepEqual((await admin.describeCluster()).brokers.map((b) => b.nodeId).sort(), [1, 2, 3]);
   } finally {
     await intruder.stop();
+  }
+  // One that cannot even log in says so too, once.
+  const lockedOutLogs: string[] = [];
+  const lockedOut = await startBroker({
+    clusterId: nodes[0]!.clusterId, log: (line) => lockedOutLogs.push(line),
+    config: {
+      ...nodeOneConfig, 'node.id': '5', 'process.roles': 'broker', 'log.dirs': join(root, 'node-5'),
+      listeners: 'CLIENT://127.0.0.1:0,INTERNAL://127.0.0.1:0',
+      'listener.name.controller.plain.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="guess";',
+    },
+  });
+  try {
+    const refusals = (id: number) => lockedOutLogs.filter((l) => new RegExp(`cannot log in to the controller listener of node ${id}: .*Invalid username or password`).test(l));
+    await until('the failed login to each controller logged', () => [1, 2, 3].every((id) => refusals(id).length > 0), { context: () => lockedOutLogs.join('\n') });
+    assert.deepEqual([1, 2, 3].map((id) => refusals(id).length), [1, 1, 1], 'logged once, not per retry');
+  } finally {
+    await lockedOut.stop();
   }
 
   // A wrong password on the controller listener is refused at login.
