@@ -91,6 +91,19 @@ export interface RequestContext {
   readonly listenerName: string;
   /** Whether the client logged in with a delegation token (SCRAM with tokenauth=true): such a connection may not manage tokens. */
   readonly tokenAuthenticated?: boolean;
+  /** A consumer Fetch under a consumer_byte_rate quota; absent otherwise. */
+  readonly fetchQuota?: FetchQuota;
+}
+
+/**
+ * consumer_byte_rate as Kafka's KafkaApis applies it to a fetch (KIP-219):
+ * the response is metered once it is read; over the quota it goes out empty,
+ * with the throttle time, and its bytes are not counted, since they were
+ * not sent.
+ */
+export interface FetchQuota {
+  /** Records the response's size; the throttle time in ms (0 within the quota). Above 0 the bytes are already un-recorded. */
+  throttle(response: messages.FetchResponse): number;
 }
 
 export interface BrokerContext {

@@ -1,5 +1,5 @@
 // The broker: hosted partitions, fetch purgatory and sessions, and the API handlers.
-export type { Authorizer, BrokerContext, ControllerApi, Handler, LoggerLevels, RequestContext } from './broker-context.ts';
+export type { Authorizer, BrokerContext, ControllerApi, FetchQuota, Handler, LoggerLevels, RequestContext } from './broker-context.ts';
 export type {
   GroupCoordinatorApi, GroupDescription, GroupJoinRequest, GroupJoinResult, GroupLeaveResult, GroupListing, GroupMemberRef,
   GroupOffsetCommitRequest, GroupOffsetFetchResult, GroupSyncRequest, GroupSyncResult, GroupTopicErrors, GroupTopicPartitions,

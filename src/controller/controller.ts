@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/index.ts';
 import {
-  applyConfigOperations, ConfigResourceType, FeatureName, METADATA_VERSION_LEVEL, collisionKey, metadataRecord, records as recordCodecs, topicNameError,
+  applyConfigOperations, ConfigResourceType, FeatureName, METADATA_VERSION_LEVEL, RecordType, collisionKey, metadataRecord, records as recordCodecs, topicNameError,
   DELEGATION_TOKENS_DISABLED, type AclEntry, type AclFilter, type DelegationTokenSettings, type MetadataImage, type MetadataRecord,
 } from '../metadata/index.ts';
 import { planFeatureUpdates, type FeatureUpdate } from './feature-updates.ts';
@@ -42,6 +42,12 @@ export interface ControllerDeps {
   validateTopicConfigs(configs: ReadonlyMap<string, string | null>): string | null;
   /** The delegation.token.* configs; tokens are disabled when absent. */
   delegationTokens?: DelegationTokenSettings;
+  /**
+   * What an empty metadata log starts with (`samsa storage format` wrote it to
+   * bootstrap.checkpoint: metadata.version, SCRAM credentials); null for the
+   * default, metadata.version alone.
+   */
+  bootstrapRecords?(): MetadataRecord[] | null;
 }
 
 export interface TopicResult {
@@ -244,11 +250,17 @@ export class Controller {
     return results;
   }
 
-  /** On a fresh metadata log: the feature levels every later record is read against. */
+  /**
+   * On a fresh metadata log: the feature levels every later record is read
+   * against, and whatever else the bootstrap file holds, in one commit.
+   */
   bootstrap(): Promise<void> {
     return this.serial(async () => {
       if (this.deps.image().features.has(METADATA_VERSION_FEATURE)) return;
-      await this.deps.commit([metadataRecord(recordCodecs.FeatureLevelRecord, { name: METADATA_VERSION_FEATURE, featureLevel: METADATA_VERSION_LEVEL })]);
+      const records = this.deps.bootstrapRecords?.() ?? [];
+      const hasVersion = records.some((r) => r.type === RecordType.FeatureLevel && r.data.name === METADATA_VERSION_FEATURE);
+      const version = metadataRecord(recordCodecs.FeatureLevelRecord, { name: METADATA_VERSION_FEATURE, featureLevel: METADATA_VERSION_LEVEL });
+      await this.deps.commit(hasVersion ? records : [version, ...records]);
     });
   }
 

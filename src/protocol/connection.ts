@@ -17,6 +17,7 @@ import { readResponseHeader, requestHeaderVersion } from './headers.ts';
 import * as messages from './messages/index.ts';
 import { ApiKey } from './api-keys.ts';
 import { saslClientSession, type SaslClientOptions } from './sasl-client.ts';
+import { CLIENT_SASL_MECHANISMS } from './sasl/index.ts';
 
 const API_VERSIONS_VERSION_MAX = 3;
 const INFLIGHT_REQUESTS_MAX = 1024;

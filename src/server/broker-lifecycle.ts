@@ -11,7 +11,7 @@
  */
 import { ControllerApiKey } from '../controller/index.ts';
 import { SUPPORTED_FEATURES } from '../metadata/index.ts';
-import { ErrorCode, messages } from '../protocol/index.ts';
+import { ErrorCode, errorName, messages } from '../protocol/index.ts';
 import type { ControllerChannel } from './controller-channel.ts';
 
 /** Heartbeats come this often while the broker is still fenced, so a start is not held up a whole interval. */
@@ -96,7 +96,7 @@ export class BrokerLifecycle {
         })),
       });
       if (res.errorCode !== ErrorCode.NONE) {
-        d.log(`broker ${d.nodeId}: registration refused with error ${res.errorCode}`, 'warn');
+        d.log(`broker ${d.nodeId}: registration refused with error ${res.errorCode} (${errorName(res.errorCode)})`, 'warn');
         return d.heartbeatIntervalMs;
       }
       this.epoch = res.brokerEpoch;

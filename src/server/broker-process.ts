@@ -27,7 +27,7 @@ import { lockDirs, type DirLock } from './dir-lock.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { MetadataPublisher } from './metadata-publisher.ts';
 import { ensureMetaProperties } from './meta-properties.ts';
-import { PeerConnections, type PeerEndpoint } from './peer-connections.ts';
+import { PeerConnections, PeerLoginLog, type PeerEndpoint } from './peer-connections.ts';
 import { describeQuorum } from './quorum-description.ts';
 import { RaftTransport } from './raft-transport.ts';
 import type { NodeInstruments } from './node-instruments.ts';
@@ -257,8 +257,9 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   });
   // Raft and controller requests travel on separate connections: a peer answers a connection's requests in
   // order, and a heartbeat waiting for its records to commit must not hold back the fetches that commit them.
-  const raftPeers = new PeerConnections(voterEndpoints, `samsa-raft-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers);
-  const peers = new PeerConnections(voterEndpoints, `samsa-node-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers);
+  const logins = new PeerLoginLog(log);
+  const raftPeers = new PeerConnections(voterEndpoints, `samsa-raft-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers, logins);
+  const peers = new PeerConnections(voterEndpoints, `samsa-node-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers, logins);
 
   const scheduler = createScheduler(clock, log);
   const controllerRole = isController ? startControllerRole({ nodeId, config, image, driver, scheduler, log: logging.logger('samsa.controller') }) : null;
@@ -287,7 +288,7 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   try {
     if (listeners.controller !== null && service !== null) {
       const apis = controllerListenerApis(nodeId, driver, service,
-        () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName));
+        () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName), log);
       const controllerHosts = new Map<number, string>();
       // What the controller listener's handlers use of a broker context: the authorizer over the controller's image.
       const controllerContext = {
@@ -322,7 +323,7 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   }
   const role = brokerRole;
 
-  driver.start(new RaftTransport(raftPeers, driver, meta.clusterId));
+  driver.start(new RaftTransport(raftPeers, driver, meta.clusterId, log));
   role?.start();
   const ready = role?.ready ?? Promise.resolve();
   // A node that is the whole quorum is ready in milliseconds: wait for it, so the caller can use it at once.

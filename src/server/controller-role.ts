@@ -6,8 +6,10 @@
  * delegation tokens — on the process's scheduler.
  */
 import { Controller, ControllerService, planExpiredTokenRemovals } from '../controller/index.ts';
-import { delegationTokenSettings, encodeMetadataRecord, validateTopicConfigs, type BrokerConfig, type MetadataImage } from '../metadata/index.ts';
+import { delegationTokenSettings, encodeMetadataRecord, validateTopicConfigs, type BrokerConfig, type MetadataImage, type MetadataRecord } from '../metadata/index.ts';
 import type { QuorumDriver } from '../raft/quorum-driver.ts';
+import { readBootstrapMetadata } from './bootstrap-metadata.ts';
+import { ConfigError } from './config-error.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** How often the active controller looks for expired broker sessions. */
@@ -30,6 +32,13 @@ export function startControllerRole(deps: {
   const { nodeId, config, image, driver, scheduler, log } = deps;
   const clock = scheduler.clock;
   const tokens = delegationTokenSettings(config.raw);
+  // Read at start, so a damaged file stops the node now rather than when it first leads an empty log.
+  let bootstrapRecords: MetadataRecord[] | null;
+  try {
+    bootstrapRecords = readBootstrapMetadata(config.metadataLogDir);
+  } catch (e) {
+    throw new ConfigError(`cannot read the bootstrap metadata: ${(e as Error).message}`);
+  }
   const controller = new Controller({
     nodeId,
     image,
@@ -42,6 +51,7 @@ export function startControllerRole(deps: {
     validateTopicConfigs: (configs) =>
       validateTopicConfigs(Object.fromEntries([...configs].filter(([, v]) => v !== null)) as Record<string, string>)?.errorMessage ?? null,
     delegationTokens: tokens,
+    bootstrapRecords: () => bootstrapRecords,
   });
   const service = new ControllerService({ controller, isActive: () => driver.isLeader(), nowMs: () => clock.nowMs() });
   driver.onLeaderChange((status) => {

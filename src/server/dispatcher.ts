@@ -9,7 +9,7 @@ import {
   ApiKey, ErrorCode, Reader, Writer, readRequestHeader, requestCodec, responseCodec, writeResponseHeader, type MessageCodec,
 } from '../protocol/index.ts';
 import {
-  apiVersionsResponse, handlers as brokerHandlers, advertisedApis as brokerApis, type BrokerContext, type HandlerEntry, type RequestContext,
+  apiVersionsResponse, handlers as brokerHandlers, advertisedApis as brokerApis, type BrokerContext, type FetchQuota, type HandlerEntry, type RequestContext,
 } from '../broker/index.ts';
 import type { ApiRange } from '../protocol/index.ts';
 import { messages } from '../protocol/index.ts';
@@ -102,14 +102,17 @@ export class Dispatcher implements FrameHandler {
    * A request under client quotas (KafkaApis' throttling): handler time
    * against request_percentage, the request's bytes against
    * producer_byte_rate (Produce) and the response's bytes against
-   * consumer_byte_rate (consumer Fetch). The response carries the longest
-   * throttle time, and the connection is then not read for that long.
+   * consumer_byte_rate (consumer Fetch, see `fetchQuota`). The response
+   * carries the longest throttle time, and the connection is then not read
+   * for that long.
    */
   private metered(
-    quotas: ClientQuotas, entry: HandlerEntry, request: any, ctx: RequestContext, frameBytes: number, connection: Connection,
+    quotas: ClientQuotas, entry: HandlerEntry, request: any, baseCtx: RequestContext, frameBytes: number, connection: Connection,
   ): Response | Promise<Response> {
     const apiKey = entry.apiKey;
-    const clientId = ctx.clientId ?? '';
+    const clientId = baseCtx.clientId ?? '';
+    const fetch = apiKey === ApiKey.Fetch && quotas.fetch.enabled ? this.fetchQuota(quotas, request, baseCtx) : null;
+    const ctx = fetch === null ? baseCtx : { ...baseCtx, fetchQuota: fetch.quota };
     const startedAt = performance.now();
     const result = entry.handle(this.broker, request, ctx);
     const nowMs = this.broker.clock.nowMs();
@@ -121,11 +124,10 @@ export class Dispatcher implements FrameHandler {
       if (apiKey === ApiKey.Produce) {
         throttleMs = Math.max(throttleMs, quotas.produce.record(ctx.principal, clientId, frameBytes, this.broker.clock.nowMs()));
       }
-      let encoded = body === null ? null : encode(ctx.correlationId, apiKey, ctx.apiVersion, responseCodec(apiKey)!, body);
-      if (apiKey === ApiKey.Fetch && encoded !== null && quotas.fetch.enabled) {
-        const bytes = encoded.reduce((n, chunk) => n + chunk.length, 0);
-        throttleMs = Math.max(throttleMs, quotas.fetch.record(ctx.principal, clientId, bytes, this.broker.clock.nowMs()));
-      }
+      if (fetch !== null) throttleMs = Math.max(throttleMs, fetch.throttleMs());
+      const measured = fetch?.encoded() ?? null;
+      let encoded = measured !== null && measured.body === body ? measured.chunks
+        : body === null ? null : encode(ctx.correlationId, apiKey, ctx.apiVersion, responseCodec(apiKey)!, body);
       if (throttleMs <= 0) return encoded;
       if (body !== null && typeof body.throttleTimeMs === 'number' && body.throttleTimeMs < throttleMs) {
         body.throttleTimeMs = throttleMs;
@@ -144,6 +146,39 @@ export class Dispatcher implements FrameHandler {
       return result instanceof Promise ? result.then(measuredFinish) : measuredFinish(result);
     }
     return result instanceof Promise ? result.then(finish) : finish(result);
+  }
+
+  /**
+   * consumer_byte_rate on a consumer Fetch, as KafkaApis applies it: the
+   * request's maxBytes is cut to what the quota allows in its shortest
+   * window (so a fetch is never throttled for its size alone), and the
+   * handler has the response metered once read; over the quota it answers
+   * empty and the bytes are un-recorded. The encoding made to measure the
+   * response is kept, so an unthrottled response is encoded once.
+   */
+  private fetchQuota(quotas: ClientQuotas, request: messages.FetchRequest, ctx: RequestContext): {
+    quota: FetchQuota; throttleMs(): number; encoded(): { body: unknown; chunks: Buffer[] } | null;
+  } {
+    const clientId = ctx.clientId ?? '';
+    const capBytes = quotas.fetch.maxValueInQuotaWindow(ctx.principal, clientId, this.broker.clock.nowMs());
+    if (capBytes < request.maxBytes) {
+      request.maxBytes = Math.max(0, Math.floor(capBytes));
+      request.minBytes = Math.min(request.minBytes, request.maxBytes);
+    }
+    let throttleMs = 0;
+    let encoded: { body: unknown; chunks: Buffer[] } | null = null;
+    const quota: FetchQuota = {
+      throttle: (response) => {
+        const chunks = encode(ctx.correlationId, ApiKey.Fetch, ctx.apiVersion, messages.FetchResponse, response);
+        const bytes = chunks.reduce((n, chunk) => n + chunk.length, 0);
+        const nowMs = this.broker.clock.nowMs();
+        throttleMs = quotas.fetch.record(ctx.principal, clientId, bytes, nowMs);
+        if (throttleMs > 0) quotas.fetch.unrecord(ctx.principal, clientId, bytes, nowMs);
+        else encoded = { body: response, chunks };
+        return throttleMs;
+      },
+    };
+    return { quota, throttleMs: () => throttleMs, encoded: () => encoded };
   }
 }
 

@@ -5,3 +5,4 @@ export type { NodeInstruments } from './node-instruments.ts';
 export type { NodeView } from './node-view.ts';
 export { startCluster, type RunningCluster, type StartClusterOptions } from './embedded-cluster.ts';
 export { ensureMetaProperties, isFormatted, randomUuid } from './meta-properties.ts';
+export { BOOTSTRAP_FILE_NAME, bootstrapRecords, readBootstrapMetadata, writeBootstrapMetadata } from './bootstrap-metadata.ts';

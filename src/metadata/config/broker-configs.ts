@@ -286,10 +286,10 @@ const SECURITY: readonly ConfigDef[] = [
     samsaNote: 'Kafka brokers read it per listener and mechanism, listener.name.<listener>.<mechanism>.sasl.jaas.config; Samsa also falls back to this unprefixed key.',
   }),
   def('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI', PB, 'SASL mechanism a broker uses towards the other brokers on a SASL inter-broker listener.', {
-    samsaNote: 'PLAIN, SCRAM-SHA-256/512 (the username and password of that listener\'s JAAS config for the mechanism) or OAUTHBEARER (a token from the unsecuredLogin JAAS options such as unsecuredLoginStringClaim_sub, or from sasl.oauthbearer.token.endpoint.url).',
+    samsaNote: 'PLAIN, SCRAM-SHA-256/512 (the username and password of that listener\'s JAAS config for the mechanism) or OAUTHBEARER (a token from the unsecuredLogin JAAS options such as unsecuredLoginStringClaim_sub, or from sasl.oauthbearer.token.endpoint.url). SCRAM needs the broker\'s credential in the metadata log: samsa storage format --add-scram puts it there before the first start.',
   }),
   def('sasl.mechanism.controller.protocol', 'string', 'GSSAPI', RO, 'SASL mechanism used towards the controllers on a SASL controller listener.', {
-    samsaNote: 'The same mechanisms and credentials as sasl.mechanism.inter.broker.protocol.',
+    samsaNote: 'As for sasl.mechanism.inter.broker.protocol; PLAIN is the usual choice, since a node logs in to the controllers before it can read SCRAM credentials from the metadata log.',
   }),
   def('ssl.client.auth', 'string', 'none', PB, 'Whether TLS clients must (required), may (requested) or need not (none) present a certificate.', {
     validator: oneOf('required', 'requested', 'none'), samsaNote: PER_LISTENER,
