@@ -26,7 +26,7 @@ const MARK_EVERY = 1000;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'samsa-client-bench-'));
 const cli = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
-const child = spawn(process.execPath, [cli, 'start', '--port', '0', '--data-dir', dataDir, '--override', `num.partitions=${PARTITIONS}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+const child = spawn(process.execPath, [cli, 'start', '--port', '0', '--data-dir', dataDir, '--override', `num.partitions=${PARTITIONS}`, '--override', 'metrics.listener='], { stdio: ['ignore', 'pipe', 'pipe'] });
 const bootstrap = await new Promise<string>((resolve, reject) => {
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => {

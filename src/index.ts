@@ -1,5 +1,6 @@
 // Samsa's public package surface for embedding and tools.
-export { startBroker, startCluster, type RunningBroker, type RunningCluster, type StartClusterOptions, type StartOptions } from './server/index.ts';
+export { startCluster, type RunningCluster, type StartClusterOptions, type StartOptions } from './server/index.ts';
+export { startBroker, type RunningBroker } from './console/index.ts';
 export {
   Admin, ClientError, Cluster, Consumer, Producer, type ClientOptions, type ClientTlsOptions, type ConsumerOptions, type ProducerOptions,
   type SaslClientOptions,

@@ -53,6 +53,12 @@ export interface ControllerApi {
   createAcls(request: messages.CreateAclsRequest): Promise<messages.CreateAclsResponse>;
   /** DeleteAcls, answered by the controller (with the ACLs each filter removed) once this broker's image has the change. */
   deleteAcls(request: messages.DeleteAclsRequest): Promise<messages.DeleteAclsResponse>;
+  /** CreateDelegationToken for `requester`, answered by the controller once this broker's image has the token. */
+  createDelegationToken(request: messages.CreateDelegationTokenRequest, requester: string): Promise<messages.CreateDelegationTokenResponse>;
+  /** RenewDelegationToken asked by `principal`, answered by the controller once this broker's image has the new expiry. */
+  renewDelegationToken(request: messages.RenewDelegationTokenRequest, principal: string): Promise<messages.RenewDelegationTokenResponse>;
+  /** ExpireDelegationToken asked by `principal`, answered by the controller once this broker's image has the change. */
+  expireDelegationToken(request: messages.ExpireDelegationTokenRequest, principal: string): Promise<messages.ExpireDelegationTokenResponse>;
 }
 
 /**
@@ -85,6 +91,10 @@ export interface RequestContext {
   readonly listenerName: string;
   /** CreateTopics, CreatePartitions, DeleteTopics under a controller_mutation_rate quota (KIP-599); absent when none applies. */
   readonly mutationQuota?: MutationQuota;
+  /** Whether the client logged in with a delegation token (SCRAM with tokenauth=true): such a connection may not manage tokens. */
+  readonly tokenAuthenticated?: boolean;
+  /** A consumer Fetch under a consumer_byte_rate quota; absent otherwise. */
+  readonly fetchQuota?: FetchQuota;
 }
 
 /** A request's controller mutation quota, as the handlers use it (the server supplies Kafka's token bucket). */
@@ -93,6 +103,17 @@ export interface MutationQuota {
   record(partitions: number): boolean;
   /** Gives back a topic's partitions when the controller refused it. */
   unrecord(partitions: number): void;
+}
+
+/**
+ * consumer_byte_rate as Kafka's KafkaApis applies it to a fetch (KIP-219):
+ * the response is metered once it is read; over the quota it goes out empty,
+ * with the throttle time, and its bytes are not counted, since they were
+ * not sent.
+ */
+export interface FetchQuota {
+  /** Records the response's size; the throttle time in ms (0 within the quota). Above 0 the bytes are already un-recorded. */
+  throttle(response: messages.FetchResponse): number;
 }
 
 export interface BrokerContext {
@@ -140,8 +161,10 @@ export interface BrokerContext {
   describeTopicConfigs(topic: string, requested: readonly { name: string }[]): {
     name: string; value: string | null; readOnly: boolean; configSource: number; isSensitive: boolean;
   }[];
-  /** One line to the server's log. */
-  log(line: string): void;
+  /** One line to the server's log; INFO unless a level is given. */
+  log(line: string, level?: 'trace' | 'debug' | 'info' | 'warn' | 'error'): void;
+  /** The node's loggers and their levels (BROKER_LOGGER configs); absent where the node has none to offer. */
+  readonly loggers?: LoggerLevels;
 }
 
 export type Handler<Req, Res> = (broker: BrokerContext, request: Req, ctx: RequestContext) => Res | Promise<Res> | null;
@@ -336,4 +359,12 @@ export interface GroupListing {
   protocolType: string;
   groupState: string;
   groupType: string;
+}
+
+/** Kafka's BROKER_LOGGER resource: the node's loggers with their levels (log4j names), changeable at runtime. */
+export interface LoggerLevels {
+  describe(): { name: string; level: string }[];
+  exists(name: string): boolean;
+  /** Sets (a log4j level name) or resets (null) a logger's level; an error message when the logger or level is unknown. */
+  set(name: string, level: string | null): string | null;
 }

@@ -67,6 +67,11 @@ export class FetchSessionCache {
     return { kind: 'incremental', session };
   }
 
+  /** Forgets a session (a throttled fetch's new session, which Kafka would not have created). */
+  remove(id: number): void {
+    this.sessions.delete(id);
+  }
+
   /** A successful incremental or initial request moves the session to its next epoch. */
   advance(session: FetchSession): void {
     session.epoch = session.epoch >= 0x7fffffff ? 1 : session.epoch + 1;

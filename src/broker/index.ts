@@ -1,5 +1,5 @@
 // The broker: hosted partitions, fetch purgatory and sessions, and the API handlers.
-export type { Authorizer, BrokerContext, ControllerApi, Handler, RequestContext } from './broker-context.ts';
+export type { Authorizer, BrokerContext, ControllerApi, FetchQuota, Handler, LoggerLevels, RequestContext } from './broker-context.ts';
 export type {
   GroupCoordinatorApi, GroupDescription, GroupJoinRequest, GroupJoinResult, GroupLeaveResult, GroupListing, GroupMemberRef,
   GroupOffsetCommitRequest, GroupOffsetFetchResult, GroupSyncRequest, GroupSyncResult, GroupTopicErrors, GroupTopicPartitions,
@@ -21,5 +21,6 @@ export { validateFollowerFetch, type FetchValidation, type FollowerFetch } from 
 export { followerAction, truncationOffset, type FollowerAction, type LeaderAnswer } from './replication/follower-fetch.ts';
 export type { ReplicaLog } from './replication/replica-log.ts';
 export { ReplicaFetchers, type ReplicaFetchTransport, type ReplicaFetchersDeps } from './replica-fetchers.ts';
+export { TrafficStats, type TopicTraffic } from './traffic-stats.ts';
 export { IsrManager, type AlterPartitionChannel, type IsrManagerDeps } from './isr-manager.ts';
 export { leadershipErrorOf } from './handlers/leadership.ts';

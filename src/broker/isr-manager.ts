@@ -21,7 +21,7 @@ export interface IsrManagerDeps {
   brokerEpoch(): bigint;
   lagMaxMs: number;
   nowMs(): number;
-  log(line: string): void;
+  log(line: string, level?: 'warn' | 'error'): void;
 }
 
 export class IsrManager {
@@ -73,6 +73,7 @@ export class IsrManager {
       const code = res.errorCode !== ErrorCode.NONE ? res.errorCode : answer?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
       if (code === ErrorCode.NONE && answer !== undefined) {
         this.deps.log(`${p.topic}-${p.index}: ISR now [${isr.join(',')}]${joining.length > 0 ? ` (${joining.join(',')} caught up)` : ''}${leaving.length > 0 ? ` (${leaving.join(',')} fell behind)` : ''}`);
+        this.deps.replicas.traffic.isrChanged(p.isr, answer.isr);
         p.applyIsrChange(answer.isr, answer.leaderEpoch, answer.partitionEpoch, this.deps.nowMs());
       } else if (code === ErrorCode.INELIGIBLE_REPLICA || code === ErrorCode.INVALID_REQUEST) {
         // Refused outright: nothing changed at the controller, so the committed ISR stands.
@@ -81,7 +82,7 @@ export class IsrManager {
       // Any other refusal means our epochs are stale: new metadata is on its way and replaces the proposal.
       this.deps.replicas.notifyAppend(p);
     }, (e: Error) => {
-      this.deps.log(`${p.topic}-${p.index}: AlterPartition failed: ${e.message}`);
+      this.deps.log(`${p.topic}-${p.index}: AlterPartition failed: ${e.message}`, 'warn');
       this.unanswered.set(p, sent);
     }).finally(() => {
       this.inFlight.delete(p);

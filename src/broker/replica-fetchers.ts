@@ -33,7 +33,7 @@ export interface ReplicaFetchersDeps {
   transport: ReplicaFetchTransport;
   image(): MetadataImage;
   brokerEpoch(): bigint;
-  log(line: string): void;
+  log(line: string, level?: 'warn' | 'error'): void;
 }
 
 export class ReplicaFetchers {
@@ -109,7 +109,7 @@ class LeaderFetchLoop {
         if (!ok) await sleep(this.deps.fetch.backoffMs ?? BACKOFF_MS);
       } catch (e) {
         const message = (e as Error).message;
-        if (this.running && message !== this.lastFailure) this.deps.log(`replica fetch from broker ${this.leaderId} failed: ${message}`);
+        if (this.running && message !== this.lastFailure) this.deps.log(`replica fetch from broker ${this.leaderId} failed: ${message}`, 'warn');
         this.lastFailure = message;
         this.deps.transport.close(this.leaderId);
         await sleep(this.deps.fetch.backoffMs ?? BACKOFF_MS);
@@ -171,7 +171,10 @@ class LeaderFetchLoop {
     try {
       switch (action.kind) {
         case 'append':
-          if (action.records !== null && action.records.length > 0) partition.appendAsFollower(action.records);
+          if (action.records !== null && action.records.length > 0) {
+            partition.appendAsFollower(action.records);
+            this.deps.replicas.traffic.replicated(partition.topic, action.records.length);
+          }
           partition.updateFollowerHighWatermark(action.highWatermark);
           return true;
         case 'truncate':
@@ -192,7 +195,7 @@ class LeaderFetchLoop {
     } catch (e) {
       // A disk error takes the log directory offline; anything else (a bad batch from the leader) backs off and retries.
       if (isIoError(e)) this.deps.replicas.handleStorageFailure(partition, e as Error);
-      else this.deps.log(`${name}: could not apply the fetch from broker ${this.leaderId}: ${(e as Error).message}`);
+      else this.deps.log(`${name}: could not apply the fetch from broker ${this.leaderId}: ${(e as Error).message}`, 'error');
       return false;
     }
   }

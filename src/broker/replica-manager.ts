@@ -13,6 +13,7 @@ import { RecordsError } from '../records/index.ts';
 import { Partition, type LeaderAppend } from './partition.ts';
 import { ProducerStateManager, type AppendOrigin, type VerificationGuard } from './producer-state.ts';
 import { ACKS_ALL, requiredOffsetOf } from './replication/acks.ts';
+import { TrafficStats } from './traffic-stats.ts';
 import type { FetchValidation, FollowerFetch } from './replication/fetch-validation.ts';
 import type { ReplicaLog } from './replication/replica-log.ts';
 
@@ -48,7 +49,7 @@ export interface ReplicaManagerDeps {
   clock: Clock;
   /** Effective config of a topic: broker defaults overlaid with the topic's overrides. */
   topicConfig(image: MetadataImage, topic: string): TopicConfig;
-  log(line: string): void;
+  log(line: string, level?: 'warn' | 'error'): void;
 }
 
 export type { AppendOrigin };
@@ -93,6 +94,8 @@ export class ReplicaManager {
   private readonly ackWaiters = new Map<Partition, Set<AckWaiter>>();
   private readonly offlineDirs = new Set<string>();
   private readonly dirFailureListeners = new Set<(dir: string) => void>();
+  /** Messages and bytes in and out per topic, and ISR changes: what the metrics endpoint reports. */
+  readonly traffic = new TrafficStats();
 
   constructor(deps: ReplicaManagerDeps) {
     this.deps = deps;
@@ -161,13 +164,18 @@ export class ReplicaManager {
       const refused = this.appendError(partition, options.acks);
       if (refused !== ErrorCode.NONE) {
         result.errorCode = refused;
+        this.traffic.produceFailed(partition.topic);
         continue;
       }
       const appended = this.appendToLeader(partition, records, nowMs, options.origin, verificationGuard ?? null);
       if (appended.kind === 'error') {
         result.errorCode = appended.errorCode;
         result.errorMessage = appended.errorMessage;
+        this.traffic.produceFailed(partition.topic);
         continue;
+      }
+      if (appended.kind === 'appended' && options.origin === 'client') {
+        this.traffic.produced(partition.topic, appended.lastOffset - appended.firstOffset + 1, records.length);
       }
       result.baseOffset = appended.firstOffset;
       result.logAppendTimeMs = appended.kind === 'appended' && partition.config.messageTimestampType === 'LogAppendTime' ? appended.logAppendTimeMs : -1;
@@ -295,7 +303,7 @@ export class ReplicaManager {
   failLogDir(dir: string, cause: string): void {
     if (this.offlineDirs.has(dir)) return;
     this.offlineDirs.add(dir);
-    this.deps.log(`log directory ${dir} is offline after an I/O error (${cause}); its partitions answer KAFKA_STORAGE_ERROR`);
+    this.deps.log(`log directory ${dir} is offline after an I/O error (${cause}); its partitions answer KAFKA_STORAGE_ERROR`, 'error');
     for (const p of this.all()) {
       if (this.deps.logs.logDirOf(p.topic, p.index) !== dir) continue;
       p.markOffline();
@@ -351,6 +359,8 @@ export class ReplicaManager {
       const existing = hosted[p.partitionId];
       const state = { leaderId: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, replicas: p.replicas, isr: p.isr };
       if (existing !== undefined) {
+        // A leader's ISR changed by the controller (a fenced broker dropped) counts as the leader's own shrink would.
+        if (existing.isLeader && p.leader === this.deps.nodeId) this.traffic.isrChanged(existing.isr, p.isr);
         existing.applyState(state, nowMs);
         // Leadership or the ISR moved: waiting writes and fetches re-check.
         this.notifyAppend(existing);
@@ -383,6 +393,7 @@ export class ReplicaManager {
     const hosted = this.byTopic.get(name);
     if (hosted === undefined) return;
     this.byTopic.delete(name);
+    this.traffic.forget(name);
     for (const p of hosted) {
       if (p === undefined) continue;
       for (const w of [...this.ackWaiters.get(p) ?? []]) w.done(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

@@ -28,6 +28,8 @@ interface AclsFlags extends ConnectFlags {
   group: string[];
   cluster?: boolean;
   transactionalId: string[];
+  delegationToken: string[];
+  userPrincipal: string[];
   resourcePatternType: string;
   allowPrincipal: string[];
   denyPrincipal: string[];
@@ -39,6 +41,8 @@ interface AclsFlags extends ConnectFlags {
   consumer?: boolean;
   idempotent?: boolean;
 }
+
+const RESOURCE_OPTIONS = 'You must specify one of: --topic, --cluster, --group, --transactional-id, --delegation-token, --user-principal';
 
 interface Pattern { resourceType: number; name: string; patternType: number }
 type Entry = Pick<AclBinding, 'principal' | 'host' | 'operation' | 'permissionType'>;
@@ -53,6 +57,8 @@ export function register(program: Command): void {
     .option('--group <group>', 'a consumer group resource (repeatable)', collect, [])
     .option('--cluster', 'the cluster resource')
     .option('--transactional-id <id>', 'a transactional id resource (repeatable)', collect, [])
+    .option('--delegation-token <token-id>', 'a delegation token resource (repeatable; Describe)', collect, [])
+    .option('--user-principal <principal>', 'a user resource, e.g. User:carol (repeatable; CreateTokens, DescribeTokens)', collect, [])
     .option('--resource-pattern-type <type>', 'literal, prefixed; for --list and --remove also any, match', 'literal')
     .option('--allow-principal <principal>', 'principal to allow, e.g. User:alice (repeatable)', collect, [])
     .option('--deny-principal <principal>', 'principal to deny (repeatable)', collect, [])
@@ -102,6 +108,8 @@ function patternsOf(flags: AclsFlags, patternType: number): Pattern[] {
   for (const name of flags.topic) out.push({ resourceType: AclResourceType.TOPIC, name, patternType });
   for (const name of flags.group) out.push({ resourceType: AclResourceType.GROUP, name, patternType });
   for (const name of flags.transactionalId) out.push({ resourceType: AclResourceType.TRANSACTIONAL_ID, name, patternType });
+  for (const name of flags.delegationToken) out.push({ resourceType: AclResourceType.DELEGATION_TOKEN, name, patternType });
+  for (const name of flags.userPrincipal) out.push({ resourceType: AclResourceType.USER, name, patternType });
   if (flags.cluster === true) out.push({ resourceType: AclResourceType.CLUSTER, name: CLUSTER_RESOURCE_NAME, patternType: AclPatternType.LITERAL });
   return out;
 }
@@ -155,7 +163,7 @@ function bindingsToAdd(flags: AclsFlags, patternType: number): Map<string, { pat
     }
     return byResource;
   }
-  if (patterns.length === 0) throw new CliError('You must specify one of: --topic, --cluster, --group, --transactional-id', EXIT_USAGE);
+  if (patterns.length === 0) throw new CliError(RESOURCE_OPTIONS, EXIT_USAGE);
   const operations = flags.operation.length === 0 ? [AclOperation.ALL] : [...new Set(flags.operation.map(operationOf))];
   for (const pattern of patterns) {
     const supported = SUPPORTED_OPERATIONS.get(pattern.resourceType) ?? [];
@@ -191,7 +199,7 @@ async function add(admin: AclAdmin, flags: AclsFlags, patternType: number): Prom
 async function remove(admin: AclAdmin, flags: AclsFlags, patternType: number): Promise<void> {
   const patterns = flags.producer === true || flags.consumer === true
     ? [...bindingsToAdd(flags, patternType).values()].map((r) => r.pattern) : patternsOf(flags, patternType);
-  if (patterns.length === 0) throw new CliError('You must specify one of: --topic, --cluster, --group, --transactional-id', EXIT_USAGE);
+  if (patterns.length === 0) throw new CliError(RESOURCE_OPTIONS, EXIT_USAGE);
   const hasEntries = flags.allowPrincipal.length + flags.denyPrincipal.length > 0;
   const filters: AclBindingFilter[] = [];
   for (const pattern of patterns) {

@@ -31,6 +31,7 @@ export function register(program: Command): void {
         cluster = await LocalCluster.start({
           nodes, dataDir: flags.dataDir,
           log: flags.verbose === true ? (id, line) => io().err(`[node ${id}] ${line}`) : undefined,
+          onUnexpectedExit: (id, how) => io().err(`samsa: node ${id} exited (${how}); the other nodes keep running`),
         });
       } catch (e) {
         io().err(`samsa: cannot start the cluster: ${(e as Error).message}`);
@@ -38,7 +39,10 @@ export function register(program: Command): void {
         return;
       }
       io().out(`samsa cluster of ${nodes} nodes ready; data in ${resolve(flags.dataDir)}`);
-      for (const n of cluster.plan) io().out(`  node ${n.id}: broker 127.0.0.1:${n.port}, controller 127.0.0.1:${n.controllerPort}`);
+      for (const n of cluster.plan) {
+        const metrics = n.metricsPort === undefined ? '' : `, metrics http://127.0.0.1:${n.metricsPort}/metrics`;
+        io().out(`  node ${n.id}: broker 127.0.0.1:${n.port}, controller 127.0.0.1:${n.controllerPort}${metrics}`);
+      }
       io().out(`bootstrap servers: ${cluster.bootstrap}`);
       // Never released: a second Ctrl-C while the nodes stop finds no listener and ends the process at once.
       await new Promise<void>((resolve) => io().onStop(resolve));

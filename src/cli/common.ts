@@ -48,6 +48,9 @@ const COMMAND_CONFIG_KEYS = new Set([
   'ssl.truststore.type', 'ssl.truststore.location', 'ssl.truststore.certificates',
   'ssl.keystore.type', 'ssl.keystore.location', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.key.password',
   'ssl.endpoint.identification.algorithm', 'sasl.mechanism', 'sasl.jaas.config',
+  // OAUTHBEARER logins (sasl-options.ts): a token file or an identity provider's token endpoint.
+  'sasl.login.callback.handler.class', 'sasl.oauthbearer.token.endpoint.url', 'sasl.oauthbearer.header.urlencode',
+  'sasl.login.connect.timeout.ms', 'sasl.login.read.timeout.ms',
 ]);
 const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 
@@ -105,8 +108,10 @@ export async function clusterFrom(flags: ConnectFlags, clientId?: string): Promi
 
 /**
  * TLS and SASL from Kafka's client properties: security.protocol, PEM trust
- * and key stores (files or inline), and SASL/PLAIN with the username and
- * password of sasl.jaas.config, as Kafka's tools read them.
+ * and key stores (files or inline), and SASL (PLAIN, SCRAM, OAUTHBEARER:
+ * sasl-options.ts) from sasl.mechanism and sasl.jaas.config, as Kafka's
+ * tools read them; `tokenauth="true"` there logs in with a delegation
+ * token (SCRAM only).
  */
 async function securityOf(props: Record<string, string>, file: string): Promise<Pick<ClientOptions, 'ssl' | 'sasl'>> {
   const protocol = (props['security.protocol'] ?? 'PLAINTEXT').trim().toUpperCase();
@@ -142,21 +147,14 @@ async function securityOf(props: Record<string, string>, file: string): Promise<
   }
   let sasl: SaslClientOptions | null = null;
   if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
-    const mechanism = (props['sasl.mechanism'] ?? 'GSSAPI').trim().toUpperCase();
-    if (mechanism !== 'PLAIN') fail(new Error(`sasl.mechanism ${mechanism} is not supported (PLAIN is)`));
-    const jaas = props['sasl.jaas.config'] ?? '';
-    const username = jaasOption(jaas, 'username');
-    const password = jaasOption(jaas, 'password');
-    if (username === null || password === null) fail(new Error('sasl.jaas.config needs username="..." and password="..." for PLAIN'));
-    sasl = { mechanism, username: username!, password: password! };
+    const { saslOptionsOf } = await import('./sasl-options.ts');
+    try {
+      sasl = saslOptionsOf(props);
+    } catch (e) {
+      fail(e);
+    }
   }
   return { ssl, sasl };
-}
-
-/** One quoted option of a client JAAS line (`... required username="alice" password="secret";`). */
-function jaasOption(jaas: string, name: string): string | null {
-  const m = new RegExp(`(?:^|\\s)${name}\\s*=\\s*"((?:\\\\.|[^"\\\\])*)"`).exec(jaas);
-  return m === null ? null : m[1]!.replace(/\\(.)/g, '$1');
 }
 
 /** The client's ClientError, recognised without loading the client. */

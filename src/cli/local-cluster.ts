@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { LOCAL_HOST, localNodeConfig, localVoters, planLocalNodes } from '../server/local-nodes.ts';
+import { LOCAL_HOST, freePorts, localNodeConfig, localVoters, planLocalNodes } from '../server/local-nodes.ts';
 
 // The CLI next to this module: main.ts when run from the sources, main.js in the built package.
 const CLI = join(import.meta.dirname, `main${extname(import.meta.filename)}`);
@@ -20,6 +20,8 @@ export interface NodePlan {
   id: number;
   port: number;
   controllerPort: number;
+  /** Where the node serves /metrics, /healthz and /readyz (absent in plans saved before metrics existed). */
+  metricsPort?: number;
   dataDir: string;
 }
 
@@ -30,6 +32,8 @@ export interface LocalClusterOptions {
   config?: Record<string, string>;
   /** Where each node's output lines go, prefixed with its id (default: dropped). */
   log?: (nodeId: number, line: string) => void;
+  /** A node that was ready exited without being asked to (crashed, killed from outside). */
+  onUnexpectedExit?: (nodeId: number, how: string) => void;
 }
 
 /** A node's data directory: always `node-<id>` under the root, wherever the command runs from. */
@@ -43,9 +47,15 @@ async function planNodes(root: string, count: number): Promise<NodePlan[]> {
     const saved = JSON.parse(readFileSync(path, 'utf8')) as NodePlan[];
     if (saved.length !== count) throw new Error(`${root} holds a cluster of ${saved.length} nodes, not ${count}`);
     // The saved dataDir may be relative to where an older version first ran: the layout under the root decides.
-    return saved.map((n) => ({ ...n, dataDir: nodeDir(root, n.id) }));
+    const plan = saved.map((n) => ({ ...n, dataDir: nodeDir(root, n.id) }));
+    if (plan.every((n) => n.metricsPort !== undefined)) return plan;
+    const metricsPorts = await freePorts(count);
+    const upgraded = plan.map((n, i) => ({ ...n, metricsPort: n.metricsPort ?? metricsPorts[i]! }));
+    writeFileSync(path, JSON.stringify(upgraded, null, 2));
+    return upgraded;
   }
-  const plan: NodePlan[] = (await planLocalNodes(count)).map((n) => ({ ...n, dataDir: nodeDir(root, n.id) }));
+  const metricsPorts = await freePorts(count);
+  const plan: NodePlan[] = (await planLocalNodes(count)).map((n, i) => ({ ...n, metricsPort: metricsPorts[i]!, dataDir: nodeDir(root, n.id) }));
   mkdirSync(root, { recursive: true });
   writeFileSync(path, JSON.stringify(plan, null, 2));
   return plan;
@@ -55,6 +65,8 @@ export class LocalCluster {
   readonly plan: readonly NodePlan[];
   private readonly options: LocalClusterOptions;
   private readonly children = new Map<number, ChildProcess>();
+  /** Nodes this cluster is stopping or killing itself: their exits are expected. */
+  private readonly stopping = new Set<ChildProcess>();
 
   private constructor(plan: NodePlan[], options: LocalClusterOptions) {
     this.plan = plan;
@@ -104,6 +116,7 @@ export class LocalCluster {
     const overrides: Record<string, string> = {
       ...localNodeConfig(n, this.voters),
       'log.dirs': n.dataDir,
+      'metrics.listener': n.metricsPort === undefined ? '' : `http://${LOCAL_HOST}:${n.metricsPort}`,
       ...this.options.config,
     };
     const args = [CLI, 'start', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
@@ -132,7 +145,11 @@ export class LocalCluster {
       };
       lines(child.stdout!, (line) => {
         this.options.log?.(id, line);
-        if (line.startsWith('samsa ready on')) finish(null);
+        if (!line.startsWith('samsa ready on')) return;
+        finish(null);
+        child.once('exit', (code, signal) => {
+          if (!this.stopping.delete(child)) this.options.onUnexpectedExit?.(id, signal ?? `code ${code}`);
+        });
       });
       lines(child.stderr!, (line) => this.options.log?.(id, line));
       child.once('exit', (code, signal) => finish(new Error(`node ${id} exited (${signal ?? code}) before it was ready`)));
@@ -153,6 +170,7 @@ export class LocalCluster {
     const child = this.children.get(id);
     if (child === undefined || !this.isRunning(id)) return Promise.resolve();
     return new Promise((resolve) => {
+      this.stopping.add(child);
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
       child.once('exit', () => {
         clearTimeout(timer);
@@ -168,6 +186,10 @@ export class LocalCluster {
 
   /** Synchronous last resort (a test's `after`, a signal handler). */
   kill(): void {
-    for (const child of this.children.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of this.children.values()) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      this.stopping.add(child);
+      child.kill('SIGKILL');
+    }
   }
 }

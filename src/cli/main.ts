@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { SAMSA_VERSION } from '../version.ts';
 import { EXIT_USAGE, collect } from './common.ts';
 import { register as registerAcls } from './acls.ts';
+import { register as registerDelegationTokens } from './delegation-tokens.ts';
 import { register as registerCluster } from './cluster.ts';
 import { register as registerConfigs } from './configs.ts';
 import { register as registerConsume } from './consume.ts';
@@ -45,6 +46,7 @@ export function program(): Command {
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)')
     .option('-d, --data-dir <dir>', 'data directory (log.dirs); default ./data')
     .option('--cluster-id <id>', 'cluster id to format a fresh data directory with (nodes of one cluster share it)')
+    .option('--log-format <format>', 'human (default) or json: one JSON object per log line')
     .exitOverride()
     .action(async (flags) => {
       // Loaded only here, so the client commands start without the broker's modules.
@@ -69,6 +71,7 @@ export function program(): Command {
   registerVerifiable(cmd);
   registerTransactions(cmd);
   registerAcls(cmd);
+  registerDelegationTokens(cmd);
   cmd.command('version')
     .description('print the version')
     .action(() => {

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { PropertiesSyntaxError, parseProperties } from '../metadata/index.ts';
-import { ConfigError, DirLockedError, startNode } from '../server/index.ts';
+import { startNode } from '../console/index.ts';
+import { ConfigError, DirLockedError } from '../server/index.ts';
 import { io } from './io.ts';
 
 export interface StartFlags {
@@ -14,6 +15,7 @@ export interface StartFlags {
   port?: string;
   dataDir?: string;
   clusterId?: string;
+  logFormat?: string;
 }
 
 export const EXIT_CONFIG = 2;
@@ -59,7 +61,9 @@ export async function runStart(flags: StartFlags): Promise<number> {
   let broker;
   try {
     const { props, port, dataDir } = startProps(flags);
-    broker = await startNode({ config: props, port, dataDir, clusterId: flags.clusterId });
+    const logFormat = flags.logFormat ?? 'human';
+    if (logFormat !== 'human' && logFormat !== 'json') throw new UsageError(`--log-format expects human or json, got '${logFormat}'`);
+    broker = await startNode({ config: props, port, dataDir, clusterId: flags.clusterId, logFormat, logOutput: (line) => io().err(line) });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof UsageError || e instanceof DirLockedError) {
       io().err(`samsa: ${e.message}`);

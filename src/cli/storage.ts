@@ -2,7 +2,11 @@
  * `samsa storage random-uuid | format`: kafka-storage.sh. `samsa start`
  * formats an empty data directory by itself; `format` does it ahead of
  * time, with a chosen cluster id, for every directory of a node's config
- * (log.dirs and metadata.log.dir), as Kafka's tool does.
+ * (log.dirs and metadata.log.dir), as Kafka's tool does, and writes the
+ * metadata directory's bootstrap.checkpoint: the records the first active
+ * controller starts the metadata log with, SCRAM credentials from
+ * `--add-scram` among them (so brokers can log in to each other with SCRAM
+ * from the first start).
  */
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -14,6 +18,7 @@ interface FormatFlags {
   override: string[];
   clusterId?: string;
   ignoreFormatted?: boolean;
+  addScram: string[];
 }
 
 async function format(flags: FormatFlags): Promise<void> {
@@ -29,9 +34,12 @@ async function format(flags: FormatFlags): Promise<void> {
     throw e;
   }
   const { resolveBrokerConfig } = await import('../metadata/index.ts');
-  const { ensureMetaProperties, isFormatted } = await import('../server/index.ts');
+  const { bootstrapRecords, ensureMetaProperties, isFormatted, writeBootstrapMetadata } = await import('../server/index.ts');
+  const { parseAddScram } = await import('./add-scram.ts');
   const resolved = resolveBrokerConfig(props);
   if (!resolved.ok) throw new CliError(resolved.error, EXIT_USAGE);
+  // Every argument is checked before any directory is touched.
+  const scram = flags.addScram.map(parseAddScram);
   const { logDirs, metadataLogDir, nodeId } = resolved.config;
   const dirs = [...new Set([...logDirs, metadataLogDir])];
   for (const dir of dirs) {
@@ -44,6 +52,7 @@ async function format(flags: FormatFlags): Promise<void> {
     }
     mkdirSync(dir, { recursive: true });
     ensureMetaProperties(dir, nodeId, flags.clusterId);
+    if (dir === metadataLogDir) writeBootstrapMetadata(dir, bootstrapRecords(scram), Date.now());
     io().out(`Formatting ${dir} with cluster id ${flags.clusterId} for node ${nodeId}.`);
   }
 }
@@ -62,6 +71,7 @@ export function register(program: Command): void {
     .option('-o, --override <key=value>', 'a config, overriding the file (repeatable)', collect, [])
     .option('-t, --cluster-id <id>', 'the cluster id (samsa storage random-uuid)')
     .option('-g, --ignore-formatted', 'skip directories that are already formatted instead of failing')
+    .option('-S, --add-scram <credential>', 'a SCRAM credential for the bootstrap metadata, e.g. \'SCRAM-SHA-512=[name=broker,password=broker-secret]\' (repeatable)', collect, [])
     .exitOverride()
     .action((flags: FormatFlags) => runCommand(() => format(flags)));
 }

@@ -23,3 +23,4 @@ export {
   type ClientQuotaFilterComponent,
 } from './quota-admin.ts';
 export { AclAdmin, type AclBinding, type AclBindingFilter, type AclDeleteResult, type AclResult } from './acl-admin.ts';
+export { DelegationTokenAdmin, type CreateDelegationTokenOptions, type DelegationToken } from './delegation-token-admin.ts';

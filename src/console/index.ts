@@ -1,2 +1,3 @@
-// The web console and the metrics endpoint. Arrives with the operations issue.
-export {};
+// The metrics endpoint (and, later, the web console): a node's view from outside the protocol.
+export { DEFAULT_METRICS_LISTENER, startBroker, startNode, type RunningBroker } from './measured-node.ts';
+export { NodeMetrics } from './metrics/node-metrics.ts';

@@ -7,13 +7,20 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../protocol/index.ts';
 import {
-  applyConfigOperations, brokerConfigDef, ConfigResourceType, dynamicBrokerConfigDef, FeatureName, METADATA_VERSION_LEVEL, collisionKey, parseValue, metadataRecord, records as recordCodecs, topicNameError,
-  type AclEntry, type AclFilter, type MetadataImage, type MetadataRecord,
+  applyConfigOperations, ConfigResourceType, FeatureName, METADATA_VERSION_LEVEL, RecordType, collisionKey, metadataRecord, records as recordCodecs, topicNameError,
+  DELEGATION_TOKENS_DISABLED, type AclEntry, type AclFilter, type DelegationTokenSettings, type MetadataImage, type MetadataRecord,
 } from '../metadata/index.ts';
 import { planFeatureUpdates, type FeatureUpdate } from './feature-updates.ts';
 import { ElectionType, electionFor } from './leader-election.ts';
 import { planClientQuotaAlterations, type ClientQuotaAlteration, type ClientQuotaAlterationResult } from './client-quotas.ts';
 import { planCreateAcls, planDeleteAcls, type AclDeletion, type AclOutcome } from './acls.ts';
+import { CONFIG_OK, configRecord, planConfigs, resourceConfigs, type ConfigResourceResult } from './config-changes.ts';
+import { partitionChangeRecord, partitionRecord } from './partition-records.ts';
+import { checkAssignments, placementOrder, roundRobin } from './topic-placement.ts';
+import { fenceRecords, unfenceRecords } from './broker-fencing.ts';
+import type {
+  AlterPartitionRequest, AlterPartitionResult, BrokerHeartbeat, BrokerHeartbeatResult, BrokerRegistration, IncrementalConfigResource, LegacyConfigResource,
+} from './controller-requests.ts';
 import { planScramAlterations, type ScramAlterationResult, type ScramDeletion, type ScramUpsertion } from './scram-credentials.ts';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -33,6 +40,14 @@ export interface ControllerDeps {
   deleteTopicEnable(): boolean;
   /** Checks topic config overrides; returns an error message, or null when they are valid. */
   validateTopicConfigs(configs: ReadonlyMap<string, string | null>): string | null;
+  /** The delegation.token.* configs; tokens are disabled when absent. */
+  delegationTokens?: DelegationTokenSettings;
+  /**
+   * What an empty metadata log starts with (`samsa storage format` wrote it to
+   * bootstrap.checkpoint: metadata.version, SCRAM credentials); null for the
+   * default, metadata.version alone.
+   */
+  bootstrapRecords?(): MetadataRecord[] | null;
 }
 
 export interface TopicResult {
@@ -64,69 +79,10 @@ export function newTopicId(): string {
   }
 }
 
-export interface BrokerRegistration {
-  brokerId: number;
-  incarnationId: string;
-  endpoints: { name: string; host: string; port: number; securityProtocol: number }[];
-  rack: string | null;
-  /** The feature levels the broker supports (BrokerRegistration's features); absent means none. */
-  features?: { name: string; minSupportedVersion: number; maxSupportedVersion: number }[];
-}
-
-export interface BrokerHeartbeat {
-  brokerId: number;
-  brokerEpoch: bigint;
-  currentMetadataOffset: number;
-  wantFence: boolean;
-  wantShutDown: boolean;
-}
-
-export interface AlterPartitionRequest {
-  brokerId: number;
-  brokerEpoch: bigint;
-  partitions: { topicId: string; partitionIndex: number; leaderEpoch: number; partitionEpoch: number; newIsr: number[] }[];
-}
-
-export interface AlterPartitionResult {
-  topicId: string;
-  partitionIndex: number;
-  errorCode: number;
-  leaderId: number;
-  leaderEpoch: number;
-  isr: number[];
-  partitionEpoch: number;
-}
-
-export interface BrokerHeartbeatResult {
-  errorCode: number;
-  isCaughtUp: boolean;
-  isFenced: boolean;
-  shouldShutDown: boolean;
-}
-
-/** IncrementalAlterConfigs operations: Kafka's AlterConfigOp.OpType ids (wire protocol). */
-
-/** One resource's answer to AlterConfigs or IncrementalAlterConfigs. */
-export interface ConfigResourceResult {
-  errorCode: number;
-  errorMessage: string | null;
-}
-
-/** Legacy AlterConfigs: the complete set of overrides the resource should have. */
-export interface LegacyConfigResource {
-  resourceType: number;
-  resourceName: string;
-  configs: { name: string; value: string }[];
-}
-
-/** IncrementalAlterConfigs: operations on single keys; `value` is null only for DELETE. */
-export interface IncrementalConfigResource {
-  resourceType: number;
-  resourceName: string;
-  configs: { name: string; operation: number; value: string | null }[];
-}
-
-const CONFIG_OK: ConfigResourceResult = Object.freeze({ errorCode: ErrorCode.NONE, errorMessage: null });
+export type { ConfigResourceResult };
+export type {
+  AlterPartitionRequest, AlterPartitionResult, BrokerHeartbeat, BrokerHeartbeatResult, BrokerRegistration, IncrementalConfigResource, LegacyConfigResource,
+} from './controller-requests.ts';
 
 export class Controller {
   private readonly deps: ControllerDeps;
@@ -149,23 +105,8 @@ export class Controller {
     return run;
   }
 
-  /**
-   * Unfenced brokers in placement order: sorted by id, and when racks are set
-   * interleaved rack by rack (Kafka's rack-aware order), so consecutive
-   * partitions, and a partition's replicas, land on different racks.
-   */
   private liveBrokers(): number[] {
-    const live = [...this.deps.image().brokers.values()].filter((b) => !b.fenced).sort((a, b) => a.id - b.id);
-    if (live.every((b) => b.rack === null)) return live.map((b) => b.id);
-    const byRack = new Map<string, number[]>();
-    for (const b of live) {
-      const rack = b.rack ?? '';
-      byRack.set(rack, [...(byRack.get(rack) ?? []), b.id]);
-    }
-    const racks = [...byRack.keys()].sort().map((r) => byRack.get(r)!);
-    const ordered: number[] = [];
-    for (let i = 0; ordered.length < live.length; i++) for (const ids of racks) if (i < ids.length) ordered.push(ids[i]!);
-    return ordered;
+    return placementOrder(this.deps.image());
   }
 
   createTopics(specs: CreateTopicSpec[], validateOnly: boolean): Promise<TopicResult[]> {
@@ -309,11 +250,17 @@ export class Controller {
     return results;
   }
 
-  /** On a fresh metadata log: the feature levels every later record is read against. */
+  /**
+   * On a fresh metadata log: the feature levels every later record is read
+   * against, and whatever else the bootstrap file holds, in one commit.
+   */
   bootstrap(): Promise<void> {
     return this.serial(async () => {
       if (this.deps.image().features.has(METADATA_VERSION_FEATURE)) return;
-      await this.deps.commit([metadataRecord(recordCodecs.FeatureLevelRecord, { name: METADATA_VERSION_FEATURE, featureLevel: METADATA_VERSION_LEVEL })]);
+      const records = this.deps.bootstrapRecords?.() ?? [];
+      const hasVersion = records.some((r) => r.type === RecordType.FeatureLevel && r.data.name === METADATA_VERSION_FEATURE);
+      const version = metadataRecord(recordCodecs.FeatureLevelRecord, { name: METADATA_VERSION_FEATURE, featureLevel: METADATA_VERSION_LEVEL });
+      await this.deps.commit(hasVersion ? records : [version, ...records]);
     });
   }
 
@@ -374,12 +321,12 @@ export class Controller {
       this.sessions.set(hb.brokerId, nowMs);
       const caughtUp = hb.currentMetadataOffset >= Number(broker.epoch);
       if (hb.wantShutDown) {
-        if (!broker.fenced) await this.deps.commit(this.fenceRecords(hb.brokerId));
+        if (!broker.fenced) await this.deps.commit(fenceRecords(this.deps.image(), hb.brokerId));
         this.sessions.delete(hb.brokerId);
         return { errorCode: ErrorCode.NONE, isCaughtUp: caughtUp, isFenced: true, shouldShutDown: true };
       }
-      if (broker.fenced && caughtUp && !hb.wantFence) await this.deps.commit(this.unfenceRecords(hb.brokerId));
-      else if (!broker.fenced && hb.wantFence) await this.deps.commit(this.fenceRecords(hb.brokerId));
+      if (broker.fenced && caughtUp && !hb.wantFence) await this.deps.commit(unfenceRecords(this.deps.image(), hb.brokerId));
+      else if (!broker.fenced && hb.wantFence) await this.deps.commit(fenceRecords(this.deps.image(), hb.brokerId));
       const now = this.deps.image().brokers.get(hb.brokerId);
       return { errorCode: ErrorCode.NONE, isCaughtUp: caughtUp, isFenced: now?.fenced ?? true, shouldShutDown: false };
     });
@@ -396,7 +343,7 @@ export class Controller {
         if (last === undefined) this.sessions.set(b.id, nowMs);
         else if (nowMs - last > sessionTimeoutMs) expired.push(b.id);
       }
-      const records = expired.flatMap((id) => this.fenceRecords(id));
+      const records = expired.flatMap((id) => fenceRecords(this.deps.image(), id));
       if (records.length > 0) await this.deps.commit(records);
       return expired;
     });
@@ -405,37 +352,6 @@ export class Controller {
   /** Forgets heartbeat times; a controller that starts leading calls it so every broker gets a fresh session. */
   resetSessions(): void {
     this.sessions.clear();
-  }
-
-  private fenceRecords(brokerId: number): MetadataRecord[] {
-    const image = this.deps.image();
-    const broker = image.brokers.get(brokerId)!;
-    const out: MetadataRecord[] = [metadataRecord(recordCodecs.FenceBrokerRecord, { id: brokerId, epoch: broker.epoch })];
-    const live = new Set(this.liveBrokers().filter((id) => id !== brokerId));
-    for (const topic of image.topicsByName.values()) {
-      for (const p of topic.partitions) {
-        if (p === undefined || !p.isr.includes(brokerId)) continue;
-        // The fenced broker leaves the ISR, unless it is the last member (then the partition waits for it:
-        // unclean.leader.election.enable=false). Another in-sync replica takes over its leaderships.
-        const isr = p.isr.length > 1 ? p.isr.filter((id) => id !== brokerId) : p.isr;
-        const leader = p.leader !== brokerId ? p.leader : isr.find((id) => live.has(id)) ?? -1;
-        out.push(partitionChangeRecord(topic.id, p.partitionId, leader, isr === p.isr ? null : [...isr]));
-      }
-    }
-    return out;
-  }
-
-  private unfenceRecords(brokerId: number): MetadataRecord[] {
-    const image = this.deps.image();
-    const broker = image.brokers.get(brokerId)!;
-    const out: MetadataRecord[] = [metadataRecord(recordCodecs.UnfenceBrokerRecord, { id: brokerId, epoch: broker.epoch })];
-    for (const topic of image.topicsByName.values()) {
-      for (const p of topic.partitions) {
-        if (p === undefined || p.leader !== -1 || !p.isr.includes(brokerId)) continue;
-        out.push(partitionLeaderRecord(topic.id, p.partitionId, brokerId));
-      }
-    }
-    return out;
   }
 
   /**
@@ -552,7 +468,7 @@ export class Controller {
   private async legacyAlterConfigsNow(resources: readonly LegacyConfigResource[], validateOnly: boolean): Promise<ConfigResourceResult[]> {
     const records: MetadataRecord[] = [];
     const results = resources.map((r) =>
-      this.planConfigs(r.resourceType, r.resourceName, new Map(r.configs.map((c) => [c.name, c.value])), records));
+      planConfigs(this.deps.image(), this.deps.validateTopicConfigs, r.resourceType, r.resourceName, new Map(r.configs.map((c) => [c.name, c.value])), records));
     if (!validateOnly && records.length > 0) await this.deps.commit(records);
     return results;
   }
@@ -571,45 +487,12 @@ export class Controller {
   ): Promise<ConfigResourceResult[]> {
     const records: MetadataRecord[] = [];
     const results = resources.map((r) => {
-      const target = applyConfigOperations(this.resourceConfigs(r.resourceType, r.resourceName), r.configs, r.resourceType);
-      return target instanceof Map ? this.planConfigs(r.resourceType, r.resourceName, target, records) : target;
+      const image = this.deps.image();
+      const target = applyConfigOperations(resourceConfigs(image, r.resourceType, r.resourceName), r.configs, r.resourceType);
+      return target instanceof Map ? planConfigs(image, this.deps.validateTopicConfigs, r.resourceType, r.resourceName, target, records) : target;
     });
     if (!validateOnly && records.length > 0) await this.deps.commit(records);
     return results;
-  }
-
-  private resourceConfigs(resourceType: number, resourceName: string): ReadonlyMap<string, string> {
-    return this.deps.image().configs.get(`${resourceType}:${resourceName}`) ?? new Map<string, string>();
-  }
-
-  /**
-   * Checks a resource's target overrides in Kafka's order (resource name, the
-   * configs, then that the topic exists) and, when they pass, appends a record
-   * for every key whose value changes or goes away. BROKER resources hold the dynamic broker configs.
-   */
-  private planConfigs(
-    resourceType: number, resourceName: string, target: ReadonlyMap<string, string>, out: MetadataRecord[],
-  ): ConfigResourceResult {
-    const fail = (errorCode: number, errorMessage: string): ConfigResourceResult => ({ errorCode, errorMessage });
-    if (resourceType === ConfigResourceType.Broker) {
-      const refusal = checkBrokerResource(resourceName, target);
-      if (refusal !== null) return refusal;
-      // As Kafka's ConfigurationControlManager: a broker config set to its current value is written again, so the
-      // broker reloads what it names (a key store file replaced in place under the same path).
-      configChangeRecords(resourceType, resourceName, this.resourceConfigs(resourceType, resourceName), target, out, true);
-      return CONFIG_OK;
-    }
-    if (resourceType !== ConfigResourceType.Topic) return fail(ErrorCode.INVALID_REQUEST, `Unknown resource type ${resourceType}`);
-    if (resourceName === '') return fail(ErrorCode.INVALID_REQUEST, 'Default topic resources are not allowed.');
-    const nameError = topicNameError(resourceName);
-    if (nameError !== null) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
-    const configError = this.deps.validateTopicConfigs(target);
-    if (configError !== null) return fail(ErrorCode.INVALID_CONFIG, configError);
-    if (!this.deps.image().topicsByName.has(resourceName)) {
-      return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${resourceName}' does not exist.`);
-    }
-    configChangeRecords(resourceType, resourceName, this.resourceConfigs(resourceType, resourceName), target, out);
-    return CONFIG_OK;
   }
 
   /** AlterUserScramCredentials: one answer per user, the accepted changes committed together (see scram-credentials.ts). */
@@ -652,102 +535,31 @@ export class Controller {
     });
   }
 
+  /** The delegation.token.* configs this controller plans token changes with (see delegation-tokens.ts). */
+  get delegationTokenSettings(): DelegationTokenSettings {
+    return this.deps.delegationTokens ?? DELEGATION_TOKENS_DISABLED;
+  }
+
+  /**
+   * A change planned by another module (delegation-tokens.ts): `plan` reads
+   * the current image and appends records to `out`; they commit before the
+   * answer, in turn with every other change.
+   */
+  planAndCommit<T>(plan: (image: MetadataImage, out: MetadataRecord[]) => T): Promise<T> {
+    return this.serial(async () => {
+      const records: MetadataRecord[] = [];
+      const result = plan(this.deps.image(), records);
+      if (records.length > 0) await this.deps.commit(records);
+      return result;
+    });
+  }
+
   /** Sets (value) or removes (null) config overrides of one resource; validation is the caller's. */
   alterConfigs(resourceType: number, resourceName: string, changes: { name: string; value: string | null }[]): Promise<void> {
     return this.serial(async () => {
       if (changes.length > 0) await this.deps.commit(changes.map((c) => configRecord(resourceType, resourceName, c.name, c.value)));
     });
   }
-}
-
-function partitionRecord(topicId: string, partitionId: number, replicas: number[]): MetadataRecord {
-  return metadataRecord(recordCodecs.PartitionRecord, {
-    ...recordCodecs.defaultPartitionRecord(),
-    partitionId, topicId, replicas, isr: replicas.slice(), leader: replicas[0]!, leaderEpoch: 0, partitionEpoch: 0,
-    directories: [],
-  }, 0);
-}
-
-function partitionLeaderRecord(topicId: string, partitionId: number, leader: number): MetadataRecord {
-  return partitionChangeRecord(topicId, partitionId, leader, null);
-}
-
-/** leader -2 keeps the leader; isr null keeps the ISR. */
-function partitionChangeRecord(topicId: string, partitionId: number, leader: number, isr: number[] | null): MetadataRecord {
-  return metadataRecord(recordCodecs.PartitionChangeRecord, { ...recordCodecs.defaultPartitionChangeRecord(), topicId, partitionId, leader, isr });
-}
-
-/** A record for every key whose value changes or goes away. */
-function configChangeRecords(
-  resourceType: number, resourceName: string, current: ReadonlyMap<string, string>, target: ReadonlyMap<string, string>, out: MetadataRecord[],
-  rewriteUnchanged = false,
-): void {
-  for (const [name, value] of target) {
-    if (rewriteUnchanged || current.get(name) !== value) out.push(configRecord(resourceType, resourceName, name, value));
-  }
-  for (const name of current.keys()) {
-    if (!target.has(name)) out.push(configRecord(resourceType, resourceName, name, null));
-  }
-}
-
-/**
- * A BROKER resource as the controller checks it: '' (the cluster default) or
- * a node id, and every config a dynamic broker config with a valid value. The
- * broker that forwarded it already checked the rest against its own config
- * (read-only and per-broker configs, the resulting effective config).
- */
-function checkBrokerResource(resourceName: string, target: ReadonlyMap<string, string>): ConfigResourceResult | null {
-  if (resourceName !== '' && !/^\d+$/.test(resourceName)) {
-    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Broker id must be an integer, but it is: ${resourceName}` };
-  }
-  for (const [name, value] of target) {
-    const def = dynamicBrokerConfigDef(name);
-    if (def === undefined || def.updateMode === 'read-only' || def.type === 'password') {
-      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Cannot update these configs dynamically: ${name}` };
-    }
-    const parsed = parseValue(def, value);
-    if (!parsed.ok) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Invalid value ${value} for configuration ${name}: ${parsed.error}` };
-  }
-  return null;
-}
-
-function configRecord(resourceType: number, resourceName: string, name: string, value: string | null): MetadataRecord {
-  return metadataRecord(recordCodecs.ConfigRecord, { resourceType, resourceName, name, value });
-}
-
-/** Spreads replicas over the brokers, each partition starting one broker further, as Kafka's default placement does. */
-function roundRobin(brokers: number[], partitions: number, factor: number, firstPartition: number): number[][] {
-  const out: number[][] = [];
-  for (let p = 0; p < partitions; p++) {
-    const replicas: number[] = [];
-    for (let r = 0; r < factor; r++) replicas.push(brokers[(firstPartition + p + r) % brokers.length]!);
-    out.push(replicas);
-  }
-  return out;
-}
-
-function checkAssignments(
-  assignments: { partitionIndex: number; brokerIds: number[] }[], firstPartition: number, live: number[], expected = -1,
-): number[][] | { errorCode: number; errorMessage: string } {
-  const bad = (errorMessage: string) => ({ errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage });
-  if (expected !== -1 && assignments.length !== expected) {
-    return bad(`Increasing the number of partitions by ${expected} but ${assignments.length} assignments provided.`);
-  }
-  const sorted = [...assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
-  const factor = sorted[0]?.brokerIds.length ?? 0;
-  const out: number[][] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    const { partitionIndex, brokerIds } = sorted[i]!;
-    if (partitionIndex !== firstPartition + i) return bad('Partitions should be a consecutive 0-based integer sequence.');
-    if (brokerIds.length === 0) return bad(`Empty replica assignment for partition ${partitionIndex}.`);
-    if (brokerIds.length !== factor) return bad('All partitions should have the same number of replicas.');
-    if (new Set(brokerIds).size !== brokerIds.length) return bad(`Duplicate brokers in the replica assignment for partition ${partitionIndex}.`);
-    const unknown = brokerIds.find((id) => !live.includes(id));
-    if (unknown !== undefined) return bad(`The manual partition assignment includes broker ${unknown}, which is not registered.`);
-    out.push(brokerIds.slice());
-  }
-  if (out.length === 0) return bad('No partitions in the replica assignment.');
-  return out;
 }
 
 function sameMembers(a: readonly number[], b: readonly number[]): boolean {

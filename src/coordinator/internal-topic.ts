@@ -49,7 +49,7 @@ export interface InternalTopicDeps {
   image(): MetadataImage;
   replicas: ReplicaManager;
   controller: ControllerApi;
-  log(line: string): void;
+  log(line: string, level?: 'warn' | 'error'): void;
 }
 
 export class InternalTopic {
@@ -145,7 +145,7 @@ export class InternalTopic {
     });
     const outcome = (results: AppendResult[]): number => {
       const code = results[0]!.errorCode;
-      if (code !== ErrorCode.NONE) this.deps.log(`append to ${name}-${partition} failed with error ${code}`);
+      if (code !== ErrorCode.NONE) this.deps.log(`append to ${name}-${partition} failed with error ${code}`, 'warn');
       return coordinatorErrorOf(code);
     };
     return Array.isArray(written) ? outcome(written) : written.then(outcome);

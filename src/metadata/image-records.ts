@@ -55,6 +55,12 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
     }
   }
   for (const [id, acl] of image.acls) out.push(metadataRecord(codecs.AccessControlEntryRecord, { id, ...acl }));
+  for (const t of image.delegationTokens.values()) {
+    out.push(metadataRecord(codecs.DelegationTokenRecord, {
+      tokenId: t.tokenId, owner: t.owner, requester: t.requester, renewers: [...t.renewers],
+      issueTimestamp: BigInt(t.issueTimestampMs), maxTimestamp: BigInt(t.maxTimestampMs), expirationTimestamp: BigInt(t.expiryTimestampMs),
+    }));
+  }
   if (image.nextProducerId > 0n) {
     out.push(metadataRecord(codecs.ProducerIdsRecord, { brokerId: -1, brokerEpoch: -1n, nextProducerId: image.nextProducerId }));
   }

@@ -6,8 +6,11 @@
  */
 import { sasl } from '../protocol/index.ts';
 import type { AclEntry } from './acls.ts';
+import type { DelegationTokenImage } from './delegation-tokens.ts';
 import type { MetadataRecord } from './record-frame.ts';
-import type { ClientQuotaRecord, PartitionChangeRecord, PartitionRecord, RegisterBrokerRecord, UserScramCredentialRecord } from './records/index.ts';
+import type {
+  ClientQuotaRecord, DelegationTokenRecord, PartitionChangeRecord, PartitionRecord, RegisterBrokerRecord, UserScramCredentialRecord,
+} from './records/index.ts';
 import { quotaEntityKey, sortedEntity, type ClientQuotaImage, type ClientQuotaMap } from './client-quotas.ts';
 
 export const RecordType = {
@@ -20,6 +23,7 @@ export const RecordType = {
   FenceBroker: 7,
   UnfenceBroker: 8,
   RemoveTopic: 9,
+  DelegationToken: 10,
   UserScramCredential: 11,
   FeatureLevel: 12,
   ClientQuota: 14,
@@ -28,6 +32,7 @@ export const RecordType = {
   RemoveAccessControlEntry: 19,
   NoOp: 20,
   RemoveUserScramCredential: 22,
+  RemoveDelegationToken: 26,
 } as const;
 
 /** ConfigRecord resource types, as in DescribeConfigs. */
@@ -94,12 +99,14 @@ export class MetadataImage {
   readonly clientQuotas: ClientQuotaMap;
   /** ACLs by the id of the AccessControlEntryRecord that created them. */
   readonly acls: ReadonlyMap<string, AclEntry>;
+  /** Delegation tokens by token id (never their HMACs: see delegation-tokens.ts). */
+  readonly delegationTokens: ReadonlyMap<string, DelegationTokenImage>;
 
   constructor(fields: {
     offset: number; topicsByName: ReadonlyMap<string, TopicImage>; topicsById: ReadonlyMap<string, TopicImage>;
     brokers: ReadonlyMap<number, BrokerImage>; configs: ReadonlyMap<string, ConfigMap>;
     features: ReadonlyMap<string, number>; nextProducerId: bigint; scramCredentials: ScramMap; clientQuotas: ClientQuotaMap;
-    acls: ReadonlyMap<string, AclEntry>;
+    acls: ReadonlyMap<string, AclEntry>; delegationTokens?: ReadonlyMap<string, DelegationTokenImage>;
   }) {
     this.offset = fields.offset;
     this.topicsByName = fields.topicsByName;
@@ -111,6 +118,7 @@ export class MetadataImage {
     this.scramCredentials = fields.scramCredentials;
     this.clientQuotas = fields.clientQuotas;
     this.acls = fields.acls;
+    this.delegationTokens = fields.delegationTokens ?? NO_TOKENS;
   }
 
   static empty(): MetadataImage {
@@ -134,6 +142,7 @@ export class MetadataImage {
 }
 
 const EMPTY_CONFIG: ConfigMap = new Map();
+const NO_TOKENS: ReadonlyMap<string, DelegationTokenImage> = new Map();
 
 /** What a delta changed, so the broker can create or drop partition replicas. */
 export interface MetadataChanges {
@@ -156,6 +165,7 @@ export class MetadataDelta {
   private scramCredentials: Map<string, ReadonlyMap<string, ScramCredentialImage>> | null = null;
   private clientQuotas: Map<string, ClientQuotaImage> | null = null;
   private acls: Map<string, AclEntry> | null = null;
+  private delegationTokens: Map<string, DelegationTokenImage> | null = null;
   private readonly created = new Map<string, TopicImage>();
   private readonly deleted = new Map<string, TopicImage>();
   private readonly changedTopicIds = new Set<string>();
@@ -209,6 +219,8 @@ export class MetadataDelta {
         break;
       }
       case RecordType.RemoveAccessControlEntry: (this.acls ??= new Map(this.base.acls)).delete(record.data.id); break;
+      case RecordType.DelegationToken: this.tokens().set(record.data.tokenId, tokenFromRecord(record.data)); break;
+      case RecordType.RemoveDelegationToken: this.tokens().delete(record.data.tokenId); break;
       default: break; // Records this version does not act on stay in the log for later versions.
     }
   }
@@ -296,6 +308,10 @@ export class MetadataDelta {
     else all.set(key, { entity: current?.entity ?? sortedEntity(d.entity.map((e) => ({ entityType: e.entityType, entityName: e.entityName }))), values });
   }
 
+  private tokens(): Map<string, DelegationTokenImage> {
+    return (this.delegationTokens ??= new Map(this.base.delegationTokens));
+  }
+
   private setFenced(id: number, fenced: boolean): void {
     const brokers = (this.brokers ??= new Map(this.base.brokers));
     const broker = brokers.get(id);
@@ -322,6 +338,7 @@ export class MetadataDelta {
       scramCredentials: this.scramCredentials ?? this.base.scramCredentials,
       clientQuotas: this.clientQuotas ?? this.base.clientQuotas,
       acls: this.acls ?? this.base.acls,
+      delegationTokens: this.delegationTokens ?? this.base.delegationTokens,
     });
     const changes: MetadataChanges = {
       createdTopics: [...this.created.values()],
@@ -342,5 +359,12 @@ function partitionFromRecord(d: PartitionRecord): PartitionImage {
     leader: d.leader,
     leaderEpoch: d.leaderEpoch,
     partitionEpoch: d.partitionEpoch,
+  };
+}
+
+function tokenFromRecord(d: DelegationTokenRecord): DelegationTokenImage {
+  return {
+    tokenId: d.tokenId, owner: d.owner, requester: d.requester, renewers: [...d.renewers],
+    issueTimestampMs: Number(d.issueTimestamp), maxTimestampMs: Number(d.maxTimestamp), expiryTimestampMs: Number(d.expirationTimestamp),
   };
 }

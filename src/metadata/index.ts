@@ -14,6 +14,10 @@ export {
 export { latestFeatureUpdatesRequest, requestedFeatureUpdates, updateFeaturesResponse } from './feature-requests.ts';
 export { aclFilterError, aclFilterMatches, aclKey, type AclEntry, type AclFilter } from './acls.ts';
 export { imageRecords } from './image-records.ts';
+export {
+  DELEGATION_TOKENS_DISABLED, FORWARDED_PRINCIPAL_TAG, delegationTokenHmac, forwardedPrincipal, withForwardedPrincipal, delegationTokenSettings, ownerOrRenewer, splitPrincipal, tokenByHmac, tokenExpired,
+  type DelegationTokenImage, type DelegationTokenSettings,
+} from './delegation-tokens.ts';
 export { collisionKey, isInternalTopic, topicNameError } from './topic-names.ts';
 export * from './config/index.ts';
 export { applyConfigOperations, CONFIG_OPERATION_NAMES, ConfigOperation } from './config-operations.ts';

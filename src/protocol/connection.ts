@@ -17,6 +17,7 @@ import { readResponseHeader, requestHeaderVersion } from './headers.ts';
 import * as messages from './messages/index.ts';
 import { ApiKey } from './api-keys.ts';
 import { saslClientSession, type SaslClientOptions } from './sasl-client.ts';
+import { CLIENT_SASL_MECHANISMS } from './sasl/index.ts';
 
 const API_VERSIONS_VERSION_MAX = 3;
 const INFLIGHT_REQUESTS_MAX = 1024;
@@ -171,9 +172,15 @@ export class BrokerConnection {
    * mechanism is done. A refusal is a ClientError with Kafka's error code.
    */
   private async authenticate(options: SaslClientOptions, direct = false): Promise<void> {
-    const session = saslClientSession(options);
+    let session: Awaited<ReturnType<typeof saslClientSession>>;
+    try {
+      session = await saslClientSession(options);
+    } catch (e) {
+      throw new ClientError(`SASL/${options.mechanism} towards ${this.host}:${this.port}: ${(e as Error).message}`, 'SAMSA_ERR_SASL');
+    }
     if (session === null) {
-      throw new ClientError(`SASL mechanism '${options.mechanism}' is not supported by this client (PLAIN is)`, 'SAMSA_ERR_SASL', ErrorCode.UNSUPPORTED_SASL_MECHANISM);
+      throw new ClientError(`SASL mechanism '${options.mechanism}' is not supported by this client (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER are)`,
+        'SAMSA_ERR_SASL', ErrorCode.UNSUPPORTED_SASL_MECHANISM);
     }
     const handshakeVersion = Math.min(this.versionOf(ApiKey.SaslHandshake), 1);
     if (handshakeVersion < 1 || this.versionOf(ApiKey.SaslAuthenticate) < 0) {

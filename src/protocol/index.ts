@@ -7,5 +7,7 @@ export * from './headers.ts';
 export * from './acl-codes.ts';
 export * as messages from './messages/index.ts';
 export { BrokerConnection, ClientError, type ClientTlsOptions, type ConnectionOptions, type KnownApiKey, type RequestOf, type ResponseOf } from './connection.ts';
-export { saslClientSession, type SaslClientOptions, type SaslClientSession } from './sasl-client.ts';
+export {
+  saslClientSession, type OAuthBearerSaslOptions, type PasswordSaslOptions, type SaslClientOptions, type SaslClientSession,
+} from './sasl-client.ts';
 export * as sasl from './sasl/index.ts';

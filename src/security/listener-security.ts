@@ -2,8 +2,9 @@
  * What each listener's security protocol asks for, read from Kafka's
  * configs: the TLS key and trust material (`ssl.*`, overridable per
  * listener as `listener.name.<listener>.ssl.*`), client authentication, the
- * SASL mechanisms a SASL listener enables and the PLAIN users of its JAAS
- * config; and the client side of the same listener, for this node's own
+ * SASL mechanisms a SASL listener enables, the PLAIN users of its JAAS
+ * config and its OAUTHBEARER token validator (sasl/oauthbearer-config.ts);
+ * and the client side of the same listener, for this node's own
  * connections to other brokers and controllers. Every problem is one line
  * naming the config (SecurityConfigError).
  */
@@ -16,6 +17,7 @@ import { opensslCipherList } from './cipher-suites.ts';
 import { SecurityConfigError, keyMaterialOf, readConfiguredFile, trustedCertificatesOf, type KeyMaterial } from './pem.ts';
 import { ANONYMOUS_PRINCIPAL, mapDn, parseMappingRules, subjectDn, userPrincipal } from './principal.ts';
 import { SUPPORTED_SASL_MECHANISMS, type SaslCredentials } from './sasl/sasl-server.ts';
+import { oauthBearerLogin, oauthBearerValidator, type OAuthBearerJaas, type OAuthBearerValues } from './sasl/oauthbearer-config.ts';
 
 export type ClientAuth = 'none' | 'requested' | 'required';
 
@@ -74,15 +76,15 @@ export function usesSasl(protocol: SecurityProtocol): boolean {
 /** Kafka's security protocol ids, as BrokerRegistration carries them. */
 export const SECURITY_PROTOCOL_IDS: Readonly<Record<SecurityProtocol, number>> = { PLAINTEXT: 0, SSL: 1, SASL_PLAINTEXT: 2, SASL_SSL: 3 };
 
-/** The server side of one listener. Throws SecurityConfigError. */
-export function listenerSecurity(config: BrokerConfig, listenerName: string): ListenerSecurity {
+/** The server side of one listener; `log` takes what happens later (a JWKS that cannot be fetched). Throws SecurityConfigError. */
+export function listenerSecurity(config: BrokerConfig, listenerName: string, log: (line: string) => void = () => {}): ListenerSecurity {
   const protocol = protocolOf(config, listenerName);
   const values = new ListenerValues(config, listenerName);
   return {
     name: listenerName,
     protocol,
     tls: usesTls(protocol) ? tlsListenerSettings(values) : null,
-    sasl: usesSasl(protocol) ? saslListenerSettings(values) : null,
+    sasl: usesSasl(protocol) ? saslListenerSettings(values, log) : null,
   };
 }
 
@@ -119,6 +121,10 @@ export function clientSecurityFor(config: BrokerConfig, listenerName: string, me
     const mechanism = String(values.value(mechanismConfig));
     if (!saslProtocol.CLIENT_SASL_MECHANISMS.includes(mechanism)) {
       throw new SecurityConfigError(invalidValueMessage(mechanismConfig, mechanism, `listener ${listenerName} needs a mechanism Samsa can log in with (${saslProtocol.CLIENT_SASL_MECHANISMS.join(', ')})`));
+    }
+    if (mechanism === 'OAUTHBEARER') {
+      const login = oauthBearerLogin(oauthBearerValues(values), oauthBearerJaas(values), Date.now);
+      return { tls, sasl: { mechanism, token: login.token, extensions: login.extensions } };
     }
     const jaas = jaasOf(values, mechanism);
     const username = jaas?.options.get('username');
@@ -162,6 +168,21 @@ class ListenerValues {
   text(name: string): string | null {
     const v = this.value(name);
     return v === null ? null : String(v);
+  }
+
+  /** A mechanism's value: `listener.name.<listener>.<mechanism>.<name>` first, then as `value`. */
+  mechanismValue(mechanism: string, name: string): ConfigValue {
+    const key = `${mechanism.toLowerCase()}.${name}`;
+    const text = this.prefixed(key);
+    if (text === null) return this.value(name);
+    const parsed = parseValue(brokerConfigDef(name)!, text);
+    if (!parsed.ok) throw new SecurityConfigError(invalidValueMessage(this.prefix + key, text, parsed.error));
+    return parsed.value;
+  }
+
+  mechanismKeyOf(mechanism: string, name: string): string {
+    const key = `${mechanism.toLowerCase()}.${name}`;
+    return this.prefixed(key) !== null ? this.prefix + key : this.keyOf(name) ?? name;
   }
 
   /** A raw key under this listener's prefix only (mechanism-scoped JAAS configs). */
@@ -283,7 +304,20 @@ function cipherSuites(values: ListenerValues): { ciphers?: string } {
   return { ciphers: list.ciphers };
 }
 
-function saslListenerSettings(values: ListenerValues): SaslListenerSettings {
+function oauthBearerValues(values: ListenerValues): OAuthBearerValues {
+  return {
+    listenerName: values.listenerName,
+    value: (name) => values.mechanismValue('OAUTHBEARER', name),
+    keyOf: (name) => values.mechanismKeyOf('OAUTHBEARER', name),
+  };
+}
+
+function oauthBearerJaas(values: ListenerValues): OAuthBearerJaas | null {
+  const jaas = jaasOf(values, 'OAUTHBEARER');
+  return jaas === null ? null : { loginModule: jaas.loginModule, options: jaas.options, key: jaasKeyFor(values, 'OAUTHBEARER') };
+}
+
+function saslListenerSettings(values: ListenerValues, log: (line: string) => void): SaslListenerSettings {
   const enabledMechanisms = (values.value('sasl.enabled.mechanisms') as string[]).map((m) => m.toUpperCase());
   const plainUsers = new Map<string, string>();
   if (enabledMechanisms.includes('PLAIN')) {
@@ -300,6 +334,8 @@ function saslListenerSettings(values: ListenerValues): SaslListenerSettings {
   }
   const reauthMs = new Map<string, number>();
   for (const mechanism of enabledMechanisms) reauthMs.set(mechanism, connectionsMaxReauthMs(values, mechanism));
+  const oauthBearer = enabledMechanisms.includes('OAUTHBEARER')
+    ? oauthBearerValidator(oauthBearerValues(values), oauthBearerJaas(values), Date.now, log) : undefined;
   return {
     enabledMechanisms,
     connectionsMaxReauthMs: (mechanism) => reauthMs.get(mechanism) ?? 0,
@@ -307,6 +343,7 @@ function saslListenerSettings(values: ListenerValues): SaslListenerSettings {
       plainPassword: (username) => plainUsers.get(username) ?? null,
       // SCRAM credentials live in the metadata image: the broker role swaps in its lookup (withScramCredentials).
       scramCredential: () => null,
+      ...(oauthBearer === undefined ? {} : { oauthBearer }),
     },
   };
 }
@@ -387,6 +424,14 @@ function parseJaas(text: string): JaasEntry | string {
   return { loginModule: tokens[0]!, flag, options };
 }
 
+
+/** The listener's security with delegation-token logins (SCRAM with tokenauth=true) checked by `tokens`. */
+export function withTokenCredentials(
+  security: ListenerSecurity, tokens: NonNullable<SaslCredentials['delegationToken']>,
+): ListenerSecurity {
+  if (security.sasl === null) return security;
+  return { ...security, sasl: { ...security.sasl, credentials: { ...security.sasl.credentials, delegationToken: tokens } } };
+}
 
 /** The listener's security with SCRAM credentials looked up in the metadata image at each login. */
 export function withScramCredentials(security: ListenerSecurity, lookup: SaslCredentials['scramCredential']): ListenerSecurity {

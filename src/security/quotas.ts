@@ -181,6 +181,30 @@ export class ClientQuotaManager {
     return Math.min(this.throttleMsMax, throttleTimeMs(rate, meter.bound, meter.rate.spanMs(nowMs)));
   }
 
+  /**
+   * Takes back what `record` counted (Kafka's unrecordQuotaSensor: a
+   * throttled fetch is answered empty, so its bytes were never sent).
+   */
+  unrecord(principal: string, clientId: string, value: number, nowMs: number): void {
+    if (!this.enabled) return;
+    this.resolved.get(`${principal}\u0000${clientId}`)?.rate.record(-value, nowMs);
+  }
+
+  /**
+   * The most one request may add without being throttled for it alone:
+   * the bound over the shortest span a rate is measured on, (samples − 1)
+   * windows (Kafka's getMaxValueInQuotaWindow, which caps a consumer's
+   * fetch size). Infinity when no quota applies.
+   */
+  maxValueInQuotaWindow(principal: string, clientId: string, nowMs: number): number {
+    if (!this.enabled) return Infinity;
+    const pair = `${principal}\u0000${clientId}`;
+    let meter = this.resolved.get(pair);
+    if (meter === undefined) meter = this.resolve(pair, principalUser(principal), clientId, nowMs);
+    if (meter === null) return Infinity;
+    return (meter.bound * (this.window.samples - 1) * this.window.windowMs) / 1000;
+  }
+
   /** The quota bound and the metered entity (user, client id tags) for a pair, by Kafka's precedence; null when none. */
   quotaFor(user: string, clientId: string): { bound: number; user: string; clientId: string } | null {
     const order: [string | null | undefined, string | null | undefined, string, string][] = [

@@ -67,6 +67,7 @@ export class SaslAuthenticator {
   private server: SaslServer | null = null;
   private sessionValue: SaslSession | null = null;
   private badMechanismMessage = '';
+  private byToken = false;
 
   /**
    * `where` names the client and listener in log lines, e.g. `127.0.0.1:50312 on SASL_SSL`; `nowMs` is the
@@ -104,6 +105,11 @@ export class SaslAuthenticator {
   reauthenticator(): SaslAuthenticator {
     if (this.sessionValue === null) throw new Error('re-authentication of a connection that never authenticated');
     return new SaslAuthenticator(this.settings, this.where, this.log, this.nowMs, this.sessionValue);
+  }
+
+  /** True once authenticated with a delegation token (SCRAM with tokenauth=true): the principal is the token's owner. */
+  get tokenAuthenticated(): boolean {
+    return this.byToken;
   }
 
   admit(frame: Buffer): SaslVerdict {
@@ -161,12 +167,12 @@ export class SaslAuthenticator {
     const step = this.server!.step(frame);
     if (step.kind === 'failed') return this.fail(step.message, null);
     if (step.kind === 'done') {
-      const refused = this.principalChange(step.principal);
+      const refused = this.principalChange(step);
       if (refused !== null) return this.fail(refused, null);
     }
     const size = Buffer.allocUnsafe(4);
     size.writeInt32BE(step.response.length, 0);
-    if (step.kind === 'done') this.succeed(step.principal, step.sessionExpiresAtMs);
+    if (step.kind === 'done') this.succeed(step.principal, step.sessionExpiresAtMs, step.tokenAuthenticated === true);
     return answer([size, step.response], false);
   }
 
@@ -182,21 +188,23 @@ export class SaslAuthenticator {
     const request = requestCodec(ApiKey.SaslAuthenticate)!.decode(r, version) as messages.SaslAuthenticateRequest;
     const step = this.server!.step(request.authBytes);
     const response = messages.SaslAuthenticateResponse.defaults();
-    const refused = step.kind === 'failed' ? step.message : step.kind === 'done' ? this.principalChange(step.principal) : null;
+    const refused = step.kind === 'failed' ? step.message : step.kind === 'done' ? this.principalChange(step) : null;
     if (refused !== null) {
       response.errorCode = ErrorCode.SASL_AUTHENTICATION_FAILED;
       response.errorMessage = refused;
       return this.fail(refused, encode(header.correlationId, ApiKey.SaslAuthenticate, version, messages.SaslAuthenticateResponse, response));
     }
     response.authBytes = (step as Exclude<SaslStep, { kind: 'failed' }>).response;
-    if (step.kind === 'done') response.sessionLifetimeMs = BigInt(this.succeed(step.principal, step.sessionExpiresAtMs));
+    if (step.kind === 'done') {
+      response.sessionLifetimeMs = BigInt(this.succeed(step.principal, step.sessionExpiresAtMs, step.tokenAuthenticated === true));
+    }
     return answer(encode(header.correlationId, ApiKey.SaslAuthenticate, version, messages.SaslAuthenticateResponse, response), false);
   }
 
   /** Kafka's refusal when a re-authentication ends with another principal than the session had; null when it may go on. */
-  private principalChange(name: string): string | null {
+  private principalChange(step: Extract<SaslStep, { kind: 'done' }>): string | null {
     if (this.previous === null) return null;
-    const principal = userPrincipal(name);
+    const principal = principalOf(step.principal, step.tokenAuthenticated === true);
     if (principal === this.previous.principal) return null;
     const [fromType, fromName] = splitPrincipal(this.previous.principal);
     const [toType, toName] = splitPrincipal(principal);
@@ -207,11 +215,12 @@ export class SaslAuthenticator {
    * Authenticated: the session's lifetime is Kafka's, the smaller of connections.max.reauth.ms (when positive)
    * and the time to the credential's expiry (when the mechanism has one), never negative; 0 when neither applies.
    */
-  private succeed(name: string, credentialExpiresAtMs: number | undefined): number {
+  private succeed(name: string, credentialExpiresAtMs: number | undefined, byToken: boolean): number {
     const nowMs = this.nowMs();
     const mechanism = this.server!.mechanism;
     const lifetimeMs = sessionLifetimeMs(nowMs, this.settings.connectionsMaxReauthMs(mechanism), credentialExpiresAtMs);
-    const principal = userPrincipal(name);
+    const principal = principalOf(name, byToken);
+    this.byToken = byToken;
     this.sessionValue = { mechanism, principal, expiresAtMs: lifetimeMs === null ? null : nowMs + lifetimeMs };
     this.state = 'complete';
     if (this.previous !== null) {
@@ -225,7 +234,8 @@ export class SaslAuthenticator {
     this.state = 'failed';
     const mechanism = this.server === null ? '' : ` with ${this.server.mechanism}`;
     const what = this.previous === null ? 'authentication' : 're-authentication';
-    this.log(`SASL ${what} of ${this.where} failed${mechanism}: ${reason}`);
+    const refusal = this.server?.pendingRefusal ?? null;
+    this.log(`SASL ${what} of ${this.where} failed${mechanism}: ${reason}${refusal === null ? '' : ` (after refusing its token: ${refusal})`}`);
     return answer(response, true);
   }
 }
@@ -238,6 +248,11 @@ export function sessionLifetimeMs(nowMs: number, maxReauthMs: number, credential
   let lifetimeMs: number | null = credentialExpiresAtMs === undefined ? null : credentialExpiresAtMs - nowMs;
   if (maxReauthMs > 0) lifetimeMs = lifetimeMs === null ? maxReauthMs : Math.min(lifetimeMs, maxReauthMs);
   return lifetimeMs === null ? null : Math.max(0, lifetimeMs);
+}
+
+/** A token's owner is a whole principal already (`Type:name`); a user name becomes `User:<name>`. */
+function principalOf(name: string, byToken: boolean): string {
+  return byToken ? name : userPrincipal(name);
 }
 
 /** `User:alice` → ['User', 'alice']. */

@@ -11,7 +11,7 @@
  */
 import { ControllerApiKey } from '../controller/index.ts';
 import { SUPPORTED_FEATURES } from '../metadata/index.ts';
-import { ErrorCode, messages } from '../protocol/index.ts';
+import { ErrorCode, errorName, messages } from '../protocol/index.ts';
 import type { ControllerChannel } from './controller-channel.ts';
 
 /** Heartbeats come this often while the broker is still fenced, so a start is not held up a whole interval. */
@@ -30,7 +30,7 @@ export interface BrokerLifecycleDeps {
   appliedOffset(): number;
   /** True once this broker can no longer hold replicas (a log directory went offline). */
   wantFence(): boolean;
-  log(line: string): void;
+  log(line: string, level?: 'warn' | 'error'): void;
 }
 
 export class BrokerLifecycle {
@@ -75,7 +75,7 @@ export class BrokerLifecycle {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.beat().then((next) => this.schedule(next), (e: Error) => {
-        this.deps.log(`broker ${this.deps.nodeId}: controller request failed: ${e.message}`);
+        this.deps.log(`broker ${this.deps.nodeId}: controller request failed: ${e.message}`, 'warn');
         this.schedule(this.deps.heartbeatIntervalMs);
       });
     }, ms);
@@ -96,7 +96,7 @@ export class BrokerLifecycle {
         })),
       });
       if (res.errorCode !== ErrorCode.NONE) {
-        d.log(`broker ${d.nodeId}: registration refused with error ${res.errorCode}`);
+        d.log(`broker ${d.nodeId}: registration refused with error ${res.errorCode} (${errorName(res.errorCode)})`, 'warn');
         return d.heartbeatIntervalMs;
       }
       this.epoch = res.brokerEpoch;

@@ -27,15 +27,18 @@ import { lockDirs, type DirLock } from './dir-lock.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { MetadataPublisher } from './metadata-publisher.ts';
 import { ensureMetaProperties } from './meta-properties.ts';
-import { PeerConnections, type PeerEndpoint } from './peer-connections.ts';
+import { PeerConnections, PeerLoginLog, type PeerEndpoint } from './peer-connections.ts';
 import { describeQuorum } from './quorum-description.ts';
 import { RaftTransport } from './raft-transport.ts';
+import type { NodeInstruments } from './node-instruments.ts';
+import type { NodeView } from './node-view.ts';
 import { createScheduler } from './scheduler.ts';
+import { NodeLogging, parseLogLevel, type LogFormat, type LogRecord } from './logging.ts';
 import {
   controllerClientSecurity, interBrokerListener, interBrokerListenerName, planListener, type ListenerInfo, type PlannedListener,
 } from './listener-plan.ts';
 import { createListenerServer, listen, portOf, serve } from './serve.ts';
-import { SecurityConfigError, authorizerFromConfig, hasUsableMechanism, type ClientSecurity } from '../security/index.ts';
+import { SUPPORTED_SASL_MECHANISMS, SecurityConfigError, authorizerFromConfig, hasUsableMechanism, type ClientSecurity } from '../security/index.ts';
 
 export interface StartOptions {
   /**
@@ -51,8 +54,17 @@ export interface StartOptions {
   config?: Record<string, string>;
   /** The cluster id a fresh data directory is formatted with (like `kafka-storage format --cluster-id`). */
   clusterId?: string;
-  /** Where the one-line log messages go (default: nowhere for an embedded broker, stderr for `samsa start`). */
-  log?: (line: string) => void;
+  /**
+   * Where the log goes: each event's message, and its record (time, level, logger). Default: stderr, one
+   * formatted line per event (`logFormat`); an embedded broker then prints warnings and errors only (`log.level`).
+   */
+  log?: (message: string, record: LogRecord) => void;
+  /** How events are written when `log` is not given: human-readable lines (default) or JSON. */
+  logFormat?: LogFormat;
+  /** Where the formatted lines go when `log` is not given (default: stderr). */
+  logOutput?: (line: string) => void;
+  /** Told of every request and connection (the metrics endpoint's hooks); none by default. */
+  instruments?: NodeInstruments;
 }
 
 export interface RunningBroker {
@@ -70,6 +82,10 @@ export interface RunningBroker {
   readonly controllerPort: number | null;
   /** Resolves once the broker is registered and unfenced (at once on a controller-only node). */
   readonly ready: Promise<void>;
+  /** A read-only look inside, for metrics and health checks. */
+  readonly view: NodeView;
+  /** The node's loggers and their levels (changeable at runtime). */
+  readonly logging: NodeLogging;
   stop(): Promise<void>;
 }
 
@@ -117,18 +133,18 @@ function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function listenersOf(config: BrokerConfig, log: (line: string) => void): Listeners {
+function listenersOf(config: BrokerConfig, log: (line: string, level?: 'warn') => void): Listeners {
   const endpoints = parseEndpoints(config.listeners) as Endpoint[];
   const controllerName = config.controllerListenerNames[0] ?? 'CONTROLLER';
   const isBroker = config.processRoles.includes('broker');
-  const client = isBroker ? endpoints.filter((e) => !config.controllerListenerNames.includes(e.name)).map((e) => planListener(config, e)) : [];
+  const client = isBroker ? endpoints.filter((e) => !config.controllerListenerNames.includes(e.name)).map((e) => planListener(config, e, log)) : [];
   if (isBroker && client.length === 0) throw new ConfigError(`invalid value '${config.listeners}' for config 'listeners': a broker needs a listener that is not a controller listener`);
   const wantsController = config.processRoles.includes('controller') && config.controllerQuorumVoters.length > 0;
   const controllerEndpoint = wantsController ? endpoints.find((e) => e.name === controllerName) ?? null : null;
-  const controller = controllerEndpoint === null ? null : planListener(config, controllerEndpoint);
+  const controller = controllerEndpoint === null ? null : planListener(config, controllerEndpoint, log);
   for (const l of [...client, ...(controller === null ? [] : [controller])]) {
     if (l.security.sasl !== null && !hasUsableMechanism(l.security.sasl)) {
-      log(`listener ${l.endpoint.name}: none of sasl.enabled.mechanisms (${l.security.sasl.enabledMechanisms.join(', ')}) is implemented by Samsa (PLAIN is); every SASL client will be refused`);
+      log(`listener ${l.endpoint.name}: none of sasl.enabled.mechanisms (${l.security.sasl.enabledMechanisms.join(', ')}) is implemented by Samsa (${SUPPORTED_SASL_MECHANISMS.join(', ')} are); every SASL client will be refused`, 'warn');
     }
   }
   return { client, controller, controllerName };
@@ -173,7 +189,9 @@ const EMBEDDED_DEFAULTS: Readonly<Record<string, string>> = { 'group.initial.reb
 
 /** An embedded broker: Kafka's configs with the development defaults above, and silent unless given a log. */
 export function startBroker(options: StartOptions = {}): Promise<RunningBroker> {
-  return startNode({ ...options, config: { ...EMBEDDED_DEFAULTS, ...options.config }, log: options.log ?? (() => {}) });
+  // Quiet unless asked: warnings and errors only, unless given a log function or a level.
+  const quiet: Record<string, string> = options.log === undefined ? { 'log.level': 'WARN' } : {};
+  return startNode({ ...options, config: { ...EMBEDDED_DEFAULTS, ...quiet, ...options.config } });
 }
 
 /** A node as `samsa start` runs it: Kafka's defaults, logging to stderr unless given a log. */
@@ -189,10 +207,15 @@ export async function startNode(options: StartOptions = {}): Promise<RunningBrok
 }
 
 async function startHoldingLock(options: StartOptions, held: { lock: DirLock | null }): Promise<RunningBroker> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { config, tempDir } = resolveConfig(options);
   const clock = systemClock;
   const nodeId = config.nodeId;
+  const sink = options.log;
+  const logging = new NodeLogging({
+    out: sink !== undefined ? (_text, record) => sink(record.message, record) : options.logOutput ?? ((text) => process.stderr.write(`${text}\n`)),
+    format: options.logFormat, level: parseLogLevel(config.logLevel) ?? 'info', fields: { node: nodeId },
+  });
+  const log = logging.logger('samsa.server');
   const isBroker = config.processRoles.includes('broker');
   const isController = config.processRoles.includes('controller');
   const listeners = listenersOf(config, log);
@@ -230,15 +253,16 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
     fetchTimeoutMs: config.controllerQuorumFetchTimeoutMs,
     snapshotEveryBytes: config.metadataLogMaxRecordBytesBetweenSnapshots,
     leaderChangeRecord: (epoch, leaderId) => leaderChangeRecord(leaderId, voters),
-    log,
+    log: logging.logger('samsa.raft'),
   });
   // Raft and controller requests travel on separate connections: a peer answers a connection's requests in
   // order, and a heartbeat waiting for its records to commit must not hold back the fetches that commit them.
-  const raftPeers = new PeerConnections(voterEndpoints, `samsa-raft-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers);
-  const peers = new PeerConnections(voterEndpoints, `samsa-node-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers);
+  const logins = new PeerLoginLog(log);
+  const raftPeers = new PeerConnections(voterEndpoints, `samsa-raft-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers, logins);
+  const peers = new PeerConnections(voterEndpoints, `samsa-node-${nodeId}`, CONTROLLER_REQUEST_TIMEOUT_MS, toControllers, logins);
 
   const scheduler = createScheduler(clock, log);
-  const controllerRole = isController ? startControllerRole({ nodeId, config, image, driver, scheduler, log }) : null;
+  const controllerRole = isController ? startControllerRole({ nodeId, config, image, driver, scheduler, log: logging.logger('samsa.controller') }) : null;
   const service = controllerRole?.service ?? null;
 
   const imageWaiters: (() => void)[] = [];
@@ -264,7 +288,7 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   try {
     if (listeners.controller !== null && service !== null) {
       const apis = controllerListenerApis(nodeId, driver, service,
-        () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName));
+        () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName), log);
       const controllerHosts = new Map<number, string>();
       // What the controller listener's handlers use of a broker context: the authorizer over the controller's image.
       const controllerContext = {
@@ -274,13 +298,13 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
       const server = createListenerServer(controllerListener.security);
       await listen(server, controllerListener.endpoint.host, controllerListener.endpoint.port);
       controllerPort = portOf(server, controllerListener.endpoint.port);
-      serve(server, new Dispatcher(controllerContext, apis.handlers, apis.apis), config, controllerHosts, sockets, log, null, controllerListener.security);
+      serve(server, new Dispatcher(controllerContext, apis.handlers, apis.apis, null, options.instruments ?? null), config, controllerHosts, sockets, logging.logger('samsa.network'), null, controllerListener.security);
       servers.push(server);
     }
     if (isBroker && interBroker !== null) {
       brokerRole = await startBrokerRole({
         nodeId, clusterId: meta.clusterId, config, listeners: listeners.client, interBroker, scheduler, metadata, image: brokerImage, channel,
-        brokerDefaults: brokerDefaults.config, sockets, log, authorizer,
+        brokerDefaults: brokerDefaults.config, sockets, log: logging.logger('samsa.broker'), logging, authorizer, instruments: options.instruments ?? null,
         activeControllerId: () => activeControllerId(driver, brokerImage(), nodeId),
         describeQuorum: () => forwardDescribeQuorum(driver, peers, () => describeQuorum(driver, tickMs, clock.nowMs(), voterEndpoints, listeners.controllerName)),
       });
@@ -299,17 +323,29 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   }
   const role = brokerRole;
 
-  driver.start(new RaftTransport(raftPeers, driver, meta.clusterId));
+  driver.start(new RaftTransport(raftPeers, driver, meta.clusterId, log));
   role?.start();
   const ready = role?.ready ?? Promise.resolve();
   // A node that is the whole quorum is ready in milliseconds: wait for it, so the caller can use it at once.
   if (voterEndpoints.size === 0) await ready;
 
   let stopped: Promise<void> | null = null;
+  const view: NodeView = {
+    nodeId, isController, broker: role?.context ?? null,
+    quorum: () => driver.status(),
+    image,
+    notReadyReason: () => {
+      if (stopped !== null) return 'stopping';
+      if (!metadata.isCaughtUp) return 'catching up with the metadata log';
+      if (role !== null && !role.isUnfenced()) return role.brokerEpoch() < 0n ? 'not registered with the controller yet' : 'fenced by the controller';
+      if (role === null && driver.leaderId() === null) return 'no metadata quorum leader';
+      return null;
+    },
+  };
   const host = role?.advertised.host ?? '127.0.0.1';
   const clientPort = role?.port ?? -1;
   return {
-    host, port: clientPort, bootstrap: `${host}:${clientPort}`, listeners: role?.listeners ?? [], nodeId, clusterId: meta.clusterId, dataDir: logDir, controllerPort, ready,
+    host, port: clientPort, bootstrap: `${host}:${clientPort}`, listeners: role?.listeners ?? [], nodeId, clusterId: meta.clusterId, dataDir: logDir, controllerPort, ready, view, logging,
     stop: () => (stopped ??= (async () => {
       await role?.shutdown();
       if (driver.isLeader() && voters.length > 1) {

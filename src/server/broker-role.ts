@@ -10,7 +10,7 @@ import type { Server, Socket } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import {
   FetchPurgatory, FetchSessionCache, IsrManager, ReplicaFetchers, ReplicaManager, logConfigOf, writeTxnMarkers, type Authorizer,
-  type BrokerContext,
+  type BrokerContext, type LoggerLevels,
 } from '../broker/index.ts';
 import { ControllerApiKey } from '../controller/index.ts';
 import {
@@ -18,9 +18,11 @@ import {
   groupCoordinatorConfig, txnCoordinatorConfig, type OffsetsTopicDeps,
 } from '../coordinator/index.ts';
 import {
-  ConfigResourceType, describeTopicConfigs, DynamicBrokerConfig, topicConfig, type BrokerConfig, type DynamicBrokerLayers, type MetadataImage, type TopicConfig,
+  ConfigResourceType, delegationTokenSettings, describeTopicConfigs, DynamicBrokerConfig, topicConfig, type BrokerConfig, type DynamicBrokerLayers, type MetadataImage, type TopicConfig,
 } from '../metadata/index.ts';
-import { ClientQuotas, SECURITY_PROTOCOL_IDS, withScramCredentials } from '../security/index.ts';
+import {
+  ClientQuotas, DelegationTokenCredentials, SECURITY_PROTOCOL_IDS, withScramCredentials, withTokenCredentials,
+} from '../security/index.ts';
 import type { messages } from '../protocol/index.ts';
 import { CLEANER_CONFIG_DEFAULTS, LogManager } from '../storage/index.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
@@ -34,6 +36,8 @@ import { transactionVerifier } from './txn-verifier.ts';
 import type { MetadataPublisher } from './metadata-publisher.ts';
 import { randomUuid } from './meta-properties.ts';
 import { replicaFetchTransport } from './replica-fetch-transport.ts';
+import type { NodeInstruments } from './node-instruments.ts';
+import { parseLogLevel, type LogFn, type NodeLogging } from './logging.ts';
 import type { Scheduler } from './scheduler.ts';
 import { createListenerServer, listen, portOf, serve } from './serve.ts';
 import { TlsListeners } from './tls-listeners.ts';
@@ -66,7 +70,11 @@ export interface BrokerRoleDeps {
   describeQuorum(): Promise<messages.DescribeQuorumResponse>;
   /** The ACL authorizer (`authorizer.class.name`), or null: every request allowed. */
   authorizer: Authorizer | null;
-  log(line: string): void;
+  /** Told of every request and connection when the node is measured. */
+  instruments: NodeInstruments | null;
+  /** The node's named loggers: the broker's parts log through their own, and BROKER_LOGGER configs set their levels. */
+  logging: NodeLogging;
+  log: LogFn;
 }
 
 export interface BrokerRole {
@@ -79,6 +87,10 @@ export interface BrokerRole {
   readonly ready: Promise<void>;
   /** This incarnation's broker epoch, -1 until registered. */
   brokerEpoch(): bigint;
+  /** What the handlers work with: for read-only views (metrics, health). */
+  readonly context: BrokerContext;
+  /** Registered and unfenced by the controller (false again while a log directory failure fences it). */
+  isUnfenced(): boolean;
   /** Registers with the controller and starts heartbeating. */
   start(): void;
   /** Controlled shutdown: the controller moves this broker's leaderships now. */
@@ -90,7 +102,7 @@ export interface BrokerRole {
 export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole> {
   const { nodeId, config, scheduler, metadata, image, channel, log } = deps;
   const clock = scheduler.clock;
-  const logs = LogManager.open(config.logDirs, clock, logConfigOf(deps.brokerDefaults), log);
+  const logs = LogManager.open(config.logDirs, clock, logConfigOf(deps.brokerDefaults), deps.logging.logger('samsa.storage'));
   // Dynamic broker configs (BROKER ConfigRecords for '' and this node) over the static config, per image.
   const dynamic = new DynamicBrokerConfig(config, log);
   const configAt = (img: MetadataImage): BrokerConfig => dynamic.current(img.brokerConfigs(nodeId), img.brokerConfigs(''));
@@ -118,7 +130,7 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   let lifecycle: BrokerLifecycle | null = null;
   const brokerEpoch = (): bigint => lifecycle?.brokerEpoch ?? -1n;
 
-  const groups = startGroupCoordinator({ nodeId, config, image, replicas, controller: channel, log }, scheduler);
+  const groups = startGroupCoordinator({ nodeId, config, image, replicas, controller: channel, log: deps.logging.logger('samsa.coordinator.group') }, scheduler);
   // The coordinator follows leadership of the offsets topic's partitions as metadata arrives.
   metadata.onChange((_img, changes) => {
     if (changes === null || changes.changedTopics.includes(OFFSETS_TOPIC) || changes.deletedTopics.some((t) => t.name === OFFSETS_TOPIC)) {
@@ -152,9 +164,10 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     verifyTransaction: (request) => verify(request),
     clientHost: (connectionId) => clientHosts.get(connectionId) ?? '/unknown',
     log,
+    loggers: loggerLevels(deps.logging),
     describeTopicConfigs: (topic) => describeTopicConfigEntries(config, image(), topic, layersAt(image())),
   };
-  const transactions = startTransactionCoordinator(broker, scheduler, deps.interBroker);
+  const transactions = startTransactionCoordinator(broker, scheduler, deps.interBroker, deps.logging.logger('samsa.coordinator.transaction'));
   const verifierConnections = new BrokerConnections(
     image, `samsa-txn-verifier-${nodeId}`, VERIFY_REQUEST_TIMEOUT_MS, VERIFY_CONNECT_TIMEOUT_MS, deps.interBroker,
   );
@@ -177,10 +190,15 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   metadata.onChange((img, changes) => {
     if (changes === null || changes.changedClientQuotas) quotas.update(img.clientQuotas.values());
   });
-  const dispatcher = new Dispatcher(broker, undefined, undefined, quotas);
+  const dispatcher = new Dispatcher(broker, undefined, undefined, quotas, deps.instruments);
   // SCRAM logins check the credentials the metadata image has at that moment.
   const scram = (user: string, mechanism: string) => image().scramCredential(user, mechanism);
-  deps.listeners.forEach((planned, i) => serve(servers[i]!, dispatcher, config, clientHosts, deps.sockets, log, gate, withScramCredentials(planned.security, scram)));
+  // Delegation-token logins (SCRAM with tokenauth=true) check the tokens the image has at that moment.
+  const tokens = new DelegationTokenCredentials(image, delegationTokenSettings(config.raw), () => clock.nowMs());
+  const tokenLogin = (tokenId: string, mechanism: string) => tokens.lookup(tokenId, mechanism);
+  deps.listeners.forEach((planned, i) => serve(
+    servers[i]!, dispatcher, config, clientHosts, deps.sockets, deps.logging.logger('samsa.network'), gate, withTokenCredentials(withScramCredentials(planned.security, scram), tokenLogin),
+  ));
   // TLS listeners take new key and trust stores when this node's dynamic configs change (and at start, from the image's).
   const tlsListeners = new TlsListeners(deps.listeners.flatMap((planned, i) => planned.security.tls === null ? []
     : [{ name: planned.endpoint.name, server: servers[i] as TlsServer, settings: planned.security.tls }]), log);
@@ -227,6 +245,8 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     listeners: bound,
     ready: standing.unfenced(),
     brokerEpoch,
+    context: broker,
+    isUnfenced: () => image().brokers.get(nodeId)?.fenced === false,
     start: () => standing.start(),
     shutdown: () => standing.shutdown(),
     stop: () => {
@@ -268,7 +288,7 @@ function startGroupCoordinator(deps: OffsetsTopicDeps, scheduler: Scheduler): { 
  * the WriteTxnMarkers handler here and over broker connections elsewhere.
  */
 function startTransactionCoordinator(
-  broker: BrokerContext, scheduler: Scheduler, interBroker: InterBrokerListener,
+  broker: BrokerContext, scheduler: Scheduler, interBroker: InterBrokerListener, log: LogFn,
 ): { coordinator: TransactionCoordinator; stop(): void } {
   const { config, image, clock } = broker;
   const topic = new InternalTopic(
@@ -298,7 +318,7 @@ function startTransactionCoordinator(
     offsetsPartitionFor: (groupId) => partitionForGroup(groupId, image().topicsByName.get(OFFSETS_TOPIC)?.partitions.length ?? config.offsetsTopicNumPartitions),
     topicExists: (name) => image().topicsByName.has(name),
     clock,
-    logLine: broker.log,
+    logLine: log,
   });
   coordinator.load(clock.nowMs());
   const stopTimer = driveDeadlines('transaction coordinator timer', coordinator, scheduler);
@@ -362,4 +382,17 @@ function describeTopicConfigEntries(config: BrokerConfig, image: MetadataImage, 
   return describeTopicConfigs(config, overrides, null, layers).map((e) => ({
     name: e.name, value: e.value, readOnly: e.readOnly, configSource: e.source, isSensitive: e.isSensitive,
   }));
+}
+
+/** The node's logging as the BROKER_LOGGER handlers see it: log4j level names in and out. */
+function loggerLevels(logging: NodeLogging): LoggerLevels {
+  return {
+    describe: () => logging.describe(),
+    exists: (name) => logging.describe().some((l) => l.name === name),
+    set: (name, levelText) => {
+      const level = levelText === null ? null : parseLogLevel(levelText);
+      if (level === null && levelText !== null) return `Invalid log level: ${levelText}. Valid levels are TRACE, DEBUG, INFO, WARN, ERROR, FATAL and OFF`;
+      return logging.setLevel(name, level);
+    },
+  };
 }

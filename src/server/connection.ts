@@ -47,6 +47,8 @@ export class Connection {
   readonly listenerName: string;
   /** The authenticated principal (`User:ANONYMOUS` until and unless one authenticates). */
   principal: string;
+  /** Whether the principal logged in with a delegation token (it may then not manage tokens). */
+  tokenAuthenticated = false;
   private authenticator: SaslAuthenticator | null;
   /** The authenticator of the current SASL session, once one completed: it makes the next re-authentication's. */
   private authenticated: SaslAuthenticator | null = null;
@@ -138,6 +140,7 @@ export class Connection {
     if (authenticator.complete) {
       this.principal = authenticator.principal!;
       this.authenticated = authenticator;
+      this.tokenAuthenticated = authenticator.tokenAuthenticated;
       this.authenticator = null;
       this.splitter.setFrameBytesMax(this.frameBytesMax);
     }

@@ -9,7 +9,7 @@
  */
 import type { ControllerApi } from '../broker/index.ts';
 import { ControllerApiKey, answeredNotController, type ControllerService } from '../controller/index.ts';
-import type { MetadataImage } from '../metadata/index.ts';
+import { withForwardedPrincipal, type MetadataImage } from '../metadata/index.ts';
 import { ErrorCode, messages } from '../protocol/index.ts';
 import type { QuorumDriver } from '../raft/quorum-driver.ts';
 import type { PeerConnections } from './peer-connections.ts';
@@ -239,6 +239,38 @@ export class ControllerChannel implements ControllerApi {
         filterResults: request.filters.map(() => ({ ...messages.defaultDeleteAclsResponseDeleteAclsFilterResult(), ...timedOut(e) })),
       };
     }
+  }
+
+  /** A delegation token change, sent with the requester's principal; answered once this node applied what the controller committed. */
+  private async tokenChange<Res extends { errorCode: number }>(
+    apiKey: number, request: object, principal: string, failed: (e: unknown) => Res,
+  ): Promise<Res> {
+    try {
+      const res = await this.send<Res>(apiKey, withForwardedPrincipal(request, principal));
+      // A login with the token (or a describe) on this broker right after must see it.
+      if (res.errorCode === ErrorCode.NONE) await this.untilApplied();
+      return res;
+    } catch (e) {
+      return failed(e);
+    }
+  }
+
+  createDelegationToken(request: messages.CreateDelegationTokenRequest, requester: string): Promise<messages.CreateDelegationTokenResponse> {
+    return this.tokenChange(ControllerApiKey.CreateDelegationToken, request, requester, (e) => ({
+      ...messages.CreateDelegationTokenResponse.defaults(), errorCode: timedOut(e).errorCode,
+    }));
+  }
+
+  renewDelegationToken(request: messages.RenewDelegationTokenRequest, principal: string): Promise<messages.RenewDelegationTokenResponse> {
+    return this.tokenChange(ControllerApiKey.RenewDelegationToken, request, principal, (e) => ({
+      ...messages.RenewDelegationTokenResponse.defaults(), errorCode: timedOut(e).errorCode, expiryTimestampMs: -1n,
+    }));
+  }
+
+  expireDelegationToken(request: messages.ExpireDelegationTokenRequest, principal: string): Promise<messages.ExpireDelegationTokenResponse> {
+    return this.tokenChange(ControllerApiKey.ExpireDelegationToken, request, principal, (e) => ({
+      ...messages.ExpireDelegationTokenResponse.defaults(), errorCode: timedOut(e).errorCode, expiryTimestampMs: -1n,
+    }));
   }
 
   async legacyAlterConfigs(

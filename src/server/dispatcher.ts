@@ -9,12 +9,13 @@ import {
   ApiKey, ErrorCode, Reader, Writer, readRequestHeader, requestCodec, responseCodec, writeResponseHeader, type MessageCodec,
 } from '../protocol/index.ts';
 import {
-  apiVersionsResponse, handlers as brokerHandlers, advertisedApis as brokerApis, type BrokerContext, type HandlerEntry, type RequestContext,
+  apiVersionsResponse, handlers as brokerHandlers, advertisedApis as brokerApis, type BrokerContext, type FetchQuota, type HandlerEntry, type RequestContext,
 } from '../broker/index.ts';
 import type { ApiRange } from '../protocol/index.ts';
 import { messages } from '../protocol/index.ts';
 import type { ClientQuotas } from '../security/index.ts';
 import type { Connection, FrameHandler, Response } from './connection.ts';
+import type { NodeInstruments } from './node-instruments.ts';
 
 /**
  * APIs no client quota meters, as Kafka exempts them: the handshake
@@ -40,16 +41,22 @@ export class Dispatcher implements FrameHandler {
   private readonly handlers: readonly (HandlerEntry | undefined)[];
   private readonly advertisedApis: readonly ApiRange[];
   private readonly quotas: ClientQuotas | null;
+  /** Told of every request and connection when the node is measured. */
+  readonly instruments: NodeInstruments | null;
 
   /**
    * A listener's table of handlers; the broker's client APIs unless given (the
    * controller listener has its own). `quotas`: the client quotas its requests are metered against.
    */
-  constructor(broker: BrokerContext, handlers = brokerHandlers, advertisedApis = brokerApis, quotas: ClientQuotas | null = null) {
+  constructor(
+    broker: BrokerContext, handlers = brokerHandlers, advertisedApis = brokerApis, quotas: ClientQuotas | null = null,
+    instruments: NodeInstruments | null = null,
+  ) {
     this.broker = broker;
     this.handlers = handlers;
     this.advertisedApis = advertisedApis;
     this.quotas = quotas;
+    this.instruments = instruments;
   }
 
   handle(frame: Buffer, connection: Connection): Response | Promise<Response> {
@@ -70,49 +77,65 @@ export class Dispatcher implements FrameHandler {
     const request = requestCodec(apiKey)!.decode(r, apiVersion);
     const ctx: RequestContext = {
       apiVersion, correlationId, clientId: header.clientId, connectionId: connection.id,
-      principal: connection.principal, listenerName: connection.listenerName,
+      principal: connection.principal, listenerName: connection.listenerName, tokenAuthenticated: connection.tokenAuthenticated,
     };
     const codec = responseCodec(apiKey)!;
     if (this.quotas !== null && this.quotas.active && !QUOTA_EXEMPT_APIS.has(apiKey) && !(apiKey === ApiKey.Fetch && isFollowerFetch(request))) {
       return this.metered(this.quotas, entry, request, ctx, frame.length, connection);
     }
+    if (this.instruments !== null) return this.measured(this.instruments, entry, request, ctx, connection);
     const result = entry.handle(this.broker, request, ctx);
     if (result instanceof Promise) return result.then((body) => body === null ? null : encode(correlationId, apiKey, apiVersion, codec, body));
     return result === null ? null : encode(correlationId, apiKey, apiVersion, codec, result);
+  }
+
+  /** The same, timed for the node's instruments: the handler's own time, and its total with what it waited for. */
+  private measured(instruments: NodeInstruments, entry: HandlerEntry, request: any, ctx: RequestContext, connection: Connection): Response | Promise<Response> {
+    const apiKey = entry.apiKey;
+    const codec = responseCodec(apiKey)!;
+    const startedMs = performance.now();
+    const result = entry.handle(this.broker, request, ctx);
+    const localSeconds = (performance.now() - startedMs) / 1000;
+    const finish = (body: any): Response => {
+      instruments.requestDone(apiKey, connection.listenerName, localSeconds, (performance.now() - startedMs) / 1000, body);
+      return body === null ? null : encode(ctx.correlationId, apiKey, ctx.apiVersion, codec, body);
+    };
+    return result instanceof Promise ? result.then(finish) : finish(result);
   }
 
   /**
    * A request under client quotas (KafkaApis' throttling): handler time
    * against request_percentage, the request's bytes against
    * producer_byte_rate (Produce) and the response's bytes against
-   * consumer_byte_rate (consumer Fetch). The response carries the longest
-   * throttle time, and the connection is then not read for that long.
+   * consumer_byte_rate (consumer Fetch, see `fetchQuota`). The response
+   * carries the longest throttle time, and the connection is then not read
+   * for that long.
    */
   private metered(
-    quotas: ClientQuotas, entry: HandlerEntry, request: any, ctx: RequestContext, frameBytes: number, connection: Connection,
+    quotas: ClientQuotas, entry: HandlerEntry, request: any, baseCtx: RequestContext, frameBytes: number, connection: Connection,
   ): Response | Promise<Response> {
     const apiKey = entry.apiKey;
-    const clientId = ctx.clientId ?? '';
+    const clientId = baseCtx.clientId ?? '';
+    const fetch = apiKey === ApiKey.Fetch && quotas.fetch.enabled ? this.fetchQuota(quotas, request, baseCtx) : null;
     const strictVersionMin = MUTATION_STRICT_VERSION_MIN.get(apiKey);
     const mutationQuota = strictVersionMin !== undefined && quotas.controllerMutation.enabled
-      ? quotas.controllerMutation.quotaFor(ctx.principal, clientId, ctx.apiVersion >= strictVersionMin) : null;
-    if (mutationQuota !== null) ctx = { ...ctx, mutationQuota };
-    const startedMs = quotas.request.enabled ? performance.now() : 0;
+      ? quotas.controllerMutation.quotaFor(baseCtx.principal, clientId, baseCtx.apiVersion >= strictVersionMin) : null;
+    const ctx = fetch !== null ? { ...baseCtx, fetchQuota: fetch.quota } : mutationQuota !== null ? { ...baseCtx, mutationQuota } : baseCtx;
+    const startedAt = performance.now();
     const result = entry.handle(this.broker, request, ctx);
     const nowMs = this.broker.clock.nowMs();
     const requestThrottleMs = quotas.request.enabled
-      ? quotas.request.record(ctx.principal, clientId, (performance.now() - startedMs) * PERCENT_PER_HANDLER_MS, nowMs)
+      ? quotas.request.record(ctx.principal, clientId, (performance.now() - startedAt) * PERCENT_PER_HANDLER_MS, nowMs)
       : 0;
     const finish = (body: any): Response => {
       let throttleMs = Math.max(requestThrottleMs, mutationQuota?.throttleTimeMs() ?? 0);
       if (apiKey === ApiKey.Produce) {
         throttleMs = Math.max(throttleMs, quotas.produce.record(ctx.principal, clientId, frameBytes, this.broker.clock.nowMs()));
       }
-      let encoded = body === null ? null : encode(ctx.correlationId, apiKey, ctx.apiVersion, responseCodec(apiKey)!, body);
-      if (apiKey === ApiKey.Fetch && encoded !== null && quotas.fetch.enabled) {
-        const bytes = encoded.reduce((n, chunk) => n + chunk.length, 0);
-        throttleMs = Math.max(throttleMs, quotas.fetch.record(ctx.principal, clientId, bytes, this.broker.clock.nowMs()));
-      }
+      if (fetch !== null) throttleMs = Math.max(throttleMs, fetch.throttleMs());
+      const measured = fetch?.encoded() ?? null;
+      let encoded = measured !== null && measured.body === body ? measured.chunks
+        : body === null ? null : encode(ctx.correlationId, apiKey, ctx.apiVersion, responseCodec(apiKey)!, body);
       if (throttleMs <= 0) return encoded;
       if (body !== null && typeof body.throttleTimeMs === 'number' && body.throttleTimeMs < throttleMs) {
         body.throttleTimeMs = throttleMs;
@@ -121,7 +144,49 @@ export class Dispatcher implements FrameHandler {
       connection.throttle(throttleMs);
       return encoded;
     };
+    if (this.instruments !== null) {
+      const instruments = this.instruments;
+      const localSeconds = (performance.now() - startedAt) / 1000;
+      const measuredFinish = (body: any): Response => {
+        instruments.requestDone(apiKey, connection.listenerName, localSeconds, (performance.now() - startedAt) / 1000, body);
+        return finish(body);
+      };
+      return result instanceof Promise ? result.then(measuredFinish) : measuredFinish(result);
+    }
     return result instanceof Promise ? result.then(finish) : finish(result);
+  }
+
+  /**
+   * consumer_byte_rate on a consumer Fetch, as KafkaApis applies it: the
+   * request's maxBytes is cut to what the quota allows in its shortest
+   * window (so a fetch is never throttled for its size alone), and the
+   * handler has the response metered once read; over the quota it answers
+   * empty and the bytes are un-recorded. The encoding made to measure the
+   * response is kept, so an unthrottled response is encoded once.
+   */
+  private fetchQuota(quotas: ClientQuotas, request: messages.FetchRequest, ctx: RequestContext): {
+    quota: FetchQuota; throttleMs(): number; encoded(): { body: unknown; chunks: Buffer[] } | null;
+  } {
+    const clientId = ctx.clientId ?? '';
+    const capBytes = quotas.fetch.maxValueInQuotaWindow(ctx.principal, clientId, this.broker.clock.nowMs());
+    if (capBytes < request.maxBytes) {
+      request.maxBytes = Math.max(0, Math.floor(capBytes));
+      request.minBytes = Math.min(request.minBytes, request.maxBytes);
+    }
+    let throttleMs = 0;
+    let encoded: { body: unknown; chunks: Buffer[] } | null = null;
+    const quota: FetchQuota = {
+      throttle: (response) => {
+        const chunks = encode(ctx.correlationId, ApiKey.Fetch, ctx.apiVersion, messages.FetchResponse, response);
+        const bytes = chunks.reduce((n, chunk) => n + chunk.length, 0);
+        const nowMs = this.broker.clock.nowMs();
+        throttleMs = quotas.fetch.record(ctx.principal, clientId, bytes, nowMs);
+        if (throttleMs > 0) quotas.fetch.unrecord(ctx.principal, clientId, bytes, nowMs);
+        else encoded = { body: response, chunks };
+        return throttleMs;
+      },
+    };
+    return { quota, throttleMs: () => throttleMs, encoded: () => encoded };
   }
 }
 

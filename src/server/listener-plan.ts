@@ -37,9 +37,9 @@ function configErrors<T>(body: () => T): T {
   }
 }
 
-/** The security of one listener, its problems as ConfigError. */
-export function planListener(config: BrokerConfig, endpoint: Endpoint): PlannedListener {
-  return { endpoint, security: configErrors(() => listenerSecurity(config, endpoint.name)) };
+/** The security of one listener, its problems as ConfigError; `log` takes its later troubles (a JWKS it cannot fetch). */
+export function planListener(config: BrokerConfig, endpoint: Endpoint, log?: (line: string) => void): PlannedListener {
+  return { endpoint, security: configErrors(() => listenerSecurity(config, endpoint.name, log)) };
 }
 
 /** advertised.listeners' entry for a listener, else the bound address (loopback for a wildcard bind). */

@@ -11,6 +11,30 @@ export interface PeerEndpoint {
   port: number;
 }
 
+/**
+ * Failed logins to peers, logged once per node and reason across a node's
+ * connection pools: a refused login does not heal by retrying (unlike a peer
+ * still starting), so it deserves a line, but not one per retry.
+ */
+export class PeerLoginLog {
+  private readonly log: (line: string) => void;
+  private readonly logged = new Map<number, string>();
+
+  constructor(log: (line: string) => void) {
+    this.log = log;
+  }
+
+  failed(nodeId: number, reason: string): void {
+    if (this.logged.get(nodeId) === reason) return;
+    this.logged.set(nodeId, reason);
+    this.log(`cannot log in to the controller listener of node ${nodeId}: ${reason}`);
+  }
+
+  succeeded(nodeId: number): void {
+    this.logged.delete(nodeId);
+  }
+}
+
 export class PeerConnections {
   private readonly endpoints: ReadonlyMap<number, PeerEndpoint>;
   private readonly clientId: string;
@@ -19,13 +43,15 @@ export class PeerConnections {
   private closed = false;
   /** TLS and SASL of the controller listener (controller.listener.names). */
   private readonly security: ClientSecurity;
+  private readonly logins: PeerLoginLog;
 
   constructor(
     endpoints: ReadonlyMap<number, PeerEndpoint>, clientId: string, requestTimeoutMs: number,
-    security: ClientSecurity = { tls: null, sasl: null },
+    security: ClientSecurity = { tls: null, sasl: null }, logins: PeerLoginLog = new PeerLoginLog(() => {}),
   ) {
     this.endpoints = endpoints;
     this.security = security;
+    this.logins = logins;
     this.clientId = clientId;
     this.requestTimeoutMs = requestTimeoutMs;
   }
@@ -58,9 +84,11 @@ export class PeerConnections {
     });
     this.open.set(nodeId, opening);
     opening.then((c) => {
+      this.logins.succeeded(nodeId);
       if (this.closed) c.close();
-    }, () => {
+    }, (e: Error & { code?: string }) => {
       if (this.open.get(nodeId) === opening) this.open.delete(nodeId);
+      if (!this.closed && e.code?.startsWith('SAMSA_ERR_SASL') === true) this.logins.failed(nodeId, e.message);
     });
     return opening;
   }

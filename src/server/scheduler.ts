@@ -24,7 +24,7 @@ export interface Scheduler {
   stop(): void;
 }
 
-export function createScheduler(clock: Clock, log: (line: string) => void): Scheduler {
+export function createScheduler(clock: Clock, log: (line: string, level?: 'warn' | 'error') => void): Scheduler {
   const timers = new Set<NodeJS.Timeout>();
   const lastFailure = new Map<string, string>();
   let stopped = false;
@@ -38,7 +38,7 @@ export function createScheduler(clock: Clock, log: (line: string) => void): Sche
         // Not one the handler takes: logged like any other.
       }
     }
-    if (lastFailure.get(name) !== error.message) log(`${name} failed: ${error.message}`);
+    if (lastFailure.get(name) !== error.message) log(`${name} failed: ${error.message}`, 'error');
     lastFailure.set(name, error.message);
   };
   const run = (name: string, task: () => unknown, onError?: (e: Error) => void): void => {

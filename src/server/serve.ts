@@ -44,7 +44,7 @@ let nextConnectionId = 1;
  */
 export function serve(
   server: Server, dispatcher: Dispatcher, config: BrokerConfig, clientHosts: Map<number, string>, sockets: Set<Socket>,
-  log: (line: string) => void, gate: { open: boolean; opened: Promise<void> } | null, security: ListenerSecurity,
+  log: (line: string, level?: 'warn' | 'error') => void, gate: { open: boolean; opened: Promise<void> } | null, security: ListenerSecurity,
 ): void {
   const limits = { frameBytesMax: config.socketRequestMaxBytes, inflightRequestsMax: CONNECTION_LIMITS_INFLIGHT_MAX };
   if (security.tls !== null) {
@@ -54,7 +54,7 @@ export function serve(
       raw.once('close', () => sockets.delete(raw));
     });
     server.on('tlsClientError', (e: Error, socket: TLSSocket) => {
-      log(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} on listener ${security.name} failed: ${e.message}`);
+      log(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} on listener ${security.name} failed: ${e.message}`, 'warn');
     });
   }
   server.on(security.tls === null ? 'connection' : 'secureConnection', (socket: Socket) => {
@@ -67,9 +67,15 @@ export function serve(
     const id = nextConnectionId++;
     // Kafka reports a member's host as InetAddress.toString(): "/" and the address.
     clientHosts.set(id, `/${socket.remoteAddress ?? 'unknown'}`);
+    const instruments = dispatcher.instruments;
+    instruments?.connectionOpened(security.name);
+    let released = false;
     const release = (): void => {
+      if (released) return;
+      released = true;
       sockets.delete(socket);
       clientHosts.delete(id);
+      instruments?.connectionClosed(security.name);
     };
     const accept = (): void => {
       new Connection(id, socket, dispatcher, limits, release, log, connectionSecurity);
@@ -90,13 +96,13 @@ export function serve(
 }
 
 /** The principal and authenticator a new connection starts with, or null when its certificate is refused (logged). */
-function securityOf(socket: Socket, security: ListenerSecurity, log: (line: string) => void): ConnectionSecurity | null {
+function securityOf(socket: Socket, security: ListenerSecurity, log: (line: string, level?: 'warn' | 'error') => void): ConnectionSecurity | null {
   const where = `${socket.remoteAddress}:${socket.remotePort} on ${security.name}`;
   let principal = ANONYMOUS_PRINCIPAL;
   if (security.tls !== null) {
     const peer = security.tls.principalOf(socket as TLSSocket);
     if ('error' in peer) {
-      log(`TLS client ${where} refused: ${peer.error}`);
+      log(`TLS client ${where} refused: ${peer.error}`, 'warn');
       return null;
     }
     principal = peer.principal;

@@ -142,13 +142,13 @@ export class LeaderEpochCache {
 }
 
 /** The cache of a partition directory; an unreadable checkpoint is logged, removed and replaced by an empty cache. */
-export function loadEpochCacheOrReset(dir: string, log: (line: string) => void): LeaderEpochCache {
+export function loadEpochCacheOrReset(dir: string, log: (line: string, level?: 'warn' | 'error') => void): LeaderEpochCache {
   const path = join(dir, LEADER_EPOCH_CHECKPOINT_FILE);
   try {
     return LeaderEpochCache.load(path);
   } catch (error) {
     if (!(error instanceof CheckpointFormatError)) throw error;
-    log(`${error.message}; starting an empty leader epoch cache`);
+    log(`${error.message}; starting an empty leader epoch cache`, 'warn');
     fs.rmSync(path, { force: true });
     return LeaderEpochCache.load(path);
   }

@@ -53,7 +53,7 @@ export interface LoadParams {
   /** The log dir's clean-shutdown marker was present. */
   hadCleanShutdown: boolean;
   epochCache: LeaderEpochCache;
-  log: (line: string) => void;
+  log: (line: string, level?: 'warn' | 'error') => void;
 }
 
 export interface LoadedLog {
@@ -72,7 +72,7 @@ export function loadLog(params: LoadParams): LoadedLog {
 }
 
 /** Pass 1. */
-function removeLeftovers(dir: string, log: (line: string) => void): void {
+function removeLeftovers(dir: string, log: (line: string, level?: 'warn' | 'error') => void): void {
   const names = fs.readdirSync(dir);
   const present = new Set(names);
   for (const name of names) {
@@ -125,7 +125,7 @@ function recoverLog(segments: LogSegment[], params: LoadParams): number {
     if (recovery.truncatedBytes === 0) continue;
     // Kafka: everything after a cut is suspect, so the segments that follow go.
     for (const later of segments.splice(i + 1)) {
-      params.log(`deleting ${later.logPath}: it follows a truncated segment`);
+      params.log(`deleting ${later.logPath}: it follows a truncated segment`, 'warn');
       later.deleteFiles();
     }
   }
@@ -139,7 +139,7 @@ function trustOrRecover(segments: LogSegment[], i: number, params: LoadParams): 
     segment.openIndexes();
   } catch (error) {
     if (!(error instanceof CorruptIndexError)) throw error;
-    params.log(`${error.message}; rebuilding the indexes of ${segment.logPath}`);
+    params.log(`${error.message}; rebuilding the indexes of ${segment.logPath}`, 'warn');
     recoverOne(segments, i, params);
     segment.flushAll();
   }
@@ -151,7 +151,7 @@ function recoverOne(segments: LogSegment[], i: number, params: LoadParams): { ne
   const offsetLimit = next === undefined ? Number.MAX_SAFE_INTEGER : next.baseOffset;
   const recovery = segment.recover(params.indexIntervalBytes, offsetLimit, params.epochCache);
   if (recovery.truncatedBytes > 0) {
-    params.log(`recovery cut ${recovery.truncatedBytes} bytes from ${segment.logPath}: ${recovery.problem}`);
+    params.log(`recovery cut ${recovery.truncatedBytes} bytes from ${segment.logPath}: ${recovery.problem}`, 'warn');
   }
   return recovery;
 }

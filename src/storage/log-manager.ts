@@ -73,7 +73,7 @@ const METADATA_LOG_DIR = '__cluster_metadata-0';
 export class LogManager {
   readonly logDirs: readonly string[];
   private readonly clock: Clock;
-  private readonly log: (line: string) => void;
+  private readonly log: (line: string, level?: 'warn' | 'error') => void;
   private defaults: LogConfig;
   /** Keyed by `<topic>-<partition>`. */
   private readonly logs: Map<string, PartitionLog>;
@@ -89,7 +89,7 @@ export class LogManager {
   private cleaner: LogCleaner | null;
   private closed: boolean;
 
-  private constructor(logDirs: string[], clock: Clock, defaults: LogConfig, log: (line: string) => void) {
+  private constructor(logDirs: string[], clock: Clock, defaults: LogConfig, log: (line: string, level?: 'warn' | 'error') => void) {
     this.logDirs = [...logDirs];
     this.clock = clock;
     this.defaults = { ...defaults };
@@ -109,7 +109,7 @@ export class LogManager {
    * by a crash), then removes the clean-shutdown markers so that a crash
    * from here on is detected at the next open.
    */
-  static open(logDirs: string[], clock: Clock, defaults: LogConfig, log?: (line: string) => void): LogManager {
+  static open(logDirs: string[], clock: Clock, defaults: LogConfig, log?: (line: string, level?: 'warn' | 'error') => void): LogManager {
     if (logDirs.length === 0) throw new RangeError('LogManager needs at least one log dir');
     validateLogConfig(defaults);
     const manager = new LogManager(logDirs, clock, defaults, log ?? (() => {}));
@@ -150,7 +150,7 @@ export class LogManager {
       return readPartitionOffsets(path);
     } catch (error) {
       if (!(error instanceof CheckpointFormatError)) throw error;
-      this.log(`${error.message}; ignoring it`);
+      this.log(`${error.message}; ignoring it`, 'warn');
       return new Map();
     }
   }
@@ -278,7 +278,7 @@ export class LogManager {
         const deleted = partitionLog.deleteExpiredSegments();
         if (deleted > 0) this.log(`retention deleted ${deleted} segment(s) of ${key}; log start offset ${partitionLog.logStartOffset}`);
       } catch (error) {
-        this.log(`retention of ${key} failed: ${(error as Error).message}`);
+        this.log(`retention of ${key} failed: ${(error as Error).message}`, 'error');
       }
     }
   }
@@ -415,7 +415,7 @@ export class LogManager {
       result = this.cleaner.clean(partitionLog, range.firstDirtyOffset, range.firstUncleanableOffset, nowMs);
     } catch (error) {
       this.uncleanable.add(key);
-      this.log(`cleaning ${key} failed, skipping it until restart: ${(error as Error).message}`);
+      this.log(`cleaning ${key} failed, skipping it until restart: ${(error as Error).message}`, 'error');
       return null;
     }
     this.cleanerCheckpoints.set(key, result.endOffset);
@@ -425,7 +425,7 @@ export class LogManager {
       this.writeCleanerCheckpoint(this.homes.get(key)!);
     } catch (error) {
       // The clean itself is durable; a stale checkpoint only means the next clean redoes some work.
-      this.log(`writing the cleaner checkpoint of ${key} failed: ${(error as Error).message}`);
+      this.log(`writing the cleaner checkpoint of ${key} failed: ${(error as Error).message}`, 'error');
     }
     this.log(
       `cleaned ${key} [${range.firstDirtyOffset}, ${result.endOffset}): ${result.segmentsRead} segment(s) into ${result.segmentsWritten}, ` +

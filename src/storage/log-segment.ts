@@ -61,7 +61,7 @@ export class LogSegment {
   /** '' for a live segment; `.cleaned` while the cleaner writes one (segment-swap.ts). */
   private readonly fileSuffix: string;
   private readonly indexBytesMax: number;
-  private readonly log: (line: string) => void;
+  private readonly log: (line: string, level?: 'warn' | 'error') => void;
   private offsetIndexValue: OffsetIndex;
   private timeIndexValue: TimeIndex;
   /** Never rebuilt from the log by storage: recovery only cuts it (txn-index.ts). */
@@ -84,7 +84,7 @@ export class LogSegment {
     indexBytesMax: number,
     size: number,
     lastModifiedMs: number,
-    log: (line: string) => void,
+    log: (line: string, level?: 'warn' | 'error') => void,
     fileSuffix = '',
   ) {
     this.dir = dir;
@@ -115,7 +115,7 @@ export class LogSegment {
    * A new empty segment; its three files are created now (an existing `.log` of that name is emptied).
    * `fileSuffix` (`.cleaned`) names the files of a segment the cleaner is writing.
    */
-  static create(dir: string, baseOffset: number, indexBytesMax: number, nowMs: number, log: (line: string) => void, fileSuffix = ''): LogSegment {
+  static create(dir: string, baseOffset: number, indexBytesMax: number, nowMs: number, log: (line: string, level?: 'warn' | 'error') => void, fileSuffix = ''): LogSegment {
     // Size -1 tells the constructor the segment is new: a stale `.txnindex` of that name is emptied.
     const segment = new LogSegment(dir, baseOffset, indexBytesMax, -1, nowMs, log, fileSuffix);
     segment.fd = fs.openSync(segment.logPath, 'w+', 0o644);
@@ -128,7 +128,7 @@ export class LogSegment {
    * A segment found on disk. Its indexes are empty until the loader calls
    * openIndexes (trust the files) or recover (rebuild them from the log).
    */
-  static load(dir: string, baseOffset: number, indexBytesMax: number, log: (line: string) => void): LogSegment {
+  static load(dir: string, baseOffset: number, indexBytesMax: number, log: (line: string, level?: 'warn' | 'error') => void): LogSegment {
     const logPath = segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX);
     const stat = fs.statSync(logPath);
     return new LogSegment(dir, baseOffset, indexBytesMax, stat.size, Math.floor(stat.mtimeMs), log);
@@ -197,9 +197,9 @@ export class LogSegment {
       return null;
     } catch (error) {
       if (!(error instanceof CorruptIndexError)) throw error;
-      this.log(`${error.message}; rebuilding the indexes of ${this.logPath}`);
+      this.log(`${error.message}; rebuilding the indexes of ${this.logPath}`, 'warn');
       const recovery = this.recover(indexIntervalBytes, Number.MAX_SAFE_INTEGER, null);
-      if (recovery.truncatedBytes > 0) this.log(`cut ${recovery.truncatedBytes} bytes from ${this.logPath}: ${recovery.problem}`);
+      if (recovery.truncatedBytes > 0) this.log(`cut ${recovery.truncatedBytes} bytes from ${this.logPath}: ${recovery.problem}`, 'warn');
       // Only segments below the recovery point are opened lazily: make the rebuilt indexes durable like theirs were.
       this.flushAll();
       return recovery;

@@ -7,12 +7,13 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
 import { isOneLineError, samsa } from '../helpers/samsa-cli.ts';
+import { until } from '../helpers/until.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const READY_MS = 30_000;
@@ -23,10 +24,12 @@ after(() => {
 });
 
 /** Starts `samsa cluster`, resolving with its bootstrap list once it prints it. */
-function startCluster(dir: string, nodes: number): Promise<{ child: ChildProcess; bootstrap: string; output(): string }> {
+function startCluster(dir: string, nodes: number): Promise<{ child: ChildProcess; bootstrap: string; output(): string; errors(): string }> {
   const child = spawn(process.execPath, [MAIN, 'cluster', '--nodes', String(nodes), '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no bootstrap line in ${READY_MS} ms: ${stdout}`)), READY_MS);
     child.stdout!.setEncoding('utf8').on('data', (s: string) => {
@@ -34,7 +37,7 @@ function startCluster(dir: string, nodes: number): Promise<{ child: ChildProcess
       const m = /bootstrap servers: (\S+)/.exec(stdout);
       if (m === null) return;
       clearTimeout(timer);
-      resolve({ child, bootstrap: m[1]!, output: () => stdout });
+      resolve({ child, bootstrap: m[1]!, output: () => stdout, errors: () => stderr });
     });
     child.once('exit', (code) => reject(new Error(`samsa cluster exited with ${code}: ${stdout}`)));
   });
@@ -48,12 +51,10 @@ function stopped(child: ChildProcess): Promise<number | null> {
 }
 
 async function quorumStatus(bootstrap: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 100; i++) {
+  return until('the quorum described', async () => {
     const r = await samsa(['metadata-quorum', '--describe', '--status', '--json', '--bootstrap-server', bootstrap]);
-    if (r.code === 0) return JSON.parse(r.stdout);
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  throw new Error('the quorum was never described');
+    return r.code === 0 ? JSON.parse(r.stdout) as Record<string, unknown> : null;
+  }, { timeoutMs: 20_000, intervalMs: 200 });
 }
 
 test('samsa cluster runs the nodes, metadata-quorum describes them, Ctrl-C stops them, and the directory restarts them', async () => {
@@ -79,6 +80,16 @@ test('samsa cluster runs the nodes, metadata-quorum describes them, Ctrl-C stops
     assert.match(listed.stdout, /^kept$/m);
     const again = await quorumStatus(second.bootstrap);
     assert.ok((again.leaderEpoch as number) > (status.leaderEpoch as number));
+
+    // Each node has its own metrics port, printed with it; a node killed from outside is reported, the rest run on.
+    const metrics = [...second.output().matchAll(/node (\d): broker \S+, controller \S+, metrics (http:\/\/\S+)\/metrics/g)];
+    assert.equal(metrics.length, 2, second.output());
+    for (const [, , url] of metrics) assert.equal((await fetch(`${url}/readyz`)).status, 200);
+    const nodePids = execFileSync('pgrep', ['-P', String(second.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    assert.equal(nodePids.length, 2);
+    process.kill(nodePids[1]!, 'SIGKILL');
+    await until('the dead node reported', () => /^samsa: node \d exited \(SIGKILL\); the other nodes keep running$/m.test(second.errors()),
+      { timeoutMs: 5000, context: () => second.errors() });
     assert.equal(await stopped(second.child), 0);
   } finally {
     data.remove();

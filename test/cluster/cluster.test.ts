@@ -19,6 +19,7 @@ import { BrokerConnection, ErrorCode, messages } from '../../src/protocol/index.
 import { tempDir } from '../helpers/broker.ts';
 import { kafkaToolStream, killAllChildren, run, startBrokerProcess } from '../helpers/processes.ts';
 import { samsaProcess as samsa } from '../helpers/samsa-cli.ts';
+import { scrape } from '../helpers/prometheus.ts';
 import { until as untilShared } from '../helpers/until.ts';
 
 /** Short timeouts so failover happens in test time; the ratios are Kafka's defaults. */
@@ -111,6 +112,14 @@ async function quorumStatus(port: number): Promise<{ leaderId: number; leaderEpo
   const out = await samsa(['metadata-quorum', '--describe', '--status', '--json', '--bootstrap-server', `127.0.0.1:${port}`]);
   assert.equal(out.code, 0, out.stderr);
   return JSON.parse(out.stdout);
+}
+
+function liveNodes(): number[] {
+  return cluster.plan.filter((n) => cluster.isRunning(n.id)).map((n) => n.id);
+}
+
+function metricsUrlOf(id: number): string {
+  return `http://127.0.0.1:${cluster.node(id).metricsPort}`;
 }
 
 function livePorts(): number[] {
@@ -237,6 +246,12 @@ test('a topic replicated three times: acks=all writes survive kill -9 of a leade
   const under = await samsa(['topics', '--describe', '--under-replicated-partitions', '--topic', 'replicated', '--json', '--bootstrap-server', `127.0.0.1:${survivor}`]);
   assert.equal(under.code, 0, under.stderr);
   assert.deepEqual(JSON.parse(under.stdout)[0].partitions.map((p: { partition: number }) => p.partition), [0, 1, 2]);
+  // The same on /metrics: the surviving leaders count those three as under-replicated, having shrunk their ISRs.
+  await until('the live leaders to report the under-replicated partitions', async () => {
+    const scrapes = await Promise.all(liveNodes().map((n) => scrape(metricsUrlOf(n))));
+    return scrapes.reduce((n, s) => n + s.sum('kafka_server_replicamanager_under_replicated_partitions'), 0) >= 3
+      && scrapes.reduce((n, s) => n + s.sum('kafka_server_replicamanager_isr_shrinks_total'), 0) >= 1;
+  });
 
   const after = new Kafka({ clientId: 'cluster-test', brokers: liveBrokers(), logLevel: logLevel.NOTHING }).producer();
   await after.connect();
@@ -347,6 +362,17 @@ test('kill -9 of the active controller: a new one is elected, topic creation wor
     const spread = await partitionsSeenBy(survivor, 'spread');
     return spread.filter((p) => p.partition % 3 === killed - 1).every((p) => p.leader === -1);
   });
+  // What an operator's alerts see: one active controller, the dead broker fenced, the partitions it alone held offline.
+  await until('the metrics of the new active controller', async () => {
+    const offlineSeen = (await withSamsaAdmin(survivor, (a) => a.listTopics()))
+      .reduce((n, t) => n + t.partitions.filter((p) => p.leader < 0).length, 0);
+    const scrapes = await Promise.all(liveNodes().map((n) => scrape(metricsUrlOf(n))));
+    const active = scrapes.filter((s) => s.sum('kafka_controller_kafkacontroller_active_controller_count') === 1);
+    return active.length === 1 && scrapes.every((s) => s.sum('kafka_server_raft_metrics_current_leader') === after.leaderId)
+      && active[0]!.sum('kafka_controller_kafkacontroller_fenced_broker_count') === 1
+      && active[0]!.sum('kafka_controller_kafkacontroller_offline_partitions_count') === offlineSeen;
+  });
+  for (const n of liveNodes()) assert.equal((await fetch(`${metricsUrlOf(n)}/readyz`)).status, 200, `node ${n} is ready`);
 
   // While it is away the log moves on by more than two snapshot intervals (4096 bytes here), so the leader's log
   // starts past the node's end and it must come back through FetchSnapshot.

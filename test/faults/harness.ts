@@ -516,6 +516,7 @@ export class FaultCluster {
       'controller.listener.names': 'CONTROLLER',
       'controller.quorum.voters': this.voters,
       'log.dirs': n.dataDir,
+      'metrics.listener': '',
       ...FAST_CONFIG,
       ...this.options.config,
     };

@@ -134,6 +134,8 @@ export interface BrokerProcessOptions {
   entry?: string;
   /** Node flags before the module (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** More `samsa start` flags (e.g. --log-format json). */
+  startArgs?: string[];
   env?: Record<string, string>;
   /** SIGKILL after this long whatever happens (a benchmark's bound); default none. */
   maxLifeMs?: number;
@@ -141,9 +143,10 @@ export interface BrokerProcessOptions {
 }
 
 /** The one `samsa start --port P --data-dir DIR [--override k=v]...` process of tests and benchmarks; resolves once it prints its ready line. */
-export function startBrokerProcess(dataDir: string, overrides: Record<string, string> = {}, port = 0, options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
-  const args = [...(options.nodeArgs ?? []), options.entry ?? CLI, 'start', '--port', String(port), '--data-dir', dataDir];
-  for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${v}`);
+export function startBrokerProcess(dataDir: string, overrides: Record<string, string | null> = {}, port = 0, options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
+  const args = [...(options.nodeArgs ?? []), options.entry ?? CLI, 'start', '--port', String(port), '--data-dir', dataDir, ...(options.startArgs ?? [])];
+  // No metrics listener unless asked (null leaves it to samsa's default): the default port is the user's, not the tests'.
+  for (const [k, v] of Object.entries({ 'metrics.listener': '', ...overrides })) if (v !== null) args.push('--override', `${k}=${v}`);
   const started = performance.now();
   const child = track(spawn(process.execPath, args, { stdio: 'pipe', env: { ...process.env, ...options.env } }));
   const life = options.maxLifeMs === undefined ? null : setTimeout(() => child.kill('SIGKILL'), options.maxLifeMs);

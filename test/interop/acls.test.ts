@@ -267,6 +267,32 @@ test('cluster APIs: DescribeCluster, DescribeLogDirs, DescribeAcls DESCRIBE; Cre
   assert.equal(bad.results[0]!.errorCode, ErrorCode.INVALID_REQUEST);
 });
 
+test('client quotas: DescribeClientQuotas DESCRIBE_CONFIGS, AlterClientQuotas ALTER_CONFIGS on the cluster', async () => {
+  const bob = as('bob');
+  const entity = [{ ...messages.defaultAlterClientQuotasRequestEntityData(), entityType: 'user', entityName: 'bob' }];
+  const alter = () => bob(ApiKey.AlterClientQuotas, {
+    entries: [{ ...messages.defaultAlterClientQuotasRequestEntryData(), entity,
+      ops: [{ ...messages.defaultAlterClientQuotasRequestOpData(), key: 'producer_byte_rate', value: 1e9, remove: false }] }],
+  });
+  const describe = () => bob(ApiKey.DescribeClientQuotas, {
+    components: [{ ...messages.defaultDescribeClientQuotasRequestComponentData(), entityType: 'user', matchType: 0, match: 'bob' }],
+  });
+  const refusedAlter = await alter();
+  assert.deepEqual(refusedAlter.entries.map((e) => [e.errorCode, e.entity.map((p) => `${p.entityType}=${p.entityName}`)]),
+    [[ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ['user=bob']]]);
+  const refusedDescribe = await describe();
+  assert.deepEqual([refusedDescribe.errorCode, refusedDescribe.entries], [ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null]);
+  const byAdmin = await admin(ApiKey.DescribeClientQuotas, {
+    components: [{ ...messages.defaultDescribeClientQuotasRequestComponentData(), entityType: 'user', matchType: 0, match: 'bob' }],
+  });
+  assert.deepEqual(byAdmin.entries, [], 'the refused quota was not stored');
+  await grant(Res.CLUSTER, 'kafka-cluster', Op.ALTER_CONFIGS, { principal: 'User:bob' });
+  assert.deepEqual((await alter()).entries.map((e) => e.errorCode), [ErrorCode.NONE]);
+  const described = await describe();
+  assert.equal(described.errorCode, ErrorCode.NONE, 'ALTER_CONFIGS implies DESCRIBE_CONFIGS');
+  assert.deepEqual(described.entries!.map((e) => e.values.map((v) => [v.key, v.value])), [[['producer_byte_rate', 1e9]]]);
+});
+
 test('samsa acls --producer/--consumer lets KafkaJS as alice produce and consume', async () => {
   const cmd = (...args: string[]) => samsa(['acls', '--bootstrap-server', bootstrap(), '--command-config', adminProps, ...args]);
   const added = await cmd('--add', '--allow-principal', 'User:alice', '--producer', '--topic', 'k-orders');

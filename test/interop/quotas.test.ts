@@ -2,8 +2,9 @@
  * Client quotas on a real broker: AlterClientQuotas and DescribeClientQuotas
  * through @platformatic/kafka (and raw requests for the answers it will not
  * send), quotas surviving a restart, and enforcement: a KafkaJS producer held
- * to producer_byte_rate with throttle times in the responses, and a consumer
- * fetch answered with a throttle time past consumer_byte_rate.
+ * to producer_byte_rate with throttle times in the responses, and consumer
+ * fetches under consumer_byte_rate as Kafka answers them: cut to the quota's
+ * window, and past it empty with the throttle time.
  *
  * The broker runs with quota.window.num=2 (1 s samples): with Kafka's default
  * of 11 the rate is measured over at least 10 s, so a client may send ten
@@ -162,29 +163,42 @@ test('a producer over producer_byte_rate is held to about the limit, with thrott
   assert.equal(await rawProduce(256 * 1024), 0, 'the quota is gone');
 });
 
-test('a consumer fetch past consumer_byte_rate is answered with a throttle time', async () => {
+test('a consumer fetch past consumer_byte_rate is answered empty with a throttle time, and its bytes are not counted', async () => {
+  // With 1 s samples and quota.window.num=2 a fetch may carry at most 50 kB (the quota over one window).
   await admin.alterClientQuotas({
-    entries: [{ entities: [{ entityType: 'user', entityName: 'ANONYMOUS' }], ops: [{ key: 'consumer_byte_rate', value: 100_000, remove: false }] }],
+    entries: [{ entities: [{ entityType: 'user', entityName: 'ANONYMOUS' }], ops: [{ key: 'consumer_byte_rate', value: 50_000, remove: false }] }],
   });
-  const fetch = async () => {
+  const fetch = async (fetchOffset: bigint) => {
     const req = messages.FetchRequest.defaults();
     req.maxWaitMs = 0;
     req.maxBytes = 1 << 20;
+    // Each fetch asks for a new incremental session (KIP-227).
+    req.sessionId = 0;
+    req.sessionEpoch = 0;
     req.topics = [{
       ...messages.defaultFetchRequestFetchTopic(), topic: 'limited',
-      partitions: [{ ...messages.defaultFetchRequestFetchPartition(), partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }],
+      partitions: [{ ...messages.defaultFetchRequestFetchPartition(), partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }],
     }];
-    const res = await request<messages.FetchResponse>(broker.bootstrap, 1, 11, req);
-    assert.ok((res.responses[0]!.partitions[0]!.records?.length ?? 0) > 100_000, 'the data comes with the throttle time');
-    return res.throttleTimeMs;
+    return request<messages.FetchResponse>(broker.bootstrap, 1, 11, req);
   };
-  const throttleMs = await fetch();
-  // About 1 MB against 100 kB/s over a 1 s span: some 9 s.
-  assert.ok(throttleMs > 5000, `${throttleMs} ms`);
+  // Offset 0 is one 64 kB batch: past the quota's window even alone (a fetch returns at least one batch). Kafka
+  // answers that with no partitions and the throttle time, and takes the bytes back.
+  const over = await fetch(0n);
+  assert.deepEqual([over.errorCode, over.responses, over.sessionId], [0, [], 0], 'no partitions, and no session opened');
+  assert.ok(over.throttleTimeMs > 0, `${over.throttleTimeMs} ms`);
+  // From offset 1 the batches hold 32 kB each: the 1 MB asked for is cut to the 50 kB the quota allows, which is
+  // one batch, within the quota — and only because the 64 kB answered empty were not counted.
+  const within = await fetch(1n);
+  assert.equal(within.throttleTimeMs, 0);
+  assert.notEqual(within.sessionId, 0, 'a fetch answered with data opens its session');
+  const records = within.responses[0]!.partitions[0]!.records!;
+  assert.ok(records.length > 32 * 1024 && records.length < 50_000, `${records.length} bytes`);
   await admin.alterClientQuotas({
     entries: [{ entities: [{ entityType: 'user', entityName: 'ANONYMOUS' }], ops: [{ key: 'consumer_byte_rate', remove: true }] }],
   });
-  assert.equal(await fetch(), 0);
+  const free = await fetch(0n);
+  assert.equal(free.throttleTimeMs, 0);
+  assert.ok(free.responses[0]!.partitions[0]!.records!.length > 100_000, 'without the quota the 1 MB asked for is served');
 });
 
 test('client quotas survive a restart', async () => {

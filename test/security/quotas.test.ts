@@ -73,6 +73,19 @@ test('throttle time brings the rate back to the bound: (rate - bound) / bound x 
   assert.equal(bounded.record('User:x', 'c', 100, 0), 1000, 'request time throttles are cut to one window');
 });
 
+test('a fetch past the quota is un-recorded (its response goes out empty); the quota window caps one fetch', () => {
+  const m = new ClientQuotaManager(QuotaKey.ConsumerByteRate, { samples: 11, windowMs: 1000 });
+  assert.equal(m.maxValueInQuotaWindow('User:a', 'c', 0), Infinity, 'no quota, no cap');
+  m.update([{ user: 'a', clientId: undefined, value: 1000 }]);
+  assert.equal(m.maxValueInQuotaWindow('User:a', 'c', 0), 10_000, 'the bound over (samples - 1) windows');
+  assert.equal(m.maxValueInQuotaWindow('User:b', 'c', 0), Infinity, 'b has no quota');
+  assert.equal(m.record('User:a', 'c', 10_000, 0), 0);
+  const throttleMs = m.record('User:a', 'c', 5000, 0);
+  assert.equal(throttleMs, 5000, '15 kB over a 10 s span at 1 kB/s');
+  m.unrecord('User:a', 'c', 5000, 0);
+  assert.equal(m.record('User:a', 'c', 0, 0), 0, 'back within the quota once the refused bytes are taken back');
+});
+
 test('a default user quota meters each user on its own; no quota at all makes record a no-op', () => {
   const quotas = new ClientQuotas({ samples: 2, windowMs: 1000 });
   assert.equal(quotas.active, false);

@@ -79,7 +79,7 @@ export async function handleAlterConfigs(broker: BrokerContext, request: Request
  * configs given are the resource's whole set (legacy AlterConfigs).
  */
 export function preprocessConfigResources(
-  broker: BrokerContext, ctx: RequestContext, resources: readonly ResourceChange[], incremental: boolean, replaces = false,
+  broker: BrokerContext, ctx: RequestContext, resources: readonly ResourceChange[], incremental: boolean, replaces = false, validateOnly = false,
 ): (Outcome | null)[] {
   const counts = new Map<string, number>();
   const keyOf = (r: ResourceChange): string => `${r.resourceType}:${r.resourceName}`;
@@ -96,7 +96,7 @@ export function preprocessConfigResources(
       case ResourceType.TOPIC: return null;
       case ResourceType.BROKER: return brokerChange(broker, r, replaces);
       case ResourceType.BROKER_LOGGER:
-        return incremental ? loggerChange(broker, r) : invalidRequest(`Unknown resource type ${r.resourceType}`);
+        return incremental ? loggerChange(broker, r, validateOnly) : invalidRequest(`Unknown resource type ${r.resourceType}`);
       default: return invalidRequest(`Unknown resource type ${r.resourceType}`);
     }
   });
@@ -159,10 +159,20 @@ function listenerChange(broker: BrokerContext, changed: readonly string[], targe
   return reason === null ? null : invalidRequest(reason);
 }
 
-/** Kafka's runtime log4j levels. Samsa's log has no named loggers, so no logger exists to change. */
-function loggerChange(broker: BrokerContext, r: ResourceChange): Outcome {
+/** log4j's levels, which Kafka's BROKER_LOGGER configs take. */
+const ROOT_LOGGER = 'root';
+const LOG4J_LEVELS = ['ALL', 'TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'OFF'];
+
+/**
+ * Kafka's runtime logger levels: every operation is checked first (SET to a
+ * log4j level, DELETE to fall back to the parent's; the root's level cannot
+ * be removed), then all are applied unless validateOnly. Not persisted: a
+ * restart goes back to log.level, as Kafka goes back to its log4j file.
+ */
+function loggerChange(broker: BrokerContext, r: ResourceChange, validateOnly: boolean): Outcome {
   const idError = nodeIdError(broker, r.resourceName);
   if (idError !== null) return idError;
+  const loggers = broker.loggers;
   for (const c of r.configs) {
     if (c.operation === ConfigOperation.APPEND || c.operation === ConfigOperation.SUBTRACT) {
       return invalidRequest(`${CONFIG_OPERATION_NAMES[c.operation]} operation is not allowed for the BROKER_LOGGER resource`);
@@ -170,7 +180,17 @@ function loggerChange(broker: BrokerContext, r: ResourceChange): Outcome {
     if (c.operation !== ConfigOperation.SET && c.operation !== ConfigOperation.DELETE) {
       return invalidRequest(`Unknown operation type ${c.operation} is not allowed for the BROKER_LOGGER resource`);
     }
-    return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Logger ${c.name} does not exist!` };
+    if (loggers === undefined || !loggers.exists(c.name)) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Logger ${c.name} does not exist!` };
+    if (c.operation === ConfigOperation.DELETE && c.name === ROOT_LOGGER) return invalidRequest('Removing the log level of the root logger is not allowed');
+    if (c.operation === ConfigOperation.SET && !LOG4J_LEVELS.includes((c.value ?? '').toUpperCase())) {
+      return {
+        errorCode: ErrorCode.INVALID_CONFIG,
+        errorMessage: `Cannot set the log level of ${c.name} to ${c.value} as it is not a supported log level. Valid log4j levels are ${LOG4J_LEVELS.join(', ')}`,
+      };
+    }
+  }
+  if (!validateOnly && loggers !== undefined) {
+    for (const c of r.configs) loggers.set(c.name, c.operation === ConfigOperation.DELETE ? null : c.value);
   }
   return OK;
 }

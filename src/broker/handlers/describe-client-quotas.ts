@@ -2,15 +2,21 @@
  * DescribeClientQuotas (API key 48), answered from this broker's metadata
  * image as Kafka's ClientQuotasImage.describe does (see
  * src/metadata/client-quotas.ts for the filter rules). A bad filter fails the
- * whole response, with null entries.
+ * whole response, with null entries. Needs DESCRIBE_CONFIGS on the cluster,
+ * as in Kafka: refused, the response is CLUSTER_AUTHORIZATION_FAILED with
+ * null entries.
  */
-import { messages } from '../../protocol/index.ts';
+import { ErrorCode, messages } from '../../protocol/index.ts';
 import { describeClientQuotas } from '../../metadata/index.ts';
+import { Op, authorizeCluster } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
 
 export function handleDescribeClientQuotas(
-  broker: BrokerContext, request: messages.DescribeClientQuotasRequest, _ctx: RequestContext,
+  broker: BrokerContext, request: messages.DescribeClientQuotasRequest, ctx: RequestContext,
 ): messages.DescribeClientQuotasResponse {
+  if (!authorizeCluster(broker, ctx, Op.DESCRIBE_CONFIGS)) {
+    return { ...messages.DescribeClientQuotasResponse.defaults(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', entries: null };
+  }
   const result = describeClientQuotas(broker.image().clientQuotas, request.components, request.strict);
   const response = messages.DescribeClientQuotasResponse.defaults();
   response.errorCode = result.errorCode;

@@ -11,12 +11,12 @@
  * Broker resources: the name is this node's id (every broker config, its
  * value the effective one, its source the layer that set it: per-broker
  * dynamic, cluster-wide dynamic default, static, or default), or '' for the
- * cluster-wide dynamic defaults alone. BROKER_LOGGER: Samsa's log has no
- * runtime-adjustable loggers, so a valid request gets an empty list.
+ * cluster-wide dynamic defaults alone. BROKER_LOGGER: the node's loggers
+ * (the root and each named part) with their current levels, as Kafka lists its log4j loggers.
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
 import {
-  ConfigSource, describeBrokerConfigs, describeClusterDefaultConfigs, describeTopicConfigs, topicNameError, type DescribedConfig,
+  ConfigSource, ConfigType, describeBrokerConfigs, describeClusterDefaultConfigs, describeTopicConfigs, topicNameError, type DescribedConfig,
 } from '../../metadata/index.ts';
 import { Op, Resource, authorize, authorizeCluster } from '../authorization.ts';
 import type { BrokerContext, RequestContext } from '../broker-context.ts';
@@ -114,7 +114,11 @@ function describeResource(broker: BrokerContext, resource: Resource): readonly D
       const id = parseNodeId(name);
       if (id === null) return invalidRequest(`Broker id must be an integer, but it is: ${name}`);
       if (id !== broker.nodeId) return invalidRequest(`Unexpected broker id, expected ${broker.nodeId} but received ${name}`);
-      return [];
+      const loggers = broker.loggers?.describe() ?? [];
+      return loggers.filter((l) => keys === null || keys.includes(l.name)).map((l): DescribedConfig => ({
+        name: l.name, value: l.level, source: ConfigSource.DYNAMIC_BROKER_LOGGER_CONFIG, readOnly: false, isSensitive: false,
+        configType: ConfigType.STRING, documentation: '', synonyms: [],
+      }));
     }
     default:
       return invalidRequest(`Unsupported resource type: ${resource.resourceType}`);

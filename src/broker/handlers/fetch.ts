@@ -71,12 +71,33 @@ export async function handleFetch(broker: BrokerContext, request: Request, ctx: 
     reads = readAll();
   }
   const sent = incremental ? reads.filter(hasNews) : reads;
+  response.responses = groupByTopic(sent, byId);
+  const throttleMs = ctx.fetchQuota?.throttle(response) ?? 0;
+  if (throttleMs > 0) return throttledResponse(broker, response, throttleMs, lookup.kind === 'new' ? session : null);
+  const byFollower = checks !== null;
   for (const r of sent) {
+    if (r.bytes > 0) broker.replicas.traffic.fetched(r.target.topic, r.bytes, byFollower);
     r.target.lastHighWatermark = Number(r.out.highWatermark);
     r.target.lastLogStartOffset = Number(r.out.logStartOffset);
     r.target.lastLastStableOffset = Number(r.out.lastStableOffset);
   }
-  response.responses = groupByTopic(sent, byId);
+  return response;
+}
+
+/**
+ * Kafka's answer to a fetch over its consumer_byte_rate quota: no partitions,
+ * the throttle time, and the session as if the fetch had not happened — what
+ * was read is not marked as sent, and a session this request opened is not
+ * kept (Kafka creates it only with a response that carries data), so the
+ * client fetches the same again once the throttle is over.
+ */
+function throttledResponse(broker: BrokerContext, response: Response, throttleMs: number, opened: FetchSession | null): Response {
+  if (opened !== null) {
+    broker.fetchSessions.remove(opened.id);
+    response.sessionId = 0;
+  }
+  response.responses = [];
+  response.throttleTimeMs = throttleMs;
   return response;
 }
 

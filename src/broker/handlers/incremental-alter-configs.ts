@@ -22,7 +22,7 @@ export async function handleIncrementalAlterConfigs(broker: BrokerContext, reque
     resourceName: r.resourceName,
     configs: r.configs.map((c) => ({ name: c.name, operation: c.configOperation, value: c.value })),
   }));
-  const outcomes = await completeOutcomes(preprocessConfigResources(broker, ctx, changes, true), (forwarded) =>
+  const outcomes = await completeOutcomes(preprocessConfigResources(broker, ctx, changes, true, false, request.validateOnly), (forwarded) =>
     broker.controller.incrementalAlterConfigs(forwarded.map((i) => changes[i]!), request.validateOnly));
   const response = messages.IncrementalAlterConfigsResponse.defaults();
   response.responses = request.resources.map((r, i) => ({

@@ -13,6 +13,9 @@ import { handleAlterConfigs } from './alter-configs.ts';
 import { handleAlterUserScramCredentials } from './alter-user-scram-credentials.ts';
 import { makeApiVersionsHandler } from './api-versions.ts';
 import { handleCreatePartitions } from './create-partitions.ts';
+import {
+  handleCreateDelegationToken, handleDescribeDelegationToken, handleExpireDelegationToken, handleRenewDelegationToken,
+} from './delegation-tokens.ts';
 import { handleElectLeaders } from './elect-leaders.ts';
 import { handleCreateTopics } from './create-topics.ts';
 import { handleDeleteGroups } from './delete-groups.ts';
@@ -94,6 +97,10 @@ const implemented: HandlerTable = {
   35: handleDescribeLogDirs,
   36: handleSaslAuthenticate,
   37: handleCreatePartitions,
+  38: handleCreateDelegationToken,
+  39: handleRenewDelegationToken,
+  40: handleExpireDelegationToken,
+  41: handleDescribeDelegationToken,
   42: handleDeleteGroups,
   43: handleElectLeaders,
   44: handleIncrementalAlterConfigs,

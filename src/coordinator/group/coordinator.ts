@@ -22,6 +22,7 @@ import { ClassicGroup, EMPTY_ASSIGNMENT, type CommittedOffset } from './classic-
 import { PartitionLoader, type PendingTxnOffsets } from './group-loader.ts';
 import { GroupMachine, NEW_MEMBER_JOIN_TIMEOUT_MS, joinError, syncError, type GroupEnv } from './group-machine.ts';
 import { committedOffsetFromRecord, expiredOffsets, offsetRecordValue } from './offsets.ts';
+import type { TransactionalWriter } from '../internal-topic.ts';
 import type { OffsetsLog } from './offsets-topic.ts';
 import { partitionForGroup } from './partition-for.ts';
 import {
@@ -56,8 +57,11 @@ export interface GroupCoordinatorDeps {
   readonly log: OffsetsLog;
   readonly clock: Clock;
   newUuid(): string;
-  logLine(line: string): void;
+  logLine(line: string, level?: 'warn' | 'error'): void;
 }
+
+/** An offset accepted for writing, applied (or made pending) once written. */
+interface AcceptedOffset { topic: string; partition: number; committed: CommittedOffset }
 
 /** DescribeGroups' protocolData for a group that is not Stable (Kafka's GroupCoordinator.NoProtocol). */
 const NO_PROTOCOL = '';
@@ -69,7 +73,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
   private readonly groups = new Map<string, GroupMachine>();
   private readonly loadedPartitions = new Set<number>();
   /** Offsets committed in transactions not yet ended, by producer id; a marker commits or drops them. */
-  private readonly pendingTxnOffsets = new Map<bigint, Map<string, Map<string, { topic: string; partition: number; committed: CommittedOffset }>>>();
+  private readonly pendingTxnOffsets = new Map<bigint, Map<string, Map<string, AcceptedOffset>>>();
   private retentionDeadlineMs: number | null = null;
   private listener: (() => void) | null = null;
 
@@ -298,27 +302,36 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     return this.storeOffsets(machine.group, req, nowMs);
   }
 
-  /**
-   * Writes the acceptable offsets as one batch with acks=all, then applies
-   * them once every in-sync replica has them (a commit a failover could
-   * lose is never answered or served); oversized metadata is refused per partition.
-   */
   private storeOffsets(group: ClassicGroup, req: GroupOffsetCommitRequest, nowMs: number): GroupTopicErrors[] | Promise<GroupTopicErrors[]> {
-    const accepted: { topic: string; partition: number; committed: CommittedOffset }[] = [];
+    const expireTimestampMs = req.retentionTimeMs >= 0 ? nowMs + req.retentionTimeMs : -1;
+    return this.writeOffsets(group.groupId, req.topics, nowMs, expireTimestampMs, null, (accepted) => {
+      for (const a of accepted) group.putOffset(a.topic, a.partition, a.committed);
+    });
+  }
+
+  /**
+   * The one path by which commits reach `__consumer_offsets`: the acceptable
+   * offsets are written as one batch with acks=all (as the producer's
+   * transactional batch when `producer` is given), and `apply` runs only
+   * once every in-sync replica has them, so a commit a failover could lose
+   * is never answered or served. Oversized metadata is refused per partition.
+   */
+  private writeOffsets(
+    groupId: string, topics: GroupOffsetCommitRequest['topics'], nowMs: number, expireTimestampMs: number,
+    producer: TransactionalWriter | null, apply: (accepted: readonly AcceptedOffset[]) => void,
+  ): GroupTopicErrors[] | Promise<GroupTopicErrors[]> {
+    const accepted: AcceptedOffset[] = [];
     const records: EncodedRecord[] = [];
-    const results = req.topics.map((t) => ({
+    const results = topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p): { partitionIndex: number; errorCode: number } => {
         const metadata = p.metadata ?? '';
         if (metadata.length > this.deps.config.offsetMetadataMaxBytes) {
           return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
         }
-        const committed: CommittedOffset = {
-          offset: p.offset, leaderEpoch: p.leaderEpoch, metadata, commitTimestampMs: nowMs,
-          expireTimestampMs: req.retentionTimeMs >= 0 ? nowMs + req.retentionTimeMs : -1,
-        };
+        const committed: CommittedOffset = { offset: p.offset, leaderEpoch: p.leaderEpoch, metadata, commitTimestampMs: nowMs, expireTimestampMs };
         accepted.push({ topic: t.name, partition: p.partitionIndex, committed });
-        records.push(offsetCommitRecord(group.groupId, t.name, p.partitionIndex, offsetRecordValue(committed)));
+        records.push(offsetCommitRecord(groupId, t.name, p.partitionIndex, offsetRecordValue(committed)));
         return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
       }),
     }));
@@ -329,12 +342,12 @@ export class GroupCoordinator implements GroupCoordinatorApi {
         for (const t of results) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = error;
         return results;
       }
-      for (const a of accepted) group.putOffset(a.topic, a.partition, a.committed);
+      apply(accepted);
       return results;
     };
-    const partition = this.partitionFor(group.groupId);
+    const partition = this.partitionFor(groupId);
     if (partition === null || !this.loadedPartitions.has(partition)) return finish(ErrorCode.NOT_COORDINATOR);
-    const written = this.deps.log.commit(partition, records, nowMs);
+    const written = this.deps.log.commit(partition, records, nowMs, producer);
     return typeof written === 'number' ? finish(written) : written.then(finish);
   }
 
@@ -419,7 +432,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     const g = machine.group;
     const expired = expiredOffsets(g, nowMs, this.deps.config.offsetsRetentionMs);
     const error = this.removeOffsets(machine, expired, nowMs);
-    if (error !== ErrorCode.NONE) this.deps.logLine(`group ${g.groupId}: could not expire offsets (error ${error})`);
+    if (error !== ErrorCode.NONE) this.deps.logLine(`group ${g.groupId}: could not expire offsets (error ${error})`, 'warn');
     else if (expired.length > 0) this.deps.logLine(`group ${g.groupId}: expired ${expired.length} offsets`);
   }
 
@@ -446,36 +459,12 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     const error = machine.validateOffsetCommit(req, nowMs, true);
     this.changed();
     if (error !== ErrorCode.NONE) return fail(error);
-    const partition = this.partitionFor(req.groupId);
-    if (partition === null || !this.loadedPartitions.has(partition)) return fail(ErrorCode.NOT_COORDINATOR);
-    const accepted: { topic: string; partition: number; committed: CommittedOffset }[] = [];
-    const records: EncodedRecord[] = [];
-    const results = req.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p): { partitionIndex: number; errorCode: number } => {
-        const metadata = p.metadata ?? '';
-        if (metadata.length > this.deps.config.offsetMetadataMaxBytes) {
-          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
-        }
-        const committed: CommittedOffset = { offset: p.offset, leaderEpoch: p.leaderEpoch, metadata, commitTimestampMs: nowMs, expireTimestampMs: -1 };
-        accepted.push({ topic: t.name, partition: p.partitionIndex, committed });
-        records.push(offsetCommitRecord(req.groupId, t.name, p.partitionIndex, offsetRecordValue(committed)));
-        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
-      }),
-    }));
-    if (records.length === 0) return results;
-    const finish = (written: number): GroupTopicErrors[] => {
-      const code = written === ErrorCode.RECORD_LIST_TOO_LARGE ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : written;
-      if (code !== ErrorCode.NONE) {
-        for (const t of results) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
-        return results;
-      }
+    const producer = { producerId: req.producerId, producerEpoch: req.producerEpoch };
+    // Transactional offsets never expire by retention; they wait as pending until the marker.
+    return this.writeOffsets(req.groupId, req.topics, nowMs, -1, producer, (accepted) => {
       const byPartition = this.pendingOf(req.producerId, req.groupId);
       for (const a of accepted) byPartition.set(`${a.topic}\0${a.partition}`, a);
-      return results;
-    };
-    const written = this.deps.log.commit(partition, records, nowMs, { producerId: req.producerId, producerEpoch: req.producerEpoch });
-    return typeof written === 'number' ? finish(written) : written.then(finish);
+    });
   }
 
   /** A marker reached `__consumer_offsets-<offsetsPartition>`: the producer's pending offsets of that partition's groups commit or vanish. */
@@ -493,7 +482,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     if (byGroup.size === 0) this.pendingTxnOffsets.delete(producerId);
   }
 
-  private pendingOf(producerId: bigint, groupId: string): Map<string, { topic: string; partition: number; committed: CommittedOffset }> {
+  private pendingOf(producerId: bigint, groupId: string): Map<string, AcceptedOffset> {
     let byGroup = this.pendingTxnOffsets.get(producerId);
     if (byGroup === undefined) this.pendingTxnOffsets.set(producerId, byGroup = new Map());
     let byPartition = byGroup.get(groupId);

@@ -37,7 +37,7 @@ export interface GroupEnv {
   storeGroup(group: ClassicGroup, assignments: ReadonlyMap<string, Buffer>, nowMs: number): number;
   /** A fresh random suffix for member ids. */
   newUuid(): string;
-  log(line: string): void;
+  log(line: string, level?: 'warn' | 'error'): void;
 }
 
 export const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
@@ -298,7 +298,7 @@ export class GroupMachine {
       this.env.log(`group ${g.groupId} is empty at generation ${g.generationId}`);
       // A failed write is only logged: an empty generation has no member that could act on the old one.
       const error = this.env.storeGroup(g, new Map(), nowMs);
-      if (error !== ErrorCode.NONE) this.env.log(`group ${g.groupId}: failed to write empty metadata (error ${error})`);
+      if (error !== ErrorCode.NONE) this.env.log(`group ${g.groupId}: failed to write empty metadata (error ${error})`, 'warn');
       return;
     }
     this.env.log(`group ${g.groupId} generation ${g.generationId} with ${g.size} members, protocol ${g.protocolName}`);

@@ -230,7 +230,7 @@ export class TransactionCoordinator implements TransactionCoordinatorApi {
     if (code !== ErrorCode.NONE) {
       // An id whose first record failed was never there.
       if (entry.current === null && !entry.reserved) this.entries.delete(entry.transactionalId);
-      this.deps.logLine(`transactional id ${entry.transactionalId}: writing ${txnStateName(next.state)} failed with error ${code}`);
+      this.deps.logLine(`transactional id ${entry.transactionalId}: writing ${txnStateName(next.state)} failed with error ${code}`, 'warn');
       return code;
     }
     if (next.state === TxnState.Dead) {

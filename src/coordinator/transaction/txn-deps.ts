@@ -70,5 +70,5 @@ export interface TxnCoordinatorDeps {
   /** Markers for the partitions of a deleted topic are dropped, as Kafka does. */
   topicExists(topic: string): boolean;
   readonly clock: { nowMs(): number };
-  logLine(line: string): void;
+  logLine(line: string, level?: 'warn' | 'error'): void;
 }

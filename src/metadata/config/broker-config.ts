@@ -27,6 +27,8 @@ export interface BrokerConfig {
   readonly listenerSecurityProtocolMap: Readonly<Record<string, SecurityProtocol>>;
   readonly interBrokerListenerName: string | null;
   readonly brokerRack: string | null;
+  /** log.level: the root level of the node's log (log4j's names). */
+  readonly logLevel: string;
   /** log.dirs, else log.dir. */
   readonly logDirs: string[];
   readonly numPartitions: number;
@@ -141,6 +143,7 @@ export function buildBrokerConfig(raw: Raw, derived: Pick<BrokerConfig, 'logRoll
     listenerSecurityProtocolMap: parseProtocolMap(str('listener.security.protocol.map')!) as Record<string, SecurityProtocol>,
     interBrokerListenerName: str('inter.broker.listener.name'),
     brokerRack: str('broker.rack'),
+    logLevel: str('log.level')!,
     logDirs: list(Object.hasOwn(raw, 'log.dirs') ? 'log.dirs' : 'log.dir'),
     numPartitions: num('num.partitions'),
     defaultReplicationFactor: num('default.replication.factor'),

@@ -230,8 +230,50 @@ const QUOTAS: readonly ConfigDef[] = [
   def('quota.window.size.seconds', 'int', '1', RO, 'Length of one quota sample, in seconds.', { validator: atLeast(1) }),
 ];
 
+const OBSERVABILITY: readonly ConfigDef[] = [
+  def('log.level', 'string', 'INFO', RO, 'The level of the node\'s own log (its root logger): TRACE, DEBUG, INFO, WARN, ERROR or OFF.', {
+    validator: oneOf('TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'OFF'),
+    samsaNote: 'Samsa only (Kafka sets levels in log4j files). An embedded broker given no log function defaults to WARN, printed on stderr. '
+      + 'Levels of the root and of each logger change at runtime with IncrementalAlterConfigs on BROKER_LOGGER (samsa configs --entity-type broker-loggers).',
+  }),
+  def('metrics.listener', 'string', null, RO, 'Where this node serves Prometheus metrics (/metrics) and health checks (/healthz, /readyz), as http://host:port; empty turns it off.', {
+    samsaNote: 'Samsa only (Kafka exposes JMX). `samsa start` serves http://127.0.0.1:9644 when it is not set, and runs without it (one warning) when that default port is taken; '
+      + 'an embedded broker serves none unless given one. A port that is given and taken stops the start. Port 0 picks a free one.',
+  }),
+];
+
 const PEM_ONLY = 'Samsa reads PEM key and trust stores only (JKS and PKCS12 are refused at start).';
 const PER_LISTENER = 'May be set per listener as listener.name.<listener>.';
+
+const OAUTH_NOTE = 'Read per listener and mechanism as Kafka does: listener.name.<listener>.oauthbearer.<name>, then listener.name.<listener>.<name>, then this key.';
+
+const OAUTHBEARER: readonly ConfigDef[] = [
+  def('sasl.server.callback.handler.class', 'class', null, RO, 'The SASL server callback handler; for OAUTHBEARER it picks how tokens are validated. Brokers read it per listener and mechanism (listener.name.<listener>.<mechanism>.sasl.server.callback.handler.class).', {
+    samsaNote: 'Samsa runs no Java: for OAUTHBEARER it accepts org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler '
+      + '(JWTs with signatures checked against sasl.oauthbearer.jwks.endpoint.url; also its older ...oauthbearer.secured. name) and the default unsecured validator; any other class stops the start.',
+  }),
+  def('sasl.login.callback.handler.class', 'class', null, RO, 'The SASL login callback handler that gets this node\'s own credential; for OAUTHBEARER, OAuthBearerLoginCallbackHandler fetches a token from sasl.oauthbearer.token.endpoint.url.', {
+    samsaNote: 'Samsa accepts org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler (and its older ...oauthbearer.secured. name); unset, OAUTHBEARER logins use the unsecuredLogin JAAS options (unsecuredLoginStringClaim_sub=...).',
+  }),
+  def('sasl.oauthbearer.jwks.endpoint.url', 'string', null, RO, 'Where the identity provider\'s JSON Web Key Set is: an http(s) URL fetched by the broker, or a file: URL of a JWKS file. The keys verify JWT signatures.', {
+    samsaNote: `A file is read again when it changes (Kafka reads it once at start); https uses the system's CAs. ${OAUTH_NOTE}`,
+  }),
+  def('sasl.oauthbearer.jwks.endpoint.refresh.ms', 'long', '3600000', RO, 'How long the broker keeps a JWKS before reading it again.', { samsaNote: OAUTH_NOTE }),
+  def('sasl.oauthbearer.jwks.endpoint.retry.backoff.ms', 'long', '100', RO, 'The first wait between attempts to fetch the JWKS; it doubles after each failure.', { samsaNote: OAUTH_NOTE }),
+  def('sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms', 'long', '10000', RO, 'The longest wait between attempts to fetch the JWKS.', { samsaNote: OAUTH_NOTE }),
+  def('sasl.oauthbearer.clock.skew.seconds', 'int', '30', RO, 'Seconds of difference allowed between the identity provider\'s clock and the broker\'s when checking a JWT\'s exp, nbf and iat.', { samsaNote: OAUTH_NOTE }),
+  def('sasl.oauthbearer.expected.audience', 'list', null, RO, 'Audiences a JWT must name one of in its aud claim; unset, a JWT that names an audience is refused.', { samsaNote: OAUTH_NOTE }),
+  def('sasl.oauthbearer.expected.issuer', 'string', null, RO, 'The issuer a JWT\'s iss claim must equal; unset, any issuer.', { samsaNote: OAUTH_NOTE }),
+  def('sasl.oauthbearer.scope.claim.name', 'string', 'scope', RO, 'The JWT claim that holds the token\'s scope.', { samsaNote: OAUTH_NOTE }),
+  def('sasl.oauthbearer.sub.claim.name', 'string', 'sub', RO, 'The JWT claim that names the principal: a valid token authenticates User:<value>.', { samsaNote: OAUTH_NOTE }),
+  def('sasl.oauthbearer.token.endpoint.url', 'string', null, RO, 'Where this node gets its own OAUTHBEARER token (with sasl.login.callback.handler.class set to OAuthBearerLoginCallbackHandler): the identity provider\'s token endpoint, asked with the client credentials grant and the JAAS options clientId, clientSecret and scope; or a file: URL of a file holding a JWT, read at each connection.'),
+  def('sasl.oauthbearer.header.urlencode', 'boolean', 'false', RO, 'Whether the client id and secret are URL-encoded in the Authorization header sent to the token endpoint.'),
+  def('sasl.login.connect.timeout.ms', 'int', null, RO, 'How long a login may wait to connect to the token endpoint.', {
+    samsaNote: 'Samsa bounds the whole request by this plus sasl.login.read.timeout.ms (30 s when neither is set).',
+  }),
+  def('sasl.login.read.timeout.ms', 'int', null, RO, 'How long a login may wait for the token endpoint\'s answer.'),
+  def('sasl.login.refresh.window.factor', 'double', '0.8', RO, 'The share of a login token\'s lifetime after which a new token is fetched.', { validator: between(0.5, 1.0) }),
+];
 
 const SECURITY: readonly ConfigDef[] = [
   def('authorizer.class.name', 'string', '', RO, 'The authorizer that checks every request against the ACLs; empty allows every request.', {
@@ -241,16 +283,16 @@ const SECURITY: readonly ConfigDef[] = [
   def('super.users', 'string', null, RO, 'Semicolon-separated principals (User:admin;User:broker) allowed every operation whatever the ACLs say.'),
   def('allow.everyone.if.no.acl.found', 'boolean', 'false', RO, 'Whether a resource without any ACL is open to everyone (true) or to super users only (false).'),
   def('sasl.enabled.mechanisms', 'list', 'GSSAPI', PB, 'SASL mechanisms the broker offers on its SASL listeners.', {
-    samsaNote: `Samsa implements PLAIN; a client asking for an enabled mechanism Samsa lacks (GSSAPI, OAUTHBEARER) gets UNSUPPORTED_SASL_MECHANISM. ${PER_LISTENER}sasl.enabled.mechanisms.`,
+    samsaNote: `Samsa implements PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER; a client asking for an enabled mechanism Samsa lacks (GSSAPI) gets UNSUPPORTED_SASL_MECHANISM. ${PER_LISTENER}sasl.enabled.mechanisms.`,
   }),
   def('sasl.jaas.config', 'password', null, PB, 'JAAS login module and options for SASL; for PLAIN, the broker\'s own username/password and the user_<name>="<password>" entries it accepts.', {
     samsaNote: 'Kafka brokers read it per listener and mechanism, listener.name.<listener>.<mechanism>.sasl.jaas.config; Samsa also falls back to this unprefixed key.',
   }),
   def('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI', PB, 'SASL mechanism a broker uses towards the other brokers on a SASL inter-broker listener.', {
-    samsaNote: 'Only PLAIN so far; the credentials are the username and password of that listener\'s PLAIN JAAS config.',
+    samsaNote: 'PLAIN, SCRAM-SHA-256/512 (the username and password of that listener\'s JAAS config for the mechanism) or OAUTHBEARER (a token from the unsecuredLogin JAAS options such as unsecuredLoginStringClaim_sub, or from sasl.oauthbearer.token.endpoint.url). SCRAM needs the broker\'s credential in the metadata log: samsa storage format --add-scram puts it there before the first start.',
   }),
   def('sasl.mechanism.controller.protocol', 'string', 'GSSAPI', RO, 'SASL mechanism used towards the controllers on a SASL controller listener.', {
-    samsaNote: 'Only PLAIN so far, as for sasl.mechanism.inter.broker.protocol.',
+    samsaNote: 'As for sasl.mechanism.inter.broker.protocol; PLAIN is the usual choice, since a node logs in to the controllers before it can read SCRAM credentials from the metadata log.',
   }),
   def('ssl.client.auth', 'string', 'none', PB, 'Whether TLS clients must (required), may (requested) or need not (none) present a certificate.', {
     validator: oneOf('required', 'requested', 'none'), samsaNote: PER_LISTENER,
@@ -284,8 +326,29 @@ const SECURITY: readonly ConfigDef[] = [
   def('ssl.truststore.certificates', 'password', null, PB, 'Trusted certificates in PEM, given inline instead of ssl.truststore.location.'),
 ];
 
+const TOKEN_DISABLED_NOTE = 'Without it (or with it empty) delegation tokens are disabled: the token APIs answer DELEGATION_TOKEN_AUTH_DISABLED.';
+
+const DELEGATION_TOKENS: readonly ConfigDef[] = [
+  def('delegation.token.secret.key', 'password', null, RO, 'Secret key the delegation tokens\' HMACs are made with; the same on every node.', {
+    samsaNote: TOKEN_DISABLED_NOTE,
+  }),
+  def('delegation.token.master.key', 'password', null, RO, 'Older name of delegation.token.secret.key, read when that is not set.'),
+  def('delegation.token.max.lifetime.ms', 'long', '604800000', RO, 'Longest a delegation token may live, renewals included; a creation may ask for less.', {
+    validator: atLeast(1),
+  }),
+  def('delegation.token.expiry.time.ms', 'long', '86400000', RO, 'How long a delegation token lives from its creation or last renewal unless renewed.', {
+    validator: atLeast(1),
+  }),
+  def('delegation.token.expiry.check.interval.ms', 'long', '3600000', RO, 'How often the active controller removes expired delegation tokens.', {
+    validator: atLeast(1),
+  }),
+];
+
 /** Every broker config, grouped as above. */
-export const BROKER_CONFIGS: readonly ConfigDef[] = [...KRAFT, ...NETWORK, ...LOG, ...TOPICS, ...REPLICATION, ...GROUPS, ...TRANSACTIONS, ...QUOTAS, ...SECURITY];
+export const BROKER_CONFIGS: readonly ConfigDef[] = [
+  ...KRAFT, ...NETWORK, ...LOG, ...TOPICS, ...REPLICATION, ...GROUPS, ...TRANSACTIONS, ...QUOTAS, ...SECURITY, ...OAUTHBEARER, ...DELEGATION_TOKENS,
+  ...OBSERVABILITY,
+];
 
 const BY_NAME = indexDefs(BROKER_CONFIGS);
 

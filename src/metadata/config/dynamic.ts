@@ -134,13 +134,13 @@ export function checkDynamicBrokerChange(
  */
 export class DynamicBrokerConfig {
   readonly staticConfig: BrokerConfig;
-  private readonly log: (line: string) => void;
+  private readonly log: (line: string, level?: 'warn' | 'error') => void;
   private perBroker: ReadonlyMap<string, string> | null = null;
   private clusterDefault: ReadonlyMap<string, string> | null = null;
   private config: BrokerConfig;
   private layersValue: DynamicBrokerLayers = NO_DYNAMIC_LAYERS;
 
-  constructor(staticConfig: BrokerConfig, log: (line: string) => void) {
+  constructor(staticConfig: BrokerConfig, log: (line: string, level?: 'warn' | 'error') => void) {
     this.staticConfig = staticConfig;
     this.config = staticConfig;
     this.log = log;
@@ -157,7 +157,7 @@ export class DynamicBrokerConfig {
       this.config = resolved.config;
       this.layersValue = layers;
     } else {
-      this.log(`ignoring the dynamic broker configs: ${resolved.error}`);
+      this.log(`ignoring the dynamic broker configs: ${resolved.error}`, 'warn');
       this.config = this.staticConfig;
       this.layersValue = NO_DYNAMIC_LAYERS;
     }

@@ -7,6 +7,7 @@
  * SaslClientError. No socket here: the connection carries the tokens.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { CONTROL_A, OAUTHBEARER_MECHANISM, formatClientInitialResponse } from './oauthbearer.ts';
 import { formatPlain } from './plain.ts';
 import * as scram from './scram.ts';
 
@@ -28,13 +29,63 @@ export interface SaslClient {
   readonly complete: boolean;
 }
 
-export const CLIENT_SASL_MECHANISMS: readonly string[] = Object.freeze(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
+export const CLIENT_SASL_MECHANISMS: readonly string[] = Object.freeze(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', OAUTHBEARER_MECHANISM]);
 
-/** A client mechanism, or null for one Samsa's client does not implement. `nonce` is for tests only. */
-export function createSaslClient(mechanism: string, username: string, password: string, options: { nonce?: string } = {}): SaslClient | null {
+export interface SaslClientMechanismOptions {
+  /** For tests only: the SCRAM client nonce. */
+  nonce?: string;
+  /**
+   * SCRAM only: log in with a delegation token (Kafka's `tokenauth=true`
+   * extension); the username is the token id, the password the base64 HMAC.
+   */
+  tokenAuth?: boolean;
+}
+
+/** A client mechanism, or null for one Samsa's client does not implement. */
+export function createSaslClient(mechanism: string, username: string, password: string, options: SaslClientMechanismOptions = {}): SaslClient | null {
   if (mechanism === 'PLAIN') return new PlainClient(username, password);
   const m = scram.scramMechanism(mechanism);
-  return m === null ? null : new ScramClient(m, username, password, options.nonce ?? scram.randomNonce());
+  return m === null ? null : new ScramClient(m, username, password, options.nonce ?? scram.randomNonce(), options.tokenAuth === true);
+}
+
+/**
+ * OAUTHBEARER with a token already in hand: the initial response carries it;
+ * an empty server answer completes the exchange, a JSON error is answered
+ * with ^A (RFC 7628) so the server can fail the authentication with its
+ * message.
+ */
+export function createOAuthBearerClient(token: string, extensions: ReadonlyMap<string, string> = new Map(), authzid = ''): SaslClient {
+  return new OAuthBearerClient(formatClientInitialResponse(token, extensions, authzid));
+}
+
+class OAuthBearerClient implements SaslClient {
+  readonly mechanism = OAUTHBEARER_MECHANISM;
+  private readonly initial: Buffer;
+  private state: 'initial' | 'sent' | 'refused' | 'complete' = 'initial';
+
+  constructor(initial: Buffer) {
+    this.initial = initial;
+  }
+
+  get complete(): boolean {
+    return this.state === 'complete';
+  }
+
+  start(): Buffer {
+    if (this.state !== 'initial') throw new SaslClientError('SASL/OAUTHBEARER exchange already started');
+    this.state = 'sent';
+    return this.initial;
+  }
+
+  step(serverToken: Buffer): Buffer | null {
+    if (this.state !== 'sent') throw new SaslClientError(`Unexpected SASL/OAUTHBEARER server token in state ${this.state}`);
+    if (serverToken.length === 0) {
+      this.state = 'complete';
+      return null;
+    }
+    this.state = 'refused';
+    return Buffer.of(CONTROL_A);
+  }
 }
 
 class PlainClient implements SaslClient {
@@ -77,14 +128,16 @@ class ScramClient implements SaslClient {
   private readonly username: string;
   private readonly password: string;
   private readonly nonce: string;
+  private readonly tokenAuth: boolean;
   private state: ScramClientState = { kind: 'initial' };
 
-  constructor(m: scram.ScramMechanism, username: string, password: string, nonce: string) {
+  constructor(m: scram.ScramMechanism, username: string, password: string, nonce: string, tokenAuth: boolean) {
     this.mechanism = m.name;
     this.m = m;
     this.username = username;
     this.password = password;
     this.nonce = nonce;
+    this.tokenAuth = tokenAuth;
   }
 
   get complete(): boolean {
@@ -93,7 +146,8 @@ class ScramClient implements SaslClient {
 
   start(): Buffer {
     if (this.state.kind !== 'initial') throw new SaslClientError(`SASL/${this.mechanism} exchange already started`);
-    const bare = scram.formatClientFirstBare(this.username, this.nonce);
+    // The extension is part of client-first-message-bare, so it is in the AuthMessage both ends sign.
+    const bare = scram.formatClientFirstBare(this.username, this.nonce) + (this.tokenAuth ? `,${scram.TOKEN_AUTH_EXTENSION}=true` : '');
     this.state = { kind: 'sent-first', bare };
     return Buffer.from(GS2_HEADER + bare, 'utf8');
   }

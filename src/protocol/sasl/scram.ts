@@ -145,6 +145,9 @@ export function parseClientFirst(text: string): ClientFirstMessage | null {
   };
 }
 
+/** Kafka's SCRAM extension saying the username is a delegation token's id (`tokenauth=true`). */
+export const TOKEN_AUTH_EXTENSION = 'tokenauth';
+
 export function formatClientFirstBare(username: string, nonce: string): string {
   return `n=${saslName(username)},r=${nonce}`;
 }

@@ -12,19 +12,24 @@
  *
  * Failures whose detail could tell a client whether a user exists answer
  * Kafka's generic message; an authzid other than the username is named, as
- * Kafka does. Kafka's `tokenauth` extension (delegation tokens) is refused,
- * since Samsa has no delegation tokens; other extensions are ignored, as
- * Kafka ignores them.
+ * Kafka does. With Kafka's `tokenauth=true` extension the username is a
+ * delegation token's id and the credential is the one derived from the
+ * token's HMAC (SaslCredentials.delegationToken); the principal is then the
+ * token's owner, marked as authenticated by a token. Other extensions are
+ * ignored, as Kafka ignores them.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { SaslCredentials, SaslServer, SaslStep, ScramCredential } from './sasl-server.ts';
 import { sasl } from '../../protocol/index.ts';
 
-const TOKEN_AUTH_EXTENSION = 'tokenauth';
 
 type State =
   | { kind: 'receive-client-first' }
-  | { kind: 'receive-client-final'; first: sasl.scram.ClientFirstMessage; serverFirst: string; nonce: string; credential: ScramCredential }
+  | {
+    kind: 'receive-client-final'; first: sasl.scram.ClientFirstMessage; serverFirst: string; nonce: string; credential: ScramCredential;
+    /** The token's owner when logging in with a delegation token, else null. */
+    tokenOwner: string | null;
+  }
   | { kind: 'complete' }
   | { kind: 'failed' };
 
@@ -60,8 +65,17 @@ export class ScramSaslServer implements SaslServer {
   private clientFirst(text: string): SaslStep {
     const first = sasl.scram.parseClientFirst(text);
     if (first === null) return this.invalid();
-    if (first.extensions.get(TOKEN_AUTH_EXTENSION)?.toLowerCase() === 'true') return this.invalid();
-    const credential = this.credentials.scramCredential(first.username, this.mechanism);
+    const byToken = first.extensions.get(sasl.scram.TOKEN_AUTH_EXTENSION)?.toLowerCase() === 'true';
+    let credential: ScramCredential | null;
+    let tokenOwner: string | null = null;
+    if (byToken) {
+      const token = this.credentials.delegationToken?.(first.username, this.mechanism) ?? null;
+      if (token === null) return this.invalid();
+      credential = token.credential;
+      tokenOwner = token.owner;
+    } else {
+      credential = this.credentials.scramCredential(first.username, this.mechanism);
+    }
     if (credential === null) return this.invalid();
     if (first.authzid !== '' && first.authzid !== first.username) {
       return { kind: 'failed', message: 'Authentication failed: Client requested an authorization id that is different from username' };
@@ -69,7 +83,7 @@ export class ScramSaslServer implements SaslServer {
     if (credential.iterations < sasl.scram.SCRAM_ITERATIONS_MIN) return this.invalid();
     const nonce = first.nonce + this.serverNonce();
     const serverFirst = sasl.scram.formatServerFirst(nonce, credential.salt, credential.iterations);
-    this.state = { kind: 'receive-client-final', first, serverFirst, nonce, credential };
+    this.state = { kind: 'receive-client-final', first, serverFirst, nonce, credential, tokenOwner };
     return { kind: 'challenge', response: Buffer.from(serverFirst, 'utf8') };
   }
 
@@ -82,7 +96,9 @@ export class ScramSaslServer implements SaslServer {
     if (!this.proofMatches(state.credential, auth, final.proof)) return this.invalid();
     const signature = sasl.scram.hmac(this.m, state.credential.serverKey, auth);
     this.state = { kind: 'complete' };
-    return { kind: 'done', response: Buffer.from(`v=${signature.toString('base64')}`, 'utf8'), principal: `User:${state.first.username}` };
+    const response = Buffer.from(`v=${signature.toString('base64')}`, 'utf8');
+    if (state.tokenOwner !== null) return { kind: 'done', response, principal: state.tokenOwner, tokenAuthenticated: true };
+    return { kind: 'done', response, principal: `User:${state.first.username}` };
   }
 
   /** ClientKey = proof XOR HMAC(StoredKey, AuthMessage); the client knows the password when H(ClientKey) is the stored key. */

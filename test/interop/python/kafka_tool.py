@@ -41,6 +41,10 @@ def err(e):
 def base_config(cmd):
     conf = {"bootstrap.servers": cmd["bootstrap"], "broker.address.family": "v4"}
     conf.update(cmd.get("config", {}))
+    if "oauth_token" in cmd:
+        # SASL/OAUTHBEARER: librdkafka asks for the token (and when it expires) through oauth_cb.
+        token, expiry = cmd["oauth_token"], float(cmd["oauth_expiry"])
+        conf["oauth_cb"] = lambda _config_str: (token, expiry)
     return conf
 
 
