@@ -59,6 +59,8 @@ export interface CleanedLog {
   result: CleanResult;
 }
 
+/** How often a long load of a log directory reports its progress. */
+const LOAD_PROGRESS_EVERY_MS = 2000;
 const CLEAN_SHUTDOWN_BODY = '{"version":"0","broker_epoch":"-1"}';
 
 interface DirCheckpoints {
@@ -123,6 +125,8 @@ export class LogManager {
       if (!checkpoints.hadCleanShutdown && loaded > 0) {
         // Kafka says so too: after a crash every log past its recovery point was re-read and checked.
         manager.log(`recovered ${loaded} partition logs in ${logDir} after an unclean shutdown in ${Math.round(performance.now() - startedMs)} ms`);
+      } else if (loaded > 0) {
+        manager.log(`loaded ${loaded} partition logs from ${logDir} in ${Math.round(performance.now() - startedMs)} ms`);
       }
       for (const [key, offset] of manager.readOffsets(join(logDir, CLEANER_OFFSET_CHECKPOINT_FILE))) {
         if (manager.homes.get(key) === logDir) manager.cleanerCheckpoints.set(key, offset);
@@ -156,8 +160,18 @@ export class LogManager {
   }
 
   private loadDir(logDir: string, checkpoints: DirCheckpoints): void {
-    for (const entry of fs.readdirSync(logDir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
+    const entries = fs.readdirSync(logDir, { withFileTypes: true }).filter((e) => e.isDirectory());
+    // A long load (thousands of partitions, or a recovery that re-reads them) says how far it got, every few seconds.
+    const startedMs = performance.now();
+    let reportedMs = startedMs;
+    let done = 0;
+    for (const entry of entries) {
+      const nowMs = performance.now();
+      if (nowMs - reportedMs >= LOAD_PROGRESS_EVERY_MS) {
+        reportedMs = nowMs;
+        this.log(`loading ${logDir}: ${done} of ${entries.length} directories in ${Math.round(nowMs - startedMs)} ms`);
+      }
+      done++;
       const path = join(logDir, entry.name);
       if (entry.name.endsWith(DELETE_DIR_SUFFIX)) {
         this.log(`removing ${path}, left by an interrupted partition deletion`);
