@@ -5,7 +5,8 @@
  * KafkaJS (which implements KIP-368) doing the same, a connection that does
  * not re-authenticate closed on its first request after the session expired, a change of principal or mechanism refused, and
  * librdkafka 2.0.2 (no KIP-368) disconnected and carrying on through its
- * reconnects, as against Kafka. One broker: SCRAM-SHA-256 sessions last
+ * reconnects, as against Kafka; an OAUTHBEARER session lasting as long as
+ * its token. One broker: SCRAM-SHA-256 sessions last
  * 1500 ms, PLAIN ones 1200 ms (the per-listener, per-mechanism override).
  */
 import { after, before, test } from 'node:test';
@@ -13,7 +14,7 @@ import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../src/index.ts';
 import { Admin, Cluster, Consumer, Producer, ScramAdmin, type ConsumerRecord } from '../../src/client/index.ts';
-import { ApiKey, ErrorCode, messages } from '../../src/protocol/index.ts';
+import { ApiKey, ErrorCode, messages, sasl } from '../../src/protocol/index.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import { kafkaTool, killAllChildren } from '../helpers/processes.ts';
 import { until } from '../helpers/until.ts';
@@ -46,7 +47,10 @@ before(async () => {
     log: (line) => lines.push(line),
     config: {
       listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
-      'sasl.enabled.mechanisms': 'SCRAM-SHA-256,PLAIN',
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-256,PLAIN,OAUTHBEARER',
+      // OAUTHBEARER sessions: no connections.max.reauth.ms of their own, so the token's expiry alone sets the lifetime.
+      'listener.name.sasl_plaintext.oauthbearer.connections.max.reauth.ms': '0',
+      'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
       'listener.name.sasl_plaintext.plain.sasl.jaas.config':
         'org.apache.kafka.common.security.plain.PlainLoginModule required user_carol="carol-secret" user_dave="dave-secret";',
       'connections.max.reauth.ms': String(SCRAM_LIFETIME_MS),
@@ -145,6 +149,34 @@ test('KafkaJS (KIP-368 with reauthenticationThreshold) re-authenticates on its c
     await producer.disconnect();
   }
   assert.equal(expiredLines().length, expiredBefore, `no KafkaJS connection expired: ${expiredLines().join('\n')}`);
+});
+
+const shortToken = (sub: string, lifetimeSeconds: number): string =>
+  sasl.oauthbearer.unsecuredLogin(new Map([['unsecuredLoginStringClaim_sub', sub], ['unsecuredLoginLifetimeSeconds', String(lifetimeSeconds)]]), Date.now()).token;
+
+test('OAUTHBEARER: the token\'s expiry is the session lifetime; Samsa\'s client re-authenticates with a fresh token before it', { timeout: 20_000 }, async () => {
+  const c = await RawConnection.open(portOf('SASL_PLAINTEXT'));
+  c.send(
+    c.request(ApiKey.SaslHandshake, 1, { ...messages.SaslHandshakeRequest.defaults(), mechanism: 'OAUTHBEARER' }),
+    c.request(ApiKey.SaslAuthenticate, 1, {
+      ...messages.SaslAuthenticateRequest.defaults(), authBytes: sasl.oauthbearer.formatClientInitialResponse(shortToken('erin', 2)),
+    }),
+  );
+  assert.equal((await c.answer(messages.SaslHandshakeResponse, 1)).errorCode, ErrorCode.NONE);
+  const auth = await c.answer(messages.SaslAuthenticateResponse, 1);
+  assert.equal(auth.errorCode, ErrorCode.NONE, auth.errorMessage ?? '');
+  // The token expires 2 s after it was made (JWT times are whole seconds): not the broker-wide 1500 ms.
+  assert.ok(auth.sessionLifetimeMs > 1500n && auth.sessionLifetimeMs <= 2000n, `lifetime ${auth.sessionLifetimeMs}`);
+  c.destroy();
+
+  const before = reauthsByConnection(/as User:erin with OAUTHBEARER/);
+  assert.equal(before.size, 0);
+  const client = cluster('SASL_PLAINTEXT', { sasl: { mechanism: 'OAUTHBEARER', token: () => shortToken('erin', 2) } });
+  await until('a connection of Samsa\'s client to re-authenticate twice with fresh tokens', async () => {
+    await client.refreshMetadata([]);
+    return [...reauthsByConnection(/as User:erin with OAUTHBEARER/).values()].some((n) => n >= 2);
+  }, { timeoutMs: 15_000, intervalMs: 100, context: () => lines.slice(-10).join('\n') });
+  assert.ok(!expiredLines().some((l) => /User:erin/.test(l)), expiredLines().join('\n'));
 });
 
 test('a connection that does not re-authenticate is answered until its session expires, then closed on its next request', { timeout: 15_000 }, async () => {
