@@ -244,6 +244,7 @@ const OBSERVABILITY: readonly ConfigDef[] = [
 
 const PEM_ONLY = 'Samsa reads PEM key and trust stores only (JKS and PKCS12 are refused at start).';
 const PER_LISTENER = 'May be set per listener as listener.name.<listener>.';
+const RELOADED = 'Setting it as a dynamic broker config, even to the same path, reloads the file on the live listeners.';
 
 const OAUTH_NOTE = 'Read per listener and mechanism as Kafka does: listener.name.<listener>.oauthbearer.<name>, then listener.name.<listener>.<name>, then this key.';
 
@@ -315,13 +316,13 @@ const SECURITY: readonly ConfigDef[] = [
   }),
   def('ssl.principal.mapping.rules', 'string', 'DEFAULT', RO, 'Rules that map a client certificate\'s subject DN to a user name: DEFAULT keeps the DN, RULE:pattern/replacement/[LU] rewrite it.'),
   def('ssl.keystore.type', 'string', 'JKS', PB, 'Format of the key store: PEM for Samsa.', { samsaNote: PEM_ONLY }),
-  def('ssl.keystore.location', 'string', null, PB, 'Path of the key store: for PEM, one file holding the private key and its certificate chain.', { samsaNote: PER_LISTENER }),
+  def('ssl.keystore.location', 'string', null, PB, 'Path of the key store: for PEM, one file holding the private key and its certificate chain.', { samsaNote: `${PER_LISTENER} ${RELOADED}` }),
   def('ssl.keystore.password', 'password', null, PB, 'Password of the key store file (not used with PEM).'),
   def('ssl.keystore.key', 'password', null, PB, 'The private key in PEM, given inline instead of ssl.keystore.location.'),
   def('ssl.keystore.certificate.chain', 'password', null, PB, 'The certificate chain in PEM, given inline with ssl.keystore.key.'),
   def('ssl.key.password', 'password', null, PB, 'Password of an encrypted private key.'),
   def('ssl.truststore.type', 'string', 'JKS', PB, 'Format of the trust store: PEM for Samsa.', { samsaNote: PEM_ONLY }),
-  def('ssl.truststore.location', 'string', null, PB, 'Path of the trust store: for PEM, a file of trusted CA certificates.', { samsaNote: PER_LISTENER }),
+  def('ssl.truststore.location', 'string', null, PB, 'Path of the trust store: for PEM, a file of trusted CA certificates.', { samsaNote: `${PER_LISTENER} ${RELOADED}` }),
   def('ssl.truststore.password', 'password', null, PB, 'Password of the trust store file (not used with PEM).'),
   def('ssl.truststore.certificates', 'password', null, PB, 'Trusted certificates in PEM, given inline instead of ssl.truststore.location.'),
 ];
