@@ -112,7 +112,7 @@ test('Samsa\'s Admin sends refused topics again after the throttle time; with re
   assert.deepEqual(created.map((t) => [t.name, t.partitions]), [['mut-g', 6], ['mut-h', 6], ['mut-i', 6]]);
   assert.ok(Date.now() - startedMs >= 350, 'mut-i waited for the debt of 2 to be repaid');
   // mut-i took the bucket into a debt of 6 again (1.2 s to repay): the next topic is refused.
-  // And the deletions below are each refused once, then sent again after the throttle time.
+  // The deletions below meet that debt: refused at first, they are sent again after the throttle time.
   await assert.rejects(admin.createTopics([{ name: 'mut-j', partitions: 1 }], { retryOnQuotaViolation: false }),
     (e: ClientError) => e.kafkaErrorCode === ErrorCode.THROTTLING_QUOTA_EXCEEDED);
   await admin.deleteTopics(['mut-g', 'mut-h']);
