@@ -6,7 +6,7 @@
  * counts followers' fetches only once they are valid, and it takes a log
  * directory offline when its disk fails.
  */
-import { StorageError, isIoError, type Clock, type LogConfig, type LogManager, type PartitionLog } from '../storage/index.ts';
+import { StorageError, isIoError, type Clock, type LogConfig, type LogManager, type LogWorkStats, type PartitionLog } from '../storage/index.ts';
 import { ConfigResourceType, type MetadataChanges, type MetadataImage, type TopicConfig, type TopicImage } from '../metadata/index.ts';
 import { ErrorCode } from '../protocol/index.ts';
 import { RecordsError } from '../records/index.ts';
@@ -118,6 +118,11 @@ export class ReplicaManager {
   }
 
   /** acks=all writes still waiting for their in-sync replicas. */
+  /** Flush and cleaner totals of the logs (for metrics). */
+  get logWork(): Readonly<LogWorkStats> {
+    return this.deps.logs.stats;
+  }
+
   get pendingAcks(): number {
     let n = 0;
     for (const set of this.ackWaiters.values()) n += set.size;

@@ -15,7 +15,7 @@ export {
   UnexpectedAppendOffsetError,
 } from './errors.ts';
 export { type EpochEntry, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.ts';
-export { CLEANER_BYTES_PER_RUN_DEFAULT, type CleanedLog, type CleanerRunOptions, LogManager } from './log-manager.ts';
+export { CLEANER_BYTES_PER_RUN_DEFAULT, type CleanedLog, type CleanerRunOptions, LogManager, type LogWorkStats } from './log-manager.ts';
 export { CLEANER_CONFIG_DEFAULTS, type CleanResult, type CleanerConfig } from './log-cleaner.ts';
 export type { TimestampAndOffset } from './log-segment.ts';
 export {

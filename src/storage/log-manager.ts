@@ -38,6 +38,19 @@ import { fileSizeOrMissing, fsyncDir, unlinkIfExists, writeFileDurably } from '.
 import { CLEANER_CONFIG_DEFAULTS, type CleanResult, type CleanerConfig, LogCleaner } from './log-cleaner.ts';
 import { PartitionLog } from './partition-log.ts';
 
+/** Running totals of the flushes and cleans, for the metrics endpoint (Kafka's LogFlushStats and LogCleaner metrics). */
+export interface LogWorkStats {
+  /** Partition flushes that moved a recovery point, and the seconds they took. */
+  flushes: number;
+  flushSeconds: number;
+  /** Cleans completed, the seconds they took, and what they read, wrote and removed. */
+  cleans: number;
+  cleanerSeconds: number;
+  cleanerBytesRead: number;
+  cleanerBytesWritten: number;
+  cleanerRecordsRemoved: number;
+}
+
 /** runCleaner stops starting cleans once this many bytes were read in one call (one clean always runs whole). */
 export const CLEANER_BYTES_PER_RUN_DEFAULT = 64 * 1024 * 1024;
 
@@ -89,6 +102,7 @@ export class LogManager {
   private readonly uncleanable: Set<string>;
   private cleanerConfig: CleanerConfig;
   private cleaner: LogCleaner | null;
+  readonly stats: LogWorkStats = { flushes: 0, flushSeconds: 0, cleans: 0, cleanerSeconds: 0, cleanerBytesRead: 0, cleanerBytesWritten: 0, cleanerRecordsRemoved: 0 };
   private closed: boolean;
 
   private constructor(logDirs: string[], clock: Clock, defaults: LogConfig, log: (line: string, level?: 'warn' | 'error') => void) {
@@ -300,7 +314,14 @@ export class LogManager {
   /** flush.ms for every log, and the segments rolled since the last flush (Kafka flushes those after a roll). */
   flushDirty(): void {
     this.checkOpen();
-    for (const partitionLog of this.logs.values()) partitionLog.flushIfDue();
+    for (const partitionLog of this.logs.values()) {
+      const before = partitionLog.recoveryPoint;
+      const startedMs = performance.now();
+      partitionLog.flushIfDue();
+      if (partitionLog.recoveryPoint === before) continue;
+      this.stats.flushes++;
+      this.stats.flushSeconds += (performance.now() - startedMs) / 1000;
+    }
   }
 
   /** Writes both root checkpoints of every log dir. */
@@ -425,6 +446,7 @@ export class LogManager {
     const partitionLog = this.logs.get(key)!;
     this.cleaner ??= new LogCleaner(this.cleanerConfig, this.log);
     let result: CleanResult;
+    const startedMs = performance.now();
     try {
       result = this.cleaner.clean(partitionLog, range.firstDirtyOffset, range.firstUncleanableOffset, nowMs);
     } catch (error) {
@@ -432,6 +454,11 @@ export class LogManager {
       this.log(`cleaning ${key} failed, skipping it until restart: ${(error as Error).message}`, 'error');
       return null;
     }
+    this.stats.cleans++;
+    this.stats.cleanerSeconds += (performance.now() - startedMs) / 1000;
+    this.stats.cleanerBytesRead += result.bytesRead;
+    this.stats.cleanerBytesWritten += result.bytesWritten;
+    this.stats.cleanerRecordsRemoved += result.recordsRemoved;
     this.cleanerCheckpoints.set(key, result.endOffset);
     if (result.latestDeleteHorizonMs >= 0) this.deleteHorizons.set(key, result.latestDeleteHorizonMs);
     else this.deleteHorizons.delete(key);

@@ -24,7 +24,10 @@ let broker: RunningBroker;
 let metricsUrl: string;
 
 before(async () => {
-  broker = await startBroker({ port: 0, config: { 'metrics.listener': 'http://127.0.0.1:0', 'num.partitions': '3' } });
+  // Flushed every 100 ms, so the flush metrics move within the test.
+  broker = await startBroker({
+    port: 0, config: { 'metrics.listener': 'http://127.0.0.1:0', 'num.partitions': '3', 'log.flush.interval.ms': '100', 'log.flush.scheduler.interval.ms': '100' },
+  });
   metricsUrl = broker.metricsUrl!;
 });
 
@@ -85,6 +88,10 @@ test('traffic, requests, errors, connections, groups and lag as the clients made
   assert.equal(s.value('kafka_log_log_end_offset{topic="orders",partition="0"}'), 4 * 2 + 7, 'two of each round of five went to partition 0, then the seven late ones');
   assert.equal(s.sum('kafka_controller_kafkacontroller_active_controller_count'), 1);
   assert.equal(s.sum('kafka_coordinator_group_groupmetadatamanager_num_groups', { state: 'Empty' }), 1);
+  await until('flushes counted', async () => {
+    const now = await scrape(metricsUrl);
+    return now.sum('kafka_log_logflushstats_flushes_total') > 0 && now.sum('kafka_log_logflushstats_flush_seconds_total') > 0;
+  });
   assert.ok(s.sum('process_resident_memory_bytes') > 0 && s.text.includes('nodejs_eventloop_lag_seconds'), 'process metrics');
 
   // Lag per partition, as the CLI computes it from the log end offsets.

@@ -45,6 +45,14 @@ export class NodeGauges {
       this.count('kafka_server_brokertopicmetrics_replication_bytes_out_total', 'Bytes fetched by followers (BrokerTopicMetrics ReplicationBytesOutPerSec).', { topic }, v.replicationBytesOut);
       this.count('kafka_server_brokertopicmetrics_failed_produce_requests_total', 'Partitions of produce requests refused (BrokerTopicMetrics FailedProduceRequestsPerSec).', { topic }, v.failedProduce);
     }
+    const work = broker.replicas.logWork;
+    this.count('kafka_log_logflushstats_flushes_total', 'Partition flushes that moved a recovery point (LogFlushStats LogFlushRateAndTimeMs count).', {}, work.flushes);
+    this.count('kafka_log_logflushstats_flush_seconds_total', 'Seconds spent in those flushes (LogFlushStats LogFlushRateAndTimeMs).', {}, work.flushSeconds);
+    this.count('kafka_log_logcleaner_cleans_total', 'Compaction passes completed (one per cleaned partition).', {}, work.cleans);
+    this.count('kafka_log_logcleaner_clean_seconds_total', 'Seconds spent compacting (LogCleaner cleaner-recopy-percent and max-clean-time-secs cover the same work).', {}, work.cleanerSeconds);
+    this.count('kafka_log_logcleaner_bytes_read_total', 'Bytes the cleaner read.', {}, work.cleanerBytesRead);
+    this.count('kafka_log_logcleaner_bytes_written_total', 'Bytes the cleaner wrote.', {}, work.cleanerBytesWritten);
+    this.count('kafka_log_logcleaner_records_removed_total', 'Records compaction removed.', {}, work.cleanerRecordsRemoved);
     this.count('kafka_server_replicamanager_isr_shrinks_total', 'ISR shrinks of partitions this broker leads (ReplicaManager IsrShrinksPerSec).', {}, t.isrShrinks);
     this.count('kafka_server_replicamanager_isr_expands_total', 'ISR expands of partitions this broker leads (ReplicaManager IsrExpandsPerSec).', {}, t.isrExpands);
   }
