@@ -219,7 +219,7 @@ async function startHoldingLock(options: StartOptions, held: { lock: DirLock | n
   const isBroker = config.processRoles.includes('broker');
   const isController = config.processRoles.includes('controller');
   const listeners = listenersOf(config, log);
-  const authorizer = authorizerOf(config, log);
+  const authorizer = authorizerOf(config, logging.logger('samsa.security'));
   const voterEndpoints = votersOf(config);
   // A node with peers must be able to log in to them now; a lone node finds out only if it ever connects.
   const hasPeers = voterEndpoints.size > 1 || !isController;
