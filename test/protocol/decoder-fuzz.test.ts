@@ -15,15 +15,21 @@ const MUTATIONS_PER_VERSION = 40;
 const CALL_TIME_MS_MAX = 50;
 
 function decodeOrTypedError(codec: MessageCodec<unknown>, buf: Buffer, version: number, where: string): void {
-  const started = performance.now();
-  try {
-    codec.decode(new Reader(buf), version);
-  } catch (e) {
-    if (!(e instanceof ProtocolDecodeError)) {
-      assert.fail(`${where}: ${codec.name} v${version} threw ${(e as Error)?.name}: ${(e as Error)?.message}`);
+  const timedDecode = (): number => {
+    const started = performance.now();
+    try {
+      codec.decode(new Reader(buf), version);
+    } catch (e) {
+      if (!(e instanceof ProtocolDecodeError)) {
+        assert.fail(`${where}: ${codec.name} v${version} threw ${(e as Error)?.name}: ${(e as Error)?.message}`);
+      }
     }
-  }
-  const elapsed = performance.now() - started;
+    return performance.now() - started;
+  };
+  // A slow call is timed once more: a GC pause or a busy machine slows one call, a decoder that
+  // allocates for a count it has no bytes for is slow every time.
+  let elapsed = timedDecode();
+  if (elapsed >= CALL_TIME_MS_MAX) elapsed = Math.min(elapsed, timedDecode());
   assert.ok(elapsed < CALL_TIME_MS_MAX, `${where}: ${codec.name} v${version} took ${elapsed.toFixed(1)} ms`);
 }
 
