@@ -13,7 +13,7 @@ import { ErrorCode } from '../../protocol/index.ts';
 import { ConsumerGroup } from './consumer-group.ts';
 import {
   consumerGroupHeartbeat, expireRevocation, expireSession, heartbeatError, refreshTopics,
-  type ConsumerGroupConfig, type HeartbeatRequest, type HeartbeatResponse, type TimerUpdate, type TopicsView,
+  type ConsumerGroupConfig, type ConsumerGroupStep, type HeartbeatContext, type HeartbeatRequest, type HeartbeatResponse, type TimerUpdate, type TopicsView,
 } from './consumer-group-machine.ts';
 import {
   deleteGroupRecords, encodeConsumerGroupRecord, replayConsumerGroupRecord, type ConsumerGroupRecord,
@@ -60,7 +60,7 @@ export class ConsumerGroups {
   heartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse> {
     return this.serialize(req.groupId, async () => {
       const nowMs = this.deps.nowMs();
-      const step = consumerGroupHeartbeat(this.groups.get(req.groupId), req, {
+      const step = this.step(this.groups.get(req.groupId), req, {
         nowMs, config: this.deps.config, topics: this.deps.topics(), newMemberId: this.deps.newMemberId,
       });
       if (step.response.errorCode !== ErrorCode.NONE) return step.response;
@@ -68,6 +68,11 @@ export class ConsumerGroups {
       if (error !== ErrorCode.NONE) return heartbeatError(error, null, step.response.memberId).response;
       return step.response;
     });
+  }
+
+  /** One heartbeat's pure step (a seam for the simulation's mutation checks). */
+  protected step(group: ConsumerGroup | undefined, req: HeartbeatRequest, ctx: HeartbeatContext): ConsumerGroupStep {
+    return consumerGroupHeartbeat(group, req, ctx);
   }
 
   /**

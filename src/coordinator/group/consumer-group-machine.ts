@@ -296,8 +296,10 @@ function join(g: ConsumerGroup, req: HeartbeatRequest, ctx: HeartbeatContext): C
     }
   }
 
-  // 1. The member with this request's fields; a new subscription bumps the group epoch.
-  const names = req.subscribedTopicNames === null ? member.subscribedTopicNames : [...new Set(req.subscribedTopicNames)].sort();
+  // 1. The member with this request's fields; a new subscription bumps the group epoch. A joining member
+  // (epoch 0) states its whole subscription, so a static successor does not inherit a regex it did not send.
+  const names = req.subscribedTopicNames === null ? (creating ? [] : member.subscribedTopicNames) : [...new Set(req.subscribedTopicNames)].sort();
+  const regex = creating ? req.subscribedTopicRegex : req.subscribedTopicRegex ?? member.subscribedTopicRegex;
   let updated: ConsumerMember = {
     ...member,
     instanceId: req.instanceId ?? member.instanceId,
@@ -305,7 +307,7 @@ function join(g: ConsumerGroup, req: HeartbeatRequest, ctx: HeartbeatContext): C
     rebalanceTimeoutMs: req.rebalanceTimeoutMs !== -1 ? req.rebalanceTimeoutMs : member.rebalanceTimeoutMs,
     serverAssignor: req.serverAssignor ?? member.serverAssignor,
     subscribedTopicNames: names,
-    subscribedTopicRegex: req.subscribedTopicRegex ?? member.subscribedTopicRegex,
+    subscribedTopicRegex: regex,
     clientId: req.clientId,
     clientHost: req.clientHost,
   };
