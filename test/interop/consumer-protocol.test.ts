@@ -14,6 +14,7 @@ import { Admin, Consumer, Producer, stringDeserializers, type MessagesStream } f
 import { ApiKey, ErrorCode, messages } from '../../src/protocol/index.ts';
 import { startTestBroker, tempDir, type TestBroker } from '../helpers/broker.ts';
 import { request } from '../helpers/raw-fetch.ts';
+import { samsa } from '../helpers/samsa-cli.ts';
 import { until } from '../helpers/until.ts';
 
 const TOPIC = 'kip848-orders';
@@ -157,6 +158,27 @@ test('three members split 12 partitions, a fourth takes only the surplus, a leav
     assert.deepEqual(d.assignment.topicPartitions[0]!.partitions.slice().sort((a, b) => a - b), partitionsOf(m.consumer));
     assert.equal(d.assignment.topicPartitions[0]!.topicName, TOPIC);
   }
+
+  // samsa groups --describe shows the protocol, epochs and current vs target assignment.
+  const B = ['--bootstrap-server', broker.bootstrap];
+  const state = JSON.parse((await samsa(['groups', '--describe', '--group', groupId, '--state', '--json', ...B])).stdout);
+  assert.deepEqual(state, [{
+    group: groupId, type: 'consumer', state: 'Stable', protocolType: 'consumer', protocol: 'uniform',
+    groupEpoch: g4.groupEpoch, targetAssignmentEpoch: g4.assignmentEpoch, members: 4,
+  }]);
+  const rows = JSON.parse((await samsa(['groups', '--describe', '--group', groupId, '--members', '--json', ...B])).stdout) as {
+    clientId: string; memberEpoch: number; targetEpoch: number; assignment: { topic: string; partitions: number[] }[]; targetAssignment: { topic: string; partitions: number[] }[];
+  }[];
+  assert.equal(rows.length, 4);
+  for (const r of rows) {
+    assert.equal(r.memberEpoch, g4.groupEpoch);
+    assert.equal(r.targetEpoch, g4.assignmentEpoch);
+    assert.deepEqual(r.assignment, r.targetAssignment);
+    assert.deepEqual(r.assignment[0]!.partitions, partitionsOf(members.find((m) => m.name === r.clientId)!.consumer));
+  }
+  const table = (await samsa(['groups', '--describe', '--group', groupId, '--members', ...B])).stdout;
+  assert.match(table, /CURRENT-EPOCH\s+CURRENT-ASSIGNMENT\s+TARGET-EPOCH\s+TARGET-ASSIGNMENT/);
+  assert.match((await samsa(['groups', '--list', ...B])).stdout, new RegExp(`${groupId}\\s+Stable\\s+consumer\\s+consumer`));
 
   // New records keep flowing exactly once to the four.
   const seenBefore = members.reduce((n, m) => n + m.seen.length, 0);
