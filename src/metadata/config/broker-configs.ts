@@ -198,7 +198,7 @@ const GROUPS: readonly ConfigDef[] = [
     samsaNote: 'The built-in assignors by name; Kafka also accepts class names of custom assignors.',
   }),
   def('group.coordinator.rebalance.protocols', 'list', 'classic,consumer', RO, 'The group protocols the group coordinator serves.', {
-    validator: oneOf('classic', 'consumer'), kafkaDefault: 'classic,consumer',
+    validator: oneOf('classic', 'consumer'),
     samsaNote: 'Share groups (share) are not served yet.',
   }),
   def('offsets.topic.num.partitions', 'int', '50', RO, 'Partitions of __consumer_offsets; fixed once the topic exists.', { validator: atLeast(1) }),
