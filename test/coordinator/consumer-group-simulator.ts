@@ -130,7 +130,11 @@ export class ConsumerGroupSimulation {
         this.pending.push({ records, resolve });
       }),
       newMemberId: () => `srv-${++ids}`,
-      logLine: (line) => this.note(`coordinator: ${line}`),
+      logLine: (line) => {
+        this.note(`coordinator: ${line}`);
+        // A step that threw (a record that cannot be replayed, a partition held twice) is a failure, not a retry.
+        if (line.includes(' failed: ')) this.fail(line);
+      },
       changed: () => undefined,
     });
   }

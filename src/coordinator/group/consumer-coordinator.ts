@@ -58,6 +58,22 @@ export class ConsumerGroups {
   }
 
   heartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse> {
+    return this.guard(`heartbeat of ${req.memberId}`, req.groupId, heartbeatError(ErrorCode.UNKNOWN_SERVER_ERROR, null).response, () => this.heartbeatStep(req));
+  }
+
+  /**
+   * A step that throws is a bug (a record that cannot be replayed, a
+   * partition held twice): it is logged and answered UNKNOWN_SERVER_ERROR,
+   * never left to crash the process; the group keeps its last durable state.
+   */
+  private guard<T>(what: string, groupId: string, fallback: T, op: () => Promise<T>): Promise<T> {
+    return op().catch((e: unknown) => {
+      this.deps.logLine(`consumer group ${groupId}: ${what} failed: ${(e as Error).stack ?? String(e)}`);
+      return fallback;
+    });
+  }
+
+  private heartbeatStep(req: HeartbeatRequest): Promise<HeartbeatResponse> {
     return this.serialize(req.groupId, async () => {
       const nowMs = this.deps.nowMs();
       const step = this.step(this.groups.get(req.groupId), req, {
@@ -184,7 +200,7 @@ export class ConsumerGroups {
     groupId: string, memberId: string, why: string,
     step: (g: ConsumerGroup, topics: TopicsView) => { records: ConsumerGroupRecord[]; timers: TimerUpdate[] } | null,
   ): Promise<void> {
-    return this.serialize(groupId, async () => {
+    return this.guard(`fencing ${memberId}`, groupId, undefined, () => this.serialize(groupId, async () => {
       const g = this.groups.get(groupId);
       if (g === undefined) return;
       const result = step(g, this.deps.topics());
@@ -195,26 +211,26 @@ export class ConsumerGroups {
         this.deps.logLine(`consumer group ${groupId}: could not fence member ${memberId} (error ${error}); retrying`);
         this.applyTimers(groupId, [{ memberId, sessionDeadlineMs: this.deps.nowMs() + this.deps.config.heartbeatIntervalMs }]);
       }
-    });
+    }));
   }
 
   /** The cluster's topics changed: groups whose subscribed topics look different get a new group epoch. */
   refreshTopics(): Promise<void> {
     const work: Promise<unknown>[] = [];
     for (const groupId of this.groups.keys()) {
-      work.push(this.serialize(groupId, async () => {
+      work.push(this.guard('refreshing topics', groupId, undefined, () => this.serialize(groupId, async () => {
         const g = this.groups.get(groupId);
         if (g === undefined) return;
         const records = refreshTopics(g, this.deps.topics());
         if (records.length > 0) await this.persist(groupId, records, [], this.deps.nowMs());
-      }));
+      })));
     }
     return Promise.all(work).then(() => undefined);
   }
 
   /** DeleteGroups of an empty consumer group: its records (and the offsets' tombstones the caller adds) in one write. */
   deleteGroup(groupId: string, extra: readonly EncodedRecord[]): Promise<number> {
-    return this.serialize(groupId, async () => {
+    return this.guard('deleting', groupId, ErrorCode.UNKNOWN_SERVER_ERROR as number, () => this.serialize(groupId, async () => {
       const g = this.groups.get(groupId);
       if (g === undefined) return ErrorCode.GROUP_ID_NOT_FOUND;
       if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
@@ -223,6 +239,6 @@ export class ConsumerGroups {
       if (written !== ErrorCode.NONE) return written === ErrorCode.RECORD_LIST_TOO_LARGE ? ErrorCode.UNKNOWN_SERVER_ERROR : written;
       this.apply(groupId, records);
       return ErrorCode.NONE;
-    });
+    }));
   }
 }

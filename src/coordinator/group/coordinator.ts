@@ -233,7 +233,9 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     void this.consumer.tick(nowMs);
     if (this.retentionDeadlineMs !== null && this.retentionDeadlineMs <= nowMs) {
       for (const machine of [...this.groups.values()]) this.expireOffsets(machine, nowMs);
-      for (const g of [...this.consumer.groups.values()]) void this.expireConsumerGroupOffsets(g, nowMs);
+      for (const g of [...this.consumer.groups.values()]) {
+        this.expireConsumerGroupOffsets(g, nowMs).catch((e: unknown) => this.deps.logLine(`group ${g.groupId}: offset expiry failed: ${(e as Error).message}`));
+      }
       this.retentionDeadlineMs = nowMs + this.deps.config.offsetsRetentionCheckIntervalMs;
     }
   }
