@@ -165,6 +165,14 @@ test('a second member gets a partition only after the first revoked it; epochs, 
   });
   assert.equal(fetched.groups[0]!.errorCode, ErrorCode.STALE_MEMBER_EPOCH);
 
+  // OffsetDelete: a subscribed topic's offsets stay while the group consumes it.
+  const offsetDelete = await request<messages.OffsetDeleteResponse>(broker.bootstrap, ApiKey.OffsetDelete, 0, {
+    ...messages.OffsetDeleteRequest.defaults(), groupId: g,
+    topics: [{ ...messages.defaultOffsetDeleteRequestOffsetDeleteRequestTopic(), name: 't4', partitions: [{ ...messages.defaultOffsetDeleteRequestOffsetDeleteRequestPartition(), partitionIndex: 0 }] }],
+  });
+  assert.equal(offsetDelete.errorCode, ErrorCode.NONE);
+  assert.equal(offsetDelete.topics[0]!.partitions[0]!.errorCode, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
+
   // A classic member cannot join; DescribeGroups sees no classic group; ListGroups shows the type.
   const join = await request<messages.JoinGroupResponse>(broker.bootstrap, ApiKey.JoinGroup, 9, {
     ...messages.JoinGroupRequest.defaults(), groupId: g, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, protocolType: 'consumer',
