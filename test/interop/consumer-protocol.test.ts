@@ -5,12 +5,14 @@
  * exactly once; a fourth member takes partitions only from the others'
  * surplus while they keep consuming the rest; a member that leaves hands
  * its partitions over; committed offsets survive the group and a broker
- * restart. Debian's librdkafka 2.0.2 has no group.protocol=consumer (it came
+ * restart; Samsa's own consumer joins the same kind of group next to
+ * @platformatic/kafka. Debian's librdkafka 2.0.2 has no group.protocol=consumer (it came
  * in 2.4), so it is not part of this file.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Admin, Consumer, Producer, stringDeserializers, type MessagesStream } from '@platformatic/kafka';
+import { Cluster, Consumer as SamsaConsumer } from '../../src/client/index.ts';
 import { ApiKey, ErrorCode, messages } from '../../src/protocol/index.ts';
 import { startTestBroker, tempDir, type TestBroker } from '../helpers/broker.ts';
 import { request } from '../helpers/raw-fetch.ts';
@@ -227,4 +229,51 @@ test('three members split 12 partitions, a fourth takes only the surplus, a leav
   const again = await join('c5', groupId);
   await until('only the 12 new records', () => again.seen.length >= 12, { timeoutMs: 15_000 });
   assert.deepEqual(again.seen.slice().sort(), Array.from({ length: 12 }, (_, i) => `m${160 + i}`).sort());
+});
+
+test("Samsa's consumer with groupProtocol 'consumer' shares a group with @platformatic/kafka: everything once, offsets committed with the member epoch", async () => {
+  const groupId = 'kip848-mixed';
+  const topic = 'kip848-mixed';
+  await admin.createTopics({ topics: [topic], partitions: 6, replicas: 1 });
+  const p = new Producer({ clientId: 'kip848-producer', bootstrapBrokers: [broker.bootstrap], retries: 2, timeout: 5000 });
+  await p.send({ messages: Array.from({ length: 60 }, (_, i) => ({ topic, partition: i % 6, value: Buffer.from(`x${i}`) })) });
+  await p.close();
+
+  const cluster = new Cluster({ bootstrapServers: [broker.bootstrap], clientId: 'samsa-kip848' });
+  const ours = [0, 1].map(() => new SamsaConsumer(cluster, { groupId, groupProtocol: 'consumer', autoOffsetReset: 'earliest', autoCommitIntervalMs: 100 }));
+  try {
+    for (const c of ours) c.subscribe([topic]);
+    const theirs = new Consumer({
+      clientId: 'pk-mixed', groupId, groupProtocol: 'consumer', bootstrapBrokers: [broker.bootstrap], retries: 5, timeout: 5000,
+      deserializers: stringDeserializers, maxWaitTime: 100, rebalanceTimeout: 60_000,
+    });
+    consumers.push(theirs);
+    const seen: string[] = [];
+    const stream = await theirs.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 });
+    streams.push(stream);
+    stream.on('data', (m) => seen.push(m.value));
+    stream.on('error', () => undefined);
+    await until('60 records between the three, each once, and a stable group of 3', async () => {
+      const polled = await Promise.all(ours.map((c) => c.poll(100)));
+      for (const records of polled) for (const r of records) seen.push(r.value!.toString());
+      if (seen.length < 60) return null;
+      const g = await describe(groupId);
+      return g.groupState === 'Stable' && g.members.length === 3 && ours.every((c) => c.assignment().length === 2);
+    }, { timeoutMs: 20_000, intervalMs: 10 });
+    assert.equal(seen.length, 60);
+    assert.equal(new Set(seen).size, 60);
+    const g = await describe(groupId);
+    const epochs = new Map(g.members.map((m) => [m.memberId, m.memberEpoch]));
+    for (const c of ours) {
+      const meta = c.groupMetadata()!;
+      assert.equal(meta.generationId, epochs.get(meta.memberId), 'the client knows its member epoch');
+      await c.commit();
+    }
+    const committed = await ours[0]!.committed(ours[0]!.assignment().map((a) => ({ topic, partition: a.partition })));
+    assert.ok(committed.every((c) => c.offset === 10n), `each partition committed at its end: ${JSON.stringify(committed, (_k, v) => typeof v === 'bigint' ? String(v) : v)}`);
+  } finally {
+    for (const c of ours) await c.close();
+    await cluster.close();
+  }
+  await until('the two left', async () => (await describe(groupId)).members.length === 1);
 });
