@@ -21,7 +21,7 @@ const topicIds = new Map<string, string>();
 before(async () => {
   broker = await startTestBroker({
     'offsets.topic.replication.factor': '1', 'offsets.topic.num.partitions': '2', 'auto.create.topics.enable': 'false',
-    'group.consumer.max.size': '3', 'group.consumer.heartbeat.interval.ms': '1234', 'group.consumer.assignors': 'range,uniform',
+    'group.consumer.max.size': '3', 'group.consumer.heartbeat.interval.ms': '1234', 'group.consumer.min.heartbeat.interval.ms': '1000', 'group.consumer.assignors': 'range,uniform',
   });
   for (const [name, partitions] of [['t4', 4], ['t2', 2], ['other', 1]] as const) {
     const r = await request<messages.CreateTopicsResponse>(broker.bootstrap, ApiKey.CreateTopics, 7, {

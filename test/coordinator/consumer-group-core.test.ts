@@ -9,6 +9,7 @@ import {
   ConsumerGroups, assignmentOf, compileTopicRegex, decodeCoordinatorRecord, encodeConsumerGroupRecord, rangeAssign, topicRegexError,
   uniformAssign, type Assignment, type EncodedRecord,
 } from '../../src/coordinator/group/index.ts';
+import { resolveBrokerConfig } from '../../src/metadata/config/index.ts';
 import { ErrorCode } from '../../src/protocol/index.ts';
 
 const T1 = 'AAAAAAAAAAAAAAAAAAAAAQ';
@@ -99,6 +100,7 @@ test('a silent member is fenced after its session; one that does not revoke, aft
     nowMs: () => now,
     topics: () => new Map([['one', { topicId: T1, numPartitions: 2 }]]),
     write: (_g, records) => { written.push(...records); return ErrorCode.NONE; },
+    append: (_g, records) => { written.push(...records); return ErrorCode.NONE; },
     newMemberId: () => 'x', logLine: () => undefined, changed: () => undefined,
   });
   const join = (memberId: string) => groups.heartbeat({
@@ -125,4 +127,21 @@ test('a silent member is fenced after its session; one that does not revoke, aft
   assert.equal(groups.groups.get('g')!.members.size, 0);
   assert.equal(groups.groups.get('g')!.state, 'Empty');
   assert.ok(written.length > 0);
+});
+
+test("group.consumer.* configs are checked as Kafka's GroupCoordinatorConfig requires", () => {
+  const error = (props: Record<string, string>): string => {
+    const r = resolveBrokerConfig(props);
+    assert.equal(r.ok, false, JSON.stringify(props));
+    return (r as { error: string }).error;
+  };
+  const ok = resolveBrokerConfig({});
+  assert.ok(ok.ok);
+  assert.deepEqual([ok.config.groupConsumerAssignors, ok.config.groupCoordinatorRebalanceProtocols, ok.config.groupConsumerMaxSize], [['uniform', 'range'], ['classic', 'consumer'], 2147483647]);
+  assert.match(error({ 'group.consumer.heartbeat.interval.ms': '200' }), /group.consumer.heartbeat.interval.ms.*between group.consumer.min.heartbeat.interval.ms \(5000\)/);
+  assert.match(error({ 'group.consumer.session.timeout.ms': '90000' }), /group.consumer.session.timeout.ms/);
+  assert.match(error({ 'group.consumer.heartbeat.interval.ms': '45000', 'group.consumer.max.heartbeat.interval.ms': '60000' }), /less than group.consumer.session.timeout.ms/);
+  assert.match(error({ 'group.coordinator.rebalance.protocols': 'consumer' }), /classic/);
+  assert.match(error({ 'group.consumer.assignors': 'sticky' }), /group.consumer.assignors/);
+  assert.match(error({ 'group.consumer.assignors': '' }), /at least one assignor/);
 });

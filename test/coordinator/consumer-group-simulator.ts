@@ -129,6 +129,8 @@ export class ConsumerGroupSimulation {
         }
         this.pending.push({ records, resolve });
       }),
+      // Offsets are not part of this simulation.
+      append: () => ErrorCode.NONE,
       newMemberId: () => `srv-${++ids}`,
       logLine: (line) => {
         this.note(`coordinator: ${line}`);

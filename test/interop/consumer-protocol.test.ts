@@ -27,7 +27,9 @@ const CONFIG = {
   'offsets.topic.num.partitions': '3',
   // Members learn about released partitions on their next heartbeat: keep it short so the test is fast.
   'group.consumer.heartbeat.interval.ms': '200',
+  'group.consumer.min.heartbeat.interval.ms': '100',
   'group.consumer.session.timeout.ms': '6000',
+  'group.consumer.min.session.timeout.ms': '1000',
 };
 
 let data: { dir: string; remove(): void };

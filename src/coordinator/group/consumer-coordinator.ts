@@ -18,12 +18,16 @@ import {
 import {
   deleteGroupRecords, encodeConsumerGroupRecord, replayConsumerGroupRecord, type ConsumerGroupRecord,
 } from './consumer-group-records.ts';
-import type { EncodedRecord } from './records.ts';
+import { expiredConsumerGroupOffsets } from './consumer-group-views.ts';
+import { offsetCommitRecord, type EncodedRecord } from './records.ts';
+import type { GroupTopicErrors, GroupTopicPartitions } from '../../broker/index.ts';
 
 export interface ConsumerGroupsDeps {
   readonly config: ConsumerGroupConfig;
   nowMs(): number;
   topics(): TopicsView;
+  /** Appends without waiting for replication (offset tombstones, as the classic groups write them). */
+  append(groupId: string, records: readonly EncodedRecord[], nowMs: number): number;
   /** Writes the records with acks=all: NONE once durable, else the error for the client. */
   write(groupId: string, records: readonly EncodedRecord[], nowMs: number): number | Promise<number>;
   newMemberId(): string;
@@ -240,5 +244,39 @@ export class ConsumerGroups {
       this.apply(groupId, records);
       return ErrorCode.NONE;
     }));
+  }
+
+  /** OffsetDelete on a consumer group: topics it subscribes to are refused (GROUP_SUBSCRIBED_TO_TOPIC). */
+  deleteOffsets(g: ConsumerGroup, topics: readonly GroupTopicPartitions[], nowMs: number): { errorCode: number; topics: GroupTopicErrors[] } {
+    const eligible: { topic: string; partition: number }[] = [];
+    const results = topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitionIndexes.map((partitionIndex) => {
+        if (g.members.size > 0 && g.isSubscribedToTopic(t.name)) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+        if (g.offset(t.name, partitionIndex) !== undefined) eligible.push({ topic: t.name, partition: partitionIndex });
+        return { partitionIndex, errorCode: ErrorCode.NONE };
+      }),
+    }));
+    if (eligible.length > 0) {
+      const error = this.deps.append(g.groupId, eligible.map((o) => offsetCommitRecord(g.groupId, o.topic, o.partition, null)), nowMs);
+      if (error !== ErrorCode.NONE) return { errorCode: error === ErrorCode.RECORD_LIST_TOO_LARGE ? ErrorCode.UNKNOWN_SERVER_ERROR : error, topics: [] };
+      for (const o of eligible) g.removeOffset(o.topic, o.partition);
+    }
+    return { errorCode: ErrorCode.NONE, topics: results };
+  }
+
+  /** Retention of a consumer group's offsets; an empty group left without offsets is deleted, as Kafka cleans up. */
+  async expireOffsets(g: ConsumerGroup, nowMs: number, retentionMs: number): Promise<void> {
+    const expired = expiredConsumerGroupOffsets(g, nowMs, retentionMs);
+    if (expired.length > 0) {
+      const error = this.deps.append(g.groupId, expired.map((o) => offsetCommitRecord(g.groupId, o.topic, o.partition, null)), nowMs);
+      if (error !== ErrorCode.NONE) {
+        this.deps.logLine(`group ${g.groupId}: could not expire offsets (error ${error})`);
+        return;
+      }
+      for (const o of expired) g.removeOffset(o.topic, o.partition);
+      this.deps.logLine(`group ${g.groupId}: expired ${expired.length} offsets`);
+    }
+    if (g.members.size === 0 && !g.hasOffsets()) await this.deleteGroup(g.groupId, []);
   }
 }

@@ -1,7 +1,9 @@
 /**
- * The classic group coordinator: every group of the `__consumer_offsets`
- * partitions this node leads, their committed offsets, and the records that
- * make both durable. It answers the broker's GroupCoordinatorApi.
+ * The group coordinator: every group of the `__consumer_offsets` partitions
+ * this node leads — classic groups here, KIP-848 consumer groups in
+ * ConsumerGroups (consumer-coordinator.ts) — their committed offsets, and
+ * the records that make them durable. It answers the broker's
+ * GroupCoordinatorApi.
  *
  * Each group's rebalance protocol is a pure GroupMachine; this class owns
  * the map of them, checks that a group is ours (NOT_COORDINATOR otherwise),
@@ -11,75 +13,29 @@
  * `tick(nowMs)` when it comes, and re-asks whenever `onDeadlinesChanged` fires.
  */
 import type {
-  ConsumerGroupDescription, ConsumerGroupHeartbeatInput, ConsumerGroupHeartbeatResult, GroupCoordinatorApi, GroupDescription, GroupJoinRequest, GroupJoinResult, GroupLeaveResult, GroupListing, GroupMemberRef,
+  ConsumerGroupDescription, ConsumerGroupHeartbeatInput, ConsumerGroupHeartbeatResult, GroupCoordinatorApi, GroupDescription,
+  GroupJoinRequest, GroupJoinResult, GroupLeaveResult, GroupListing, GroupMemberRef,
   GroupOffsetCommitRequest, GroupOffsetFetchResult, GroupSyncRequest, GroupSyncResult, GroupTopicErrors, GroupTopicPartitions,
   GroupTxnOffsetCommitRequest,
 } from '../../broker/index.ts';
-import type { BrokerConfig } from '../../metadata/index.ts';
 import { ErrorCode } from '../../protocol/index.ts';
-import type { Clock } from '../../storage/index.ts';
 import { ClassicGroup, EMPTY_ASSIGNMENT, type CommittedOffset } from './classic-group.ts';
 import { ConsumerGroups } from './consumer-coordinator.ts';
-import { CONSUMER_GROUP_TYPE, type ConsumerGroup } from './consumer-group.ts';
-import type { ConsumerGroupConfig, TopicsView } from './consumer-group-machine.ts';
-import { describeConsumerGroup, expiredConsumerGroupOffsets, validateConsumerOffsetCommit, validateConsumerOffsetFetch } from './consumer-group-views.ts';
+import { CONSUMER_GROUP_TYPE } from './consumer-group.ts';
+import { describeConsumerGroup, validateConsumerOffsetCommit, validateConsumerOffsetFetch } from './consumer-group-views.ts';
 import { PartitionLoader, type PendingTxnOffsets } from './group-loader.ts';
 import { GroupMachine, NEW_MEMBER_JOIN_TIMEOUT_MS, joinError, syncError, type GroupEnv } from './group-machine.ts';
 import { committedOffsetFromRecord, expiredOffsets, offsetRecordValue } from './offsets.ts';
 import type { TransactionalWriter } from '../internal-topic.ts';
-import type { OffsetsLog } from './offsets-topic.ts';
 import { partitionForGroup } from './partition-for.ts';
 import {
   CoordinatorRecordError, decodeCoordinatorRecord, groupMetadataRecord, offsetCommitRecord,
-  type EncodedRecord, type GroupMetadataRecordValue,
+  type EncodedRecord,
 } from './records.ts';
+import { DEFAULT_CONSUMER_GROUP_CONFIG, type GroupCoordinatorDeps } from './coordinator-config.ts';
+import { allOffsets, countOffsets, fetchedOffset, groupRecordValue } from './coordinator-views.ts';
 
-export interface GroupCoordinatorConfig {
-  readonly groupMinSessionTimeoutMs: number;
-  readonly groupMaxSessionTimeoutMs: number;
-  readonly groupInitialRebalanceDelayMs: number;
-  readonly groupMaxSize: number;
-  readonly offsetsRetentionMs: number;
-  readonly offsetsRetentionCheckIntervalMs: number;
-  readonly offsetMetadataMaxBytes: number;
-  /** KIP-848 groups (group.consumer.*); absent: Kafka's defaults. */
-  readonly consumer?: ConsumerGroupConfig;
-  /** group.coordinator.rebalance.protocols; absent: classic and consumer. */
-  readonly rebalanceProtocols?: readonly string[];
-}
-
-export const DEFAULT_CONSUMER_GROUP_CONFIG: ConsumerGroupConfig = {
-  heartbeatIntervalMs: 5000, sessionTimeoutMs: 45_000, maxSize: 2_147_483_647, assignors: ['uniform', 'range'],
-};
-
-export function groupCoordinatorConfig(c: BrokerConfig): GroupCoordinatorConfig {
-  return {
-    groupMinSessionTimeoutMs: c.groupMinSessionTimeoutMs,
-    groupMaxSessionTimeoutMs: c.groupMaxSessionTimeoutMs,
-    groupInitialRebalanceDelayMs: c.groupInitialRebalanceDelayMs,
-    groupMaxSize: c.groupMaxSize,
-    offsetsRetentionMs: c.offsetsRetentionMinutes * 60_000,
-    offsetsRetentionCheckIntervalMs: c.offsetsRetentionCheckIntervalMs,
-    offsetMetadataMaxBytes: c.offsetMetadataMaxBytes,
-    consumer: {
-      heartbeatIntervalMs: c.groupConsumerHeartbeatIntervalMs,
-      sessionTimeoutMs: c.groupConsumerSessionTimeoutMs,
-      maxSize: c.groupConsumerMaxSize,
-      assignors: c.groupConsumerAssignors,
-    },
-    rebalanceProtocols: c.groupCoordinatorRebalanceProtocols,
-  };
-}
-
-export interface GroupCoordinatorDeps {
-  readonly config: GroupCoordinatorConfig;
-  readonly log: OffsetsLog;
-  readonly clock: Clock;
-  newUuid(): string;
-  logLine(line: string): void;
-  /** The cluster's topics (name → id, partition count) for consumer groups' subscriptions; absent: none. */
-  topics?(): TopicsView;
-}
+export { DEFAULT_CONSUMER_GROUP_CONFIG, groupCoordinatorConfig, type GroupCoordinatorConfig, type GroupCoordinatorDeps } from './coordinator-config.ts';
 
 /** An offset accepted for writing, applied (or made pending) once written. */
 interface AcceptedOffset { topic: string; partition: number; committed: CommittedOffset }
@@ -121,6 +77,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
         if (partition === null || !this.loadedPartitions.has(partition)) return ErrorCode.NOT_COORDINATOR;
         return this.deps.log.commit(partition, records, nowMs);
       },
+      append: (groupId, records, nowMs) => this.append(groupId, records, nowMs),
       newMemberId: deps.newUuid,
       logLine: deps.logLine,
       changed: () => this.changed(),
@@ -234,7 +191,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     if (this.retentionDeadlineMs !== null && this.retentionDeadlineMs <= nowMs) {
       for (const machine of [...this.groups.values()]) this.expireOffsets(machine, nowMs);
       for (const g of [...this.consumer.groups.values()]) {
-        this.expireConsumerGroupOffsets(g, nowMs).catch((e: unknown) => this.deps.logLine(`group ${g.groupId}: offset expiry failed: ${(e as Error).message}`));
+        this.consumer.expireOffsets(g, nowMs, this.deps.config.offsetsRetentionMs).catch((e: unknown) => this.deps.logLine(`group ${g.groupId}: offset expiry failed: ${(e as Error).message}`));
       }
       this.retentionDeadlineMs = nowMs + this.deps.config.offsetsRetentionCheckIntervalMs;
     }
@@ -472,7 +429,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     const status = this.groupStatus(groupId, false);
     if (status !== ErrorCode.NONE) return { errorCode: status, topics: [] };
     const consumerGroup = this.consumer.groups.get(groupId);
-    if (consumerGroup !== undefined) return this.deleteConsumerGroupOffsets(consumerGroup, topics, nowMs);
+    if (consumerGroup !== undefined) return this.consumer.deleteOffsets(consumerGroup, topics, nowMs);
     const machine = this.groups.get(groupId);
     if (machine === undefined) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
     const g = machine.group;
@@ -682,6 +639,15 @@ export class GroupCoordinator implements GroupCoordinatorApi {
       }
       const error = this.convertEmptyClassicGroup(classic);
       if (error !== ErrorCode.NONE) return fail(error);
+      const answer = await this.consumer.heartbeat(req);
+      // The first heartbeat was refused: what the log holds is an offsets-only group, and so is what this keeps.
+      const seeded = this.consumer.groups.get(req.groupId);
+      if (answer.errorCode !== ErrorCode.NONE && seeded !== undefined && seeded.groupEpoch === 0 && seeded.members.size === 0) {
+        this.consumer.groups.delete(req.groupId);
+        const machine = this.createGroup(req.groupId, this.deps.clock.nowMs());
+        for (const [topic, byPartition] of seeded.offsets) for (const [p, c] of byPartition) machine.group.putOffset(topic, p, c);
+      }
+      return answer;
     }
     return this.consumer.heartbeat(req);
   }
@@ -711,74 +677,8 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     });
   }
 
-  /** OffsetDelete on a consumer group: topics it subscribes to are refused (GROUP_SUBSCRIBED_TO_TOPIC). */
-  private deleteConsumerGroupOffsets(g: ConsumerGroup, topics: readonly GroupTopicPartitions[], nowMs: number): { errorCode: number; topics: GroupTopicErrors[] } {
-    const eligible: { topic: string; partition: number }[] = [];
-    const results = topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitionIndexes.map((partitionIndex) => {
-        if (g.members.size > 0 && g.isSubscribedToTopic(t.name)) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
-        if (g.offset(t.name, partitionIndex) !== undefined) eligible.push({ topic: t.name, partition: partitionIndex });
-        return { partitionIndex, errorCode: ErrorCode.NONE };
-      }),
-    }));
-    if (eligible.length > 0) {
-      const error = this.append(g.groupId, eligible.map((o) => offsetCommitRecord(g.groupId, o.topic, o.partition, null)), nowMs);
-      if (error !== ErrorCode.NONE) return { errorCode: error === ErrorCode.RECORD_LIST_TOO_LARGE ? ErrorCode.UNKNOWN_SERVER_ERROR : error, topics: [] };
-      for (const o of eligible) g.removeOffset(o.topic, o.partition);
-    }
-    return { errorCode: ErrorCode.NONE, topics: results };
-  }
-
-  /** Retention of a consumer group's offsets; an empty group left without offsets is deleted, as Kafka cleans up. */
-  private async expireConsumerGroupOffsets(g: ConsumerGroup, nowMs: number): Promise<void> {
-    const expired = expiredConsumerGroupOffsets(g, nowMs, this.deps.config.offsetsRetentionMs);
-    if (expired.length > 0) {
-      const error = this.append(g.groupId, expired.map((o) => offsetCommitRecord(g.groupId, o.topic, o.partition, null)), nowMs);
-      if (error !== ErrorCode.NONE) {
-        this.deps.logLine(`group ${g.groupId}: could not expire offsets (error ${error})`);
-        return;
-      }
-      for (const o of expired) g.removeOffset(o.topic, o.partition);
-      this.deps.logLine(`group ${g.groupId}: expired ${expired.length} offsets`);
-    }
-    if (g.members.size === 0 && !g.hasOffsets()) await this.consumer.deleteGroup(g.groupId, []);
-  }
-
   /** The cluster's topics changed: consumer groups whose subscribed topics changed get a new group epoch. */
   topicsChanged(): Promise<void> {
     return this.consumer.refreshTopics();
   }
-}
-
-function fetchedOffset(partitionIndex: number, c: CommittedOffset) {
-  return { partitionIndex, offset: c.offset, leaderEpoch: c.leaderEpoch, metadata: c.metadata, errorCode: ErrorCode.NONE };
-}
-
-function countOffsets(g: { offsets: ClassicGroup['offsets'] }): number {
-  let n = 0;
-  for (const byPartition of g.offsets.values()) n += byPartition.size;
-  return n;
-}
-
-function allOffsets(g: { offsets: ClassicGroup['offsets'] }): { topic: string; partition: number }[] {
-  const out: { topic: string; partition: number }[] = [];
-  for (const [topic, byPartition] of g.offsets) for (const partition of byPartition.keys()) out.push({ topic, partition });
-  return out;
-}
-
-/** GroupMetadataValue as Kafka writes it: each member's metadata for the chosen protocol and its assignment. */
-function groupRecordValue(g: ClassicGroup, assignments: ReadonlyMap<string, Buffer>): GroupMetadataRecordValue {
-  return {
-    protocolType: g.protocolType ?? '',
-    generation: g.generationId,
-    protocol: g.protocolName,
-    leader: g.leaderId,
-    currentStateTimestamp: BigInt(g.stateTimestampMs ?? -1),
-    members: [...g.members.values()].map((m) => ({
-      memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
-      rebalanceTimeout: m.rebalanceTimeoutMs, sessionTimeout: m.sessionTimeoutMs,
-      subscription: g.memberMetadata(m), assignment: assignments.get(m.memberId) ?? EMPTY_ASSIGNMENT,
-    })),
-  };
 }
