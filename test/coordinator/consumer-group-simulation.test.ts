@@ -64,10 +64,18 @@ class AnswersBeforeDurable extends ConsumerGroups {
   }
 }
 
+/** Bug 4: a heartbeat that does not say what it owns is taken as owning nothing (so as having revoked everything). */
+class MissingOwnedMeansNone extends ConsumerGroups {
+  protected override step(group: ConsumerGroup | undefined, req: HeartbeatRequest, ctx: HeartbeatContext): ConsumerGroupStep {
+    return super.step(group, req.topicPartitions === null && req.memberEpoch > 0 ? { ...req, topicPartitions: [] } : req, ctx);
+  }
+}
+
 const mutants: Record<string, GroupsFactory> = {
   'a partition given before its owner revoked it': (deps) => new GivesBeforeRevoked(deps),
   'no group epoch bump on a subscription change': (deps) => new NoBumpOnSubscriptionChange(deps),
   'heartbeat answered before its records are durable': (deps) => new AnswersBeforeDurable(deps),
+  'a heartbeat without owned partitions taken as owning none': (deps) => new MissingOwnedMeansNone(deps),
 };
 
 const replaySeed = process.env.CG_SEED;

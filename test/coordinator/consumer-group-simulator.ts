@@ -4,7 +4,8 @@
  * in-memory `__consumer_offsets` whose writes complete (or fail) when the
  * schedule says, and simulated members that behave as KIP-848 clients do:
  * they report what they own, drop what an answer no longer lists, and
- * rejoin from scratch when fenced. Members join, leave (dynamic and static),
+ * rejoin from scratch when fenced, and act on an answer some steps after it
+ * arrives (in order per member). Members join, leave (dynamic and static),
  * crash, heartbeat late, change subscriptions (names and regex); topics gain
  * partitions and appear; the coordinator reloads from the log.
  *
@@ -92,6 +93,8 @@ export class ConsumerGroupSimulation {
   /** memberId → last epoch seen at the coordinator (reset when the member rejoins or goes). */
   private readonly coordinatorEpochs = new Map<string, number>();
   private assignors: string[];
+  /** Answers received and not yet acted on by their client. */
+  private readonly mailbox: { client: SimClient; act: () => void }[] = [];
   /** Bumped at each reload: a replaced coordinator's writes fail (it lost the partition) and its answers are lost. */
   private generation = 0;
 
@@ -148,6 +151,12 @@ export class ConsumerGroupSimulation {
   private async flush(): Promise<void> {
     for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
     if (this.failure !== null) throw this.failure;
+  }
+
+  /** Every client acts on what it received. */
+  private async deliverAll(): Promise<void> {
+    await this.flush();
+    while (this.mailbox.length > 0) this.mailbox.shift()!.act();
   }
 
   /** The pending write lands (durable) or fails. */
@@ -210,8 +219,12 @@ export class ConsumerGroupSimulation {
       topicPartitions: epoch === 0 ? [] : full || this.rng() < 0.7 ? this.ownedList(c) : null,
       clientId: c.name, clientHost: '/127.0.0.1', apiVersion: 1,
     }).then((r) => {
-      if (c.sentAtGeneration === this.generation) this.onResponse(c, epoch, r);
-      else this.note(`${c.name}: answer lost with the old coordinator`);
+      // Received now, acted on when the schedule says (a client takes its time: callbacks, commits).
+      if (c.sentAtGeneration === this.generation) this.mailbox.push({ client: c, act: () => this.onResponse(c, epoch, r) });
+      else {
+        c.inFlight = false;
+        this.note(`${c.name}: answer lost with the old coordinator`);
+      }
     }, (e: unknown) => this.fail(`heartbeat of ${c.name} threw: ${(e as Error).stack}`));
   }
 
@@ -333,6 +346,11 @@ export class ConsumerGroupSimulation {
   private async chaosStep(): Promise<void> {
     const x = this.rng();
     const live = this.live();
+    if (this.mailbox.length > 0 && this.rng() < 0.5) {
+      // A random client acts on its oldest answer: one connection's answers arrive in order.
+      const client = this.mailbox[this.int(this.mailbox.length)]!.client;
+      this.mailbox.splice(this.mailbox.findIndex((m) => m.client === client), 1)[0]!.act();
+    }
     if (this.pending.length > 0 && x < 0.35) {
       this.completeWrite(this.rng() > 0.05);
     } else if (x < 0.65) {
@@ -403,16 +421,16 @@ export class ConsumerGroupSimulation {
       this.nowMs += HEARTBEAT_INTERVAL_MS;
       void this.groups.tick(this.nowMs);
       for (const c of this.live()) {
-        await this.flush();
+        await this.deliverAll();
         this.completeWrite(true);
-        await this.flush();
+        await this.deliverAll();
         this.heartbeat(c, c.leaving ? -1 : undefined);
         await this.flush();
         this.completeWrite(true);
-        await this.flush();
+        await this.deliverAll();
       }
-      this.completeWrite(true);
-      await this.flush();
+      while (this.pending.length > 0) this.completeWrite(true);
+      await this.deliverAll();
       this.check();
       if (this.failure !== null) throw this.failure;
     }
