@@ -15,7 +15,7 @@ import {
 } from '../../src/coordinator/group/index.ts';
 import { ConsumerGroupSimulation, emptyConsumerSimStats, type ConsumerSimStats, type GroupsFactory } from './consumer-group-simulator.ts';
 
-const SEEDS = Number(process.env.CG_SEEDS ?? 120);
+const SEEDS = Number(process.env.CG_SEEDS ?? 100);
 const STEPS = Number(process.env.CG_STEPS ?? 300);
 const MUTANT_SEEDS_MAX = 200;
 const FAILURES_REPORTED_MAX = 5;
