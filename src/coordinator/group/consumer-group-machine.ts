@@ -22,7 +22,7 @@ import {
   memberAssignmentOf, memberSubscriptionOf, removeMemberRecords, type ConsumerGroupRecord,
 } from './consumer-group-records.ts';
 import { reconcile } from './current-assignment.ts';
-import { compileTopicRegex, topicRegexError } from './topic-regex.ts';
+import { compileTopicRegex, topicRegexError, type TopicRegex } from './topic-regex.ts';
 
 export interface ConsumerGroupConfig {
   readonly heartbeatIntervalMs: number;
@@ -151,12 +151,26 @@ function checkMemberEpoch(member: ConsumerMember, received: number, owned: Assig
   }
 }
 
+const REGEX_CACHE_MAX = 1000;
+const regexCache = new Map<string, TopicRegex>();
+
+/** Every heartbeat resolves every member's pattern: compile each once (a bounded cache, oldest out first). */
+function compiledRegex(source: string): TopicRegex {
+  let re = regexCache.get(source);
+  if (re === undefined) {
+    re = compileTopicRegex(source);
+    if (regexCache.size >= REGEX_CACHE_MAX) regexCache.delete(regexCache.keys().next().value!);
+    regexCache.set(source, re);
+  }
+  return re;
+}
+
 /** The topics a member subscribes to that exist now: by name, and by its regular expression. */
 export function memberTopics(m: Pick<ConsumerMember, 'subscribedTopicNames' | 'subscribedTopicRegex'>, topics: TopicsView): Set<string> {
   const out = new Set<string>();
   for (const t of m.subscribedTopicNames) if (topics.has(t)) out.add(t);
   if (m.subscribedTopicRegex !== null) {
-    const re = compileTopicRegex(m.subscribedTopicRegex);
+    const re = compiledRegex(m.subscribedTopicRegex);
     for (const t of topics.keys()) if (!t.startsWith('__') && re.matches(t)) out.add(t);
   }
   return out;
