@@ -32,6 +32,8 @@ export interface ConsumerGroupsDeps {
   write(groupId: string, records: readonly EncodedRecord[], nowMs: number): number | Promise<number>;
   newMemberId(): string;
   logLine(line: string): void;
+  /** Whether this node still coordinates the group (absent: always). */
+  coordinates?(groupId: string): boolean;
   /** Timers changed: the driver re-asks for the next deadline. */
   changed(): void;
 }
@@ -111,6 +113,8 @@ export class ConsumerGroups {
 
   /** Replays records onto the group (a copy, swapped in whole), creating or dropping it. */
   protected apply(groupId: string, records: readonly ConsumerGroupRecord[]): void {
+    // The partition moved away while the write was in flight: its new leader has the group now.
+    if (this.deps.coordinates !== undefined && !this.deps.coordinates(groupId)) return;
     const current = this.groups.get(groupId);
     const next = current?.clone() ?? new ConsumerGroup(groupId);
     let deleted = false;

@@ -78,6 +78,10 @@ export class GroupCoordinator implements GroupCoordinatorApi {
         return this.deps.log.commit(partition, records, nowMs);
       },
       append: (groupId, records, nowMs) => this.append(groupId, records, nowMs),
+      coordinates: (groupId) => {
+        const partition = this.partitionFor(groupId);
+        return partition !== null && this.loadedPartitions.has(partition);
+      },
       newMemberId: deps.newUuid,
       logLine: deps.logLine,
       changed: () => this.changed(),
