@@ -185,11 +185,16 @@ export interface GroupCoordinatorApi {
   leaveGroup(groupId: string, members: readonly (GroupMemberRef & { reason: string | null })[]): GroupLeaveResult;
   /** Completes once the commit is on every in-sync replica of its offsets partition (or at once with an error). */
   commitOffsets(request: GroupOffsetCommitRequest): GroupTopicErrors[] | Promise<GroupTopicErrors[]>;
-  fetchOffsets(groupId: string, topics: readonly GroupTopicPartitions[] | null, requireStable: boolean): GroupOffsetFetchResult;
+  /** `member` (OffsetFetch v9+) is checked against a consumer group's member epochs; null for admin tools. */
+  fetchOffsets(
+    groupId: string, topics: readonly GroupTopicPartitions[] | null, requireStable: boolean,
+    member?: { memberId: string | null; memberEpoch: number } | null,
+  ): GroupOffsetFetchResult;
   deleteOffsets(groupId: string, topics: readonly GroupTopicPartitions[]): { errorCode: number; topics: GroupTopicErrors[] };
   describeGroups(groupIds: readonly string[]): GroupDescription[];
   listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): { errorCode: number; groups: GroupListing[] };
-  deleteGroups(groupIds: readonly string[]): { groupId: string; errorCode: number }[];
+  /** Completes once the tombstones are written (at once for classic groups). */
+  deleteGroups(groupIds: readonly string[]): { groupId: string; errorCode: number }[] | Promise<{ groupId: string; errorCode: number }[]>;
   /**
    * TxnOffsetCommit: offsets written as a transactional batch of the
    * producer; they become visible when the transaction's COMMIT marker
@@ -198,6 +203,52 @@ export interface GroupCoordinatorApi {
   commitTransactionalOffsets(request: GroupTxnOffsetCommitRequest): GroupTopicErrors[] | Promise<GroupTopicErrors[]>;
   /** A transaction marker was written to `__consumer_offsets-<partition>`: the producer's pending offsets there commit or abort. */
   completeTransaction(offsetsPartition: number, producerId: bigint, committed: boolean): void;
+  /** ConsumerGroupHeartbeat (KIP-848): completes once the step's records are durable (or at once with an error). */
+  consumerGroupHeartbeat(request: ConsumerGroupHeartbeatInput): Promise<ConsumerGroupHeartbeatResult>;
+  /** ConsumerGroupDescribe: each group's epochs, members, current and target assignments. */
+  consumerGroupDescribe(groupIds: readonly string[]): ConsumerGroupDescription[];
+}
+
+export interface ConsumerGroupHeartbeatInput {
+  groupId: string;
+  memberId: string;
+  memberEpoch: number;
+  instanceId: string | null;
+  rackId: string | null;
+  rebalanceTimeoutMs: number;
+  subscribedTopicNames: readonly string[] | null;
+  subscribedTopicRegex: string | null;
+  serverAssignor: string | null;
+  topicPartitions: readonly { topicId: string; partitions: readonly number[] }[] | null;
+  clientId: string;
+  clientHost: string;
+  apiVersion: number;
+}
+
+export interface ConsumerGroupHeartbeatResult {
+  errorCode: number;
+  errorMessage: string | null;
+  memberId: string | null;
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  assignment: { topicId: string; partitions: number[] }[] | null;
+}
+
+export interface ConsumerGroupDescription {
+  groupId: string;
+  errorCode: number;
+  errorMessage: string | null;
+  groupState: string;
+  groupEpoch: number;
+  assignmentEpoch: number;
+  assignorName: string;
+  members: {
+    memberId: string; instanceId: string | null; rackId: string | null; memberEpoch: number; clientId: string; clientHost: string;
+    subscribedTopicNames: string[]; subscribedTopicRegex: string | null;
+    /** topic id → partitions. */
+    assignment: { topicId: string; partitions: number[] }[];
+    targetAssignment: { topicId: string; partitions: number[] }[];
+  }[];
 }
 
 export interface GroupTxnOffsetCommitRequest extends GroupMemberRef {
@@ -318,6 +369,8 @@ export interface GroupOffsetCommitRequest extends GroupMemberRef {
   retentionTimeMs: number;
   /** OffsetCommit v9+ answers GROUP_ID_NOT_FOUND, older versions ILLEGAL_GENERATION, for a group that does not exist. */
   unknownGroupIsNotFound: boolean;
+  /** The OffsetCommit version: members of a KIP-848 group must use v9+ (UNSUPPORTED_VERSION otherwise). Absent: the newest. */
+  apiVersion?: number;
   topics: readonly {
     name: string;
     partitions: readonly { partitionIndex: number; offset: bigint; leaderEpoch: number; metadata: string | null }[];

@@ -3,7 +3,7 @@ export type { Authorizer, BrokerContext, ControllerApi, FetchQuota, Handler, Log
 export type {
   GroupCoordinatorApi, GroupDescription, GroupJoinRequest, GroupJoinResult, GroupLeaveResult, GroupListing, GroupMemberRef,
   GroupOffsetCommitRequest, GroupOffsetFetchResult, GroupSyncRequest, GroupSyncResult, GroupTopicErrors, GroupTopicPartitions,
-  GroupTxnOffsetCommitRequest, TransactionCoordinatorApi, TransactionDescription, TxnPartitionErrors, TxnTopicPartitions,
+  GroupTxnOffsetCommitRequest, ConsumerGroupDescription, ConsumerGroupHeartbeatInput, ConsumerGroupHeartbeatResult, TransactionCoordinatorApi, TransactionDescription, TxnPartitionErrors, TxnTopicPartitions,
 } from './broker-context.ts';
 export { authorize, authorizeCluster, authorizedOperations } from './authorization.ts';
 export { FetchPurgatory } from './fetch-purgatory.ts';

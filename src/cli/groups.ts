@@ -4,7 +4,7 @@
  * --all-groups); their rows carry a GROUP column, as Kafka's tool prints.
  */
 import type { Command } from 'commander';
-import type { Admin, GroupDescription, GroupOffset } from '../client/index.ts';
+import type { Admin, ConsumerGroupDescription, GroupDescription, GroupOffset } from '../client/index.ts';
 import { CliError, EXIT_USAGE, print, runCommand, table, withBootstrap } from './common.ts';
 import { type AdminFlags, bigintArg, collect, oneAction, required, withAdmin } from './admin-options.ts';
 import { parsePartitionList } from './offsets.ts';
@@ -61,7 +61,8 @@ async function groups(admin: Admin, flags: GroupsFlags): Promise<void> {
   const action = oneAction(flags as unknown as Record<string, unknown>, ACTIONS, 'groups');
   if (action === 'list') {
     const listed = await admin.listGroups();
-    print(flags.json === true, listed, () => table(['GROUP', 'STATE', 'PROTOCOL-TYPE'], listed.map((g) => [g.groupId, g.state, g.protocolType])));
+    // TYPE: classic or consumer (KIP-848), as kafka-consumer-groups.sh --list --type prints it.
+    print(flags.json === true, listed, () => table(['GROUP', 'STATE', 'PROTOCOL-TYPE', 'TYPE'], listed.map((g) => [g.groupId, g.state, g.protocolType, g.type || null])));
     return;
   }
   const groupIds = await selectGroups(admin, action, flags);
@@ -103,12 +104,30 @@ async function deleteGroups(admin: Admin, groupIds: string[], flags: GroupsFlags
   if (failed.length > 0) throw new CliError(failed.join('; '));
 }
 
-async function describeGroup(admin: Admin, group: string): Promise<{ desc: GroupDescription; committed: GroupOffset[] }> {
-  const [desc] = await admin.describeGroups([group]);
-  const committed = await admin.fetchCommittedOffsets(group);
-  if (desc === undefined || (desc.state === 'Dead' && committed.length === 0)) throw new CliError(`group '${group}' does not exist`);
-  return { desc, committed };
+interface Described {
+  desc: GroupDescription;
+  committed: GroupOffset[];
+  /** Set for a KIP-848 (consumer protocol) group. */
+  consumer: ConsumerGroupDescription | null;
 }
+
+async function describeGroup(admin: Admin, group: string): Promise<Described> {
+  const consumer = await admin.describeConsumerGroup(group);
+  const committed = await admin.fetchCommittedOffsets(group);
+  if (consumer !== null) {
+    // The classic view of a consumer group, so the offsets view works on both.
+    const desc: GroupDescription = {
+      groupId: group, state: consumer.state, protocolType: 'consumer', protocol: consumer.assignor,
+      members: consumer.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.instanceId, clientId: m.clientId, host: m.host, assignment: m.assignment })),
+    };
+    return { desc, committed, consumer };
+  }
+  const [desc] = await admin.describeGroups([group]);
+  if (desc === undefined || (desc.state === 'Dead' && committed.length === 0)) throw new CliError(`group '${group}' does not exist`);
+  return { desc, committed, consumer: null };
+}
+
+const assignmentText = (a: { topic: string; partitions: number[] }[]): string => a.map((t) => `${t.topic}(${t.partitions.join(',')})`).join(' ');
 
 /** One table (one JSON array) for all the groups, each row naming its group. */
 async function describe(admin: Admin, groupIds: string[], flags: GroupsFlags): Promise<void> {
@@ -116,8 +135,34 @@ async function describe(admin: Admin, groupIds: string[], flags: GroupsFlags): P
   if ([flags.members, flags.state, flags.offsets].filter((v) => v === true).length > 1) {
     throw new CliError('groups --describe takes one of --members, --offsets or --state', EXIT_USAGE);
   }
-  const described: { group: string; desc: GroupDescription; committed: GroupOffset[] }[] = [];
+  const described: ({ group: string } & Described)[] = [];
   for (const group of groupIds) described.push({ group, ...await describeGroup(admin, group) });
+  const anyConsumer = described.some((d) => d.consumer !== null);
+  if (flags.state && anyConsumer) {
+    // As kafka-consumer-groups.sh --describe --state --verbose shows consumer-protocol groups: the group and target assignment epochs too.
+    const states = described.map(({ group, desc, consumer }) => ({
+      group, type: consumer === null ? 'classic' : 'consumer', state: desc.state, protocolType: desc.protocolType, protocol: desc.protocol,
+      groupEpoch: consumer?.groupEpoch ?? null, targetAssignmentEpoch: consumer?.assignmentEpoch ?? null, members: desc.members.length,
+    }));
+    print(json, states, () => table(['GROUP', 'TYPE', 'STATE', 'PROTOCOL-TYPE', 'ASSIGNMENT-STRATEGY', 'GROUP-EPOCH', 'TARGET-ASSIGNMENT-EPOCH', '#MEMBERS'],
+      states.map((g) => [g.group, g.type, g.state, g.protocolType, g.protocol || null, g.groupEpoch, g.targetAssignmentEpoch, g.members])));
+    return;
+  }
+  if (flags.members && anyConsumer) {
+    // Consumer-protocol members: their epoch, what they own now and what the group's target gives them.
+    const members = described.flatMap(({ group, desc, consumer }) => consumer !== null
+      ? consumer.members.map((m) => ({
+        group, memberId: m.memberId, groupInstanceId: m.instanceId, host: m.host, clientId: m.clientId, memberEpoch: m.memberEpoch as number | null,
+        assignment: m.assignment, targetEpoch: consumer.assignmentEpoch as number | null, targetAssignment: m.targetAssignment as { topic: string; partitions: number[] }[] | null,
+      }))
+      : desc.members.map((m) => ({ group, ...m, memberEpoch: null, targetEpoch: null, targetAssignment: null })));
+    const rows = members.map((m) => [m.group, m.memberId, m.groupInstanceId, m.host, m.clientId,
+      m.assignment.reduce((n, a) => n + a.partitions.length, 0), m.memberEpoch, assignmentText(m.assignment),
+      m.targetEpoch, m.targetAssignment === null ? null : assignmentText(m.targetAssignment)]);
+    print(json, members, () => table(['GROUP', 'CONSUMER-ID', 'GROUP-INSTANCE-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS',
+      'CURRENT-EPOCH', 'CURRENT-ASSIGNMENT', 'TARGET-EPOCH', 'TARGET-ASSIGNMENT'], rows));
+    return;
+  }
   if (flags.state) {
     const states = described.map(({ group, desc }) => ({ group, state: desc.state, protocolType: desc.protocolType, protocol: desc.protocol, members: desc.members.length }));
     print(json, states, () => table(['GROUP', 'STATE', 'PROTOCOL-TYPE', 'ASSIGNMENT-STRATEGY', '#MEMBERS'],
@@ -127,7 +172,7 @@ async function describe(admin: Admin, groupIds: string[], flags: GroupsFlags): P
   if (flags.members) {
     const members = described.flatMap(({ group, desc }) => desc.members.map((m) => ({ group, ...m })));
     const rows = members.map((m) => [m.group, m.memberId, m.groupInstanceId, m.host, m.clientId,
-      m.assignment.reduce((n, a) => n + a.partitions.length, 0), m.assignment.map((a) => `${a.topic}(${a.partitions.join(',')})`).join(' ')]);
+      m.assignment.reduce((n, a) => n + a.partitions.length, 0), assignmentText(m.assignment)]);
     print(json, members, () => table(['GROUP', 'CONSUMER-ID', 'GROUP-INSTANCE-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS', 'ASSIGNMENT'], rows));
     return;
   }

@@ -11,6 +11,7 @@
  */
 import { ApiKey, ErrorCode, Reader, errorInfo, isRetriable, messages } from '../protocol/index.ts';
 import { ClientError, type BrokerConnection } from '../protocol/index.ts';
+import { describeConsumerGroup, type ConsumerGroupDescription } from './consumer-group-admin.ts';
 import type { Cluster, TopicInfo } from './cluster.ts';
 import { retryingOnQuotaViolation } from './quota-retry.ts';
 
@@ -504,6 +505,11 @@ export class Admin {
       }));
     }
     return out;
+  }
+
+  /** KIP-848 groups (ConsumerGroupDescribe): epochs, assignor, members' current and target assignments; null for a group that is not one. */
+  async describeConsumerGroup(groupId: string): Promise<ConsumerGroupDescription | null> {
+    return this.retrying(async () => describeConsumerGroup(groupId, await this.coordinator(groupId)));
   }
 
   /** A group's committed offsets, every topic, sorted by topic and partition. */

@@ -32,6 +32,7 @@ import type { Cluster } from './cluster.ts';
 import { ClientError } from '../protocol/index.ts';
 import type { TopicPartitions } from './assignors.ts';
 import { GroupMembership, type GroupOptions } from './group.ts';
+import { ConsumerGroupMembership } from './consumer-group-membership.ts';
 import { Fetcher, READ_COMMITTED } from './fetcher.ts';
 import { OffsetFetcher } from './offset-fetcher.ts';
 import {
@@ -71,6 +72,14 @@ export interface ConsumerOptions {
   heartbeatIntervalMs?: number;
   /** partition.assignment.strategy. Default ['range', 'roundrobin']. */
   assignors?: GroupOptions['assignors'];
+  /**
+   * group.protocol: 'classic' (JoinGroup/SyncGroup, the default) or
+   * 'consumer' (KIP-848: the broker assigns; assignors, session and
+   * heartbeat timeouts come from the broker's group.consumer.* configs).
+   */
+  groupProtocol?: 'classic' | 'consumer';
+  /** group.remote.assignor: with groupProtocol 'consumer', a broker-side assignor by name ('uniform', 'range'). */
+  groupRemoteAssignor?: string;
   /** enable.auto.commit. Default true. */
   enableAutoCommit?: boolean;
   /** auto.commit.interval.ms. Default 5000. */
@@ -122,7 +131,9 @@ export class Consumer {
   private readonly groupOptions: GroupOptions | null;
   private readonly enableAutoCommit: boolean;
   private readonly autoCommitIntervalMs: number;
-  private group: GroupMembership | null = null;
+  private group: GroupMembership | ConsumerGroupMembership | null = null;
+  private readonly groupProtocol: 'classic' | 'consumer';
+  private readonly groupRemoteAssignor: string | null;
   private listener: RebalanceListener = {};
   /** subscribe() was called: the group owns the assignment. */
   private subscribed = false;
@@ -151,13 +162,21 @@ export class Consumer {
       groupId: options.groupId, groupInstanceId: options.groupInstanceId ?? null, sessionTimeoutMs: options.sessionTimeoutMs,
       rebalanceTimeoutMs: options.rebalanceTimeoutMs, heartbeatIntervalMs: options.heartbeatIntervalMs, assignors: options.assignors,
     };
+    this.groupProtocol = options.groupProtocol ?? 'classic';
+    if (this.groupProtocol !== 'classic' && this.groupProtocol !== 'consumer') throw new ClientError(`invalid groupProtocol '${String(this.groupProtocol)}'`, 'SAMSA_ERR_CONFIG');
+    this.groupRemoteAssignor = options.groupRemoteAssignor ?? null;
     this.enableAutoCommit = options.enableAutoCommit ?? true;
     this.autoCommitIntervalMs = options.autoCommitIntervalMs ?? 5000;
   }
 
-  private membership(): GroupMembership {
-    if (this.groupOptions === null) throw new ClientError('this needs a groupId', 'SAMSA_ERR_CONFIG');
-    this.group ??= new GroupMembership(this.cluster, this.groupOptions);
+  private membership(): GroupMembership | ConsumerGroupMembership {
+    const o = this.groupOptions;
+    if (o === null) throw new ClientError('this needs a groupId', 'SAMSA_ERR_CONFIG');
+    this.group ??= this.groupProtocol === 'consumer'
+      ? new ConsumerGroupMembership(this.cluster, {
+        groupId: o.groupId, groupInstanceId: o.groupInstanceId, rebalanceTimeoutMs: o.rebalanceTimeoutMs, remoteAssignor: this.groupRemoteAssignor,
+      })
+      : new GroupMembership(this.cluster, o);
     return this.group;
   }
 

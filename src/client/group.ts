@@ -18,7 +18,7 @@
  * inside session.timeout.ms (the broker keeps the slot and its assignment),
  * and leave() sends no LeaveGroup.
  *
- * Not here yet: KIP-848 (ConsumerGroupHeartbeat).
+ * KIP-848 groups (ConsumerGroupHeartbeat) are consumer-group-membership.ts.
  */
 import { ApiKey, ErrorCode, Reader, Writer, errorName, messages } from '../protocol/index.ts';
 import { ASSIGNORS, type Assignor, type MemberSubscription, type TopicPartitions } from './assignors.ts';

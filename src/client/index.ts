@@ -22,5 +22,6 @@ export {
   QuotaAdmin, type ClientQuotaAlterationEntry, type ClientQuotaAlterationResult, type ClientQuotaEntityPart, type ClientQuotaEntry,
   type ClientQuotaFilterComponent,
 } from './quota-admin.ts';
+export type { ConsumerGroupDescription, ConsumerGroupMemberDescription } from './consumer-group-admin.ts';
 export { AclAdmin, type AclBinding, type AclBindingFilter, type AclDeleteResult, type AclResult } from './acl-admin.ts';
 export { DelegationTokenAdmin, type CreateDelegationTokenOptions, type DelegationToken } from './delegation-token-admin.ts';

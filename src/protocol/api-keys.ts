@@ -116,7 +116,7 @@ export const SERVABLE_APIS: readonly ApiRange[] = Object.freeze([
   api(65, 'DescribeTransactions', 0, 0),
   api(66, 'ListTransactions', 0, 1),
   api(67, 'AllocateProducerIds', 0, 0),
-  api(68, 'ConsumerGroupHeartbeat', 0, 0),
+  api(68, 'ConsumerGroupHeartbeat', 0, 1),
   api(69, 'ConsumerGroupDescribe', 0, 0),
   api(70, 'ControllerRegistration', 0, 0),
   api(75, 'DescribeTopicPartitions', 0, 0),

@@ -136,6 +136,8 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     if (changes === null || changes.changedTopics.includes(OFFSETS_TOPIC) || changes.deletedTopics.some((t) => t.name === OFFSETS_TOPIC)) {
       groups.coordinator.load(clock.nowMs());
     }
+    // KIP-848 groups: new topics, more partitions or deleted topics may change what their members subscribe to.
+    if (changes === null || changes.changedTopics.length > 0 || changes.deletedTopics.length > 0) void groups.coordinator.topicsChanged();
   });
   const clientHosts = new Map<number, string>();
   const broker: BrokerContext = {
@@ -261,6 +263,20 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   };
 }
 
+/** The cluster's topics as KIP-848 groups subscribe to them (name → id, partition count), rebuilt once per metadata image. */
+function topicsViewOf(image: () => MetadataImage): () => ReadonlyMap<string, { topicId: string; numPartitions: number }> {
+  let seen: MetadataImage | null = null;
+  let view = new Map<string, { topicId: string; numPartitions: number }>();
+  return () => {
+    const img = image();
+    if (img !== seen) {
+      seen = img;
+      view = new Map([...img.topicsByName].map(([name, t]) => [name, { topicId: t.id, numPartitions: t.partitions.length }]));
+    }
+    return view;
+  };
+}
+
 /** The group coordinator, loaded from the `__consumer_offsets` partitions this node leads, with its timer running. */
 function startGroupCoordinator(deps: OffsetsTopicDeps, scheduler: Scheduler): { coordinator: GroupCoordinator; stop(): void } {
   const clock = scheduler.clock;
@@ -270,6 +286,7 @@ function startGroupCoordinator(deps: OffsetsTopicDeps, scheduler: Scheduler): { 
     clock,
     newUuid: randomUUID,
     logLine: deps.log,
+    topics: topicsViewOf(deps.image),
   });
   coordinator.load(clock.nowMs());
   const stopTimer = driveDeadlines('group coordinator timer', coordinator, scheduler);

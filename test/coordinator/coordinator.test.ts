@@ -112,7 +112,8 @@ test("offset and group records are Kafka's bytes", () => {
   const g = groupMetadataRecord('grp', null);
   assert.equal(g.key.toString('hex'), '0002' + '0003677270');
   assert.deepEqual(decodeCoordinatorRecord(g.key, null), { kind: 'group', group: 'grp', value: null });
-  assert.deepEqual(decodeCoordinatorRecord(Buffer.from('0005000167', 'hex'), null), { kind: 'other', keyVersion: 5 });
+  // Share-group records (key v9+) are not this coordinator's yet; consumer-group records (v3–v8) are decoded (consumer-group-core.test.ts).
+  assert.deepEqual(decodeCoordinatorRecord(Buffer.from('000a000167', 'hex'), null), { kind: 'other', keyVersion: 10 });
 });
 
 test('nothing is coordinated before the offsets topic exists; FindCoordinator creates it', async () => {
@@ -165,7 +166,7 @@ test('a group is written when it stabilises and reloads Stable; silent members t
   // Subscribed topics cannot lose their offsets while the group consumes them.
   assert.equal(c.deleteOffsets('g', [{ name: 'orders', partitionIndexes: [0] }]).topics[0]!.partitions[0]!.errorCode, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
   assert.equal(c.deleteOffsets('g', [{ name: 'other', partitionIndexes: [0] }]).topics[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
-  assert.equal(c.deleteGroups(['g'])[0]!.errorCode, ErrorCode.NON_EMPTY_GROUP);
+  assert.equal(decided(c.deleteGroups(['g']))[0]!.errorCode, ErrorCode.NON_EMPTY_GROUP);
 
   clock.now = 100;
   const restarted = coordinator(log, clock);

@@ -12,6 +12,8 @@ import { handleAlterClientQuotas } from './alter-client-quotas.ts';
 import { handleAlterConfigs } from './alter-configs.ts';
 import { handleAlterUserScramCredentials } from './alter-user-scram-credentials.ts';
 import { makeApiVersionsHandler } from './api-versions.ts';
+import { handleConsumerGroupDescribe } from './consumer-group-describe.ts';
+import { handleConsumerGroupHeartbeat } from './consumer-group-heartbeat.ts';
 import { handleCreatePartitions } from './create-partitions.ts';
 import {
   handleCreateDelegationToken, handleDescribeDelegationToken, handleExpireDelegationToken, handleRenewDelegationToken,
@@ -115,6 +117,8 @@ const implemented: HandlerTable = {
   61: handleDescribeProducers,
   65: handleDescribeTransactions,
   66: handleListTransactions,
+  68: handleConsumerGroupHeartbeat,
+  69: handleConsumerGroupDescribe,
   75: handleDescribeTopicPartitions,
 };
 

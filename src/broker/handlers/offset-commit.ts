@@ -44,6 +44,7 @@ export async function handleOffsetCommit(broker: BrokerContext, request: Request
       groupInstanceId: request.groupInstanceId,
       retentionTimeMs: v <= RETENTION_VERSION_MAX ? Number(request.retentionTimeMs) : -1,
       unknownGroupIsNotFound: v >= GROUP_ID_NOT_FOUND_VERSION_MIN,
+      apiVersion: v,
       topics: known,
     });
     for (const t of results) for (const p of t.partitions) errors.set(`${t.name}\0${p.partitionIndex}`, p.errorCode);

@@ -14,6 +14,7 @@ type Request = messages.OffsetFetchRequest;
 type Response = messages.OffsetFetchResponse;
 
 const MULTI_GROUP_VERSION_MIN = 8;
+const MEMBER_EPOCH_VERSION_MIN = 9;
 /** Before v2 there is no response-level error: each requested partition carries it. */
 const TOP_LEVEL_ERROR_VERSION_MIN = 2;
 
@@ -21,7 +22,9 @@ export function handleOffsetFetch(broker: BrokerContext, request: Request, ctx: 
   const response = messages.OffsetFetchResponse.defaults();
   if (ctx.apiVersion >= MULTI_GROUP_VERSION_MIN) {
     response.groups = request.groups.map((g) => {
-      const r = fetchAuthorized(broker, ctx, g.groupId, g.topics, request.requireStable);
+      // v9+: a KIP-848 member names itself and its epoch (STALE_MEMBER_EPOCH when it is behind).
+      const member = ctx.apiVersion >= MEMBER_EPOCH_VERSION_MIN ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null;
+      const r = fetchAuthorized(broker, ctx, g.groupId, g.topics, request.requireStable, member);
       return {
         ...messages.defaultOffsetFetchResponseOffsetFetchResponseGroup(),
         groupId: g.groupId,
@@ -55,14 +58,15 @@ export function handleOffsetFetch(broker: BrokerContext, request: Request, ctx: 
 
 function fetchAuthorized(
   broker: BrokerContext, ctx: RequestContext, groupId: string, topics: readonly GroupTopicPartitions[] | null, requireStable: boolean,
+  member: { memberId: string | null; memberEpoch: number } | null = null,
 ): GroupOffsetFetchResult {
   if (!authorize(broker, ctx, Op.DESCRIBE, Resource.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
   if (topics === null) {
-    const all = broker.groups.fetchOffsets(groupId, null, requireStable);
+    const all = broker.groups.fetchOffsets(groupId, null, requireStable, member);
     return { ...all, topics: all.topics.filter((t) => authorize(broker, ctx, Op.DESCRIBE, Resource.TOPIC, t.name)) };
   }
   const describable = filterAuthorized(broker, ctx, Op.DESCRIBE, Resource.TOPIC, topics.map((t) => t.name));
-  const r = broker.groups.fetchOffsets(groupId, topics.filter((t) => describable.has(t.name)), requireStable);
+  const r = broker.groups.fetchOffsets(groupId, topics.filter((t) => describable.has(t.name)), requireStable, member);
   const refused = topics.filter((t) => !describable.has(t.name)).map((t) => ({
     name: t.name,
     partitions: t.partitionIndexes.map((partitionIndex) => ({

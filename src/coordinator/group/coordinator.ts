@@ -1,7 +1,9 @@
 /**
- * The classic group coordinator: every group of the `__consumer_offsets`
- * partitions this node leads, their committed offsets, and the records that
- * make both durable. It answers the broker's GroupCoordinatorApi.
+ * The group coordinator: every group of the `__consumer_offsets` partitions
+ * this node leads — classic groups here, KIP-848 consumer groups in
+ * ConsumerGroups (consumer-coordinator.ts) — their committed offsets, and
+ * the records that make them durable. It answers the broker's
+ * GroupCoordinatorApi.
  *
  * Each group's rebalance protocol is a pure GroupMachine; this class owns
  * the map of them, checks that a group is ours (NOT_COORDINATOR otherwise),
@@ -11,54 +13,29 @@
  * `tick(nowMs)` when it comes, and re-asks whenever `onDeadlinesChanged` fires.
  */
 import type {
-  GroupCoordinatorApi, GroupDescription, GroupJoinRequest, GroupJoinResult, GroupLeaveResult, GroupListing, GroupMemberRef,
+  ConsumerGroupDescription, ConsumerGroupHeartbeatInput, ConsumerGroupHeartbeatResult, GroupCoordinatorApi, GroupDescription,
+  GroupJoinRequest, GroupJoinResult, GroupLeaveResult, GroupListing, GroupMemberRef,
   GroupOffsetCommitRequest, GroupOffsetFetchResult, GroupSyncRequest, GroupSyncResult, GroupTopicErrors, GroupTopicPartitions,
   GroupTxnOffsetCommitRequest,
 } from '../../broker/index.ts';
-import type { BrokerConfig } from '../../metadata/index.ts';
 import { ErrorCode } from '../../protocol/index.ts';
-import type { Clock } from '../../storage/index.ts';
 import { ClassicGroup, EMPTY_ASSIGNMENT, type CommittedOffset } from './classic-group.ts';
+import { ConsumerGroups } from './consumer-coordinator.ts';
+import { CONSUMER_GROUP_TYPE } from './consumer-group.ts';
+import { describeConsumerGroup, validateConsumerOffsetCommit, validateConsumerOffsetFetch } from './consumer-group-views.ts';
 import { PartitionLoader, type PendingTxnOffsets } from './group-loader.ts';
 import { GroupMachine, NEW_MEMBER_JOIN_TIMEOUT_MS, joinError, syncError, type GroupEnv } from './group-machine.ts';
 import { committedOffsetFromRecord, expiredOffsets, offsetRecordValue } from './offsets.ts';
 import type { TransactionalWriter } from '../internal-topic.ts';
-import type { OffsetsLog } from './offsets-topic.ts';
 import { partitionForGroup } from './partition-for.ts';
 import {
   CoordinatorRecordError, decodeCoordinatorRecord, groupMetadataRecord, offsetCommitRecord,
-  type EncodedRecord, type GroupMetadataRecordValue,
+  type EncodedRecord,
 } from './records.ts';
+import { DEFAULT_CONSUMER_GROUP_CONFIG, type GroupCoordinatorDeps } from './coordinator-config.ts';
+import { allOffsets, countOffsets, fetchedOffset, groupRecordValue } from './coordinator-views.ts';
 
-export interface GroupCoordinatorConfig {
-  readonly groupMinSessionTimeoutMs: number;
-  readonly groupMaxSessionTimeoutMs: number;
-  readonly groupInitialRebalanceDelayMs: number;
-  readonly groupMaxSize: number;
-  readonly offsetsRetentionMs: number;
-  readonly offsetsRetentionCheckIntervalMs: number;
-  readonly offsetMetadataMaxBytes: number;
-}
-
-export function groupCoordinatorConfig(c: BrokerConfig): GroupCoordinatorConfig {
-  return {
-    groupMinSessionTimeoutMs: c.groupMinSessionTimeoutMs,
-    groupMaxSessionTimeoutMs: c.groupMaxSessionTimeoutMs,
-    groupInitialRebalanceDelayMs: c.groupInitialRebalanceDelayMs,
-    groupMaxSize: c.groupMaxSize,
-    offsetsRetentionMs: c.offsetsRetentionMinutes * 60_000,
-    offsetsRetentionCheckIntervalMs: c.offsetsRetentionCheckIntervalMs,
-    offsetMetadataMaxBytes: c.offsetMetadataMaxBytes,
-  };
-}
-
-export interface GroupCoordinatorDeps {
-  readonly config: GroupCoordinatorConfig;
-  readonly log: OffsetsLog;
-  readonly clock: Clock;
-  newUuid(): string;
-  logLine(line: string, level?: 'warn' | 'error'): void;
-}
+export { DEFAULT_CONSUMER_GROUP_CONFIG, groupCoordinatorConfig, type GroupCoordinatorConfig, type GroupCoordinatorDeps } from './coordinator-config.ts';
 
 /** An offset accepted for writing, applied (or made pending) once written. */
 interface AcceptedOffset { topic: string; partition: number; committed: CommittedOffset }
@@ -71,6 +48,8 @@ export class GroupCoordinator implements GroupCoordinatorApi {
   private readonly deps: GroupCoordinatorDeps;
   private readonly env: GroupEnv;
   private readonly groups = new Map<string, GroupMachine>();
+  /** KIP-848 groups; a group id is in this or in `groups`, never both. */
+  protected readonly consumer: ConsumerGroups;
   private readonly loadedPartitions = new Set<number>();
   /** Offsets committed in transactions not yet ended, by producer id; a marker commits or drops them. */
   private readonly pendingTxnOffsets = new Map<bigint, Map<string, Map<string, AcceptedOffset>>>();
@@ -89,6 +68,28 @@ export class GroupCoordinator implements GroupCoordinatorApi {
       newUuid: deps.newUuid,
       log: deps.logLine,
     };
+    this.consumer = new ConsumerGroups({
+      config: deps.config.consumer ?? DEFAULT_CONSUMER_GROUP_CONFIG,
+      nowMs: () => deps.clock.nowMs(),
+      topics: () => deps.topics?.() ?? new Map(),
+      write: (groupId, records, nowMs) => {
+        const partition = this.partitionFor(groupId);
+        if (partition === null || !this.loadedPartitions.has(partition)) return ErrorCode.NOT_COORDINATOR;
+        return this.deps.log.commit(partition, records, nowMs);
+      },
+      append: (groupId, records, nowMs) => this.append(groupId, records, nowMs),
+      coordinates: (groupId) => {
+        const partition = this.partitionFor(groupId);
+        return partition !== null && this.loadedPartitions.has(partition);
+      },
+      newMemberId: deps.newUuid,
+      logLine: deps.logLine,
+      changed: () => this.changed(),
+    });
+  }
+
+  private consumerProtocolEnabled(): boolean {
+    return (this.deps.config.rebalanceProtocols ?? ['classic', 'consumer']).includes(CONSUMER_GROUP_TYPE);
   }
 
   // ---- ownership, loading, timers -----------------------------------------------------------
@@ -125,9 +126,11 @@ export class GroupCoordinator implements GroupCoordinatorApi {
       machine.scheduleLoadedMembers(nowMs);
       this.groups.set(group.groupId, machine);
     }
+    const consumerGroups = loader.consumerGroups();
+    for (const group of consumerGroups) this.consumer.adopt(group, nowMs);
     this.loadedPartitions.add(partition);
-    if (groups.length > 0 || skipped > 0) {
-      this.deps.logLine(`loaded ${groups.length} groups from __consumer_offsets-${partition}${skipped > 0 ? `, skipped ${skipped} unreadable records` : ''}`);
+    if (groups.length + consumerGroups.length > 0 || skipped > 0) {
+      this.deps.logLine(`loaded ${groups.length + consumerGroups.length} groups from __consumer_offsets-${partition}${skipped > 0 ? `, skipped ${skipped} unreadable records` : ''}`);
     }
   }
 
@@ -139,6 +142,10 @@ export class GroupCoordinator implements GroupCoordinatorApi {
       machine.unload(ErrorCode.NOT_COORDINATOR);
       this.groups.delete(groupId);
     }
+    this.consumer.unload((groupId) => {
+      const at = this.partitionFor(groupId);
+      return at === null || at === partition;
+    });
     for (const [producerId, byGroup] of [...this.pendingTxnOffsets]) {
       for (const groupId of [...byGroup.keys()]) {
         const at = this.partitionFor(groupId);
@@ -153,6 +160,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
   shutdown(): void {
     for (const machine of this.groups.values()) machine.unload(ErrorCode.NOT_COORDINATOR);
     this.groups.clear();
+    this.consumer.clear();
     this.pendingTxnOffsets.clear();
     this.loadedPartitions.clear();
     this.retentionDeadlineMs = null;
@@ -173,6 +181,8 @@ export class GroupCoordinator implements GroupCoordinatorApi {
       const t = machine.nextDeadlineMs();
       if (t !== null && (next === null || t < next)) next = t;
     }
+    const c = this.consumer.nextDeadlineMs();
+    if (c !== null && (next === null || c < next)) next = c;
     return next;
   }
 
@@ -181,8 +191,12 @@ export class GroupCoordinator implements GroupCoordinatorApi {
       const t = machine.nextDeadlineMs();
       if (t !== null && t <= nowMs) machine.tick(nowMs);
     }
+    void this.consumer.tick(nowMs);
     if (this.retentionDeadlineMs !== null && this.retentionDeadlineMs <= nowMs) {
       for (const machine of [...this.groups.values()]) this.expireOffsets(machine, nowMs);
+      for (const g of [...this.consumer.groups.values()]) {
+        this.consumer.expireOffsets(g, nowMs, this.deps.config.offsetsRetentionMs).catch((e: unknown) => this.deps.logLine(`group ${g.groupId}: offset expiry failed: ${(e as Error).message}`));
+      }
       this.retentionDeadlineMs = nowMs + this.deps.config.offsetsRetentionCheckIntervalMs;
     }
   }
@@ -233,6 +247,18 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     let error = this.groupStatus(req.groupId, false);
     const { groupMinSessionTimeoutMs: min, groupMaxSessionTimeoutMs: max } = this.deps.config;
     if (error === ErrorCode.NONE && (req.sessionTimeoutMs < min || req.sessionTimeoutMs > max)) error = ErrorCode.INVALID_SESSION_TIMEOUT;
+    const consumerGroup = this.consumer.groups.get(req.groupId);
+    if (error === ErrorCode.NONE && consumerGroup !== undefined) {
+      // A classic member cannot join a group of KIP-848 members (online migration is not implemented); an empty one converts.
+      if (consumerGroup.members.size > 0) return Promise.resolve(joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+      return this.consumer.deleteGroup(req.groupId, []).then((written) => {
+        if (written !== ErrorCode.NONE) return joinError(req.memberId, written);
+        const machine = this.createGroup(req.groupId, this.deps.clock.nowMs());
+        for (const [topic, byPartition] of consumerGroup.offsets) for (const [p, c] of byPartition) machine.group.putOffset(topic, p, c);
+        this.deps.logLine(`group ${req.groupId}: empty consumer group converted to a classic group`);
+        return this.joinGroup(req);
+      });
+    }
     let machine = this.groups.get(req.groupId);
     if (error === ErrorCode.NONE && machine === undefined && req.memberId !== '') error = ErrorCode.UNKNOWN_MEMBER_ID;
     if (error !== ErrorCode.NONE) return Promise.resolve(joinError(req.memberId, error));
@@ -290,6 +316,16 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     }));
     const status = this.groupStatus(req.groupId, true);
     if (status !== ErrorCode.NONE) return fail(status);
+    const consumerGroup = this.consumer.groups.get(req.groupId);
+    if (consumerGroup !== undefined) {
+      const checked = validateConsumerOffsetCommit(consumerGroup, req.memberId, req.generationId, false, req.apiVersion ?? Number.MAX_SAFE_INTEGER);
+      if (checked.errorCode !== ErrorCode.NONE) return fail(checked.errorCode);
+      const expireTimestampMs = req.retentionTimeMs >= 0 ? nowMs + req.retentionTimeMs : -1;
+      return this.writeOffsets(req.groupId, req.topics, nowMs, expireTimestampMs, null, (accepted) => {
+        const g = this.consumer.groups.get(req.groupId) ?? consumerGroup;
+        for (const a of accepted) g.putOffset(a.topic, a.partition, a.committed);
+      });
+    }
     let machine = this.groups.get(req.groupId);
     if (machine === undefined) {
       // A commit with generation -1 and no group is a simple consumer or an admin tool: it gets a group of its own.
@@ -351,13 +387,21 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     return typeof written === 'number' ? finish(written) : written.then(finish);
   }
 
-  fetchOffsets(groupId: string, topics: readonly GroupTopicPartitions[] | null, requireStable: boolean): GroupOffsetFetchResult {
+  fetchOffsets(
+    groupId: string, topics: readonly GroupTopicPartitions[] | null, requireStable: boolean,
+    member: { memberId: string | null; memberEpoch: number } | null = null,
+  ): GroupOffsetFetchResult {
     const status = this.groupStatus(groupId, true);
     if (status !== ErrorCode.NONE) return { errorCode: status, topics: [] };
+    const consumerGroup = this.consumer.groups.get(groupId);
+    if (consumerGroup !== undefined && member !== null) {
+      const error = validateConsumerOffsetFetch(consumerGroup, member.memberId, member.memberEpoch);
+      if (error !== ErrorCode.NONE) return { errorCode: error, topics: [] };
+    }
     // require_stable (KIP-447): an offset a transaction may still change is not answered until the transaction ends.
     const unstable = requireStable ? this.pendingPartitionsOf(groupId) : null;
     if (unstable !== null && unstable.size > 0 && topics === null) return { errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT, topics: [] };
-    const group = this.groups.get(groupId)?.group;
+    const group: { offsets: ClassicGroup['offsets']; offset: ClassicGroup['offset'] } | undefined = consumerGroup ?? this.groups.get(groupId)?.group;
     const none = { offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
     if (topics === null) {
       if (group === undefined) return { errorCode: ErrorCode.NONE, topics: [] };
@@ -388,6 +432,8 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     const nowMs = this.deps.clock.nowMs();
     const status = this.groupStatus(groupId, false);
     if (status !== ErrorCode.NONE) return { errorCode: status, topics: [] };
+    const consumerGroup = this.consumer.groups.get(groupId);
+    if (consumerGroup !== undefined) return this.consumer.deleteOffsets(consumerGroup, topics, nowMs);
     const machine = this.groups.get(groupId);
     if (machine === undefined) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
     const g = machine.group;
@@ -451,14 +497,20 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     }));
     const status = this.groupStatus(req.groupId, false);
     if (status !== ErrorCode.NONE) return fail(status);
-    let machine = this.groups.get(req.groupId);
-    if (machine === undefined) {
-      if (req.generationId >= 0) return fail(ErrorCode.ILLEGAL_GENERATION);
-      machine = this.createGroup(req.groupId, nowMs);
+    const consumerGroup = this.consumer.groups.get(req.groupId);
+    if (consumerGroup !== undefined) {
+      const checked = validateConsumerOffsetCommit(consumerGroup, req.memberId, req.generationId, true, Number.MAX_SAFE_INTEGER);
+      if (checked.errorCode !== ErrorCode.NONE) return fail(checked.errorCode);
+    } else {
+      let machine = this.groups.get(req.groupId);
+      if (machine === undefined) {
+        if (req.generationId >= 0) return fail(ErrorCode.ILLEGAL_GENERATION);
+        machine = this.createGroup(req.groupId, nowMs);
+      }
+      const error = machine.validateOffsetCommit(req, nowMs, true);
+      this.changed();
+      if (error !== ErrorCode.NONE) return fail(error);
     }
-    const error = machine.validateOffsetCommit(req, nowMs, true);
-    this.changed();
-    if (error !== ErrorCode.NONE) return fail(error);
     const producer = { producerId: req.producerId, producerEpoch: req.producerEpoch };
     // Transactional offsets never expire by retention; they wait as pending until the marker.
     return this.writeOffsets(req.groupId, req.topics, nowMs, -1, producer, (accepted) => {
@@ -476,8 +528,8 @@ export class GroupCoordinator implements GroupCoordinatorApi {
       if (this.partitionFor(groupId) !== offsetsPartition) continue;
       byGroup.delete(groupId);
       if (!committed) continue;
-      const machine = this.groups.get(groupId) ?? this.createGroup(groupId, nowMs);
-      for (const o of byPartition.values()) machine.group.putOffset(o.topic, o.partition, o.committed);
+      const target = this.consumer.groups.get(groupId) ?? (this.groups.get(groupId) ?? this.createGroup(groupId, nowMs)).group;
+      for (const o of byPartition.values()) target.putOffset(o.topic, o.partition, o.committed);
     }
     if (byGroup.size === 0) this.pendingTxnOffsets.delete(producerId);
   }
@@ -512,6 +564,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
       const out: GroupDescription = { groupId, errorCode: error, groupState: '', protocolType: '', protocolData: '', members: [] };
       if (error !== ErrorCode.NONE) return out;
       const g = this.groups.get(groupId)?.group;
+      // Kafka's DescribeGroups (before v6) sees only classic groups: a KIP-848 group is Dead to it.
       if (g === undefined) return { ...out, groupState: 'Dead' };
       const stable = g.is('Stable');
       return {
@@ -530,59 +583,106 @@ export class GroupCoordinator implements GroupCoordinatorApi {
   listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): { errorCode: number; groups: GroupListing[] } {
     const states = new Set(statesFilter.map((s) => s.toLowerCase()));
     const types = new Set(typesFilter.map((t) => t.toLowerCase()));
-    if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return { errorCode: ErrorCode.NONE, groups: [] };
     const groups: GroupListing[] = [];
-    for (const { group: g } of this.groups.values()) {
-      if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
-      groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: CLASSIC_GROUP_TYPE });
+    if (types.size === 0 || types.has(CLASSIC_GROUP_TYPE)) {
+      for (const { group: g } of this.groups.values()) {
+        if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
+        groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: CLASSIC_GROUP_TYPE });
+      }
+    }
+    if (types.size === 0 || types.has(CONSUMER_GROUP_TYPE)) {
+      for (const g of this.consumer.groups.values()) {
+        if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
+        groups.push({ groupId: g.groupId, protocolType: CONSUMER_GROUP_TYPE, groupState: g.state, groupType: CONSUMER_GROUP_TYPE });
+      }
     }
     return { errorCode: ErrorCode.NONE, groups };
   }
 
   /** DeleteGroups: only Empty groups; their offsets and metadata get tombstones. */
-  deleteGroups(groupIds: readonly string[]): { groupId: string; errorCode: number }[] {
+  deleteGroups(groupIds: readonly string[]): { groupId: string; errorCode: number }[] | Promise<{ groupId: string; errorCode: number }[]> {
     const nowMs = this.deps.clock.nowMs();
-    const results = groupIds.map((groupId) => {
+    const results = groupIds.map((groupId): { groupId: string; errorCode: number } | Promise<{ groupId: string; errorCode: number }> => {
       const status = this.groupStatus(groupId, true);
       if (status !== ErrorCode.NONE) return { groupId, errorCode: status };
+      const consumerGroup = this.consumer.groups.get(groupId);
+      if (consumerGroup !== undefined) {
+        const tombstones = allOffsets(consumerGroup).map((o) => offsetCommitRecord(groupId, o.topic, o.partition, null));
+        return this.consumer.deleteGroup(groupId, tombstones).then((errorCode) => ({ groupId, errorCode }));
+      }
       const machine = this.groups.get(groupId);
       if (machine === undefined) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
       if (!machine.group.is('Empty')) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
       return { groupId, errorCode: this.removeOffsets(machine, allOffsets(machine.group), nowMs) };
     });
     this.changed();
-    return results;
+    if (results.every((r) => !(r instanceof Promise))) return results as { groupId: string; errorCode: number }[];
+    return Promise.all(results);
   }
-}
 
-function fetchedOffset(partitionIndex: number, c: CommittedOffset) {
-  return { partitionIndex, offset: c.offset, leaderEpoch: c.leaderEpoch, metadata: c.metadata, errorCode: ErrorCode.NONE };
-}
+  // ---- KIP-848 consumer groups ------------------------------------------------------------------
 
-function countOffsets(g: ClassicGroup): number {
-  let n = 0;
-  for (const byPartition of g.offsets.values()) n += byPartition.size;
-  return n;
-}
+  /**
+   * ConsumerGroupHeartbeat. A classic group with no members (offsets only,
+   * or emptied) converts to a consumer group on its first heartbeat; a
+   * classic group with members is not a consumer group (GROUP_ID_NOT_FOUND,
+   * as Kafka answers without online migration).
+   */
+  async consumerGroupHeartbeat(req: ConsumerGroupHeartbeatInput): Promise<ConsumerGroupHeartbeatResult> {
+    const fail = (errorCode: number, errorMessage: string | null = null): ConsumerGroupHeartbeatResult => ({
+      errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null,
+    });
+    if (!this.consumerProtocolEnabled()) return fail(ErrorCode.UNSUPPORTED_VERSION, 'The consumer rebalance protocol is not enabled (group.coordinator.rebalance.protocols).');
+    if (req.groupId === '') return fail(ErrorCode.INVALID_REQUEST, "GroupId can't be empty.");
+    const status = this.groupStatus(req.groupId, false);
+    if (status !== ErrorCode.NONE) return fail(status);
+    const classic = this.groups.get(req.groupId);
+    if (classic !== undefined) {
+      if (classic.group.size > 0 || !classic.group.is('Empty') || req.memberEpoch !== 0) {
+        return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a consumer group.`);
+      }
+      const error = this.convertEmptyClassicGroup(classic);
+      if (error !== ErrorCode.NONE) return fail(error);
+      const answer = await this.consumer.heartbeat(req);
+      // The first heartbeat was refused: what the log holds is an offsets-only group, and so is what this keeps.
+      const seeded = this.consumer.groups.get(req.groupId);
+      if (answer.errorCode !== ErrorCode.NONE && seeded !== undefined && seeded.groupEpoch === 0 && seeded.members.size === 0) {
+        this.consumer.groups.delete(req.groupId);
+        const machine = this.createGroup(req.groupId, this.deps.clock.nowMs());
+        for (const [topic, byPartition] of seeded.offsets) for (const [p, c] of byPartition) machine.group.putOffset(topic, p, c);
+      }
+      return answer;
+    }
+    return this.consumer.heartbeat(req);
+  }
 
-function allOffsets(g: ClassicGroup): { topic: string; partition: number }[] {
-  const out: { topic: string; partition: number }[] = [];
-  for (const [topic, byPartition] of g.offsets) for (const partition of byPartition.keys()) out.push({ topic, partition });
-  return out;
-}
+  /** The classic group's metadata is tombstoned; its offsets stay (they are keyed by group id) and move to the consumer group. */
+  private convertEmptyClassicGroup(machine: GroupMachine): number {
+    const g = machine.group;
+    const error = this.append(g.groupId, [groupMetadataRecord(g.groupId, null)], this.deps.clock.nowMs());
+    if (error !== ErrorCode.NONE) return error === ErrorCode.RECORD_LIST_TOO_LARGE ? ErrorCode.UNKNOWN_SERVER_ERROR : error;
+    machine.markDead(this.deps.clock.nowMs());
+    this.groups.delete(g.groupId);
+    this.consumer.seed(g.groupId, g.offsets);
+    this.deps.logLine(`group ${g.groupId}: empty classic group converted to a consumer group`);
+    return ErrorCode.NONE;
+  }
 
-/** GroupMetadataValue as Kafka writes it: each member's metadata for the chosen protocol and its assignment. */
-function groupRecordValue(g: ClassicGroup, assignments: ReadonlyMap<string, Buffer>): GroupMetadataRecordValue {
-  return {
-    protocolType: g.protocolType ?? '',
-    generation: g.generationId,
-    protocol: g.protocolName,
-    leader: g.leaderId,
-    currentStateTimestamp: BigInt(g.stateTimestampMs ?? -1),
-    members: [...g.members.values()].map((m) => ({
-      memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
-      rebalanceTimeout: m.rebalanceTimeoutMs, sessionTimeout: m.sessionTimeoutMs,
-      subscription: g.memberMetadata(m), assignment: assignments.get(m.memberId) ?? EMPTY_ASSIGNMENT,
-    })),
-  };
+  consumerGroupDescribe(groupIds: readonly string[]): ConsumerGroupDescription[] {
+    const assignors = (this.deps.config.consumer ?? DEFAULT_CONSUMER_GROUP_CONFIG).assignors;
+    return groupIds.map((groupId) => {
+      const none = { groupId, errorMessage: null, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
+      const status = this.groupStatus(groupId, false);
+      if (status !== ErrorCode.NONE) return { ...none, errorCode: status };
+      const g = this.consumer.groups.get(groupId);
+      if (g !== undefined) return describeConsumerGroup(g, assignors[0] ?? 'uniform');
+      const message = this.groups.has(groupId) ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`;
+      return { ...none, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: message };
+    });
+  }
+
+  /** The cluster's topics changed: consumer groups whose subscribed topics changed get a new group epoch. */
+  topicsChanged(): Promise<void> {
+    return this.consumer.refreshTopics();
+  }
 }

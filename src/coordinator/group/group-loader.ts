@@ -7,6 +7,8 @@
  * group without metadata make an Empty group of their own (simple consumers).
  */
 import { ClassicGroup, type GroupMember } from './classic-group.ts';
+import { ConsumerGroup } from './consumer-group.ts';
+import { isConsumerGroupRecord, replayConsumerGroupRecord } from './consumer-group-records.ts';
 import { committedOffsetFromRecord } from './offsets.ts';
 import type { CoordinatorRecord, GroupMetadataRecordValue, OffsetCommitRecordValue } from './records.ts';
 
@@ -21,8 +23,17 @@ export class PartitionLoader {
   /** group → "topic\0partition" → last offset (null once tombstoned). */
   private readonly offsets = new Map<string, Map<string, { topic: string; partition: number; value: OffsetCommitRecordValue | null }>>();
 
+  /** KIP-848 groups, rebuilt record by record (their records are deltas, not snapshots). */
+  private readonly consumer = new Map<string, ConsumerGroup>();
+
   apply(record: CoordinatorRecord): void {
-    if (record.kind === 'group') {
+    if (isConsumerGroupRecord(record)) {
+      let g = this.consumer.get(record.group);
+      if (g === undefined) this.consumer.set(record.group, g = new ConsumerGroup(record.group));
+      replayConsumerGroupRecord(g, record);
+      // The group epoch's tombstone is the last record of a deleted (or converted) group.
+      if (record.kind === 'cg-epoch' && record.epoch === null) this.consumer.delete(record.group);
+    } else if (record.kind === 'group') {
       this.metadata.set(record.group, record.value);
     } else if (record.kind === 'offset') {
       let byPartition = this.offsets.get(record.group);
@@ -56,19 +67,29 @@ export class PartitionLoader {
     return this.pending;
   }
 
-  /** The groups as they stand once every record is applied. */
+  /** The classic groups as they stand once every record is applied (offsets of consumer groups go to those). */
   groups(): ClassicGroup[] {
     const out = new Map<string, ClassicGroup>();
-    for (const [groupId, value] of this.metadata) if (value !== null) out.set(groupId, groupFromRecord(groupId, value));
+    for (const [groupId, value] of this.metadata) if (value !== null && !this.consumer.has(groupId)) out.set(groupId, groupFromRecord(groupId, value));
     for (const [groupId, byPartition] of this.offsets) {
+      const consumer = this.consumer.get(groupId);
       let group = out.get(groupId);
       for (const o of byPartition.values()) {
         if (o.value === null) continue;
+        if (consumer !== undefined) {
+          consumer.putOffset(o.topic, o.partition, committedOffsetFromRecord(o.value));
+          continue;
+        }
         if (group === undefined) out.set(groupId, group = new ClassicGroup(groupId, null));
         group.putOffset(o.topic, o.partition, committedOffsetFromRecord(o.value));
       }
     }
     return [...out.values()];
+  }
+
+  /** The KIP-848 consumer groups; call after groups(), which gives them their offsets. */
+  consumerGroups(): ConsumerGroup[] {
+    return [...this.consumer.values()];
   }
 }
 

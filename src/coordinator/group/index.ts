@@ -15,3 +15,17 @@ export {
   CoordinatorRecordError, decodeCoordinatorRecord, groupMetadataRecord, offsetCommitRecord,
   type CoordinatorRecord, type EncodedRecord,
 } from './records.ts';
+// KIP-848 consumer groups: state, records, the pure heartbeat step, assignors and the coordinator part that persists them.
+export { ASSIGNORS, rangeAssign, uniformAssign, type AssignorInput } from './consumer-assignors.ts';
+export { ConsumerGroups, type ConsumerGroupsDeps } from './consumer-coordinator.ts';
+export {
+  ConsumerGroup, CONSUMER_GROUP_TYPE, MemberState, assignmentOf, sameAssignment, type Assignment, type ConsumerMember,
+} from './consumer-group.ts';
+export {
+  consumerGroupHeartbeat, type ConsumerGroupConfig, type ConsumerGroupStep, type HeartbeatContext, type HeartbeatRequest,
+  type HeartbeatResponse, type TopicsView,
+} from './consumer-group-machine.ts';
+export {
+  decodeConsumerGroupRecord, encodeConsumerGroupRecord, replayConsumerGroupRecord, type ConsumerGroupRecord,
+} from './consumer-group-records.ts';
+export { compileTopicRegex, topicRegexError } from './topic-regex.ts';

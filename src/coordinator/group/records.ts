@@ -7,7 +7,8 @@
  *
  *   key v0, v1  OffsetCommitKey   (group, topic, partition)  → OffsetCommitValue v0–v4
  *   key v2      GroupMetadataKey  (group)                    → GroupMetadataValue v0–v4
- *   key v3+     consumer-protocol, share-group records: not this coordinator's, skipped
+ *   key v3–v8   KIP-848 consumer-group records (consumer-group-records.ts)
+ *   key v9+     share-group records: not served yet, skipped
  *
  * A null value is a tombstone: the offset or the group is gone. Kafka writes
  * keys at v1/v2, offset values at v3 (v1 when the commit carries an explicit
@@ -19,6 +20,9 @@ import {
   GroupMetadataKey, GroupMetadataValue, OffsetCommitKey, OffsetCommitValue,
   type GroupMetadataValue as GroupMetadataValueData, type OffsetCommitValue as OffsetCommitValueData,
 } from '../records/index.ts';
+import {
+  CONSUMER_GROUP_KEY_VERSION_MAX, CONSUMER_GROUP_KEY_VERSION_MIN, decodeConsumerGroupRecord, type ConsumerGroupRecord,
+} from './consumer-group-records.ts';
 
 export const OFFSET_COMMIT_KEY_VERSION = 1;
 export const GROUP_METADATA_KEY_VERSION = 2;
@@ -33,6 +37,7 @@ export type OffsetCommitRecordValue = OffsetCommitValueData;
 export type CoordinatorRecord =
   | { readonly kind: 'offset'; readonly group: string; readonly topic: string; readonly partition: number; readonly value: OffsetCommitValueData | null }
   | { readonly kind: 'group'; readonly group: string; readonly value: GroupMetadataValueData | null }
+  | ConsumerGroupRecord
   | { readonly kind: 'other'; readonly keyVersion: number };
 
 export interface EncodedRecord {
@@ -86,6 +91,9 @@ export function decodeCoordinatorRecord(key: Buffer | null, value: Buffer | null
       const k = GroupMetadataKey.decode(new Reader(key, 2), keyVersion);
       const v = value === null ? null : readVersioned(GroupMetadataValue, value, 'GroupMetadataValue');
       return { kind: 'group', group: k.group, value: v };
+    }
+    if (keyVersion >= CONSUMER_GROUP_KEY_VERSION_MIN && keyVersion <= CONSUMER_GROUP_KEY_VERSION_MAX) {
+      return decodeConsumerGroupRecord(keyVersion, key, value);
     }
   } catch (e) {
     if (e instanceof CoordinatorRecordError) throw e;

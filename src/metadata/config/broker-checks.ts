@@ -175,3 +175,29 @@ export function checkLogDirs(raw: Raw): string | null {
   if (duplicate !== undefined) return invalid(raw, name, `directory '${duplicate}' is listed twice`);
   return null;
 }
+
+/**
+ * Kafka's GroupCoordinatorConfig requirements on the KIP-848 settings: each
+ * of the session timeout and heartbeat interval within its min/max, the
+ * heartbeat shorter than the session, at least one assignor, and the classic
+ * protocol always enabled.
+ */
+export function checkConsumerGroups(raw: Raw): string | null {
+  const num = (name: string): number => brokerValue(raw, name) as number;
+  for (const what of ['session.timeout.ms', 'heartbeat.interval.ms']) {
+    const name = `group.consumer.${what}`;
+    const min = num(`group.consumer.min.${what}`);
+    const max = num(`group.consumer.max.${what}`);
+    if (max < min) return invalid(raw, `group.consumer.max.${what}`, `must be at least group.consumer.min.${what} (${min})`);
+    const value = num(name);
+    if (value < min || value > max) return invalid(raw, name, `must be between group.consumer.min.${what} (${min}) and group.consumer.max.${what} (${max})`);
+  }
+  if (num('group.consumer.heartbeat.interval.ms') >= num('group.consumer.session.timeout.ms')) {
+    return invalid(raw, 'group.consumer.heartbeat.interval.ms', 'must be less than group.consumer.session.timeout.ms');
+  }
+  if ((brokerValue(raw, 'group.consumer.assignors') as string[]).length === 0) return invalid(raw, 'group.consumer.assignors', 'at least one assignor is needed');
+  if (!(brokerValue(raw, 'group.coordinator.rebalance.protocols') as string[]).includes('classic')) {
+    return invalid(raw, 'group.coordinator.rebalance.protocols', "disabling the 'classic' protocol is not supported");
+  }
+  return null;
+}

@@ -84,6 +84,11 @@ export interface BrokerConfig {
   readonly groupMinSessionTimeoutMs: number;
   readonly groupMaxSessionTimeoutMs: number;
   readonly groupMaxSize: number;
+  readonly groupConsumerSessionTimeoutMs: number;
+  readonly groupConsumerHeartbeatIntervalMs: number;
+  readonly groupConsumerMaxSize: number;
+  readonly groupConsumerAssignors: string[];
+  readonly groupCoordinatorRebalanceProtocols: string[];
   readonly offsetsTopicNumPartitions: number;
   readonly offsetsTopicReplicationFactor: number;
   readonly offsetsTopicSegmentBytes: number;
@@ -116,6 +121,8 @@ export interface BrokerConfig {
 
 type CoordinatorField =
   | 'groupInitialRebalanceDelayMs' | 'groupMinSessionTimeoutMs' | 'groupMaxSessionTimeoutMs' | 'groupMaxSize'
+  | 'groupConsumerSessionTimeoutMs' | 'groupConsumerHeartbeatIntervalMs' | 'groupConsumerMaxSize' | 'groupConsumerAssignors'
+  | 'groupCoordinatorRebalanceProtocols'
   | 'offsetsTopicNumPartitions' | 'offsetsTopicReplicationFactor' | 'offsetsTopicSegmentBytes' | 'offsetsRetentionMinutes'
   | 'offsetsRetentionCheckIntervalMs' | 'offsetMetadataMaxBytes' | 'offsetsCommitTimeoutMs'
   | 'transactionStateLogNumPartitions' | 'transactionStateLogReplicationFactor' | 'transactionStateLogMinIsr'
@@ -199,8 +206,13 @@ export function buildBrokerConfig(raw: Raw, derived: Pick<BrokerConfig, 'logRoll
 }
 
 function coordinatorFields(raw: Raw): Pick<BrokerConfig, CoordinatorField> {
-  const { num } = reader(raw);
+  const { num, list } = reader(raw);
   return {
+    groupConsumerSessionTimeoutMs: num('group.consumer.session.timeout.ms'),
+    groupConsumerHeartbeatIntervalMs: num('group.consumer.heartbeat.interval.ms'),
+    groupConsumerMaxSize: num('group.consumer.max.size'),
+    groupConsumerAssignors: list('group.consumer.assignors'),
+    groupCoordinatorRebalanceProtocols: list('group.coordinator.rebalance.protocols'),
     groupInitialRebalanceDelayMs: num('group.initial.rebalance.delay.ms'),
     groupMinSessionTimeoutMs: num('group.min.session.timeout.ms'),
     groupMaxSessionTimeoutMs: num('group.max.session.timeout.ms'),

@@ -195,6 +195,15 @@ const GROUPS: readonly ConfigDef[] = [
   def('group.consumer.heartbeat.interval.ms', 'int', '5000', RO, 'Heartbeat interval of members of consumer-protocol groups.', { validator: atLeast(1) }),
   def('group.consumer.min.heartbeat.interval.ms', 'int', '5000', RO, 'Smallest heartbeat interval for consumer-protocol groups.', { validator: atLeast(1) }),
   def('group.consumer.max.heartbeat.interval.ms', 'int', '15000', RO, 'Largest heartbeat interval for consumer-protocol groups.', { validator: atLeast(1) }),
+  def('group.consumer.max.size', 'int', String(INT_MAX), RO, 'Most members in one consumer-protocol (KIP-848) group.', { validator: atLeast(1) }),
+  def('group.consumer.assignors', 'list', 'uniform,range', RO, 'Server-side assignors of consumer-protocol groups; the first is the default.', {
+    validator: oneOf('uniform', 'range'),
+    samsaNote: 'The built-in assignors by name; Kafka also accepts class names of custom assignors.',
+  }),
+  def('group.coordinator.rebalance.protocols', 'list', 'classic,consumer', RO, 'The group protocols the group coordinator serves.', {
+    validator: oneOf('classic', 'consumer'),
+    samsaNote: 'Share groups (share) are not served yet.',
+  }),
   def('offsets.topic.num.partitions', 'int', '50', RO, 'Partitions of __consumer_offsets; fixed once the topic exists.', { validator: atLeast(1) }),
   def('offsets.topic.replication.factor', 'short', '3', RO, 'Replication factor of __consumer_offsets.', { validator: atLeast(1) }),
   def('offsets.topic.segment.bytes', 'int', '104857600', RO, 'Segment size of __consumer_offsets, kept small for fast loading.', { validator: atLeast(1) }),

@@ -9,7 +9,7 @@
 import { ErrorCode } from '../../protocol/index.ts';
 import { brokerConfigDef } from './broker-configs.ts';
 import { canonicalText, invalidValueMessage, parseValue, type ConfigDef, type ConfigValue } from './config-def.ts';
-import { checkKraft, checkListeners, checkLogDirs } from './broker-checks.ts';
+import { checkConsumerGroups, checkKraft, checkListeners, checkLogDirs } from './broker-checks.ts';
 import { buildBrokerConfig, type BrokerConfig, type CleanupPolicy, type CompressionType, type TimestampType } from './broker-config.ts';
 import { TOPIC_CONFIGS, topicConfigDef, type TopicConfigDef } from './topic-configs.ts';
 
@@ -270,7 +270,7 @@ export function resolveBrokerConfig(props: Readonly<Record<string, string>>): Br
   const checked = checkBrokerProps(props);
   if (!checked.ok) return checked;
   const raw = Object.freeze(checked.raw);
-  const crossError = checkKraft(raw) ?? checkListeners(raw) ?? checkLogDirs(raw);
+  const crossError = checkKraft(raw) ?? checkListeners(raw) ?? checkLogDirs(raw) ?? checkConsumerGroups(raw);
   if (crossError !== null) return { ok: false, error: crossError };
   const topicTexts = effectiveTopicTexts(raw, {});
   if ('error' in topicTexts) return { ok: false, error: topicTexts.error };
