@@ -1,0 +1,286 @@
+/**
+ * The console's JSON API: what each page shows, asked of the cluster with
+ * Samsa's own client over the node's client listener (Kafka's protocol, as
+ * any admin tool would), plus what only this node knows (its metadata image
+ * for fenced brokers, its traffic counters for throughput). Changes go
+ * through the same Admin calls as the `samsa` commands, so Kafka's checks
+ * and error messages apply unchanged.
+ */
+import { Admin, ClientError, Cluster, type GroupOffset } from '../../client/index.ts';
+import { ApiKey, ErrorCode, errorInfo, messages } from '../../protocol/index.ts';
+import type { RunningBroker as NodeHandle } from '../../server/index.ts';
+import { ApiError, type Query } from './api-error.ts';
+import { browseMessages } from './message-browser.ts';
+
+
+const METADATA_TOPIC = '__cluster_metadata';
+const CLIENT_ID = 'samsa-console';
+/** The console answers a person: a broker that does not answer within this is reported, not waited for. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export class ConsoleApi {
+  private readonly node: NodeHandle;
+  private client: { cluster: Cluster; admin: Admin } | null = null;
+
+  constructor(node: NodeHandle) {
+    this.node = node;
+  }
+
+  async close(): Promise<void> {
+    await this.client?.cluster.close();
+    this.client = null;
+  }
+
+  /** GET /api/<parts>. */
+  async read(parts: string[], query: Query): Promise<unknown> {
+    const [what, name, sub] = parts;
+    if (what === 'overview' && parts.length === 1) return this.overview();
+    if (what === 'throughput' && parts.length === 1) return this.throughput();
+    if (what === 'topics' && parts.length === 1) return this.topics();
+    if (what === 'topics' && name !== undefined && parts.length === 2) return this.topic(name);
+    if (what === 'topics' && name !== undefined && sub === 'messages' && parts.length === 3) {
+      return browseMessages(this.connect().cluster, this.connect().admin, name, query);
+    }
+    if (what === 'groups' && parts.length === 1) return this.groups();
+    if (what === 'groups' && name !== undefined && parts.length === 2) return this.group(name);
+    throw new ApiError(404, `no such API: GET /api/${parts.join('/')}`);
+  }
+
+  /** POST /api/<parts> with a JSON object. */
+  async change(parts: string[], body: Record<string, unknown>): Promise<unknown> {
+    const [what, name, sub] = parts;
+    if (what === 'topics' && parts.length === 1) return this.createTopic(body);
+    if (what === 'topics' && name !== undefined && sub === 'configs' && parts.length === 3) return this.alterConfigs(name, body);
+    if (what === 'topics' && name !== undefined && sub === 'delete' && parts.length === 3) {
+      await this.connect().admin.deleteTopics([name]);
+      return { deleted: name };
+    }
+    if (what === 'groups' && name !== undefined && sub === 'reset-offsets' && parts.length === 3) return this.resetOffsets(name, body);
+    throw new ApiError(404, `no such API: POST /api/${parts.join('/')}`);
+  }
+
+  /** Samsa's client on this node's first PLAINTEXT listener (the console has no credentials of its own). */
+  private connect(): { cluster: Cluster; admin: Admin } {
+    if (this.client !== null) return this.client;
+    const listener = this.node.listeners.find((l) => l.securityProtocol === 'PLAINTEXT');
+    if (listener === undefined) {
+      const have = this.node.listeners.map((l) => `${l.name} (${l.securityProtocol})`).join(', ') || 'none (a controller-only node)';
+      throw new ApiError(503, `the console reaches the cluster over a PLAINTEXT client listener, and this node has none: its listeners are ${have}`);
+    }
+    const host = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
+    const cluster = new Cluster({ bootstrapServers: [`${host}:${listener.port}`], clientId: CLIENT_ID, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+    this.client = { cluster, admin: new Admin(cluster) };
+    return this.client;
+  }
+
+  private async overview(): Promise<unknown> {
+    const { admin } = this.connect();
+    const described = await admin.describeCluster();
+    // Fenced brokers are missing from DescribeCluster: this node's metadata image has every registered one.
+    const image = this.node.view.image();
+    const brokers = [...image.brokers.values()].sort((a, b) => a.id - b.id).map((b) => {
+      const live = described.brokers.find((d) => d.nodeId === b.id);
+      const endpoint = b.endpoints[0];
+      return {
+        nodeId: b.id, rack: b.rack, fenced: b.fenced, controller: b.id === described.controllerId,
+        host: live?.host ?? endpoint?.host ?? null, port: live?.port ?? endpoint?.port ?? null,
+      };
+    });
+    let partitions = 0;
+    let offline = 0;
+    let underReplicated = 0;
+    for (const t of image.topicsByName.values()) {
+      for (const p of t.partitions) {
+        partitions++;
+        if (p.leader < 0) offline++;
+        else if (p.isr.length < p.replicas.length) underReplicated++;
+      }
+    }
+    return {
+      clusterId: described.clusterId, controllerId: described.controllerId, servedBy: this.node.nodeId,
+      brokers, quorum: await this.quorum(), topics: image.topicsByName.size, partitions, offline, underReplicated,
+    };
+  }
+
+  /** Kafka's DescribeQuorum, as `samsa metadata-quorum --describe` reads it. */
+  private async quorum(): Promise<unknown> {
+    const req = messages.DescribeQuorumRequest.defaults();
+    req.topics = [{
+      ...messages.defaultDescribeQuorumRequestTopicData(), topicName: METADATA_TOPIC,
+      partitions: [{ ...messages.defaultDescribeQuorumRequestPartitionData(), partitionIndex: 0 }],
+    }];
+    const res = await (await this.connect().cluster.any()).request(ApiKey.DescribeQuorum, req);
+    const p = res.topics[0]?.partitions[0];
+    const errorCode = res.errorCode !== ErrorCode.NONE ? res.errorCode : p?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+    if (p === undefined || errorCode !== ErrorCode.NONE) {
+      throw new ApiError(400, `the quorum could not be described: ${res.errorMessage ?? p?.errorMessage ?? errorInfo(errorCode).name}`, errorInfo(errorCode).name);
+    }
+    const hw = Number(p.highWatermark);
+    const replica = (r: messages.DescribeQuorumResponseReplicaState, role: string) => ({
+      nodeId: r.replicaId, role, logEndOffset: Number(r.logEndOffset), lag: Math.max(0, hw - Number(r.logEndOffset)),
+      lastFetchTimestamp: Number(r.lastFetchTimestamp), lastCaughtUpTimestamp: Number(r.lastCaughtUpTimestamp),
+    });
+    return {
+      leaderId: p.leaderId, leaderEpoch: p.leaderEpoch, highWatermark: hw,
+      voters: p.currentVoters.map((r) => replica(r, r.replicaId === p.leaderId ? 'Leader' : 'Follower')),
+      observers: p.observers.map((r) => replica(r, 'Observer')),
+    };
+  }
+
+  /** This node's per-topic counters (the ones /metrics exports); the page turns two readings into rates. */
+  private throughput(): unknown {
+    const broker = this.node.view.broker;
+    const topics = broker === null ? [] : [...broker.replicas.traffic.entries()].map(([topic, t]) => ({
+      topic, messagesIn: t.messagesIn, bytesIn: t.bytesIn, bytesOut: t.bytesOut,
+    }));
+    return { nodeId: this.node.nodeId, atMs: Date.now(), topics: topics.sort((a, b) => a.topic.localeCompare(b.topic)) };
+  }
+
+  /** Bytes per partition (the leader's replica) from every broker's DescribeLogDirs; empty when a broker cannot say. */
+  private async sizes(topics: string[] | null): Promise<Map<string, number>> {
+    const { admin, cluster } = this.connect();
+    const sizes = new Map<string, number>();
+    const leaders = new Map<string, number>();
+    for (const t of cluster.topics.values()) for (const p of t.partitions) leaders.set(`${t.name}/${p.partition}`, p.leader);
+    try {
+      for (const b of await admin.describeLogDirs([...cluster.brokers.keys()], topics)) {
+        for (const dir of b.logDirs) {
+          for (const p of dir.partitions) {
+            const key = `${p.topic}/${p.partition}`;
+            if (leaders.get(key) === b.broker || !sizes.has(key)) sizes.set(key, Number(p.size));
+          }
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof ClientError)) throw e;
+    }
+    return sizes;
+  }
+
+  private async topics(): Promise<unknown> {
+    const { admin } = this.connect();
+    const listed = await admin.listTopics();
+    const sizes = await this.sizes(null);
+    return listed.map((t) => ({
+      name: t.name, topicId: t.topicId, internal: t.isInternal, partitions: t.partitions.length,
+      replicationFactor: t.partitions[0]?.replicas.length ?? 0,
+      underReplicated: t.partitions.filter((p) => p.isr.length < p.replicas.length).length,
+      offline: t.partitions.filter((p) => p.leader < 0).length,
+      sizeBytes: t.partitions.reduce((n, p) => n + (sizes.get(`${t.name}/${p.partition}`) ?? 0), 0),
+    }));
+  }
+
+  private async topic(name: string): Promise<unknown> {
+    const { admin } = this.connect();
+    const [info] = await admin.describeTopics([name]);
+    const [earliest, latest, configs, sizes] = await Promise.all([
+      admin.listOffsets(name, 'earliest'), admin.listOffsets(name, 'latest'), admin.describeConfigs('topic', name), this.sizes([name]),
+    ]);
+    return {
+      name, topicId: info!.topicId, internal: info!.isInternal,
+      partitions: info!.partitions.map((p) => ({
+        partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr,
+        startOffset: earliest.find((o) => o.partition === p.partition)?.offset ?? null,
+        endOffset: latest.find((o) => o.partition === p.partition)?.offset ?? null,
+        sizeBytes: sizes.get(`${name}/${p.partition}`) ?? null,
+      })),
+      configs: configs.map((c) => ({ name: c.name, value: c.sensitive ? null : c.value, source: c.source, isDefault: c.isDefault, readOnly: c.readOnly, sensitive: c.sensitive })),
+    };
+  }
+
+  private async createTopic(body: Record<string, unknown>): Promise<unknown> {
+    const name = stringField(body, 'name');
+    const partitions = optionalInt(body, 'partitions') ?? -1;
+    const replicationFactor = optionalInt(body, 'replicationFactor') ?? -1;
+    const configs = stringMap(body, 'configs');
+    const [created] = await this.connect().admin.createTopics([{ name, partitions, replicationFactor, configs }]);
+    return created;
+  }
+
+  private async alterConfigs(name: string, body: Record<string, unknown>): Promise<unknown> {
+    const set = stringMap(body, 'set');
+    const remove = body.delete === undefined ? [] : body.delete;
+    if (!Array.isArray(remove) || remove.some((k) => typeof k !== 'string')) throw new ApiError(400, "'delete' must be a list of config names");
+    if (Object.keys(set).length === 0 && remove.length === 0) throw new ApiError(400, "nothing to change: give 'set' and/or 'delete'");
+    await this.connect().admin.incrementalAlterConfigs('topic', name, { set, delete: remove as string[] });
+    return { altered: name };
+  }
+
+  private async groups(): Promise<unknown> {
+    const { admin } = this.connect();
+    const listed = await admin.listGroups();
+    const out = [];
+    for (const g of listed) {
+      const lag = await this.lagOf(g.groupId).catch(() => null);
+      out.push({ ...g, lag: lag === null ? null : lag.reduce((n, p) => n + (p.lag ?? 0), 0), partitions: lag?.length ?? null });
+    }
+    return out;
+  }
+
+  private async group(groupId: string): Promise<unknown> {
+    const { admin } = this.connect();
+    const [described] = await admin.describeGroups([groupId]);
+    if (described === undefined || (described.state === 'Dead' && described.members.length === 0 && (await admin.fetchCommittedOffsets(groupId)).length === 0)) {
+      throw new ApiError(404, `group '${groupId}' does not exist (GROUP_ID_NOT_FOUND)`, 'GROUP_ID_NOT_FOUND');
+    }
+    return { ...described, offsets: await this.lagOf(groupId), atMs: Date.now() };
+  }
+
+  /** Committed offset, log end offset and their difference for each partition the group committed. */
+  private async lagOf(groupId: string): Promise<{ topic: string; partition: number; committed: bigint; endOffset: bigint | null; lag: number | null }[]> {
+    const { admin } = this.connect();
+    const committed = await admin.fetchCommittedOffsets(groupId);
+    const ends = new Map<string, bigint>();
+    for (const topic of new Set(committed.map((o) => o.topic))) {
+      const latest = await admin.listOffsets(topic, 'latest').catch(() => []);
+      for (const o of latest) ends.set(`${topic}/${o.partition}`, o.offset);
+    }
+    return committed.map((o) => {
+      const end = ends.get(`${o.topic}/${o.partition}`) ?? null;
+      return { topic: o.topic, partition: o.partition, committed: o.offset, endOffset: end, lag: end === null ? null : Math.max(0, Number(end - o.offset)) };
+    });
+  }
+
+  /** kafka-consumer-groups --reset-offsets --to-earliest|--to-latest --execute, for an inactive group. */
+  private async resetOffsets(groupId: string, body: Record<string, unknown>): Promise<unknown> {
+    const to = body.to;
+    if (to !== 'earliest' && to !== 'latest') throw new ApiError(400, "'to' must be \"earliest\" or \"latest\"");
+    const onlyTopic = body.topic === undefined ? null : stringField(body, 'topic');
+    const { admin } = this.connect();
+    const [described] = await admin.describeGroups([groupId]);
+    if (described !== undefined && described.state !== 'Empty' && described.state !== 'Dead') {
+      throw new ApiError(400, `Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${described.state}.`, 'NON_EMPTY_GROUP');
+    }
+    const topics = onlyTopic !== null ? [onlyTopic] : [...new Set((await admin.fetchCommittedOffsets(groupId)).map((o) => o.topic))];
+    if (topics.length === 0) throw new ApiError(400, `group '${groupId}' has no committed offsets to reset; name a topic`);
+    const offsets: GroupOffset[] = [];
+    for (const topic of topics) {
+      for (const o of await admin.listOffsets(topic, to)) offsets.push({ topic, partition: o.partition, offset: o.offset });
+    }
+    await admin.commitGroupOffsets(groupId, offsets);
+    return { groupId, offsets };
+  }
+}
+
+function stringField(body: Record<string, unknown>, key: string): string {
+  const v = body[key];
+  if (typeof v !== 'string' || v === '') throw new ApiError(400, `'${key}' must be a non-empty string`);
+  return v;
+}
+
+function optionalInt(body: Record<string, unknown>, key: string): number | undefined {
+  const v = body[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw new ApiError(400, `'${key}' must be an integer`);
+  return n;
+}
+
+function stringMap(body: Record<string, unknown>, key: string): Record<string, string> {
+  const v = body[key];
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
+    throw new ApiError(400, `'${key}' must be an object of config names to string values`);
+  }
+  return v as Record<string, string>;
+}
