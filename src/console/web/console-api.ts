@@ -11,6 +11,7 @@ import { ApiKey, ErrorCode, errorInfo, messages } from '../../protocol/index.ts'
 import type { RunningBroker as NodeHandle } from '../../server/index.ts';
 import { ApiError, type Query } from './api-error.ts';
 import { browseMessages } from './message-browser.ts';
+import { existingTopic } from './topic-lookup.ts';
 
 
 const METADATA_TOPIC = '__cluster_metadata';
@@ -52,6 +53,7 @@ export class ConsoleApi {
     if (what === 'topics' && parts.length === 1) return this.createTopic(body);
     if (what === 'topics' && name !== undefined && sub === 'configs' && parts.length === 3) return this.alterConfigs(name, body);
     if (what === 'topics' && name !== undefined && sub === 'delete' && parts.length === 3) {
+      await existingTopic(this.connect().cluster, name);
       await this.connect().admin.deleteTopics([name]);
       return { deleted: name };
     }
@@ -171,14 +173,14 @@ export class ConsoleApi {
   }
 
   private async topic(name: string): Promise<unknown> {
-    const { admin } = this.connect();
-    const [info] = await admin.describeTopics([name]);
+    const { admin, cluster } = this.connect();
+    const info = await existingTopic(cluster, name);
     const [earliest, latest, configs, sizes] = await Promise.all([
       admin.listOffsets(name, 'earliest'), admin.listOffsets(name, 'latest'), admin.describeConfigs('topic', name), this.sizes([name]),
     ]);
     return {
-      name, topicId: info!.topicId, internal: info!.isInternal,
-      partitions: info!.partitions.map((p) => ({
+      name, topicId: info.topicId, internal: info.isInternal,
+      partitions: info.partitions.map((p) => ({
         partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr,
         startOffset: earliest.find((o) => o.partition === p.partition)?.offset ?? null,
         endOffset: latest.find((o) => o.partition === p.partition)?.offset ?? null,
@@ -246,7 +248,8 @@ export class ConsoleApi {
     const to = body.to;
     if (to !== 'earliest' && to !== 'latest') throw new ApiError(400, "'to' must be \"earliest\" or \"latest\"");
     const onlyTopic = body.topic === undefined ? null : stringField(body, 'topic');
-    const { admin } = this.connect();
+    const { admin, cluster } = this.connect();
+    if (onlyTopic !== null) await existingTopic(cluster, onlyTopic);
     const [described] = await admin.describeGroups([groupId]);
     if (described !== undefined && described.state !== 'Empty' && described.state !== 'Dead') {
       throw new ApiError(400, `Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${described.state}.`, 'NON_EMPTY_GROUP');

@@ -9,6 +9,7 @@
 import type { Admin, Cluster } from '../../client/index.ts';
 import { Consumer } from '../../client/index.ts';
 import { ApiError, type Query } from './api-error.ts';
+import { existingTopic } from './topic-lookup.ts';
 
 const PAGE_RECORDS_DEFAULT = 50;
 const PAGE_RECORDS_MAX = 500;
@@ -27,6 +28,7 @@ export async function browseMessages(cluster: Cluster, admin: Admin, topic: stri
   const partition = intParam(query, 'partition') ?? 0;
   const limit = Math.min(intParam(query, 'limit') ?? PAGE_RECORDS_DEFAULT, PAGE_RECORDS_MAX);
   if (limit <= 0) throw new ApiError(400, "'limit' must be positive");
+  await existingTopic(cluster, topic, partition);
   const [start] = await admin.listOffsets(topic, 'earliest', [partition]);
   const [end] = await admin.listOffsets(topic, 'latest', [partition]);
   const startOffset = start!.offset;
