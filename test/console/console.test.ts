@@ -158,6 +158,7 @@ test('a topic is created and deleted through the UI, each after its confirmation
   await page.locator('tr[data-topic="made-in-ui"]').waitFor();
   assert.match(await page.locator('[role=status]').innerText(), /made-in-ui' created/);
   assert.match(await listed(), /made-in-ui/);
+  assert.doesNotMatch(await page.locator('tr[data-topic="orders"]').innerText(), /\s0 B/, 'the size of a topic with records, from DescribeLogDirs');
   await shoot('topics');
   // Creating it again: Kafka's refusal is shown, nothing crashes.
   await page.locator('#create-topic input[name=name]').fill('made-in-ui');
@@ -183,6 +184,11 @@ test('the throughput page shows messages in per topic from the traffic counters'
     const cells = await row.innerText();
     return /\b49$/.test(cells.trim()) && Number((await row.locator('.rate').innerText()).replace(/,/g, '')) > 0;
   });
+  await producer.connect();
+  await producer.send({ topic: 'orders', messages: Array.from({ length: 25 }, (_, i) => ({ partition: 2, value: `more-${i}` })) });
+  await producer.disconnect();
+  await until('a second rate drawn: the sparkline is a line', async () =>
+    /\b74$/.test((await row.innerText()).trim()) && /L/.test((await row.locator('svg.spark path').getAttribute('d')) ?? ''));
   await shoot('throughput');
 });
 

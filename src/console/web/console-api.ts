@@ -138,8 +138,11 @@ export class ConsoleApi {
     return { nodeId: this.node.nodeId, atMs: Date.now(), topics: topics.sort((a, b) => a.topic.localeCompare(b.topic)) };
   }
 
-  /** Bytes per partition (the leader's replica) from every broker's DescribeLogDirs; empty when a broker cannot say. */
-  private async sizes(topics: string[] | null): Promise<Map<string, number>> {
+  /**
+   * Bytes per partition (the leader's replica) from every broker's DescribeLogDirs — the figure
+   * kafka_log_log_size exports — for these topics; without a figure when a broker cannot say.
+   */
+  private async sizes(topics: string[]): Promise<Map<string, number>> {
     const { admin, cluster } = this.connect();
     const sizes = new Map<string, number>();
     const leaders = new Map<string, number>();
@@ -162,7 +165,7 @@ export class ConsoleApi {
   private async topics(): Promise<unknown> {
     const { admin } = this.connect();
     const listed = await admin.listTopics();
-    const sizes = await this.sizes(null);
+    const sizes = await this.sizes(listed.map((t) => t.name));
     return listed.map((t) => ({
       name: t.name, topicId: t.topicId, internal: t.isInternal, partitions: t.partitions.length,
       replicationFactor: t.partitions[0]?.replicas.length ?? 0,
