@@ -121,6 +121,10 @@ test("a consumer group's lag rises on the groups page when its consumer stops", 
     const main = await page.locator('main').innerText();
     return /Stable/.test(main) && (await page.locator('#total-lag').innerText()) === '0';
   });
+  // While the consumer runs, a reset is refused as kafka-consumer-groups refuses it.
+  const refused = await fetch(`${broker.consoleUrl}/api/groups/billing/reset-offsets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"to":"earliest"}' });
+  assert.equal(refused.status, 400);
+  assert.match((await refused.json()).error, /^Assignments can only be reset if the group 'billing' is inactive, but the current state is Stable\.$/);
   await consumer.disconnect();
   await producer.send({ topic: 'orders', messages: [1, 2, 3, 4, 5].map((i) => ({ partition: 1, value: `late-${i}` })) });
   await producer.disconnect();
