@@ -72,7 +72,7 @@ async function startMeasured(
   const warnings: { logger: string; line: string }[] = [];
   const servers: Server[] = [];
   const metrics = metricsWanted === null ? null : new NodeMetrics();
-  const web: ConsoleEndpoint | null = consoleWanted === null ? null : createConsoleServer();
+  const web: ConsoleEndpoint | null = consoleWanted === null ? null : createConsoleServer(consoleWanted.address.host);
   const metricsEndpoint = metrics === null ? null : createMetricsServer(metrics, shared ? web!.handle : null);
   let metricsUrl: string | null = null;
   let consoleUrl: string | null = null;

@@ -13,6 +13,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,9 +221,33 @@ test('API errors: Kafka refusals as JSON 400/404, bad JSON and bad methods refus
   assert.equal(badOffset.status, 400);
   const noPartition = await api('topics/orders/messages?partition=7');
   assert.equal(noPartition.status, 404);
+  // Other sites in the operator's browser are kept out: a DNS-rebound host name, a cross-origin change.
+  const rebound = await rawRequest('GET', '/api/overview', { host: 'attacker.example:80' });
+  assert.equal(rebound.status, 403);
+  assert.match(rebound.body, /only requests addressed to an IP address, localhost or 127\.0\.0\.1/);
+  const crossSite = await rawRequest('POST', '/api/topics/orders/delete', { 'content-type': 'application/json', origin: 'http://attacker.example' }, '{}');
+  assert.equal(crossSite.status, 403);
+  assert.equal((await rawRequest('GET', '/api/overview', { host: `localhost:${new URL(broker.consoleUrl!).port}` })).status, 200);
   const overview = await api('overview');
   assert.equal(overview.status, 200, 'the node still answers');
+  assert.match(await overview.text(), /"name"|"brokers"/);
+  assert.ok((await api('topics/orders')).ok, 'orders was not deleted by the cross-site request');
 });
+
+/** An HTTP request with headers fetch() will not set (Host, Origin). */
+function rawRequest(method: string, path: string, headers: Record<string, string>, body = ''): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(broker.consoleUrl!);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname, port, path, method, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 test('console.listener: a configured taken port stops the start; the metrics address can be shared', async () => {
   const taken = createServer();

@@ -6,10 +6,17 @@
  * what Kafka refused (with Kafka's message), 404 for what does not exist,
  * 503 while the node cannot be reached — and never takes the node down.
  * There is no authentication here: the listener is for loopback (see
- * docs/operations.md, "Web console").
+ * docs/operations.md, "Web console"). Because of that, two checks keep
+ * other web pages in the operator's browser out: a request must name this
+ * server by an IP address, `localhost` or the listener's own host (a page
+ * that rebinds its DNS name to 127.0.0.1 is refused), and a change must come
+ * from the console's own origin with a JSON body (which a cross-site form
+ * cannot send, and a cross-site fetch cannot without a preflight this server
+ * never grants).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClientError } from '../../client/index.ts';
@@ -36,10 +43,13 @@ const CONTENT_TYPES: Record<string, string> = {
 /** A JSON body larger than this is refused (413): the console never sends more than a topic's configs. */
 const BODY_BYTES_MAX = 64 * 1024;
 
-export function createConsoleServer(): ConsoleEndpoint {
+/** `listenerHost`: the host `console.listener` names, also accepted in the Host header. */
+export function createConsoleServer(listenerHost: string): ConsoleEndpoint {
   let api: ConsoleApi | null = null;
   let log: Log = () => {};
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const refused = foreignRequest(req, listenerHost);
+    if (refused !== null) return json(res, 403, { error: refused });
     const url = new URL(req.url ?? '/', 'http://console');
     if (url.pathname.startsWith('/api/')) {
       serveApi(api, req, url).then(
@@ -66,6 +76,25 @@ export function createConsoleServer(): ConsoleEndpoint {
       await api?.close();
     },
   };
+}
+
+/** Why a request from elsewhere than the console's own pages is refused, or null. */
+function foreignRequest(req: IncomingMessage, listenerHost: string): string | null {
+  const host = hostnameOf(req.headers.host ?? '');
+  if (host === null || !(host === 'localhost' || isIP(host) !== 0 || host === listenerHost.toLowerCase())) {
+    return `the console answers only requests addressed to an IP address, localhost or ${listenerHost}, not '${req.headers.host ?? ''}'`;
+  }
+  const origin = req.headers.origin;
+  if (req.method !== 'GET' && req.method !== 'HEAD' && origin !== undefined && hostnameOf(origin.replace(/^[a-z]+:\/\//i, '')) !== host) {
+    return `a change must come from the console's own pages, not from ${origin}`;
+  }
+  return null;
+}
+
+/** The host part of `host[:port]` or `[v6]:port`, lowercased; null when there is none. */
+function hostnameOf(value: string): string | null {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:/\s]+))(?::\d+)?\/?$/.exec(value.trim());
+  return m === null ? null : (m[1] ?? m[2]!).toLowerCase();
 }
 
 async function serveApi(api: ConsoleApi | null, req: IncomingMessage, url: URL): Promise<unknown> {

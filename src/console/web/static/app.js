@@ -24,10 +24,9 @@ async function show() {
   const module = PAGES[route.page];
   let timer = null;
   let stopped = false;
-  const state = {};
   const refresh = async () => {
     try {
-      const view = await module.render(route, state);
+      const view = await module.render(route);
       if (stopped) return;
       if (view) main.replaceChildren(view);
       document.getElementById('status').textContent = `updated ${new Date().toLocaleTimeString()}`;
@@ -35,10 +34,14 @@ async function show() {
       if (!stopped) main.replaceChildren(errorBox(e));
     }
   };
-  current = { stop: () => { stopped = true; clearInterval(timer); module.leave?.(state); } };
+  // The next refresh is timed from the end of the last one, so a slow cluster never piles requests up.
+  const loop = async () => {
+    await refresh();
+    if (module.refreshMs && !stopped) timer = setTimeout(loop, module.refreshMs);
+  };
+  current = { stop: () => { stopped = true; clearTimeout(timer); } };
   main.replaceChildren();
-  await refresh();
-  if (module.refreshMs && !stopped) timer = setInterval(refresh, module.refreshMs);
+  await loop();
 }
 
 window.addEventListener('hashchange', show);
