@@ -6,7 +6,7 @@
  * through the same Admin calls as the `samsa` commands, so Kafka's checks
  * and error messages apply unchanged.
  */
-import { Admin, ClientError, Cluster, type GroupOffset } from '../../client/index.ts';
+import { Admin, ClientError, Cluster, type GroupListing, type GroupOffset, type TopicInfo } from '../../client/index.ts';
 import { ApiKey, ErrorCode, errorInfo, messages } from '../../protocol/index.ts';
 import type { RunningBroker as NodeHandle } from '../../server/index.ts';
 import { ApiError, type Query } from './api-error.ts';
@@ -100,7 +100,11 @@ export class ConsoleApi {
     }
     return {
       clusterId: described.clusterId, controllerId: described.controllerId, servedBy: this.node.nodeId,
-      brokers, quorum: await this.quorum(), topics: image.topicsByName.size, partitions, offline, underReplicated,
+      // During an election DescribeQuorum is refused: the page says why and still shows the brokers.
+      brokers, quorum: await this.quorum().catch((e: unknown) => {
+        if (e instanceof ApiError || e instanceof ClientError) return { error: e.message };
+        throw e;
+      }), topics: image.topicsByName.size, partitions, offline, underReplicated,
     };
   }
 
@@ -115,7 +119,7 @@ export class ConsoleApi {
     const p = res.topics[0]?.partitions[0];
     const errorCode = res.errorCode !== ErrorCode.NONE ? res.errorCode : p?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
     if (p === undefined || errorCode !== ErrorCode.NONE) {
-      throw new ApiError(400, `the quorum could not be described: ${res.errorMessage ?? p?.errorMessage ?? errorInfo(errorCode).name}`, errorInfo(errorCode).name);
+      throw new ApiError(400, `the quorum could not be described: ${res.errorMessage || p?.errorMessage || errorInfo(errorCode).name}`, errorInfo(errorCode).name);
     }
     const hw = Number(p.highWatermark);
     const replica = (r: messages.DescribeQuorumResponseReplicaState, role: string) => ({
@@ -147,19 +151,26 @@ export class ConsoleApi {
     const sizes = new Map<string, number>();
     const leaders = new Map<string, number>();
     for (const t of cluster.topics.values()) for (const p of t.partitions) leaders.set(`${t.name}/${p.partition}`, p.leader);
-    try {
-      for (const b of await admin.describeLogDirs([...cluster.brokers.keys()], topics)) {
-        for (const dir of b.logDirs) {
-          for (const p of dir.partitions) {
-            const key = `${p.topic}/${p.partition}`;
-            if (leaders.get(key) === b.broker || !sizes.has(key)) sizes.set(key, Number(p.size));
-          }
+    const answers = await Promise.all([...cluster.brokers.keys()].map((id) => tolerate(() => admin.describeLogDirs([id], topics))));
+    for (const b of answers.flatMap((a) => a ?? [])) {
+      for (const dir of b.logDirs) {
+        for (const p of dir.partitions) {
+          const key = `${p.topic}/${p.partition}`;
+          if (leaders.get(key) === b.broker || !sizes.has(key)) sizes.set(key, Number(p.size));
         }
       }
-    } catch (e) {
-      if (!(e instanceof ClientError)) throw e;
     }
     return sizes;
+  }
+
+  /** ListOffsets of each leader separately, so a leader that is down (or none) blanks only its own partitions. */
+  private async offsets(info: TopicInfo, spec: 'earliest' | 'latest'): Promise<Map<number, bigint>> {
+    const byLeader = new Map<number, number[]>();
+    for (const p of info.partitions) if (p.leader >= 0) byLeader.set(p.leader, [...(byLeader.get(p.leader) ?? []), p.partition]);
+    const out = new Map<number, bigint>();
+    const answers = await Promise.all([...byLeader.values()].map((partitions) => tolerate(() => this.connect().admin.listOffsets(info.name, spec, partitions))));
+    for (const o of answers.flatMap((a) => a ?? [])) out.set(o.partition, o.offset);
+    return out;
   }
 
   private async topics(): Promise<unknown> {
@@ -179,14 +190,14 @@ export class ConsoleApi {
     const { admin, cluster } = this.connect();
     const info = await existingTopic(cluster, name);
     const [earliest, latest, configs, sizes] = await Promise.all([
-      admin.listOffsets(name, 'earliest'), admin.listOffsets(name, 'latest'), admin.describeConfigs('topic', name), this.sizes([name]),
+      this.offsets(info, 'earliest'), this.offsets(info, 'latest'), admin.describeConfigs('topic', name), this.sizes([name]),
     ]);
     return {
       name, topicId: info.topicId, internal: info.isInternal,
       partitions: info.partitions.map((p) => ({
         partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr,
-        startOffset: earliest.find((o) => o.partition === p.partition)?.offset ?? null,
-        endOffset: latest.find((o) => o.partition === p.partition)?.offset ?? null,
+        startOffset: earliest.get(p.partition) ?? null,
+        endOffset: latest.get(p.partition) ?? null,
         sizeBytes: sizes.get(`${name}/${p.partition}`) ?? null,
       })),
       configs: configs.map((c) => ({ name: c.name, value: c.sensitive ? null : c.value, source: c.source, isDefault: c.isDefault, readOnly: c.readOnly, sensitive: c.sensitive })),
@@ -211,15 +222,23 @@ export class ConsoleApi {
     return { altered: name };
   }
 
+  /** Every broker's ListGroups, each asked on its own: a broker that is down is named, and the others' groups still listed. */
   private async groups(): Promise<unknown> {
-    const { admin } = this.connect();
-    const listed = await admin.listGroups();
-    const out = [];
-    for (const g of listed) {
-      const lag = await this.lagOf(g.groupId).catch(() => null);
-      out.push({ ...g, lag: lag === null ? null : lag.reduce((n, p) => n + (p.lag ?? 0), 0), partitions: lag?.length ?? null });
+    const { cluster } = this.connect();
+    await cluster.refreshMetadata([]);
+    const unreachable: number[] = [];
+    const listed = new Map<string, GroupListing>();
+    await Promise.all([...cluster.brokers.keys()].map(async (id) => {
+      const res = await tolerate(async () => (await cluster.node(id)).request(ApiKey.ListGroups, messages.ListGroupsRequest.defaults()));
+      if (res === null || res.errorCode !== ErrorCode.NONE) unreachable.push(id);
+      for (const g of res?.groups ?? []) listed.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState, type: g.groupType });
+    }));
+    const groups = [];
+    for (const g of [...listed.values()].sort((a, b) => a.groupId.localeCompare(b.groupId))) {
+      const lag = await tolerate(() => this.lagOf(g.groupId));
+      groups.push({ ...g, lag: lag === null ? null : lag.reduce((n, p) => n + (p.lag ?? 0), 0), partitions: lag?.length ?? null });
     }
-    return out;
+    return { groups, unreachable: unreachable.sort((a, b) => a - b) };
   }
 
   private async group(groupId: string): Promise<unknown> {
@@ -233,12 +252,13 @@ export class ConsoleApi {
 
   /** Committed offset, log end offset and their difference for each partition the group committed. */
   private async lagOf(groupId: string): Promise<{ topic: string; partition: number; committed: bigint; endOffset: bigint | null; lag: number | null }[]> {
-    const { admin } = this.connect();
+    const { admin, cluster } = this.connect();
     const committed = await admin.fetchCommittedOffsets(groupId);
     const ends = new Map<string, bigint>();
-    for (const topic of new Set(committed.map((o) => o.topic))) {
-      const latest = await admin.listOffsets(topic, 'latest').catch(() => []);
-      for (const o of latest) ends.set(`${topic}/${o.partition}`, o.offset);
+    const topics = [...new Set(committed.map((o) => o.topic))];
+    const infos = topics.length === 0 ? [] : await cluster.refreshMetadata(topics);
+    for (const info of infos.filter((t) => t.errorCode === ErrorCode.NONE)) {
+      for (const [partition, offset] of await this.offsets(info, 'latest')) ends.set(`${info.name}/${partition}`, offset);
     }
     return committed.map((o) => {
       const end = ends.get(`${o.topic}/${o.partition}`) ?? null;
@@ -289,4 +309,14 @@ function stringMap(body: Record<string, unknown>, key: string): Record<string, s
     throw new ApiError(400, `'${key}' must be an object of config names to string values`);
   }
   return v as Record<string, string>;
+}
+
+/** The answer, or null when the cluster could not give it (a broker down, a Kafka refusal): the page shows what it has. */
+async function tolerate<T>(ask: () => Promise<T>): Promise<T | null> {
+  try {
+    return await ask();
+  } catch (e) {
+    if (e instanceof ClientError) return null;
+    throw e;
+  }
 }

@@ -7,7 +7,7 @@
  * show them (UTF-8, JSON or hex).
  */
 import type { Admin, Cluster } from '../../client/index.ts';
-import { Consumer } from '../../client/index.ts';
+import { ClientError, Consumer } from '../../client/index.ts';
 import { ApiError, type Query } from './api-error.ts';
 import { existingTopic } from './topic-lookup.ts';
 
@@ -28,7 +28,17 @@ export async function browseMessages(cluster: Cluster, admin: Admin, topic: stri
   const partition = intParam(query, 'partition') ?? 0;
   const limit = Math.min(intParam(query, 'limit') ?? PAGE_RECORDS_DEFAULT, PAGE_RECORDS_MAX);
   if (limit <= 0) throw new ApiError(400, "'limit' must be positive");
-  await existingTopic(cluster, topic, partition);
+  const info = await existingTopic(cluster, topic, partition);
+  try {
+    return await page(cluster, admin, topic, partition, limit, query);
+  } catch (e) {
+    if (!(e instanceof ClientError) || e.kafkaErrorCode !== -1) throw e;
+    const leader = info.partitions.find((p) => p.partition === partition)!.leader;
+    throw new ApiError(503, `partition ${partition} of '${topic}' cannot be read: ${leader < 0 ? 'it has no leader' : `its leader, broker ${leader}, did not answer (${e.message})`}`, e.code);
+  }
+}
+
+async function page(cluster: Cluster, admin: Admin, topic: string, partition: number, limit: number, query: Query): Promise<unknown> {
   const [start] = await admin.listOffsets(topic, 'earliest', [partition]);
   const [end] = await admin.listOffsets(topic, 'latest', [partition]);
   const startOffset = start!.offset;

@@ -29,10 +29,11 @@ export async function render(route) {
 }
 
 async function list() {
-  const groups = await get('groups');
+  const { groups, unreachable } = await get('groups');
   const now = Date.now();
   return el('section', {},
     el('h1', {}, 'Consumer groups'),
+    unreachable.length === 0 ? null : el('div', { class: 'error', role: 'alert' }, `Broker${unreachable.length > 1 ? 's' : ''} ${unreachable.join(', ')} did not answer: the groups they coordinate are missing.`),
     table(['Group', 'State', 'Type', { text: 'Partitions', class: 'num' }, { text: 'Lag', class: 'num' }, 'Lag trend'],
       groups.map((g) => {
         const points = g.lag === null ? history.get(`group:${g.groupId}`) ?? [] : remember(`group:${g.groupId}`, now, g.lag);

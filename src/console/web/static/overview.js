@@ -1,12 +1,12 @@
 // Cluster overview: the brokers (rack, fenced or not, which is the controller)
 // and the metadata quorum (leader, epoch, each voter's and observer's lag).
-import { badge, el, get, num, table } from './ui.js';
+import { badge, el, errorBox, get, num, table } from './ui.js';
 
 export const refreshMs = 5000;
 
 export async function render() {
   const o = await get('overview');
-  const q = o.quorum;
+  const q = o.quorum.error === undefined ? o.quorum : { leaderId: null, leaderEpoch: '–', highWatermark: null, voters: [], observers: [], error: o.quorum.error };
   const fenced = o.brokers.filter((b) => b.fenced).length;
   return el('section', {},
     el('h1', {}, 'Cluster ', el('span', { class: 'muted' }, o.clusterId)),
@@ -25,7 +25,7 @@ export async function render() {
       el('td', {}, b.fenced ? badge('fenced', 'bad') : badge('active', 'ok')),
       el('td', {}, b.controller ? badge('controller') : '', b.nodeId === o.servedBy ? el('span', { class: 'muted' }, ' (this console)') : '')))),
     el('h2', {}, 'Controller quorum'),
-    el('p', { class: 'muted' }, `Leader ${q.leaderId}, epoch ${q.leaderEpoch}, high watermark ${num(q.highWatermark)}`),
+    q.error === undefined ? el('p', { class: 'muted' }, `Leader ${q.leaderId}, epoch ${q.leaderEpoch}, high watermark ${num(q.highWatermark)}`) : errorBox(q.error),
     table(['Node', 'Role', { text: 'Log end offset', class: 'num' }, { text: 'Lag', class: 'num' }, 'Last fetch'],
       [...q.voters, ...q.observers].map((r) => el('tr', { 'data-replica': r.nodeId },
         el('td', {}, r.nodeId),

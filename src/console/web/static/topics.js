@@ -96,10 +96,14 @@ async function detail(name) {
         el('td', { class: 'num' }, bytes(p.sizeBytes))))),
     el('h2', {}, 'Configs'),
     alterForm(t, problem),
-    table(['Name', 'Value', 'Source'], t.configs.map((c) => el('tr', { 'data-config': c.name },
-      el('td', {}, c.isDefault ? c.name : el('strong', {}, c.name)),
-      el('td', {}, c.sensitive ? el('span', { class: 'muted' }, '(sensitive)') : c.value ?? el('span', { class: 'muted' }, 'null')),
-      el('td', {}, c.isDefault ? el('span', { class: 'muted' }, c.source) : badge(c.source))))));
+    table(['Name', 'Value', 'Source'], t.configs.map((c) => {
+      // Set on this topic (kafka-configs --alter): bold, with its source; the rest come from the broker or Kafka's defaults.
+      const override = c.source === 'DYNAMIC_TOPIC_CONFIG';
+      return el('tr', { 'data-config': c.name, class: override ? 'override' : null },
+        el('td', {}, override ? el('strong', {}, c.name) : c.name),
+        el('td', {}, c.sensitive ? el('span', { class: 'muted' }, '(sensitive)') : c.value ?? el('span', { class: 'muted' }, 'null')),
+        el('td', {}, override ? badge(c.source) : el('span', { class: 'muted' }, c.source)));
+    })));
 }
 
 function alterForm(t, problem) {
