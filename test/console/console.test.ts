@@ -280,3 +280,23 @@ test('console.listener: a configured taken port stops the start; the metrics add
     await both.stop();
   }
 });
+
+test('a node whose listeners all need SASL: the console says it cannot reach the cluster, and why', async () => {
+  const sasl = await startBroker({
+    port: 0, config: {
+      'console.listener': 'http://127.0.0.1:0', listeners: 'SASL_PLAINTEXT://127.0.0.1:0', 'sasl.enabled.mechanisms': 'PLAIN',
+      'sasl.mechanism.inter.broker.protocol': 'PLAIN',
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="s" user_admin="s";',
+    },
+  });
+  try {
+    const res = await fetch(`${sasl.consoleUrl}/api/topics`);
+    assert.equal(res.status, 503);
+    assert.deepEqual(await res.json(), {
+      error: 'the console reaches the cluster over a PLAINTEXT client listener, and this node has none: its listeners are SASL_PLAINTEXT (SASL_PLAINTEXT)',
+    });
+    assert.equal((await fetch(`${sasl.consoleUrl}/`)).status, 200, 'the pages still load, to show that');
+  } finally {
+    await sasl.stop();
+  }
+});
