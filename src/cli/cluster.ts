@@ -41,7 +41,8 @@ export function register(program: Command): void {
       io().out(`samsa cluster of ${nodes} nodes ready; data in ${resolve(flags.dataDir)}`);
       for (const n of cluster.plan) {
         const metrics = n.metricsPort === undefined ? '' : `, metrics http://127.0.0.1:${n.metricsPort}/metrics`;
-        io().out(`  node ${n.id}: broker 127.0.0.1:${n.port}, controller 127.0.0.1:${n.controllerPort}${metrics}`);
+        const console = n.consolePort === undefined ? '' : `, console http://127.0.0.1:${n.consolePort}/`;
+        io().out(`  node ${n.id}: broker 127.0.0.1:${n.port}, controller 127.0.0.1:${n.controllerPort}${metrics}${console}`);
       }
       io().out(`bootstrap servers: ${cluster.bootstrap}`);
       // Never released: a second Ctrl-C while the nodes stop finds no listener and ends the process at once.

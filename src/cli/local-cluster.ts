@@ -22,6 +22,8 @@ export interface NodePlan {
   controllerPort: number;
   /** Where the node serves /metrics, /healthz and /readyz (absent in plans saved before metrics existed). */
   metricsPort?: number;
+  /** Where the node serves the web console (absent in plans saved before the console existed). */
+  consolePort?: number;
   dataDir: string;
 }
 
@@ -48,17 +50,25 @@ async function planNodes(root: string, count: number): Promise<NodePlan[]> {
     if (saved.length !== count) throw new Error(`${root} holds a cluster of ${saved.length} nodes, not ${count}`);
     // The saved dataDir may be relative to where an older version first ran: the layout under the root decides.
     const plan = saved.map((n) => ({ ...n, dataDir: nodeDir(root, n.id) }));
-    if (plan.every((n) => n.metricsPort !== undefined)) return plan;
-    const metricsPorts = await freePorts(count);
-    const upgraded = plan.map((n, i) => ({ ...n, metricsPort: n.metricsPort ?? metricsPorts[i]! }));
+    if (plan.every((n) => n.metricsPort !== undefined && n.consolePort !== undefined)) return plan;
+    const [metricsPorts, consolePorts] = await httpPorts(count);
+    const upgraded = plan.map((n, i) => ({ ...n, metricsPort: n.metricsPort ?? metricsPorts[i]!, consolePort: n.consolePort ?? consolePorts[i]! }));
     writeFileSync(path, JSON.stringify(upgraded, null, 2));
     return upgraded;
   }
-  const metricsPorts = await freePorts(count);
-  const plan: NodePlan[] = (await planLocalNodes(count)).map((n, i) => ({ ...n, metricsPort: metricsPorts[i]!, dataDir: nodeDir(root, n.id) }));
+  const [metricsPorts, consolePorts] = await httpPorts(count);
+  const plan: NodePlan[] = (await planLocalNodes(count)).map((n, i) => ({
+    ...n, metricsPort: metricsPorts[i]!, consolePort: consolePorts[i]!, dataDir: nodeDir(root, n.id),
+  }));
   mkdirSync(root, { recursive: true });
   writeFileSync(path, JSON.stringify(plan, null, 2));
   return plan;
+}
+
+/** A metrics port and a console port per node, all distinct (taken together so none repeats). */
+async function httpPorts(count: number): Promise<[number[], number[]]> {
+  const ports = await freePorts(2 * count);
+  return [ports.slice(0, count), ports.slice(count)];
 }
 
 export class LocalCluster {
@@ -117,6 +127,7 @@ export class LocalCluster {
       ...localNodeConfig(n, this.voters),
       'log.dirs': n.dataDir,
       'metrics.listener': n.metricsPort === undefined ? '' : `http://${LOCAL_HOST}:${n.metricsPort}`,
+      'console.listener': n.consolePort === undefined ? '' : `http://${LOCAL_HOST}:${n.consolePort}`,
       ...this.options.config,
     };
     const args = [CLI, 'start', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];

@@ -25,7 +25,7 @@ export const ROOT_LOGGER = 'root';
 
 /** The loggers a node has, so they can be listed and set before they first log (Kafka lists its log4j loggers). */
 export const NODE_LOGGERS = [
-  'samsa.broker', 'samsa.controller', 'samsa.coordinator', 'samsa.metrics', 'samsa.network', 'samsa.raft', 'samsa.security', 'samsa.storage',
+  'samsa.broker', 'samsa.console', 'samsa.controller', 'samsa.coordinator', 'samsa.metrics', 'samsa.network', 'samsa.raft', 'samsa.security', 'samsa.storage',
 ] as const;
 
 /** A level name as Kafka's tools write it (case-insensitive), or null when it is not one. */

@@ -81,10 +81,15 @@ test('samsa cluster runs the nodes, metadata-quorum describes them, Ctrl-C stops
     const again = await quorumStatus(second.bootstrap);
     assert.ok((again.leaderEpoch as number) > (status.leaderEpoch as number));
 
-    // Each node has its own metrics port, printed with it; a node killed from outside is reported, the rest run on.
-    const metrics = [...second.output().matchAll(/node (\d): broker \S+, controller \S+, metrics (http:\/\/\S+)\/metrics/g)];
+    // Each node has its own metrics and console ports, printed with it; a node killed from outside is reported, the rest run on.
+    const metrics = [...second.output().matchAll(/node (\d): broker \S+, controller \S+, metrics (http:\/\/\S+)\/metrics, console (http:\/\/\S+)\//g)];
     assert.equal(metrics.length, 2, second.output());
-    for (const [, , url] of metrics) assert.equal((await fetch(`${url}/readyz`)).status, 200);
+    assert.notEqual(metrics[0]![3], metrics[1]![3], 'a console port per node');
+    for (const [, , url, consoleUrl] of metrics) {
+      assert.equal((await fetch(`${url}/readyz`)).status, 200);
+      const overview = await (await fetch(`${consoleUrl}/api/overview`)).json() as { brokers: { nodeId: number; fenced: boolean }[] };
+      assert.deepEqual(overview.brokers.map((b) => [b.nodeId, b.fenced]), [[1, false], [2, false]]);
+    }
     const nodePids = execFileSync('pgrep', ['-P', String(second.child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
     assert.equal(nodePids.length, 2);
     process.kill(nodePids[1]!, 'SIGKILL');

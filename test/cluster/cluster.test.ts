@@ -373,6 +373,13 @@ test('kill -9 of the active controller: a new one is elected, topic creation wor
       && active[0]!.sum('kafka_controller_kafkacontroller_offline_partitions_count') === offlineSeen;
   });
   for (const n of liveNodes()) assert.equal((await fetch(`${metricsUrlOf(n)}/readyz`)).status, 200, `node ${n} is ready`);
+  // And what its web console shows: the killed broker fenced, the new quorum leader, from any live node.
+  await until('the console overview of each live node', async () => {
+    const views = await Promise.all(liveNodes().map(async (n) =>
+      await (await fetch(`http://127.0.0.1:${cluster.node(n).consolePort}/api/overview`)).json() as { brokers: { nodeId: number; fenced: boolean }[]; quorum: { leaderId: number } }));
+    return views.every((v) => v.quorum.leaderId === after.leaderId && v.brokers.length === 3
+      && v.brokers.every((b) => b.fenced === (b.nodeId === killed)));
+  });
 
   // While it is away the log moves on by more than two snapshot intervals (4096 bytes here), so the leader's log
   // starts past the node's end and it must come back through FetchSnapshot.

@@ -132,29 +132,34 @@ test('a taken metrics port that was asked for, or a malformed address, stops the
   await off.stop();
 });
 
-test('samsa start serves metrics where configured, and runs without them when its default port is taken', async () => {
+test('samsa start serves metrics and the console where configured, and runs without them when their default ports are taken', async () => {
   const data = tempDir('samsa-metrics-');
-  const [port] = await freePorts(1);
-  // Whoever holds 9644 (this test, or a samsa someone runs here) makes it taken for the default listener.
+  const [port, consolePort] = await freePorts(2);
+  // Whoever holds 9644 and 8080 (this test, or a samsa someone runs here) makes them taken for the default listeners.
   const holder = await listenOn(9644).catch(() => null);
+  const consoleHolder = await listenOn(8080).catch(() => null);
   try {
-    const configured = await startBrokerProcess(`${data.dir}/a`, { 'metrics.listener': `http://127.0.0.1:${port}` });
+    const configured = await startBrokerProcess(`${data.dir}/a`, { 'metrics.listener': `http://127.0.0.1:${port}`, 'console.listener': `http://127.0.0.1:${consolePort}` });
     try {
       const s = await scrape(`http://127.0.0.1:${port}`);
       assert.equal(s.sum('kafka_server_replicamanager_partition_count'), 0);
       assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
+      assert.match(await (await fetch(`http://127.0.0.1:${consolePort}/`)).text(), /<title>Samsa console<\/title>/);
+      assert.equal((await fetch(`http://127.0.0.1:${consolePort}/api/overview`)).status, 200);
     } finally {
       await configured.stop();
     }
-    const defaulted = await startBrokerProcess(`${data.dir}/b`, { 'metrics.listener': null });
+    const defaulted = await startBrokerProcess(`${data.dir}/b`, { 'metrics.listener': null, 'console.listener': null });
     try {
-      await until('the warning', () => defaulted.stderr().includes('metrics listener http://127.0.0.1:9644 not started (address already in use); running without /metrics'),
+      await until('the warnings', () => defaulted.stderr().includes('metrics listener http://127.0.0.1:9644 not started (address already in use); running without /metrics')
+        && defaulted.stderr().includes('console listener http://127.0.0.1:8080 not started (address already in use); running without the web console'),
         { timeoutMs: 5000, context: () => defaulted.stderr() });
     } finally {
       await defaulted.stop();
     }
   } finally {
     holder?.close();
+    consoleHolder?.close();
     data.remove();
   }
 });

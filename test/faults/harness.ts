@@ -517,6 +517,7 @@ export class FaultCluster {
       'controller.quorum.voters': this.voters,
       'log.dirs': n.dataDir,
       'metrics.listener': '',
+      'console.listener': '',
       ...FAST_CONFIG,
       ...this.options.config,
     };

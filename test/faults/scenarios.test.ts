@@ -280,7 +280,7 @@ test('e. a second `samsa start` on a data dir in use exits with code 2 and one l
   const data = tempDir('samsa-lock-');
   const first = await startBrokerProcess(data.dir);
   try {
-    const second = await runToExit(process.execPath, [join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts'), 'start', '--port', '0', '--data-dir', data.dir, '--override', 'metrics.listener='], 20_000);
+    const second = await runToExit(process.execPath, [join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts'), 'start', '--port', '0', '--data-dir', data.dir, '--override', 'metrics.listener=', '--override', 'console.listener='], 20_000);
     assert.equal(second.code, 2, `exit code (stdout: ${second.stdout.trim()}; stderr: ${second.stderr.trim()})`);
     const lines = second.stderr.trim().split('\n');
     assert.equal(lines.length, 1, second.stderr);

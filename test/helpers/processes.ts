@@ -145,8 +145,8 @@ export interface BrokerProcessOptions {
 /** The one `samsa start --port P --data-dir DIR [--override k=v]...` process of tests and benchmarks; resolves once it prints its ready line. */
 export function startBrokerProcess(dataDir: string, overrides: Record<string, string | null> = {}, port = 0, options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
   const args = [...(options.nodeArgs ?? []), options.entry ?? CLI, 'start', '--port', String(port), '--data-dir', dataDir, ...(options.startArgs ?? [])];
-  // No metrics listener unless asked (null leaves it to samsa's default): the default port is the user's, not the tests'.
-  for (const [k, v] of Object.entries({ 'metrics.listener': '', ...overrides })) if (v !== null) args.push('--override', `${k}=${v}`);
+  // No metrics or console listener unless asked (null leaves it to samsa's default): the default ports are the user's, not the tests'.
+  for (const [k, v] of Object.entries({ 'metrics.listener': '', 'console.listener': '', ...overrides })) if (v !== null) args.push('--override', `${k}=${v}`);
   const started = performance.now();
   const child = track(spawn(process.execPath, args, { stdio: 'pipe', env: { ...process.env, ...options.env } }));
   const life = options.maxLifeMs === undefined ? null : setTimeout(() => child.kill('SIGKILL'), options.maxLifeMs);

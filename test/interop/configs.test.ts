@@ -250,7 +250,7 @@ test('broker, cluster-default and logger resources, duplicates and nulls get Kaf
     [ERROR.NONE, null, 0],
     [ERROR.INVALID_REQUEST, `Unexpected broker id, expected ${id} or empty string, but received 99`, 0],
     [ERROR.INVALID_REQUEST, 'Broker id must be an integer, but it is: x', 0],
-    [ERROR.NONE, null, 12], // the root and the node's named loggers (docs/operations.md#logs)
+    [ERROR.NONE, null, 13], // the root and the node's named loggers (docs/operations.md#logs)
     [ERROR.INVALID_REQUEST, 'Broker id must not be empty', 0],
     [ERROR.INVALID_REQUEST, 'Unsupported resource type: 3', 0],
   ]);

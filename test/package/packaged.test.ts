@@ -41,6 +41,7 @@ test('the package ships what a dependency needs: the compiled code and the bin, 
   const root = join(project, 'node_modules', 'samsa');
   assert.ok(existsSync(join(root, 'dist', 'cli', 'main.js')));
   assert.ok(existsSync(join(root, 'dist', 'index.d.ts')));
+  assert.ok(existsSync(join(root, 'dist', 'console', 'web', 'static', 'index.html')), 'the web console\'s pages');
   assert.equal(existsSync(join(root, 'src')), false);
   assert.equal(existsSync(join(root, 'docs')), false);
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };

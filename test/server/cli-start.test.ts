@@ -34,7 +34,7 @@ test('start prints one ready line, serves clients, and stops cleanly on SIGTERM'
   try {
     const props = join(data.dir, 'server.properties');
     writeFileSync(props, '# a Kafka-style file\nnum.partitions = 4\nlog.dirs=' + join(data.dir, 'logs') + '\n');
-    const child = spawn(process.execPath, [CLI, 'start', '--config', props, '--port', '0', '--override', 'auto.create.topics.enable=true', '--override', 'metrics.listener=']);
+    const child = spawn(process.execPath, [CLI, 'start', '--config', props, '--port', '0', '--override', 'auto.create.topics.enable=true', '--override', 'metrics.listener=', '--override', 'console.listener=']);
     let stdout = '';
     const ready = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`not ready: ${stdout}`)), READY_TIMEOUT_MS);

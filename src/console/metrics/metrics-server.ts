@@ -2,7 +2,8 @@
  * The HTTP side of `metrics.listener`: GET /metrics (Prometheus text),
  * /healthz (the process answers) and /readyz (registered, unfenced and caught
  * up with the metadata log: 200, else 503 with the reason). Anything else is
- * 404; a failed render is a 500 with one line, never a crash.
+ * 404 — or, when the web console shares this address, the console's; a
+ * failed render is a 500 with one line, never a crash.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { NodeView } from '../../server/index.ts';
@@ -14,10 +15,15 @@ export interface MetricsEndpoint {
   view: NodeView | null;
 }
 
-export function createMetricsServer(metrics: NodeMetrics): MetricsEndpoint {
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+const METRICS_PATHS: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz']);
+
+/** `others` answers every path but the three above (the console on a shared address). */
+export function createMetricsServer(metrics: NodeMetrics, others: Handler | null = null): MetricsEndpoint {
   const endpoint: MetricsEndpoint = { server: createServer(), view: null };
   endpoint.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (others !== null && !METRICS_PATHS.has(path)) return others(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain', 'only GET\n');
     switch (path) {
       case '/metrics':

@@ -249,6 +249,11 @@ const OBSERVABILITY: readonly ConfigDef[] = [
     samsaNote: 'Samsa only (Kafka exposes JMX). `samsa start` serves http://127.0.0.1:9644 when it is not set, and runs without it (one warning) when that default port is taken; '
       + 'an embedded broker serves none unless given one. A port that is given and taken stops the start. Port 0 picks a free one.',
   }),
+  def('console.listener', 'string', null, RO, 'Where this node serves the web console (cluster, topics, messages, consumer groups, throughput), as http://host:port; empty turns it off.', {
+    samsaNote: 'Samsa only. `samsa start` serves http://127.0.0.1:8080 when it is not set, and runs without it (one warning) when that default port is taken; '
+      + 'an embedded broker serves none unless given one. A port that is given and taken stops the start. Port 0 picks a free one. '
+      + 'The same address as metrics.listener shares one server. The console has no authentication: keep it on loopback.',
+  }),
 ];
 
 const PEM_ONLY = 'Samsa reads PEM key and trust stores only (JKS and PKCS12 are refused at start).';
