@@ -19,11 +19,12 @@ import type {
   GroupTxnOffsetCommitRequest,
 } from '../../broker/index.ts';
 import { ErrorCode } from '../../protocol/index.ts';
-import { ClassicGroup, EMPTY_ASSIGNMENT, type CommittedOffset } from './classic-group.ts';
+import { ClassicGroup, type CommittedOffset } from './classic-group.ts';
 import { ConsumerGroups } from './consumer-coordinator.ts';
 import { CONSUMER_GROUP_TYPE } from './consumer-group.ts';
 import { describeConsumerGroup, validateConsumerOffsetCommit, validateConsumerOffsetFetch } from './consumer-group-views.ts';
-import { PartitionLoader, type PendingTxnOffsets } from './group-loader.ts';
+import { PartitionLoader, type PendingTxnOffsets as LoadedTxnOffsets } from './group-loader.ts';
+import { PendingTxnOffsets, type AcceptedOffset } from './pending-txn-offsets.ts';
 import { GroupMachine, NEW_MEMBER_JOIN_TIMEOUT_MS, joinError, syncError, type GroupEnv } from './group-machine.ts';
 import { committedOffsetFromRecord, expiredOffsets, offsetRecordValue } from './offsets.ts';
 import type { TransactionalWriter } from '../internal-topic.ts';
@@ -33,16 +34,10 @@ import {
   type EncodedRecord,
 } from './records.ts';
 import { DEFAULT_CONSUMER_GROUP_CONFIG, type GroupCoordinatorDeps } from './coordinator-config.ts';
-import { allOffsets, countOffsets, fetchedOffset, groupRecordValue } from './coordinator-views.ts';
+import { allOffsets, countOffsets, describeClassicGroup, fetchedOffset, groupRecordValue, listedGroups } from './coordinator-views.ts';
 
 export { DEFAULT_CONSUMER_GROUP_CONFIG, groupCoordinatorConfig, type GroupCoordinatorConfig, type GroupCoordinatorDeps } from './coordinator-config.ts';
 
-/** An offset accepted for writing, applied (or made pending) once written. */
-interface AcceptedOffset { topic: string; partition: number; committed: CommittedOffset }
-
-/** DescribeGroups' protocolData for a group that is not Stable (Kafka's GroupCoordinator.NoProtocol). */
-const NO_PROTOCOL = '';
-const CLASSIC_GROUP_TYPE = 'classic';
 
 export class GroupCoordinator implements GroupCoordinatorApi {
   private readonly deps: GroupCoordinatorDeps;
@@ -52,7 +47,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
   protected readonly consumer: ConsumerGroups;
   private readonly loadedPartitions = new Set<number>();
   /** Offsets committed in transactions not yet ended, by producer id; a marker commits or drops them. */
-  private readonly pendingTxnOffsets = new Map<bigint, Map<string, Map<string, AcceptedOffset>>>();
+  private readonly pendingTxnOffsets = new PendingTxnOffsets();
   private retentionDeadlineMs: number | null = null;
   private listener: (() => void) | null = null;
 
@@ -146,13 +141,10 @@ export class GroupCoordinator implements GroupCoordinatorApi {
       const at = this.partitionFor(groupId);
       return at === null || at === partition;
     });
-    for (const [producerId, byGroup] of [...this.pendingTxnOffsets]) {
-      for (const groupId of [...byGroup.keys()]) {
-        const at = this.partitionFor(groupId);
-        if (at === null || at === partition) byGroup.delete(groupId);
-      }
-      if (byGroup.size === 0) this.pendingTxnOffsets.delete(producerId);
-    }
+    this.pendingTxnOffsets.forget((groupId) => {
+      const at = this.partitionFor(groupId);
+      return at === null || at === partition;
+    });
     this.loadedPartitions.delete(partition);
   }
 
@@ -399,7 +391,7 @@ export class GroupCoordinator implements GroupCoordinatorApi {
       if (error !== ErrorCode.NONE) return { errorCode: error, topics: [] };
     }
     // require_stable (KIP-447): an offset a transaction may still change is not answered until the transaction ends.
-    const unstable = requireStable ? this.pendingPartitionsOf(groupId) : null;
+    const unstable = requireStable ? this.pendingTxnOffsets.partitionsOf(groupId) : null;
     if (unstable !== null && unstable.size > 0 && topics === null) return { errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT, topics: [] };
     const group: { offsets: ClassicGroup['offsets']; offset: ClassicGroup['offset'] } | undefined = consumerGroup ?? this.groups.get(groupId)?.group;
     const none = { offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
@@ -513,47 +505,24 @@ export class GroupCoordinator implements GroupCoordinatorApi {
     }
     const producer = { producerId: req.producerId, producerEpoch: req.producerEpoch };
     // Transactional offsets never expire by retention; they wait as pending until the marker.
-    return this.writeOffsets(req.groupId, req.topics, nowMs, -1, producer, (accepted) => {
-      const byPartition = this.pendingOf(req.producerId, req.groupId);
-      for (const a of accepted) byPartition.set(`${a.topic}\0${a.partition}`, a);
-    });
+    return this.writeOffsets(req.groupId, req.topics, nowMs, -1, producer, (accepted) => this.pendingTxnOffsets.add(req.producerId, req.groupId, accepted));
   }
 
   /** A marker reached `__consumer_offsets-<offsetsPartition>`: the producer's pending offsets of that partition's groups commit or vanish. */
   completeTransaction(offsetsPartition: number, producerId: bigint, committed: boolean): void {
-    const byGroup = this.pendingTxnOffsets.get(producerId);
-    if (byGroup === undefined) return;
+    const ended = this.pendingTxnOffsets.complete(producerId, (groupId) => this.partitionFor(groupId) === offsetsPartition);
+    if (!committed) return;
     const nowMs = this.deps.clock.nowMs();
-    for (const [groupId, byPartition] of [...byGroup]) {
-      if (this.partitionFor(groupId) !== offsetsPartition) continue;
-      byGroup.delete(groupId);
-      if (!committed) continue;
+    for (const [groupId, offsets] of ended) {
       const target = this.consumer.groups.get(groupId) ?? (this.groups.get(groupId) ?? this.createGroup(groupId, nowMs)).group;
-      for (const o of byPartition.values()) target.putOffset(o.topic, o.partition, o.committed);
+      for (const o of offsets) target.putOffset(o.topic, o.partition, o.committed);
     }
-    if (byGroup.size === 0) this.pendingTxnOffsets.delete(producerId);
   }
 
-  private pendingOf(producerId: bigint, groupId: string): Map<string, AcceptedOffset> {
-    let byGroup = this.pendingTxnOffsets.get(producerId);
-    if (byGroup === undefined) this.pendingTxnOffsets.set(producerId, byGroup = new Map());
-    let byPartition = byGroup.get(groupId);
-    if (byPartition === undefined) byGroup.set(groupId, byPartition = new Map());
-    return byPartition;
-  }
-
-  private restorePending(producerId: bigint, byGroup: PendingTxnOffsets): void {
+  private restorePending(producerId: bigint, byGroup: LoadedTxnOffsets): void {
     for (const [groupId, offsets] of byGroup) {
-      const byPartition = this.pendingOf(producerId, groupId);
-      for (const [key, o] of offsets) byPartition.set(key, { topic: o.topic, partition: o.partition, committed: committedOffsetFromRecord(o.value) });
+      this.pendingTxnOffsets.add(producerId, groupId, [...offsets.values()].map((o) => ({ topic: o.topic, partition: o.partition, committed: committedOffsetFromRecord(o.value) })));
     }
-  }
-
-  /** "topic\0partition" of every offset of the group that an open transaction may still change. */
-  private pendingPartitionsOf(groupId: string): Set<string> {
-    const out = new Set<string>();
-    for (const byGroup of this.pendingTxnOffsets.values()) for (const key of byGroup.get(groupId)?.keys() ?? []) out.add(key);
-    return out;
   }
 
   // ---- admin ------------------------------------------------------------------------------------
@@ -565,38 +534,13 @@ export class GroupCoordinator implements GroupCoordinatorApi {
       if (error !== ErrorCode.NONE) return out;
       const g = this.groups.get(groupId)?.group;
       // Kafka's DescribeGroups (before v6) sees only classic groups: a KIP-848 group is Dead to it.
-      if (g === undefined) return { ...out, groupState: 'Dead' };
-      const stable = g.is('Stable');
-      return {
-        ...out,
-        groupState: g.state,
-        protocolType: g.protocolType ?? '',
-        protocolData: stable ? g.protocolName ?? NO_PROTOCOL : NO_PROTOCOL,
-        members: [...g.members.values()].map((m) => ({
-          memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost,
-          memberMetadata: stable ? g.memberMetadata(m) : EMPTY_ASSIGNMENT, memberAssignment: stable ? m.assignment : EMPTY_ASSIGNMENT,
-        })),
-      };
+      return g === undefined ? { ...out, groupState: 'Dead' } : describeClassicGroup(g, out);
     });
   }
 
   listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): { errorCode: number; groups: GroupListing[] } {
-    const states = new Set(statesFilter.map((s) => s.toLowerCase()));
-    const types = new Set(typesFilter.map((t) => t.toLowerCase()));
-    const groups: GroupListing[] = [];
-    if (types.size === 0 || types.has(CLASSIC_GROUP_TYPE)) {
-      for (const { group: g } of this.groups.values()) {
-        if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
-        groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: CLASSIC_GROUP_TYPE });
-      }
-    }
-    if (types.size === 0 || types.has(CONSUMER_GROUP_TYPE)) {
-      for (const g of this.consumer.groups.values()) {
-        if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
-        groups.push({ groupId: g.groupId, protocolType: CONSUMER_GROUP_TYPE, groupState: g.state, groupType: CONSUMER_GROUP_TYPE });
-      }
-    }
-    return { errorCode: ErrorCode.NONE, groups };
+    const classic = [...this.groups.values()].map((m) => m.group);
+    return { errorCode: ErrorCode.NONE, groups: listedGroups(classic, [...this.consumer.groups.values()], statesFilter, typesFilter) };
   }
 
   /** DeleteGroups: only Empty groups; their offsets and metadata get tombstones. */
