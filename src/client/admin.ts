@@ -377,6 +377,8 @@ export class Admin {
    */
   async describeLogDirs(brokerIds: number[], topics: string[] | null = null): Promise<BrokerLogDirs[]> {
     const req = messages.DescribeLogDirsRequest.defaults();
+    // A null topic list asks for every partition; the codec's default (an empty list) asks for none.
+    req.topics = null;
     if (topics !== null) {
       const described = await this.describeTopics(topics);
       req.topics = described.map((t) => ({ ...messages.defaultDescribeLogDirsRequestDescribableLogDirTopic(), topic: t.name, partitions: t.partitions.map((p) => p.partition) }));

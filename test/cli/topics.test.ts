@@ -142,4 +142,10 @@ test('log-dirs --describe prints kafka-log-dirs\' JSON: each broker\'s directori
   assert.deepEqual(partitions.map((p) => p.partition).sort(), ['sized-0', 'sized-1']);
   assert.equal(partitions.find((p) => p.partition === 'sized-0')!.size, 0);
   assert.ok(partitions.find((p) => p.partition === 'sized-1')!.size > 0);
+  // Without --topic-list, every partition of the broker (kafka-log-dirs' default).
+  r = await samsa(['log-dirs', '--describe', ...B]);
+  assert.equal(r.code, 0, r.stderr);
+  const all = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as typeof doc;
+  const names = all.brokers.flatMap((b) => b.logDirs.flatMap((d) => d.partitions.map((p) => p.partition)));
+  assert.ok(names.includes('sized-0') && names.includes('sized-1'), names.join(' '));
 });
