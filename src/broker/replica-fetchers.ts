@@ -175,7 +175,12 @@ class LeaderFetchLoop {
             partition.appendAsFollower(action.records);
             this.deps.replicas.traffic.replicated(partition.topic, action.records.length);
           }
-          partition.updateFollowerHighWatermark(action.highWatermark);
+          {
+            const hw = partition.highWatermark;
+            partition.updateFollowerHighWatermark(action.highWatermark);
+            // Consumers reading from this follower (KIP-392) long-poll on its high watermark.
+            if (partition.highWatermark !== hw) this.deps.replicas.notifyAppend(partition);
+          }
           return true;
         case 'truncate':
           this.deps.log(`${name}: truncating from ${partition.logEndOffset} to ${action.offset} as follower of broker ${this.leaderId}: ${action.reason}`);

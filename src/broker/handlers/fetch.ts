@@ -16,6 +16,7 @@ import type { FetchValidation } from '../replication/fetch-validation.ts';
 import { OffsetOutOfRangeError, type AbortedTxn } from '../../storage/index.ts';
 import { RecordBatch } from '../../records/index.ts';
 import { leadershipErrorOf } from './leadership.ts';
+import { preferredReadReplica } from '../replica-selector.ts';
 
 type Request = messages.FetchRequest;
 type Response = messages.FetchResponse;
@@ -165,7 +166,7 @@ function readAllowed(
   let anyRecords = false;
   return targets.map((target) => {
     if (!allowed(target)) return { target, out: unauthorized(target), bytes: 0 };
-    const out = readPartition(broker, target, Math.min(target.partitionMaxBytes, Math.max(bytesLeft, 0)), !anyRecords, checks, readCommitted);
+    const out = readPartition(broker, target, Math.min(target.partitionMaxBytes, Math.max(bytesLeft, 0)), !anyRecords, checks, readCommitted, request.rackId);
     const bytes = out.records === null ? 0 : out.records.length;
     bytesLeft -= bytes;
     if (bytes > 0) anyRecords = true;
@@ -182,7 +183,7 @@ function unauthorized(target: SessionPartition): PartitionOut {
 
 function readPartition(
   broker: BrokerContext, target: SessionPartition, maxBytes: number, minOneMessage: boolean, checks: Map<SessionPartition, FetchValidation> | null,
-  readCommitted: boolean,
+  readCommitted: boolean, clientRack: string,
 ): PartitionOut {
   const out = messages.defaultFetchResponsePartitionData();
   out.partitionIndex = target.partition;
@@ -212,10 +213,19 @@ function readPartition(
     out.divergingEpoch = { ...out.divergingEpoch, epoch: check.epoch, endOffset: BigInt(check.endOffset) };
     return out;
   }
-  const errorCode = follower ? ErrorCode.NONE : partitionErrorCode(partition, target);
+  const followerReads = broker.config.rackAwareReplicaSelector;
+  const errorCode = follower ? ErrorCode.NONE : partitionErrorCode(partition, target, followerReads);
   if (errorCode !== ErrorCode.NONE) {
     out.errorCode = errorCode;
     return out;
+  }
+  if (!follower && followerReads && partition.isLeader) {
+    // A consumer in another rack than this leader goes to an in-sync replica in its own rack (KIP-392).
+    const preferred = preferredReadReplica(partition, clientRack, broker.image(), broker.nodeId);
+    if (preferred !== null) {
+      out.preferredReadReplica = preferred;
+      return out;
+    }
   }
   // Consumers read replicated records only, read_committed ones stable records only; followers read to the
   // log end, which is how the high watermark moves.
@@ -258,10 +268,14 @@ function abortedTransactionsOf(partition: Partition, fetchOffset: number, record
   }));
 }
 
-/** A consumer's fetch: leader epoch (KIP-320), then the offset range. */
-function partitionErrorCode(partition: Partition, target: SessionPartition): number {
+/**
+ * A consumer's fetch: leader epoch (KIP-320), then the offset range. With a
+ * replica selector a follower serves consumers too (up to its own high
+ * watermark), checked against the leader epoch it knows.
+ */
+function partitionErrorCode(partition: Partition, target: SessionPartition, followerReads: boolean): number {
   if (partition.offline) return ErrorCode.KAFKA_STORAGE_ERROR;
-  if (!partition.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  if (!partition.isLeader && !(followerReads && partition.leaderId >= 0)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
   if (target.currentLeaderEpoch >= 0) {
     if (target.currentLeaderEpoch < partition.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
     if (target.currentLeaderEpoch > partition.leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;

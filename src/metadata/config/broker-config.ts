@@ -27,6 +27,8 @@ export interface BrokerConfig {
   readonly listenerSecurityProtocolMap: Readonly<Record<string, SecurityProtocol>>;
   readonly interBrokerListenerName: string | null;
   readonly brokerRack: string | null;
+  /** replica.selector.class set: consumers with client.rack may be sent to, and served by, a follower in their rack. */
+  readonly rackAwareReplicaSelector: boolean;
   /** log.level: the root level of the node's log (log4j's names). */
   readonly logLevel: string;
   /** log.dirs, else log.dir. */
@@ -150,6 +152,7 @@ export function buildBrokerConfig(raw: Raw, derived: Pick<BrokerConfig, 'logRoll
     listenerSecurityProtocolMap: parseProtocolMap(str('listener.security.protocol.map')!) as Record<string, SecurityProtocol>,
     interBrokerListenerName: str('inter.broker.listener.name'),
     brokerRack: str('broker.rack'),
+    rackAwareReplicaSelector: str('replica.selector.class') !== null,
     logLevel: str('log.level')!,
     logDirs: list(Object.hasOwn(raw, 'log.dirs') ? 'log.dirs' : 'log.dir'),
     numPartitions: num('num.partitions'),

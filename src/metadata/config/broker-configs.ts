@@ -38,6 +38,9 @@ export const CLEANUP_POLICIES = ['compact', 'delete'] as const;
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 
 /** `listeners` when not set. Kafka binds every interface (`PLAINTEXT://:9092`); Samsa binds loopback only. */
+/** Kafka's rack-aware replica selector, the one `replica.selector.class` Samsa offers. */
+export const RACK_AWARE_SELECTOR = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
+
 export const SAMSA_DEFAULT_LISTENERS = 'PLAINTEXT://127.0.0.1:9092';
 
 const IGNORED = 'Accepted for compatibility; Samsa runs on one event loop and ignores it.';
@@ -69,6 +72,10 @@ const KRAFT: readonly ConfigDef[] = [
     validator: atLeast(1),
   }),
   def('broker.rack', 'string', null, RO, 'The rack of this broker, used for rack-aware replica placement.'),
+  def('replica.selector.class', 'string', null, RO, 'How a leader picks the replica a consumer should read from (KIP-392); unset, consumers read from leaders only.', {
+    validator: oneOf(RACK_AWARE_SELECTOR, 'rack-aware'),
+    samsaNote: `Samsa has Kafka's rack-aware selector (${RACK_AWARE_SELECTOR}, or rack-aware): a consumer that sends client.rack reads from an in-sync replica in its rack, up to that replica's high watermark.`,
+  }),
 ];
 
 const NETWORK: readonly ConfigDef[] = [
