@@ -40,6 +40,8 @@ export interface ControllerDeps {
   deleteTopicEnable(): boolean;
   /** Checks topic config overrides; returns an error message, or null when they are valid. */
   validateTopicConfigs(configs: ReadonlyMap<string, string | null>): string | null;
+  /** unclean.leader.election.enable for a topic (its override, else the broker default); false when absent. */
+  uncleanLeaderElection?(topic: string): boolean;
   /** The delegation.token.* configs; tokens are disabled when absent. */
   delegationTokens?: DelegationTokenSettings;
   /**
@@ -98,6 +100,9 @@ export class Controller {
   constructor(deps: ControllerDeps) {
     this.deps = deps;
   }
+
+  /** unclean.leader.election.enable of a topic: its override, else the cluster's default. */
+  private readonly unclean = (topic: string): boolean => this.deps.uncleanLeaderElection?.(topic) ?? false;
 
   private serial<T>(op: () => T | Promise<T>): Promise<T> {
     const run = this.tail.then(op, op);
@@ -321,12 +326,12 @@ export class Controller {
       this.sessions.set(hb.brokerId, nowMs);
       const caughtUp = hb.currentMetadataOffset >= Number(broker.epoch);
       if (hb.wantShutDown) {
-        if (!broker.fenced) await this.deps.commit(fenceRecords(this.deps.image(), hb.brokerId));
+        if (!broker.fenced) await this.deps.commit(fenceRecords(this.deps.image(), hb.brokerId, this.unclean));
         this.sessions.delete(hb.brokerId);
         return { errorCode: ErrorCode.NONE, isCaughtUp: caughtUp, isFenced: true, shouldShutDown: true };
       }
-      if (broker.fenced && caughtUp && !hb.wantFence) await this.deps.commit(unfenceRecords(this.deps.image(), hb.brokerId));
-      else if (!broker.fenced && hb.wantFence) await this.deps.commit(fenceRecords(this.deps.image(), hb.brokerId));
+      if (broker.fenced && caughtUp && !hb.wantFence) await this.deps.commit(unfenceRecords(this.deps.image(), hb.brokerId, this.unclean));
+      else if (!broker.fenced && hb.wantFence) await this.deps.commit(fenceRecords(this.deps.image(), hb.brokerId, this.unclean));
       const now = this.deps.image().brokers.get(hb.brokerId);
       return { errorCode: ErrorCode.NONE, isCaughtUp: caughtUp, isFenced: now?.fenced ?? true, shouldShutDown: false };
     });
@@ -343,7 +348,7 @@ export class Controller {
         if (last === undefined) this.sessions.set(b.id, nowMs);
         else if (nowMs - last > sessionTimeoutMs) expired.push(b.id);
       }
-      const records = expired.flatMap((id) => fenceRecords(this.deps.image(), id));
+      const records = expired.flatMap((id) => fenceRecords(this.deps.image(), id, this.unclean));
       if (records.length > 0) await this.deps.commit(records);
       return expired;
     });
@@ -373,6 +378,32 @@ export class Controller {
       }
       if (records.length > 0) await this.deps.commit(records);
       return records.length;
+    });
+  }
+
+  /**
+   * Leaderless partitions of topics with unclean.leader.election.enable get a
+   * live replica outside the ISR as leader (Kafka's controller does this
+   * periodically, so turning the config on heals them). Returns what moved.
+   */
+  electUncleanLeaders(): Promise<{ topic: string; partition: number; leader: number }[]> {
+    return this.serial(async () => {
+      const image = this.deps.image();
+      const live = new Set(this.liveBrokers());
+      const records: MetadataRecord[] = [];
+      const elected: { topic: string; partition: number; leader: number }[] = [];
+      for (const topic of image.topicsByName.values()) {
+        if (!topic.partitions.some((p) => p !== undefined && p.leader < 0) || !this.unclean(topic.name)) continue;
+        for (const p of topic.partitions) {
+          if (p === undefined || p.leader >= 0) continue;
+          const election = electionFor(ElectionType.Unclean, topic.name, p, live);
+          if (election.kind !== 'elect') continue;
+          records.push(partitionChangeRecord(topic.id, p.partitionId, election.leader, election.isr));
+          elected.push({ topic: topic.name, partition: p.partitionId, leader: election.leader });
+        }
+      }
+      if (records.length > 0) await this.deps.commit(records);
+      return elected;
     });
   }
 

@@ -52,6 +52,11 @@ export function startControllerRole(deps: {
       validateTopicConfigs(Object.fromEntries([...configs].filter(([, v]) => v !== null)) as Record<string, string>)?.errorMessage ?? null,
     delegationTokens: tokens,
     bootstrapRecords: () => bootstrapRecords,
+    uncleanLeaderElection: (topic) => {
+      const override = image().topicConfigs(topic).get('unclean.leader.election.enable');
+      const value = override ?? image().brokerConfigs('').get('unclean.leader.election.enable');
+      return value !== undefined ? value.trim().toLowerCase() === 'true' : config.uncleanLeaderElectionEnable;
+    },
   });
   const service = new ControllerService({ controller, isActive: () => driver.isLeader(), nowMs: () => clock.nowMs() });
   driver.onLeaderChange((status) => {
@@ -65,6 +70,10 @@ export function startControllerRole(deps: {
     if (!driver.isLeader()) return;
     const fenced = await controller.expireSessions(clock.nowMs(), config.brokerSessionTimeoutMs);
     for (const id of fenced) log(`broker ${id} missed its heartbeats for ${config.brokerSessionTimeoutMs} ms and is fenced`, 'warn');
+    // A topic whose unclean.leader.election.enable was turned on while partitions waited leaderless.
+    for (const e of await controller.electUncleanLeaders()) {
+      log(`unclean leader election: ${e.topic}-${e.partition} is led by ${e.leader}, outside the ISR; records it lacked are lost`, 'warn');
+    }
   });
   if (config.autoLeaderRebalanceEnable) {
     scheduler.every('preferred leader election', config.leaderImbalanceCheckIntervalSeconds * 1000, async () => {
