@@ -102,7 +102,7 @@ try {
       const bin = join(t.root, 'bin', 'samsa.js');
       sample('`node bin/samsa.js --version` (wall)', t.label, await wallMs([bin, '--version']));
       sample('`node bin/samsa.js topics --list` (wall)', t.label, await wallMs([bin, 'topics', '--list', '--bootstrap-server', bootstrap]));
-      sample('`node src/cli/main.ts topics --list` (wall, no compile cache)', t.label,
+      sample('`node src/cli/main.ts topics --list` (wall, not through bin/)', t.label,
         await wallMs([join(t.root, 'src', 'cli', 'main.ts'), 'topics', '--list', '--bootstrap-server', bootstrap]));
       const dir = join(TMP, `start-${i}-${n}`);
       const proc = await startBrokerProcess(dir, {}, 0, { entry: bin, maxLifeMs: 60_000, readyTimeoutMs: 20_000 });
