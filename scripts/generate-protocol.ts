@@ -31,12 +31,12 @@ const SCHEMAS_CODEC_IMPORT = '../../../src/protocol/index.ts';
 
 const targets: Target[] = [
   { specDirs: ['messages'], outDir: 'src/protocol/messages', codecImport: '../codec.ts', lazyImport: '../lazy-codec.ts', schemasFile: 'messages.ts' },
-  { specDirs: ['metadata'], outDir: 'src/metadata/records', codecImport: '../../protocol/index.ts', lazyImport: '../../protocol/lazy-codec.ts', schemasFile: 'metadata.ts' },
+  { specDirs: ['metadata'], outDir: 'src/metadata/records', codecImport: '../../protocol/index.ts', lazyImport: '../../protocol/index.ts', schemasFile: 'metadata.ts' },
   {
     specDirs: ['coordinator/group-coordinator', 'coordinator/transaction-coordinator', 'coordinator/share-coordinator'],
     outDir: 'src/coordinator/records',
     codecImport: '../../protocol/index.ts',
-    lazyImport: '../../protocol/lazy-codec.ts',
+    lazyImport: '../../protocol/index.ts',
     schemasFile: 'coordinator.ts',
   },
 ];
