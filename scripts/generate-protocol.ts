@@ -19,6 +19,8 @@ interface Target {
   specDirs: string[];
   outDir: string;
   codecImport: string;
+  /** Where the generated index imports the lazy-loading helpers from. */
+  lazyImport: string;
   /** The schemas the round-trip and fuzz tests draw random messages from: test code, so not shipped in src/. */
   schemasFile: string;
 }
@@ -28,12 +30,13 @@ const SCHEMAS_DIR = 'test/protocol/schemas';
 const SCHEMAS_CODEC_IMPORT = '../../../src/protocol/index.ts';
 
 const targets: Target[] = [
-  { specDirs: ['messages'], outDir: 'src/protocol/messages', codecImport: '../codec.ts', schemasFile: 'messages.ts' },
-  { specDirs: ['metadata'], outDir: 'src/metadata/records', codecImport: '../../protocol/index.ts', schemasFile: 'metadata.ts' },
+  { specDirs: ['messages'], outDir: 'src/protocol/messages', codecImport: '../codec.ts', lazyImport: '../lazy-codec.ts', schemasFile: 'messages.ts' },
+  { specDirs: ['metadata'], outDir: 'src/metadata/records', codecImport: '../../protocol/index.ts', lazyImport: '../../protocol/index.ts', schemasFile: 'metadata.ts' },
   {
     specDirs: ['coordinator/group-coordinator', 'coordinator/transaction-coordinator', 'coordinator/share-coordinator'],
     outDir: 'src/coordinator/records',
     codecImport: '../../protocol/index.ts',
+    lazyImport: '../../protocol/index.ts',
     schemasFile: 'coordinator.ts',
   },
 ];
@@ -44,15 +47,50 @@ function specFiles(dir: string): string[] {
   return readdirSync(join(specRoot, dir)).filter((f) => f.endsWith('.json')).sort().map((f) => join(specRoot, dir, f));
 }
 
-function emitIndex(specs: MessageSpec[], codecImport: string): string {
-  const lines = [GENERATED_HEADER, `import type { MessageCodec } from '${codecImport}';`];
-  for (const s of specs) lines.push(`import { ${s.name} } from './${s.name}.ts';`);
-  lines.push('');
-  for (const s of specs) lines.push(`export * from './${s.name}.ts';`);
+/**
+ * The index of a target's codecs. It loads none of the generated modules: each message is a stand-in codec
+ * (lazyCodec, src/protocol/lazy-codec.ts) carrying its name, API key and versions, whose module is loaded on the
+ * first decode, encode or defaults call, and each `defaultX` function loads its module on its first call. The
+ * types are re-exported as they are. Loading every generated module eagerly was most of the package's import time.
+ */
+function emitIndex(specs: MessageSpec[], sources: Map<string, string>, target: Target): string {
+  const lines = [
+    GENERATED_HEADER,
+    `import type { MessageCodec } from '${target.codecImport}';`,
+    `import { codecModules, lazyCodec } from '${target.lazyImport}';`,
+  ];
+  for (const s of specs) lines.push(`import type * as ${moduleAlias(s)} from './${s.name}.ts';`);
+  lines.push('', 'const load = codecModules(import.meta.url);', '');
+  for (const s of specs) {
+    const m = moduleAlias(s);
+    const flexMin = s.flexibleVersions ? s.flexibleVersions.min : -1;
+    lines.push(
+      `// ${s.name}`,
+      `export type * from './${s.name}.ts';`,
+      `export type ${s.name} = ${m}.${s.name};`,
+      `let loaded_${s.name}: typeof ${m} | undefined;`,
+      `const ${s.name}$ = (): typeof ${m} => (loaded_${s.name} ??= load<typeof ${m}>('./${s.name}'));`,
+      `export const ${s.name}: MessageCodec<${s.name}> = lazyCodec('${s.name}', ${s.apiKey ?? -1}, ${s.validVersions.min}, `
+        + `${s.validVersions.max}, ${flexMin}, () => ${s.name}$().${s.name});`,
+    );
+    for (const fn of defaultFunctions(sources.get(s.name)!)) {
+      lines.push(`export const ${fn}: typeof ${m}.${fn} = () => ${s.name}$().${fn}();`);
+    }
+  }
   lines.push('', 'export const allCodecs: readonly MessageCodec<any>[] = [');
   for (const s of specs) lines.push(`  ${s.name},`);
   lines.push('];', '');
   return lines.join('\n');
+}
+
+/** The local name of a generated module's type-only namespace in the index. */
+function moduleAlias(s: MessageSpec): string {
+  return `m_${s.name}`;
+}
+
+/** The `defaultX()` functions a generated module exports: one per struct, each taking no arguments. */
+function defaultFunctions(source: string): string[] {
+  return [...source.matchAll(/^export function (default\w+)\(\)/gm)].map((m) => m[1]!);
 }
 
 /** Request and response types by API key, so a request's dispatch is checked by the compiler (messages only). */
@@ -86,14 +124,17 @@ function generate(target: Target): number {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const specs = target.specDirs.flatMap(specFiles).map(readSpec);
+  const sources = new Map<string, string>();
   for (const spec of specs) {
     spec.file = relative(specRoot, spec.file);
-    writeFileSync(join(outDir, `${spec.name}.ts`), emitMessage(spec, target.codecImport));
+    const source = emitMessage(spec, target.codecImport);
+    sources.set(spec.name, source);
+    writeFileSync(join(outDir, `${spec.name}.ts`), source);
   }
   const withApiTypes = target.specDirs.includes('messages');
   const extra = withApiTypes ? "export type { RequestsByApiKey, ResponsesByApiKey } from './api-types.ts';\n"
     : target.specDirs.includes('metadata') ? "export type { MetadataRecordBody } from './record-union.ts';\n" : '';
-  writeFileSync(join(outDir, 'index.ts'), emitIndex(specs, target.codecImport) + extra);
+  writeFileSync(join(outDir, 'index.ts'), emitIndex(specs, sources, target) + extra);
   if (withApiTypes) writeFileSync(join(outDir, 'api-types.ts'), emitApiTypes(specs));
   if (target.specDirs.includes('metadata')) writeFileSync(join(outDir, 'record-union.ts'), emitRecordUnion(specs));
   mkdirSync(join(root, SCHEMAS_DIR), { recursive: true });

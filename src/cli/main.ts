@@ -1,4 +1,5 @@
 /** The `samsa` command. */
+import module from 'node:module';
 import { inspect } from 'node:util';
 import { Readable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
@@ -119,4 +120,11 @@ export async function runCli(argv: string[], options: CliRunOptions = {}): Promi
   return { code, stdout: captured.stdout.text, stderr: captured.stderr.text };
 }
 
-if (import.meta.main) process.exitCode = await main(process.argv.slice(2));
+if (import.meta.main) {
+  // Run directly (`node src/cli/main.ts`, as `npm start` and the tests' child processes do) rather than through
+  // bin/samsa.js, which enables it first: what loads from here on (the broker for `start`, the client for the
+  // other commands) is cached compiled between runs, in Node's default place (the OS temp dir). A directory that
+  // cannot be written only disables the cache (enableCompileCache reports it and does not throw).
+  module.enableCompileCache?.();
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -11,9 +11,7 @@ import type { Server } from 'node:http';
 import {
   ConfigError, startBroker as startEmbeddedNode, startNode as startPlainNode, type RunningBroker as NodeHandle, type StartOptions,
 } from '../server/index.ts';
-import { createMetricsServer } from './metrics/metrics-server.ts';
-import { NodeMetrics } from './metrics/node-metrics.ts';
-import { createConsoleServer, type ConsoleEndpoint } from './web/console-server.ts';
+import type { ConsoleEndpoint } from './web/console-server.ts';
 
 export interface RunningBroker extends NodeHandle {
   /** Where `/metrics`, `/healthz` and `/readyz` are served (`http://host:port`), or null without a metrics listener. */
@@ -71,9 +69,14 @@ async function startMeasured(
     && metricsWanted.address.host === consoleWanted.address.host && metricsWanted.address.port === consoleWanted.address.port;
   const warnings: { logger: string; line: string }[] = [];
   const servers: Server[] = [];
-  const metrics = metricsWanted === null ? null : new NodeMetrics();
-  const web: ConsoleEndpoint | null = consoleWanted === null ? null : createConsoleServer(consoleWanted.address.host);
-  const metricsEndpoint = metrics === null ? null : createMetricsServer(metrics, shared ? web!.handle : null);
+  // Loaded only when served: prom-client (with @opentelemetry/api) alone is ~80 modules an embedded broker never uses.
+  const [metricsModules, consoleModule] = await Promise.all([
+    metricsWanted === null ? null : Promise.all([import('./metrics/node-metrics.ts'), import('./metrics/metrics-server.ts')]),
+    consoleWanted === null ? null : import('./web/console-server.ts'),
+  ]);
+  const metrics = metricsModules === null ? null : new metricsModules[0].NodeMetrics();
+  const web: ConsoleEndpoint | null = consoleModule === null ? null : consoleModule.createConsoleServer(consoleWanted!.address.host);
+  const metricsEndpoint = metrics === null ? null : metricsModules![1].createMetricsServer(metrics, shared ? web!.handle : null);
   let metricsUrl: string | null = null;
   let consoleUrl: string | null = null;
   try {

@@ -6,6 +6,8 @@ export * from './api-keys.ts';
 export * from './headers.ts';
 export * from './acl-codes.ts';
 export * as messages from './messages/index.ts';
+// For the generated record indexes of the layers above (metadata, coordinator).
+export { codecModules, lazyCodec } from './lazy-codec.ts';
 export { BrokerConnection, ClientError, type ClientTlsOptions, type ConnectionOptions, type KnownApiKey, type RequestOf, type ResponseOf } from './connection.ts';
 export {
   saslClientSession, type OAuthBearerSaslOptions, type PasswordSaslOptions, type SaslClientOptions, type SaslClientSession,
