@@ -41,6 +41,7 @@ export const ApiKey = {
   AlterPartition: 56, UpdateFeatures: 57, FetchSnapshot: 59, DescribeCluster: 60, DescribeProducers: 61,
   BrokerRegistration: 62, BrokerHeartbeat: 63, UnregisterBroker: 64, DescribeTransactions: 65, ListTransactions: 66,
   AllocateProducerIds: 67, ConsumerGroupHeartbeat: 68, ConsumerGroupDescribe: 69, ControllerRegistration: 70,
+  GetTelemetrySubscriptions: 71, PushTelemetry: 72, ListClientMetricsResources: 74,
   DescribeTopicPartitions: 75, AddRaftVoter: 80, RemoveRaftVoter: 81, UpdateRaftVoter: 82,
 } as const;
 
