@@ -17,6 +17,7 @@ import { Cluster } from '../../src/client/cluster.ts';
 import { compress, CompressionCodec } from '../../src/records/index.ts';
 import { metricsData } from '../helpers/otlp.ts';
 import { scrape } from '../helpers/prometheus.ts';
+import { isOneLineError, samsa } from '../helpers/samsa-cli.ts';
 import { until } from '../helpers/until.ts';
 
 let broker: RunningBroker;
@@ -176,4 +177,37 @@ test('a silent client is forgotten after three push intervals', { timeout: 30_00
   assert.equal((await scrape(broker.metricsUrl!)).sum('org_apache_kafka_consumer_fetch_rate', { client_instance_id: id }), 4);
   await until('the series expired', async () => !(await scrape(broker.metricsUrl!)).text.includes(id));
   await conn.close();
+});
+
+test('samsa client-metrics lists, describes, alters and deletes as kafka-client-metrics.sh', { timeout: 30_000 }, async () => {
+  const cli = (...args: string[]) => samsa(['client-metrics', '--bootstrap-server', broker.bootstrap, ...args]);
+  const altered = await cli('--alter', '--name', 'cli-sub', '--metrics', 'org.apache.kafka.producer.,org.apache.kafka.consumer.coordinator.', '--interval', '60000',
+    '--match', 'client_id=foo.*', '--match', 'client_software_name=apache-kafka-java');
+  assert.equal(altered.code, 0, altered.stderr);
+  assert.equal(altered.stdout.trim(), 'Altered client metrics config for cli-sub.');
+  const listed = await cli('--list');
+  assert.ok(listed.stdout.split('\n').includes('cli-sub'), listed.stdout);
+  const described = await cli('--describe', '--name', 'cli-sub');
+  assert.equal(described.stdout.trim(), [
+    'Client metrics configs for cli-sub are:',
+    '  interval.ms=60000',
+    '  match=client_id=foo.*,client_software_name=apache-kafka-java',
+    '  metrics=org.apache.kafka.producer.,org.apache.kafka.consumer.coordinator.',
+  ].join('\n'));
+  const all = await cli('--describe');
+  assert.ok(all.stdout.includes('Client metrics configs for cli-sub are:'));
+  const bad = await cli('--alter', '--name', 'cli-sub', '--interval', '10');
+  assert.equal(bad.code, 1);
+  assert.ok(isOneLineError(bad), bad.stderr);
+  assert.match(bad.stderr, /interval must be between 100 and 3600000/);
+  const usage = await cli('--list', '--delete');
+  assert.equal(usage.code, 2);
+  const generated = await cli('--alter', '--generate-name', '--metrics', '*');
+  assert.equal(generated.code, 0, generated.stderr);
+  const generatedName = /^Altered client metrics config for (\S+)\.$/.exec(generated.stdout.trim())![1]!;
+  assert.equal((await cli('--delete', '--name', generatedName)).code, 0);
+  const deleted = await cli('--delete', '--name', 'cli-sub');
+  assert.equal(deleted.stdout.trim(), 'Deleted client metrics config for cli-sub.');
+  const after = await cli('--list');
+  assert.ok(!after.stdout.includes('cli-sub') && !after.stdout.includes(generatedName), after.stdout);
 });
