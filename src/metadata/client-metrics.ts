@@ -24,7 +24,7 @@ export type ClientMatchSelector = (typeof CLIENT_MATCH_SELECTORS)[number];
 
 export interface ClientMetricsSubscription {
   readonly name: string;
-  /** Metric-name prefixes; empty means none, a lone '*' or '' entry means all (Kafka sends an empty string for all). */
+  /** Metric-name prefixes; empty means none, '*' means all. */
   readonly metrics: readonly string[];
   readonly intervalMs: number;
   /** Every selector must match; none means every client. */
@@ -54,19 +54,20 @@ function splitList(value: string | undefined): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
-/** A `match` entry's selector and regex, or why it is refused. */
+/** A `match` entry's selector and regex, or why it is refused (Kafka's message: the same for every fault). */
 function parseMatch(entry: string): { selector: ClientMatchSelector; regex: RegExp } | string {
-  const at = entry.indexOf('=');
-  if (at <= 0) return `Illegal client matching pattern: ${entry}`;
-  const selector = entry.slice(0, at).trim();
-  const pattern = entry.slice(at + 1).trim();
-  if (!(CLIENT_MATCH_SELECTORS as readonly string[]).includes(selector)) return `Illegal client matching pattern: ${entry}`;
-  if (pattern === '') return `Illegal client matching pattern: ${entry}`;
+  const refusal = `Illegal client matching pattern: ${entry}`;
+  // Java's split("="): exactly one '=' (trailing empty parts dropped, so `client_id=` has one part).
+  const parts = entry.split('=');
+  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  if (parts.length !== 2) return refusal;
+  const selector = parts[0]!.trim();
+  if (!(CLIENT_MATCH_SELECTORS as readonly string[]).includes(selector)) return refusal;
   try {
-    // Java's Pattern.matcher(...).matches(): the whole value must match.
-    return { selector: selector as ClientMatchSelector, regex: new RegExp(`^(?:${pattern})$`) };
+    // Java's Matcher.matches(): the whole value must match.
+    return { selector: selector as ClientMatchSelector, regex: new RegExp(`^(?:${parts[1]!.trim()})$`) };
   } catch {
-    return `Illegal regex pattern: ${pattern}`;
+    return refusal;
   }
 }
 
@@ -78,7 +79,7 @@ export function clientMetricsConfigError(name: string, configs: ReadonlyMap<stri
   const invalid = (errorMessage: string): ClientMetricsError => ({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage });
   if (name === '') return invalid("Subscription name can't be empty");
   const unknown = [...configs.keys()].filter((k) => !CLIENT_METRICS_CONFIG_DEFS.some((d) => d.name === k));
-  if (unknown.length > 0) return invalid(`Unknown client metric configuration: [${unknown.join(', ')}]`);
+  if (unknown.length > 0) return invalid(`Unknown client metrics configuration: ${unknown[0]}`);
   const interval = configs.get(CLIENT_METRICS_INTERVAL);
   if (interval !== undefined) {
     const n = /^[+-]?\d+$/.test(interval.trim()) ? Number(interval.trim()) : NaN;
@@ -86,12 +87,13 @@ export function clientMetricsConfigError(name: string, configs: ReadonlyMap<stri
       return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Invalid value ${interval} for configuration ${CLIENT_METRICS_INTERVAL}: Not a number of type INT` };
     }
     if (n < CLIENT_METRICS_INTERVAL_MIN || n > CLIENT_METRICS_INTERVAL_MAX) {
-      return invalid(`Invalid value ${n} for ${CLIENT_METRICS_INTERVAL}, interval must be between ${CLIENT_METRICS_INTERVAL_MIN} and ${CLIENT_METRICS_INTERVAL_MAX}`);
+      return invalid(`Invalid value ${n} for ${CLIENT_METRICS_INTERVAL}, interval must be between ${CLIENT_METRICS_INTERVAL_MIN} and ${CLIENT_METRICS_INTERVAL_MAX} (1 hour)`);
     }
   }
   for (const entry of splitList(configs.get(CLIENT_METRICS_MATCH))) {
     const parsed = parseMatch(entry);
-    if (typeof parsed === 'string') return invalid(parsed);
+    // InvalidConfigurationException in Kafka.
+    if (typeof parsed === 'string') return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: parsed };
   }
   return null;
 }

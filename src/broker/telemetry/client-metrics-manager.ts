@@ -53,6 +53,8 @@ interface Instance {
   lastGetMs: number;
   lastPushMs: number;
   terminating: boolean;
+  /** The last push's error: after UNKNOWN_SUBSCRIPTION_ID or UNSUPPORTED_COMPRESSION_TYPE the client may ask again at once. */
+  lastError: number;
   points: readonly MetricPoint[];
 }
 
@@ -99,15 +101,16 @@ export class ClientMetricsManager {
     return this.software.get(connectionId) ?? { name: '', version: '' };
   }
 
+  /**
+   * Kafka's rule: the zero id gets a new instance id; a known instance is
+   * re-evaluated when what it matches changed, and otherwise may ask again
+   * only once a push interval has passed since its last request.
+   */
   getSubscriptions(instanceId: string, client: ClientIdentity, nowMs: number): SubscriptionAnswer {
     this.expire(nowMs);
     const id = instanceId === ZERO_UUID ? newInstanceId() : instanceId;
-    const known = this.instances.get(id);
-    // A known instance keeps its identity; the subscription is computed afresh so changes reach it.
-    const instance = this.createInstance(id, known?.client ?? client, nowMs, known);
-    instance.lastGetMs = nowMs;
-    return {
-      errorCode: ErrorCode.NONE,
+    const instance = this.instance(id, client);
+    const answer = {
       clientInstanceId: id,
       subscriptionId: instance.subscriptionId,
       acceptedCompressionTypes: ACCEPTED_COMPRESSION_TYPES,
@@ -117,36 +120,54 @@ export class ClientMetricsManager {
       deltaTemporality: false,
       requestedMetrics: instance.metrics,
     };
+    const mayAskAgain = instance.lastError === ErrorCode.UNKNOWN_SUBSCRIPTION_ID || instance.lastError === ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
+    if (!mayAskAgain && nowMs - Math.max(instance.lastGetMs, instance.lastPushMs) < instance.intervalMs) {
+      return { ...answer, errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED, clientInstanceId: ZERO_UUID, subscriptionId: 0, requestedMetrics: [] };
+    }
+    instance.lastGetMs = nowMs;
+    instance.lastError = ErrorCode.NONE;
+    return { ...answer, errorCode: ErrorCode.NONE };
   }
 
   /** A push's error code, Kafka's checks in Kafka's order; NONE once its metrics are kept. */
   push(request: PushRequest, client: ClientIdentity, nowMs: number): number {
     this.expire(nowMs);
     if (request.clientInstanceId === ZERO_UUID) return ErrorCode.INVALID_REQUEST;
-    let instance = this.instances.get(request.clientInstanceId);
-    if (instance === undefined) instance = this.createInstance(request.clientInstanceId, client, nowMs, undefined);
-    if (instance.terminating) return ErrorCode.INVALID_REQUEST;
-    if (instance.subscriptionId !== request.subscriptionId) return ErrorCode.UNKNOWN_SUBSCRIPTION_ID;
-    if (!request.terminating && !this.pushAllowed(instance, nowMs)) return ErrorCode.THROTTLING_QUOTA_EXCEEDED;
-    instance.lastPushMs = nowMs;
-    if (request.compressionType !== CompressionCodec.NONE && !ACCEPTED_COMPRESSION_TYPES.includes(request.compressionType)) {
-      return ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
-    }
-    const maxBytes = this.maxBytes();
-    if (request.metrics.length > maxBytes) return ErrorCode.TELEMETRY_TOO_LARGE;
+    const instance = this.instance(request.clientInstanceId, client);
+    const refusal = this.pushRefusal(instance, request, nowMs);
+    // As Kafka: the terminating flag is kept whatever the answer.
+    instance.terminating = request.terminating;
+    instance.lastError = refusal;
+    if (refusal !== ErrorCode.NONE) return refusal;
     if (request.terminating) {
-      instance.terminating = true;
       instance.points = [];
       return ErrorCode.NONE;
     }
+    if (request.metrics.length === 0) return ErrorCode.NONE;
     try {
-      const payload = decompress(request.compressionType, request.metrics, maxBytes * DECOMPRESSED_FACTOR);
+      const payload = decompress(request.compressionType, request.metrics, this.maxBytes() * DECOMPRESSED_FACTOR);
       const wanted = instance.metrics;
-      instance.points = decodeMetricsData(payload).filter((p) => wanted.some((prefix) => prefix === '' || p.name.startsWith(prefix)));
+      instance.points = decodeMetricsData(payload).filter((p) => wanted.some((prefix) => prefix === '*' || p.name.startsWith(prefix)));
     } catch (e) {
       this.log(`client ${instance.id} (${instance.client.clientId}) pushed metrics that cannot be read: ${(e as Error).message}`);
+      instance.lastError = ErrorCode.INVALID_RECORD;
       return ErrorCode.INVALID_RECORD;
     }
+    return ErrorCode.NONE;
+  }
+
+  /** Kafka's checks of a push, in Kafka's order. */
+  private pushRefusal(instance: Instance, request: PushRequest, nowMs: number): number {
+    if (instance.terminating) return ErrorCode.INVALID_REQUEST;
+    // The first push after a GetTelemetrySubscriptions is always accepted (clients jitter it); later ones a full interval apart.
+    const accepted = instance.lastGetMs > instance.lastPushMs || nowMs - instance.lastPushMs >= instance.intervalMs;
+    if (accepted) instance.lastPushMs = nowMs;
+    else if (!request.terminating) return ErrorCode.THROTTLING_QUOTA_EXCEEDED;
+    if (instance.subscriptionId !== request.subscriptionId) return ErrorCode.UNKNOWN_SUBSCRIPTION_ID;
+    if (request.compressionType !== CompressionCodec.NONE && !ACCEPTED_COMPRESSION_TYPES.includes(request.compressionType)) {
+      return ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
+    }
+    if (request.metrics.length > this.maxBytes()) return ErrorCode.TELEMETRY_TOO_LARGE;
     return ErrorCode.NONE;
   }
 
@@ -159,26 +180,21 @@ export class ClientMetricsManager {
   }
 
   /**
-   * Kafka's rule: the first push after a GetTelemetrySubscriptions is always
-   * accepted; otherwise a full interval must have passed since the last request.
+   * The instance under `id`, (re)evaluated against the subscriptions now: a
+   * new one (also for an id this broker never saw, as after a restart) or one
+   * whose subscription changed starts afresh, as Kafka re-creates it; else the
+   * known one, which keeps the identity of its first request.
    */
-  private pushAllowed(instance: Instance, nowMs: number): boolean {
-    if (instance.lastGetMs > instance.lastPushMs) return true;
-    return nowMs - Math.max(instance.lastGetMs, instance.lastPushMs) >= instance.intervalMs;
-  }
-
-  private createInstance(id: string, client: ClientIdentity, nowMs: number, previous: Instance | undefined): Instance {
-    const matching = clientMetricsSubscriptions(this.image()).filter((s) => matches(s, id, client));
+  private instance(id: string, client: ClientIdentity): Instance {
+    const known = this.instances.get(id);
+    const identity = known?.client ?? client;
+    const matching = clientMetricsSubscriptions(this.image()).filter((s) => matches(s, id, identity));
     const metrics = requestedMetrics(matching);
     const intervalMs = matching.length === 0 ? CLIENT_METRICS_INTERVAL_DEFAULT : Math.min(...matching.map((s) => s.intervalMs));
     const subscriptionId = subscriptionIdOf(id, metrics, intervalMs);
+    if (known !== undefined && known.subscriptionId === subscriptionId && known.intervalMs === intervalMs) return known;
     const instance: Instance = {
-      id, client, subscriptionId, intervalMs, metrics,
-      lastGetMs: previous?.lastGetMs ?? 0,
-      lastPushMs: previous?.lastPushMs ?? 0,
-      terminating: previous?.terminating ?? false,
-      // The series of an unchanged subscription stay; a new one starts empty.
-      points: previous !== undefined && previous.subscriptionId === subscriptionId ? previous.points : [],
+      id, client: identity, subscriptionId, intervalMs, metrics, lastGetMs: 0, lastPushMs: 0, terminating: false, lastError: ErrorCode.NONE, points: [],
     };
     this.instances.delete(id);
     this.instances.set(id, instance);
@@ -215,11 +231,11 @@ export function matches(s: ClientMetricsSubscription, instanceId: string, client
   return true;
 }
 
-/** The union of the prefixes, or [''] (KIP-714: all metrics) when one subscription asks for `*`. */
+/** The union of the prefixes, or ['*'] alone (as Kafka answers) when one subscription asks for every metric. */
 function requestedMetrics(matching: readonly ClientMetricsSubscription[]): string[] {
   const all = new Set<string>();
   for (const s of matching) for (const m of s.metrics) all.add(m);
-  if (all.has('*') || all.has('')) return [''];
+  if (all.has('*')) return ['*'];
   return [...all].sort();
 }
 
