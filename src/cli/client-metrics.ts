@@ -17,7 +17,7 @@ interface ClientMetricsFlags extends AdminFlags {
   delete?: boolean;
   name?: string;
   generateName?: boolean;
-  metrics?: string;
+  metrics: string[];
   interval?: string;
   match: string[];
 }
@@ -30,10 +30,10 @@ export function register(program: Command): void {
     .option('--delete', 'delete a subscription (--name)')
     .option('--name <name>', 'the subscription')
     .option('--generate-name', 'alter: a new subscription with a generated name')
-    .option('--metrics <prefixes>', 'metric-name prefixes the clients push, comma-separated; * for all')
+    .option('--metrics <prefixes>', 'metric-name prefixes the clients push, comma-separated (repeatable); * for all; empty removes it', collect, [])
     .option('--interval <ms>', 'push interval in milliseconds (100 to 3600000)')
     .option('--match <selector=regex,...>', 'client selectors: client_id, client_instance_id, client_software_name, '
-      + 'client_software_version, client_source_address, client_source_port (repeatable)', collect, [])
+      + 'client_software_version, client_source_address, client_source_port (repeatable); empty removes it', collect, [])
     .exitOverride()
     .action((flags: ClientMetricsFlags) => runCommand(() => clientMetrics(flags)));
 }
@@ -63,7 +63,7 @@ async function clientMetrics(flags: ClientMetricsFlags): Promise<void> {
         const described: { name: string; configs: { name: string; value: string | null }[] }[] = [];
         for (const name of names) {
           const configs = await admin.describeConfigs('client_metrics', name);
-          if (configs.length > 0) described.push({ name, configs: configs.map((c) => ({ name: c.name, value: c.value })) });
+          described.push({ name, configs: configs.map((c) => ({ name: c.name, value: c.value })) });
         }
         print(flags.json === true, described, () => described.map((d) =>
           [`Client metrics configs for ${d.name} are:`, ...d.configs.map((c) => `  ${c.name}=${c.value ?? ''}`)].join('\n')).join('\n'));
@@ -71,11 +71,14 @@ async function clientMetrics(flags: ClientMetricsFlags): Promise<void> {
       }
       case 'alter': {
         const name = flags.generateName === true ? generatedName() : required(flags.name, '--name or --generate-name', 'client-metrics --alter');
-        const set: Record<string, string> = {};
-        if (flags.metrics !== undefined) set.metrics = flags.metrics;
-        if (flags.interval !== undefined) set['interval.ms'] = flags.interval.trim();
-        if (flags.match.length > 0) set.match = flags.match.join(',');
-        await admin.incrementalAlterConfigs('client_metrics', name, { set });
+        const given: Record<string, string> = {};
+        if (flags.interval !== undefined) given['interval.ms'] = flags.interval.trim();
+        if (flags.metrics.length > 0) given.metrics = flags.metrics.join(',');
+        if (flags.match.length > 0) given.match = flags.match.join(',');
+        // As kafka-client-metrics.sh: an empty value removes that config.
+        const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== ''));
+        const remove = Object.keys(given).filter((k) => given[k] === '');
+        await admin.incrementalAlterConfigs('client_metrics', name, { set, delete: remove });
         print(flags.json === true, { name, altered: true }, () => `Altered client metrics config for ${name}.`);
         return;
       }

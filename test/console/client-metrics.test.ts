@@ -62,6 +62,15 @@ async function pushCode(conn: Connection, id: string, subscriptionId: number, pa
   }
 }
 
+/** Sets a subscription's configs and waits until the broker's metadata image has them (the alter returns once the controller commits). */
+async function subscribe(name: string, set: Record<string, string>): Promise<void> {
+  await admin.incrementalAlterConfigs('client_metrics', name, { set });
+  await until(`subscription ${name} in the broker's image`, async () => {
+    const now = new Map((await admin.describeConfigs('client_metrics', name)).map((c) => [c.name, c.value]));
+    return Object.entries(set).every(([k, v]) => now.get(k) === v);
+  });
+}
+
 async function alterCode(name: string, set: Record<string, string>): Promise<string> {
   try {
     await admin.incrementalAlterConfigs('client_metrics', name, { set });
@@ -80,6 +89,7 @@ test('subscriptions are CLIENT_METRICS config resources with Kafka\'s validation
   assert.match(await alterCode('bad', { match: 'client_id=a=b' }), /Illegal client matching pattern/);
   assert.match(await alterCode('', { metrics: '*' }), /name can't be empty/);
   assert.equal(await alterCode('ops', { metrics: 'org.apache.kafka.producer.,org.apache.kafka.consumer.', 'interval.ms': '1000', match: 'client_id=billing-.*' }), 'NONE');
+  await until('ops in the broker\'s image', async () => (await admin.describeConfigs('client_metrics', 'ops')).length === 3);
   const described = await admin.describeConfigs('client_metrics', 'ops');
   assert.deepEqual(described.map((c) => [c.name, c.value, c.source]), [
     ['interval.ms', '1000', 'CLIENT_METRICS_CONFIG'],
@@ -93,13 +103,13 @@ test('subscriptions are CLIENT_METRICS config resources with Kafka\'s validation
   assert.deepEqual(listed.configResources.map((r) => r.resourceName), ['ops']);
   await conn.close();
   await admin.incrementalAlterConfigs('client_metrics', 'ops', { delete: ['metrics', 'interval.ms', 'match'] });
-  assert.deepEqual(await admin.listClientMetricsResources(), []);
+  await until('ops gone', async () => (await admin.listClientMetricsResources()).length === 0);
   assert.deepEqual(await admin.describeConfigs('client_metrics', 'ops'), []);
 });
 
 test('a matching client gets its subscription, pushes, and its metrics appear on /metrics', { timeout: 30_000 }, async () => {
-  await admin.incrementalAlterConfigs('client_metrics', 'producers', {
-    set: { metrics: 'org.apache.kafka.producer.', 'interval.ms': '200', match: 'client_id=billing-.*,client_software_name=samsa-telemetry-.*' },
+  await subscribe('producers', {
+    metrics: 'org.apache.kafka.producer.', 'interval.ms': '200', match: 'client_id=billing-.*,client_software_name=samsa-telemetry-.*',
   });
   const other = await connect('reporting');
   const unmatched = await getTelemetrySubscriptionsV0.api.async(other, ZERO);
@@ -154,7 +164,7 @@ test('a matching client gets its subscription, pushes, and its metrics appear on
   assert.ok(logLines.some((l) => l.includes('pushed metrics that cannot be read: length 33554431 past the end')), 'one line says why');
 
   // A changed subscription changes the id: the client's next push is refused and it asks again.
-  await admin.incrementalAlterConfigs('client_metrics', 'producers', { set: { 'interval.ms': '300' } });
+  await subscribe('producers', { 'interval.ms': '300' });
   const changed = await getTelemetrySubscriptionsV0.api.async(conn, id);
   assert.notEqual(changed.subscriptionId, sub.subscriptionId);
   assert.equal(changed.pushIntervalMs, 300);
@@ -171,7 +181,7 @@ test('a matching client gets its subscription, pushes, and its metrics appear on
 });
 
 test('a silent client is forgotten after three push intervals', { timeout: 30_000 }, async () => {
-  await admin.incrementalAlterConfigs('client_metrics', 'fast', { set: { metrics: '*', 'interval.ms': '100', match: 'client_id=quiet' } });
+  await subscribe('fast', { metrics: '*', 'interval.ms': '100', match: 'client_id=quiet' });
   const conn = await connect('quiet');
   const sub = await getTelemetrySubscriptionsV0.api.async(conn, ZERO);
   assert.deepEqual(sub.requestedMetrics, ['*'], 'every metric, as Kafka answers it');
@@ -189,8 +199,8 @@ test('samsa client-metrics lists, describes, alters and deletes as kafka-client-
     '--match', 'client_id=foo.*', '--match', 'client_software_name=apache-kafka-java');
   assert.equal(altered.code, 0, altered.stderr);
   assert.equal(altered.stdout.trim(), 'Altered client metrics config for cli-sub.');
-  const listed = await cli('--list');
-  assert.ok(listed.stdout.split('\n').includes('cli-sub'), listed.stdout);
+  // The alter returns once the controller committed; the broker answering --list applies it a moment later.
+  await until('cli-sub listed', async () => (await cli('--list')).stdout.split('\n').includes('cli-sub'));
   const described = await cli('--describe', '--name', 'cli-sub');
   assert.equal(described.stdout.trim(), [
     'Client metrics configs for cli-sub are:',
@@ -200,6 +210,9 @@ test('samsa client-metrics lists, describes, alters and deletes as kafka-client-
   ].join('\n'));
   const all = await cli('--describe');
   assert.ok(all.stdout.includes('Client metrics configs for cli-sub are:'));
+  const removed = await cli('--alter', '--name', 'cli-sub', '--match', '');
+  assert.equal(removed.code, 0, removed.stderr);
+  await until('an empty --match removes the selectors', async () => !(await cli('--describe', '--name', 'cli-sub')).stdout.includes('match='));
   const bad = await cli('--alter', '--name', 'cli-sub', '--interval', '10');
   assert.equal(bad.code, 1);
   assert.ok(isOneLineError(bad), bad.stderr);
@@ -212,6 +225,8 @@ test('samsa client-metrics lists, describes, alters and deletes as kafka-client-
   assert.equal((await cli('--delete', '--name', generatedName)).code, 0);
   const deleted = await cli('--delete', '--name', 'cli-sub');
   assert.equal(deleted.stdout.trim(), 'Deleted client metrics config for cli-sub.');
-  const after = await cli('--list');
-  assert.ok(!after.stdout.includes('cli-sub') && !after.stdout.includes(generatedName), after.stdout);
+  await until('both subscriptions gone', async () => {
+    const after = await cli('--list');
+    return !after.stdout.includes('cli-sub') && !after.stdout.includes(generatedName);
+  });
 });

@@ -52,6 +52,8 @@ interface Instance {
   readonly metrics: readonly string[];
   lastGetMs: number;
   lastPushMs: number;
+  /** A GetTelemetrySubscriptions came after the last accepted push (Kafka compares timestamps; a flag survives both in one millisecond). */
+  askedSincePush: boolean;
   terminating: boolean;
   /** The last push's error: after UNKNOWN_SUBSCRIPTION_ID or UNSUPPORTED_COMPRESSION_TYPE the client may ask again at once. */
   lastError: number;
@@ -125,6 +127,7 @@ export class ClientMetricsManager {
       return { ...answer, errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED, clientInstanceId: ZERO_UUID, subscriptionId: 0, requestedMetrics: [] };
     }
     instance.lastGetMs = nowMs;
+    instance.askedSincePush = true;
     instance.lastError = ErrorCode.NONE;
     return { ...answer, errorCode: ErrorCode.NONE };
   }
@@ -160,8 +163,11 @@ export class ClientMetricsManager {
   private pushRefusal(instance: Instance, request: PushRequest, nowMs: number): number {
     if (instance.terminating) return ErrorCode.INVALID_REQUEST;
     // The first push after a GetTelemetrySubscriptions is always accepted (clients jitter it); later ones a full interval apart.
-    const accepted = instance.lastGetMs > instance.lastPushMs || nowMs - instance.lastPushMs >= instance.intervalMs;
-    if (accepted) instance.lastPushMs = nowMs;
+    const accepted = instance.askedSincePush || nowMs - instance.lastPushMs >= instance.intervalMs;
+    if (accepted) {
+      instance.lastPushMs = nowMs;
+      instance.askedSincePush = false;
+    }
     else if (!request.terminating) return ErrorCode.THROTTLING_QUOTA_EXCEEDED;
     if (instance.subscriptionId !== request.subscriptionId) return ErrorCode.UNKNOWN_SUBSCRIPTION_ID;
     if (request.compressionType !== CompressionCodec.NONE && !ACCEPTED_COMPRESSION_TYPES.includes(request.compressionType)) {
@@ -194,7 +200,7 @@ export class ClientMetricsManager {
     const subscriptionId = subscriptionIdOf(id, metrics, intervalMs);
     if (known !== undefined && known.subscriptionId === subscriptionId && known.intervalMs === intervalMs) return known;
     const instance: Instance = {
-      id, client: identity, subscriptionId, intervalMs, metrics, lastGetMs: 0, lastPushMs: 0, terminating: false, lastError: ErrorCode.NONE, points: [],
+      id, client: identity, subscriptionId, intervalMs, metrics, lastGetMs: 0, lastPushMs: 0, askedSincePush: false, terminating: false, lastError: ErrorCode.NONE, points: [],
     };
     this.instances.delete(id);
     this.instances.set(id, instance);
