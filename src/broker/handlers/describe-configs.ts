@@ -122,12 +122,13 @@ function describeResource(broker: BrokerContext, resource: Resource): readonly D
       }));
     }
     case ResourceType.CLIENT_METRICS: {
-      // As Kafka: the subscription's stored configs alone (none when it does not exist), each CLIENT_METRICS_CONFIG.
+      // As Kafka: every stored config of the subscription (the requested keys are not applied; none when it does not exist),
+      // each CLIENT_METRICS_CONFIG with no type.
       if (name === '') return invalidRequest('Client metrics subscription name must not be empty');
       const stored = broker.image().configs.get(`${ResourceType.CLIENT_METRICS}:${name}`) ?? new Map<string, string>();
-      return [...stored].filter(([k]) => keys === null || keys.length === 0 || keys.includes(k)).map(([k, v]): DescribedConfig => ({
+      return [...stored].map(([k, v]): DescribedConfig => ({
         name: k, value: v, source: ConfigSource.CLIENT_METRICS_CONFIG, readOnly: false, isSensitive: false,
-        configType: k === 'interval.ms' ? ConfigType.INT : ConfigType.LIST, documentation: '', synonyms: [],
+        configType: ConfigType.UNKNOWN, documentation: '', synonyms: [],
       }));
     }
     default:
