@@ -2,6 +2,7 @@
  * What request handlers work with. The server builds one per process and
  * passes it to every handler; handlers keep no state of their own.
  */
+import type { ClientMetricsManager } from './telemetry/client-metrics-manager.ts';
 import type { AclEntry, BrokerConfig, DynamicBrokerLayers, MetadataImage } from '../metadata/index.ts';
 import type { messages } from '../protocol/index.ts';
 import type { Clock } from '../storage/index.ts';
@@ -165,6 +166,10 @@ export interface BrokerContext {
   log(line: string, level?: 'trace' | 'debug' | 'info' | 'warn' | 'error'): void;
   /** The node's loggers and their levels (BROKER_LOGGER configs); absent where the node has none to offer. */
   readonly loggers?: LoggerLevels;
+  /** KIP-714 client metrics (GetTelemetrySubscriptions, PushTelemetry); absent where the node keeps none. */
+  readonly clientTelemetry?: ClientMetricsManager;
+  /** The client's source port of a connection, for the client_source_port selector; absent where unknown. */
+  clientPort?(connectionId: number): string;
 }
 
 export type Handler<Req, Res> = (broker: BrokerContext, request: Req, ctx: RequestContext) => Res | Promise<Res> | null;

@@ -24,3 +24,5 @@ export { ReplicaFetchers, type ReplicaFetchTransport, type ReplicaFetchersDeps }
 export { TrafficStats, type TopicTraffic } from './traffic-stats.ts';
 export { IsrManager, type AlterPartitionChannel, type IsrManagerDeps } from './isr-manager.ts';
 export { leadershipErrorOf } from './handlers/leadership.ts';
+export { ClientMetricsManager, TELEMETRY_MAX_BYTES_DEFAULT, type ClientSeries, type ClientIdentity } from './telemetry/client-metrics-manager.ts';
+export type { MetricPoint } from './telemetry/otlp-metrics.ts';

@@ -1,10 +1,11 @@
 /**
  * `samsa configs`: kafka-configs.sh's describe and alter, for topics, brokers
  * (one by id, or the cluster-wide default with --entity-default; dynamic
- * broker configs), broker-loggers, users' SCRAM credentials (user-scram.ts)
+ * broker configs), broker-loggers, client-metrics (KIP-714 subscriptions, as
+ * `samsa client-metrics` manages them), users' SCRAM credentials (user-scram.ts)
  * and client quotas of users, clients and ips (client-quotas.ts).
- * kafka-configs.sh's other entity types (client-metrics, groups) are refused
- * as usage errors: the broker does not serve them.
+ * kafka-configs.sh's groups entity type is refused as a usage error: the
+ * broker does not serve it.
  */
 import type { Command } from 'commander';
 import type { Admin, ConfigResourceType } from '../client/index.ts';
@@ -15,10 +16,12 @@ import {
   alterClientQuotas, describeClientQuotas, QUOTA_ENTITY_TYPES, quotaEntityArgs, quotaLine, type QuotaEntityArg,
 } from './client-quotas.ts';
 
-const ENTITY_TYPES: Record<string, ConfigResourceType> = { topics: 'topic', brokers: 'broker', 'broker-loggers': 'broker_logger' };
+const ENTITY_TYPES: Record<string, ConfigResourceType> = {
+  topics: 'topic', brokers: 'broker', 'broker-loggers': 'broker_logger', 'client-metrics': 'client_metrics',
+};
 /** kafka-configs.sh entity types Samsa does not serve. */
-const UNSUPPORTED_ENTITY_TYPES: ReadonlySet<string> = new Set(['client-metrics', 'groups']);
-const SUPPORTED_TYPES_TEXT = 'expected topics, brokers, broker-loggers, users, clients or ips';
+const UNSUPPORTED_ENTITY_TYPES: ReadonlySet<string> = new Set(['groups']);
+const SUPPORTED_TYPES_TEXT = 'expected topics, brokers, broker-loggers, client-metrics, users, clients or ips';
 
 /** --entity-type, --entity-name and --entity-default in the order given (commander keeps only the last of each). */
 interface EntityOrder {
@@ -50,8 +53,8 @@ export function register(program: Command): void {
   command
     .option('--describe', 'show configs (dynamic ones; --all for every config)')
     .option('--alter', 'set (--add-config) or remove (--delete-config) dynamic configs')
-    .option('--entity-type <type>', 'topics, brokers, broker-loggers, users, clients or ips (users and clients may be combined)')
-    .option('--entity-name <name>', 'topic name, broker id, user name, client id or ip')
+    .option('--entity-type <type>', 'topics, brokers, broker-loggers, client-metrics, users, clients or ips (users and clients may be combined)')
+    .option('--entity-name <name>', 'topic name, broker id, subscription name, user name, client id or ip')
     .option('--entity-default', 'brokers: the cluster-wide default; users, clients, ips: the default entity')
     .option('--topic <name>', 'shortcut for --entity-type topics --entity-name <name>')
     .option('--broker <id>', 'shortcut for --entity-type brokers --entity-name <id>')
@@ -143,7 +146,7 @@ async function configs(admin: Admin, flags: ConfigsFlags): Promise<void> {
     print(flags.json === true, { altered: { type, name, set, deleted: remove } }, () => `Completed updating config for ${label}.`);
     return;
   }
-  const entries = (await admin.describeConfigs(type, name)).filter((c) => flags.all || c.source.startsWith('DYNAMIC'));
+  const entries = (await admin.describeConfigs(type, name)).filter((c) => flags.all || c.source.startsWith('DYNAMIC') || c.source === 'CLIENT_METRICS_CONFIG');
   print(flags.json === true, entries, () => {
     const rows = entries.map((c) => [c.name, c.sensitive ? '(sensitive)' : c.value, c.source, c.readOnly ? 'yes' : 'no']);
     return `Configs for ${label}:\n${table(['NAME', 'VALUE', 'SOURCE', 'READ-ONLY'], rows)}`;

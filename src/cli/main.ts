@@ -8,6 +8,7 @@ import { EXIT_USAGE, collect } from './common.ts';
 import { register as registerAcls } from './acls.ts';
 import { register as registerDelegationTokens } from './delegation-tokens.ts';
 import { register as registerCluster } from './cluster.ts';
+import { register as registerClientMetrics } from './client-metrics.ts';
 import { register as registerConfigs } from './configs.ts';
 import { register as registerConsume } from './consume.ts';
 import { register as registerDeleteRecords } from './delete-records.ts';
@@ -56,6 +57,7 @@ export function program(): Command {
     });
   registerTopics(cmd);
   registerConfigs(cmd);
+  registerClientMetrics(cmd);
   registerOffsets(cmd);
   registerDeleteRecords(cmd);
   registerGroups(cmd);

@@ -24,8 +24,8 @@ const GROUP_KEY_TYPE = 0;
 const CONFIG_OP_SET = 0;
 const CONFIG_OP_DELETE = 1;
 
-export type ConfigResourceType = 'topic' | 'broker' | 'broker_logger';
-const RESOURCE_TYPE: Record<ConfigResourceType, number> = { topic: 2, broker: 4, broker_logger: 8 };
+export type ConfigResourceType = 'topic' | 'broker' | 'broker_logger' | 'client_metrics';
+const RESOURCE_TYPE: Record<ConfigResourceType, number> = { topic: 2, broker: 4, broker_logger: 8, client_metrics: 16 };
 
 /** How errors name a config resource; a broker with no name is the cluster-wide default. */
 function resourceLabel(type: ConfigResourceType, name: string): string {
@@ -300,6 +300,13 @@ export class Admin {
     }];
     const res = await (await this.configConnection(type, name)).request(ApiKey.IncrementalAlterConfigs, req);
     for (const r of res.responses) check(resourceLabel(type, name), r.errorCode, r.errorMessage);
+  }
+
+  /** The KIP-714 client-metrics subscriptions (CLIENT_METRICS config resources), by name. */
+  async listClientMetricsResources(): Promise<string[]> {
+    const res = await (await this.cluster.any()).request(ApiKey.ListClientMetricsResources, messages.ListClientMetricsResourcesRequest.defaults());
+    check('client metrics', res.errorCode, null);
+    return res.clientMetricsResources.map((r) => r.name).sort();
   }
 
   /** Per partition (all of the topic's when `partitions` is omitted): the earliest, latest, or first offset at or after a timestamp. */

@@ -8,7 +8,7 @@
  */
 import { ErrorCode } from '../protocol/index.ts';
 import {
-  ConfigResourceType, dynamicBrokerConfigDef, metadataRecord, parseValue, records as recordCodecs, topicNameError, type MetadataImage, type MetadataRecord,
+  clientMetricsConfigError, ConfigResourceType, dynamicBrokerConfigDef, metadataRecord, parseValue, records as recordCodecs, topicNameError, type MetadataImage, type MetadataRecord,
 } from '../metadata/index.ts';
 
 export interface ConfigResourceResult {
@@ -38,6 +38,13 @@ export function planConfigs(
     // As Kafka's ConfigurationControlManager: a broker config set to its current value is written again, so the
     // broker reloads what it names (a key store file replaced in place under the same path).
     configChangeRecords(resourceType, resourceName, resourceConfigs(image, resourceType, resourceName), target, out, true);
+    return CONFIG_OK;
+  }
+  if (resourceType === ConfigResourceType.ClientMetrics) {
+    // Kafka's ClientMetricsConfigs.validate; a subscription exists while it has configs, so removing them all deletes it.
+    const refusal = clientMetricsConfigError(resourceName, target);
+    if (refusal !== null) return refusal;
+    configChangeRecords(resourceType, resourceName, resourceConfigs(image, resourceType, resourceName), target, out);
     return CONFIG_OK;
   }
   if (resourceType !== ConfigResourceType.Topic) return fail(ErrorCode.INVALID_REQUEST, `Unknown resource type ${resourceType}`);

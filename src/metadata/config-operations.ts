@@ -6,6 +6,7 @@ import { ErrorCode } from '../protocol/index.ts';
 import { brokerConfigDef } from './config/broker-configs.ts';
 import type { ConfigDef } from './config/config-def.ts';
 import { topicConfigDef } from './config/topic-configs.ts';
+import { CLIENT_METRICS_CONFIG_DEFS, CLIENT_METRICS_RESOURCE } from './client-metrics.ts';
 
 export const ConfigOperation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 export const CONFIG_OPERATION_NAMES: readonly string[] = ['SET', 'DELETE', 'APPEND', 'SUBTRACT'];
@@ -22,7 +23,10 @@ const BROKER_RESOURCE = 4;
 export function applyConfigOperations(
   current: ReadonlyMap<string, string>, ops: readonly { name: string; operation: number; value: string | null }[], resourceType = 2,
 ): Map<string, string> | { errorCode: number; errorMessage: string } {
-  const defOf = (name: string): ConfigDef | undefined => (resourceType === BROKER_RESOURCE ? brokerConfigDef(name) : topicConfigDef(name));
+  const defOf = (name: string): Pick<ConfigDef, 'type' | 'default'> | undefined => {
+    if (resourceType === CLIENT_METRICS_RESOURCE) return CLIENT_METRICS_CONFIG_DEFS.find((d) => d.name === name);
+    return resourceType === BROKER_RESOURCE ? brokerConfigDef(name) : topicConfigDef(name);
+  };
   const target = new Map(current);
   for (const op of ops) {
     if (op.operation === ConfigOperation.DELETE) {

@@ -36,7 +36,7 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
     const at = key.indexOf(':');
     const resourceType = Number(key.slice(0, at));
     const resourceName = key.slice(at + 1);
-    if (resourceType !== ConfigResourceType.Topic && resourceType !== ConfigResourceType.Broker) continue;
+    if (resourceType !== ConfigResourceType.Topic && resourceType !== ConfigResourceType.Broker && resourceType !== ConfigResourceType.ClientMetrics) continue;
     for (const [name, value] of configs) out.push(metadataRecord(codecs.ConfigRecord, { resourceType, resourceName, name, value }));
   }
   for (const [name, byMechanism] of image.scramCredentials) {

@@ -36,7 +36,7 @@ export const RecordType = {
 } as const;
 
 /** ConfigRecord resource types, as in DescribeConfigs. */
-export const ConfigResourceType = { Topic: 2, Broker: 4 } as const;
+export const ConfigResourceType = { Topic: 2, Broker: 4, ClientMetrics: 16 } as const;
 
 export interface PartitionImage {
   readonly partitionId: number;

@@ -25,3 +25,8 @@ export {
   describeClientQuotas, IP_QUOTA_KEYS, QuotaEntityType, QuotaMatchType, quotaEntityKey, quotaEntityText, sortedEntity, USER_CLIENT_QUOTA_KEYS,
   type ClientQuotaImage, type ClientQuotaMap, type DescribeClientQuotasResult, type DescribeComponent, type QuotaEntityPart, type QuotaKeyDef,
 } from './client-quotas.ts';
+export {
+  CLIENT_MATCH_SELECTORS, CLIENT_METRICS_CONFIG_DEFS, CLIENT_METRICS_INTERVAL, CLIENT_METRICS_INTERVAL_DEFAULT, CLIENT_METRICS_INTERVAL_MAX,
+  CLIENT_METRICS_INTERVAL_MIN, CLIENT_METRICS_MATCH, CLIENT_METRICS_METRICS, CLIENT_METRICS_RESOURCE, clientMetricsConfigError,
+  clientMetricsSubscription, clientMetricsSubscriptions, type ClientMatchSelector, type ClientMetricsSubscription,
+} from './client-metrics.ts';

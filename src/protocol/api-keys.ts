@@ -41,6 +41,7 @@ export const ApiKey = {
   AlterPartition: 56, UpdateFeatures: 57, FetchSnapshot: 59, DescribeCluster: 60, DescribeProducers: 61,
   BrokerRegistration: 62, BrokerHeartbeat: 63, UnregisterBroker: 64, DescribeTransactions: 65, ListTransactions: 66,
   AllocateProducerIds: 67, ConsumerGroupHeartbeat: 68, ConsumerGroupDescribe: 69, ControllerRegistration: 70,
+  GetTelemetrySubscriptions: 71, PushTelemetry: 72, ListClientMetricsResources: 74,
   DescribeTopicPartitions: 75, AddRaftVoter: 80, RemoveRaftVoter: 81, UpdateRaftVoter: 82,
 } as const;
 
@@ -119,6 +120,9 @@ export const SERVABLE_APIS: readonly ApiRange[] = Object.freeze([
   api(68, 'ConsumerGroupHeartbeat', 0, 1),
   api(69, 'ConsumerGroupDescribe', 0, 0),
   api(70, 'ControllerRegistration', 0, 0),
+  api(71, 'GetTelemetrySubscriptions', 0, 0),
+  api(72, 'PushTelemetry', 0, 0),
+  api(74, 'ListClientMetricsResources', 0, 0),
   api(75, 'DescribeTopicPartitions', 0, 0),
   api(80, 'AddRaftVoter', 0, 0),
   api(81, 'RemoveRaftVoter', 0, 0),

@@ -11,6 +11,7 @@ import type { Server as TlsServer } from 'node:tls';
 import {
   FetchPurgatory, FetchSessionCache, IsrManager, ReplicaFetchers, ReplicaManager, logConfigOf, writeTxnMarkers, type Authorizer,
   type BrokerContext, type LoggerLevels,
+  ClientMetricsManager, TELEMETRY_MAX_BYTES_DEFAULT,
 } from '../broker/index.ts';
 import { ControllerApiKey } from '../controller/index.ts';
 import {
@@ -140,6 +141,9 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     if (changes === null || changes.changedTopics.length > 0 || changes.deletedTopics.length > 0) void groups.coordinator.topicsChanged();
   });
   const clientHosts = new Map<number, string>();
+  const clientPorts = new Map<number, string>();
+  const telemetryMaxBytes = Number(config.raw['telemetry.max.bytes'] ?? TELEMETRY_MAX_BYTES_DEFAULT);
+  const clientTelemetry = new ClientMetricsManager(image, () => telemetryMaxBytes, (line) => log(line, 'warn'));
   const broker: BrokerContext = {
     nodeId,
     clusterId: deps.clusterId,
@@ -165,6 +169,8 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
     },
     verifyTransaction: (request) => verify(request),
     clientHost: (connectionId) => clientHosts.get(connectionId) ?? '/unknown',
+    clientPort: (connectionId) => clientPorts.get(connectionId) ?? '',
+    clientTelemetry,
     log,
     loggers: loggerLevels(deps.logging),
     describeTopicConfigs: (topic) => describeTopicConfigEntries(config, image(), topic, layersAt(image())),
@@ -200,6 +206,7 @@ export async function startBrokerRole(deps: BrokerRoleDeps): Promise<BrokerRole>
   const tokenLogin = (tokenId: string, mechanism: string) => tokens.lookup(tokenId, mechanism);
   deps.listeners.forEach((planned, i) => serve(
     servers[i]!, dispatcher, config, clientHosts, deps.sockets, deps.logging.logger('samsa.network'), gate, withTokenCredentials(withScramCredentials(planned.security, scram), tokenLogin),
+    clientPorts,
   ));
   // TLS listeners take new key and trust stores when this node's dynamic configs change (and at start, from the image's).
   const tlsListeners = new TlsListeners(deps.listeners.flatMap((planned, i) => planned.security.tls === null ? []

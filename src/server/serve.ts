@@ -45,6 +45,7 @@ let nextConnectionId = 1;
 export function serve(
   server: Server, dispatcher: Dispatcher, config: BrokerConfig, clientHosts: Map<number, string>, sockets: Set<Socket>,
   log: (line: string, level?: 'warn' | 'error') => void, gate: { open: boolean; opened: Promise<void> } | null, security: ListenerSecurity,
+  clientPorts?: Map<number, string>,
 ): void {
   const limits = { frameBytesMax: config.socketRequestMaxBytes, inflightRequestsMax: CONNECTION_LIMITS_INFLIGHT_MAX };
   if (security.tls !== null) {
@@ -67,6 +68,7 @@ export function serve(
     const id = nextConnectionId++;
     // Kafka reports a member's host as InetAddress.toString(): "/" and the address.
     clientHosts.set(id, `/${socket.remoteAddress ?? 'unknown'}`);
+    clientPorts?.set(id, String(socket.remotePort ?? ''));
     const instruments = dispatcher.instruments;
     instruments?.connectionOpened(security.name);
     let released = false;
@@ -75,6 +77,7 @@ export function serve(
       released = true;
       sockets.delete(socket);
       clientHosts.delete(id);
+      clientPorts?.delete(id);
       instruments?.connectionClosed(security.name);
     };
     const accept = (): void => {

@@ -69,7 +69,7 @@ test('configs: entity types — brokers\' cluster default, broker-loggers, and t
 
   const usage = await Promise.all([
     samsa(['configs', '--describe', '--entity-type', 'groups', '--entity-name', 'g', ...B]),
-    samsa(['configs', '--describe', '--entity-type', 'client-metrics', '--entity-name', 'm', ...B]),
+    samsa(['configs', '--describe', '--entity-type', 'client-metrics', '--entity-default', ...B]),
     samsa(['configs', '--describe', '--entity-type', 'widgets', '--entity-name', 'w', ...B]),
     samsa(['configs', '--describe', '--entity-type', 'topics', '--entity-default', ...B]),
     samsa(['configs', '--describe', '--entity-type', 'brokers', '--entity-default', '--entity-name', '1', ...B]),
@@ -78,8 +78,8 @@ test('configs: entity types — brokers\' cluster default, broker-loggers, and t
     assert.ok(isOneLineError(u), u.stderr);
     assert.equal(u.code, 2, u.stderr);
   }
-  assert.equal(usage[0]!.stderr.trim(), 'samsa: --entity-type \'groups\' is not supported by Samsa: expected topics, brokers, broker-loggers, users, clients or ips');
-  assert.match(usage[1]!.stderr, /'client-metrics' is not supported/);
+  assert.equal(usage[0]!.stderr.trim(), 'samsa: --entity-type \'groups\' is not supported by Samsa: expected topics, brokers, broker-loggers, client-metrics, users, clients or ips');
+  assert.match(usage[1]!.stderr, /--entity-default applies to --entity-type brokers only, not client-metrics/);
   assert.match(usage[2]!.stderr, /unknown --entity-type 'widgets'/);
   assert.match(usage[3]!.stderr, /--entity-default applies to --entity-type brokers only/);
   assert.match(usage[4]!.stderr, /cannot be used together/);

@@ -67,7 +67,7 @@ test('topics: usage errors and an unreachable broker are one line with a non-zer
     samsa(['topics', '--create', '--topic', 'x', '--partitions', 'many', ...B]),
     samsa(['topics', ...B]),
     samsa(['topics', '--create', ...B]),
-    samsa(['configs', '--describe', '--entity-type', 'client-metrics', '--entity-name', 'x', ...B]),
+    samsa(['configs', '--describe', '--entity-type', 'groups', '--entity-name', 'x', ...B]),
   ]);
   for (const r of cases) assert.ok(isOneLineError(r), `${r.code} ${r.stderr}`);
   assert.match(cases[0]!.stderr, /cannot connect to 127\.0\.0\.1:1/);

@@ -52,6 +52,9 @@ test('replaying an image\'s records rebuilds the same image', () => {
     partition(t2, 0, 1),
     metadataRecord(codecs.ConfigRecord, { resourceType: 2, resourceName: 'kept', name: 'retention.ms', value: '1000' }),
     metadataRecord(codecs.ConfigRecord, { resourceType: 2, resourceName: 'gone', name: 'retention.ms', value: '5' }),
+    // A KIP-714 client-metrics subscription (CLIENT_METRICS, resource type 16).
+    metadataRecord(codecs.ConfigRecord, { resourceType: 16, resourceName: 'producers', name: 'metrics', value: 'org.apache.kafka.producer.' }),
+    metadataRecord(codecs.ConfigRecord, { resourceType: 16, resourceName: 'producers', name: 'interval.ms', value: '1000' }),
     metadataRecord(codecs.RemoveTopicRecord, { topicId: t2 }),
     metadataRecord(codecs.ProducerIdsRecord, { brokerId: 1, brokerEpoch: 10n, nextProducerId: 2000n }),
     metadataRecord(codecs.FeatureLevelRecord, { name: 'transaction.version', featureLevel: 1 }),
@@ -68,6 +71,7 @@ test('replaying an image\'s records rebuilds the same image', () => {
   assert.deepEqual(comparable(replayed), comparable(original));
   assert.equal(original.topicsByName.get('kept')!.partitions[1]!.leaderEpoch, 1, 'the change was applied before the snapshot');
   assert.equal(replayed.topicsByName.has('gone'), false);
+  assert.deepEqual([...replayed.configs.get('16:producers') ?? []], [['metrics', 'org.apache.kafka.producer.'], ['interval.ms', '1000']], 'subscriptions survive a snapshot');
   assert.deepEqual([...original.features], [['metadata.version', 21], ['transaction.version', 1]], 'a feature set to 0 is off, as in Kafka');
   assert.deepEqual(replayed.brokers.get(2)!.features.get('transaction.version'), { min: 0, max: 2 });
   assert.deepEqual([...replayed.scramCredentials.keys()].sort(), ['alice', 'bob'], 'a user whose last credential went is gone');

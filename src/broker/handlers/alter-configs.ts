@@ -94,6 +94,8 @@ export function preprocessConfigResources(
     if (refusal !== null) return refusal;
     switch (r.resourceType) {
       case ResourceType.TOPIC: return null;
+      // KIP-714 subscriptions: checked and stored by the controller (config-changes.ts).
+      case ResourceType.CLIENT_METRICS: return null;
       case ResourceType.BROKER: return brokerChange(broker, r, replaces);
       case ResourceType.BROKER_LOGGER:
         return incremental ? loggerChange(broker, r, validateOnly) : invalidRequest(`Unknown resource type ${r.resourceType}`);

@@ -35,6 +35,8 @@ export function makeApiVersionsHandler(apis: readonly ApiRange[]) {
     if (ctx.apiVersion >= SOFTWARE_FIELDS_VERSION_MIN && !validSoftware(request)) {
       return apiVersionsResponse(apis, ErrorCode.INVALID_REQUEST);
     }
+    // Kafka's ClientInformation: what KIP-714 subscriptions match client_software_name/version on.
+    if (ctx.apiVersion >= SOFTWARE_FIELDS_VERSION_MIN) broker.clientTelemetry?.noteSoftware(ctx.connectionId, request.clientSoftwareName, request.clientSoftwareVersion);
     const response = apiVersionsResponse(apis, ErrorCode.NONE);
     addFeatures(response, broker.image(), ctx.apiVersion);
     return response;

@@ -13,6 +13,7 @@
  * dynamic, cluster-wide dynamic default, static, or default), or '' for the
  * cluster-wide dynamic defaults alone. BROKER_LOGGER: the node's loggers
  * (the root and each named part) with their current levels, as Kafka lists its log4j loggers.
+ * CLIENT_METRICS: a KIP-714 subscription's stored configs (metrics, interval.ms, match).
  */
 import { ErrorCode, messages } from '../../protocol/index.ts';
 import {
@@ -28,7 +29,7 @@ type Result = messages.DescribeConfigsResponseDescribeConfigsResult;
 type Entry = messages.DescribeConfigsResponseDescribeConfigsResourceResult;
 
 /** Kafka's ConfigResource.Type ids (wire protocol). */
-export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
+export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16 } as const;
 
 export interface ResourceError {
   readonly errorCode: number;
@@ -83,7 +84,7 @@ export function configAuthorizationError(
     return authorize(broker, ctx, operation, Resource.TOPIC, resourceName)
       ? null : { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
   }
-  if (resourceType === ResourceType.BROKER || resourceType === ResourceType.BROKER_LOGGER) {
+  if (resourceType === ResourceType.BROKER || resourceType === ResourceType.BROKER_LOGGER || resourceType === ResourceType.CLIENT_METRICS) {
     return authorizeCluster(broker, ctx, operation) ? null : { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
   }
   return null;
@@ -118,6 +119,16 @@ function describeResource(broker: BrokerContext, resource: Resource): readonly D
       return loggers.filter((l) => keys === null || keys.includes(l.name)).map((l): DescribedConfig => ({
         name: l.name, value: l.level, source: ConfigSource.DYNAMIC_BROKER_LOGGER_CONFIG, readOnly: false, isSensitive: false,
         configType: ConfigType.STRING, documentation: '', synonyms: [],
+      }));
+    }
+    case ResourceType.CLIENT_METRICS: {
+      // As Kafka: every stored config of the subscription (the requested keys are not applied; none when it does not exist),
+      // each CLIENT_METRICS_CONFIG with no type.
+      if (name === '') return invalidRequest('Client metrics subscription name must not be empty');
+      const stored = broker.image().configs.get(`${ResourceType.CLIENT_METRICS}:${name}`) ?? new Map<string, string>();
+      return [...stored].map(([k, v]): DescribedConfig => ({
+        name: k, value: v, source: ConfigSource.CLIENT_METRICS_CONFIG, readOnly: false, isSensitive: false,
+        configType: ConfigType.UNKNOWN, documentation: '', synonyms: [],
       }));
     }
     default:

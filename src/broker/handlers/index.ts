@@ -52,6 +52,7 @@ import { handleOffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { handleProduce } from './produce.ts';
 import { handleSaslAuthenticate, handleSaslHandshake } from './sasl.ts';
 import { handleSyncGroup } from './sync-group.ts';
+import { handleGetTelemetrySubscriptions, handleListClientMetricsResources, handlePushTelemetry } from './telemetry.ts';
 import { handleTxnOffsetCommit } from './txn-offset-commit.ts';
 import { handleUpdateFeatures } from './update-features.ts';
 import { handleWriteTxnMarkers } from './write-txn-markers.ts';
@@ -119,6 +120,9 @@ const implemented: HandlerTable = {
   66: handleListTransactions,
   68: handleConsumerGroupHeartbeat,
   69: handleConsumerGroupDescribe,
+  71: handleGetTelemetrySubscriptions,
+  72: handlePushTelemetry,
+  74: handleListClientMetricsResources,
   75: handleDescribeTopicPartitions,
 };
 

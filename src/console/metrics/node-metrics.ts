@@ -3,11 +3,13 @@
  * the server feeds, the gauges read from the node at scrape time, and the
  * process's own (heap, RSS, CPU, event-loop delay and utilisation, from
  * prom-client's defaults). Registries are per node, so several embedded
- * brokers in one process each report their own.
+ * brokers in one process each report their own. Metrics that clients push
+ * (KIP-714) follow, rendered from the broker's ClientMetricsManager.
  */
 import { performance } from 'node:perf_hooks';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NodeView } from '../../server/index.ts';
+import { renderClientMetrics } from './client-metrics.ts';
 import { NodeGauges } from './node-gauges.ts';
 import { RequestInstruments } from './request-instruments.ts';
 
@@ -15,6 +17,7 @@ export class NodeMetrics {
   readonly registry = new Registry();
   readonly instruments: RequestInstruments;
   private gauges: NodeGauges | null = null;
+  private view: NodeView | null = null;
 
   constructor() {
     this.instruments = new RequestInstruments(this.registry);
@@ -34,12 +37,15 @@ export class NodeMetrics {
   /** The node is up: its state is read from now on. */
   attach(view: NodeView): void {
     this.gauges = new NodeGauges(this.registry, view);
+    this.view = view;
   }
 
   /** The Prometheus text exposition of everything above. */
   async render(): Promise<string> {
     this.gauges?.refresh();
-    return this.registry.metrics();
+    const broker = this.view?.broker ?? null;
+    const pushed = broker?.clientTelemetry === undefined ? '' : renderClientMetrics(broker.clientTelemetry.series(broker.clock.nowMs()));
+    return (await this.registry.metrics()) + pushed;
   }
 
   get contentType(): string {

@@ -252,6 +252,9 @@ const OBSERVABILITY: readonly ConfigDef[] = [
     samsaNote: 'Samsa only (Kafka sets levels in log4j files). An embedded broker given no log function defaults to WARN, printed on stderr. '
       + 'Levels of the root and of each logger change at runtime with IncrementalAlterConfigs on BROKER_LOGGER (samsa configs --entity-type broker-loggers).',
   }),
+  def('telemetry.max.bytes', 'int', '1048576', RO, 'Largest metrics payload a client may push with PushTelemetry (KIP-714), before decompression.', {
+    validator: atLeast(1),
+  }),
   def('metrics.listener', 'string', null, RO, 'Where this node serves Prometheus metrics (/metrics) and health checks (/healthz, /readyz), as http://host:port; empty turns it off.', {
     samsaNote: 'Samsa only (Kafka exposes JMX). `samsa start` serves http://127.0.0.1:9644 when it is not set, and runs without it (one warning) when that default port is taken; '
       + 'an embedded broker serves none unless given one. A port that is given and taken stops the start. Port 0 picks a free one.',
