@@ -171,3 +171,15 @@ export function rssSampler(pid: number): { stop(): number } {
     },
   };
 }
+
+/** A file of `count` lines of `size` bytes ('x'), for kcat -P -l. */
+export function recordFile(dir: string, size: number, count: number): string {
+  const file = join(dir, `records-${size}.txt`);
+  const line = Buffer.alloc(size + 1, 'x');
+  line[size] = 0x0a;
+  const fd = fs.openSync(file, 'w');
+  const chunk = Buffer.concat(Array.from({ length: 1000 }, () => line));
+  for (let i = 0; i < count / 1000; i++) fs.writeSync(fd, chunk);
+  fs.closeSync(fd);
+  return file;
+}

@@ -12,7 +12,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { Admin, Cluster } from '../src/client/index.ts';
 import { freePorts } from '../src/server/local-nodes.ts';
-import { killAll, run, startBrokerProcess } from './broker-procs.ts';
+import { killAll, run, startBrokerProcess, recordFile } from './broker-procs.ts';
 
 const RECORDS = Number(process.env.SAMSA_BENCH_METRICS_RECORDS ?? 1_000_000);
 const ROUNDS = Number(process.env.SAMSA_BENCH_METRICS_ROUNDS ?? 3);
@@ -22,17 +22,6 @@ const SCRAPE_EVERY_MS = 1000;
 const CREATE_TIMEOUT_MS = 300_000;
 const WIDE_PARTITIONS = 1000;
 const PRODUCER = ['linger.ms=5', 'batch.num.messages=10000', 'queue.buffering.max.messages=1000000', 'queue.buffering.max.kbytes=1048576', 'acks=1'];
-
-function recordFile(dir: string, size: number, count: number): string {
-  const file = join(dir, `records-${size}.txt`);
-  const line = Buffer.alloc(size + 1, 'x');
-  line[size] = 0x0a;
-  const fd = fs.openSync(file, 'w');
-  const chunk = Buffer.concat(Array.from({ length: 1000 }, () => line));
-  for (let i = 0; i < count / 1000; i++) fs.writeSync(fd, chunk);
-  fs.closeSync(fd);
-  return file;
-}
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);

@@ -11,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { makeTestCerts } from '../test/helpers/certs.ts';
-import { killAll, run, startBrokerProcess } from './broker-procs.ts';
+import { killAll, run, startBrokerProcess, recordFile } from './broker-procs.ts';
 
 const RECORDS = Number(process.env.SAMSA_BENCH_TLS_RECORDS ?? 1_000_000);
 const CLIENT_TIMEOUT_MS = 300_000;
@@ -28,17 +28,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-function recordFile(dir: string, size: number, count: number): string {
-  const file = join(dir, `records-${size}.txt`);
-  const line = Buffer.alloc(size + 1, 'x');
-  line[size] = 0x0a;
-  const fd = fs.openSync(file, 'w');
-  const chunk = Buffer.concat(Array.from({ length: 1000 }, () => line));
-  for (let i = 0; i < count / 1000; i++) fs.writeSync(fd, chunk);
-  fs.closeSync(fd);
-  return file;
 }
 
 async function main(): Promise<void> {

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiKey, BrokerConnection, ClientError, ErrorCode, errorName, messages } from '../protocol/index.ts';
 import type { TopicPartitions } from './assignors.ts';
 import type { Cluster } from './cluster.ts';
-import { subtractPartitions, type JoinOutcome } from './group.ts';
+import { offsetCommitTopics, subtractPartitions, type JoinOutcome } from './group.ts';
 
 const LEAVE_EPOCH = -1;
 const STATIC_LEAVE_EPOCH = -2;
@@ -185,16 +185,10 @@ export class ConsumerGroupMembership {
   async commit(offsets: readonly { topic: string; partition: number; offset: bigint }[]): Promise<void> {
     if (offsets.length === 0) return;
     const conn = await this.coordinatorConnection();
-    const byTopic = new Map<string, messages.OffsetCommitRequestOffsetCommitRequestPartition[]>();
-    for (const o of offsets) {
-      const list = byTopic.get(o.topic) ?? [];
-      list.push({ ...messages.defaultOffsetCommitRequestOffsetCommitRequestPartition(), partitionIndex: o.partition, committedOffset: o.offset });
-      byTopic.set(o.topic, list);
-    }
     const res = await conn.request(ApiKey.OffsetCommit, {
       ...messages.OffsetCommitRequest.defaults(), groupId: this.groupId, generationIdOrMemberEpoch: this.memberEpoch, memberId: this.memberId,
       groupInstanceId: this.groupInstanceId,
-      topics: [...byTopic].map(([name, partitions]) => ({ ...messages.defaultOffsetCommitRequestOffsetCommitRequestTopic(), name, partitions })),
+      topics: offsetCommitTopics(offsets),
     });
     for (const t of res.topics) {
       for (const p of t.partitions) {

@@ -293,16 +293,10 @@ export class GroupMembership {
   async commit(offsets: readonly { topic: string; partition: number; offset: bigint }[]): Promise<void> {
     if (offsets.length === 0) return;
     const conn = await this.coordinatorConnection();
-    const byTopic = new Map<string, messages.OffsetCommitRequestOffsetCommitRequestPartition[]>();
-    for (const o of offsets) {
-      const list = byTopic.get(o.topic) ?? [];
-      list.push({ ...messages.defaultOffsetCommitRequestOffsetCommitRequestPartition(), partitionIndex: o.partition, committedOffset: o.offset });
-      byTopic.set(o.topic, list);
-    }
     const res = await conn.request(ApiKey.OffsetCommit, {
       ...messages.OffsetCommitRequest.defaults(), groupId: this.groupId, generationIdOrMemberEpoch: this.generationId, memberId: this.memberId,
       groupInstanceId: this.groupInstanceId,
-      topics: [...byTopic].map(([name, partitions]) => ({ ...messages.defaultOffsetCommitRequestOffsetCommitRequestTopic(), name, partitions })),
+      topics: offsetCommitTopics(offsets),
     });
     for (const t of res.topics) for (const p of t.partitions) this.check(p.errorCode, `OffsetCommit of ${t.name}-${p.partitionIndex}`);
   }
@@ -343,4 +337,15 @@ export class GroupMembership {
     this.memberId = '';
     this.generationId = -1;
   }
+}
+
+/** OffsetCommit's topics for next-offsets-to-read, grouped by topic (classic and KIP-848 members commit the same way). */
+export function offsetCommitTopics(offsets: readonly { topic: string; partition: number; offset: bigint }[]): messages.OffsetCommitRequestOffsetCommitRequestTopic[] {
+  const byTopic = new Map<string, messages.OffsetCommitRequestOffsetCommitRequestPartition[]>();
+  for (const o of offsets) {
+    const list = byTopic.get(o.topic) ?? [];
+    list.push({ ...messages.defaultOffsetCommitRequestOffsetCommitRequestPartition(), partitionIndex: o.partition, committedOffset: o.offset });
+    byTopic.set(o.topic, list);
+  }
+  return [...byTopic].map(([name, partitions]) => ({ ...messages.defaultOffsetCommitRequestOffsetCommitRequestTopic(), name, partitions }));
 }

@@ -20,3 +20,10 @@ export function tempDir(prefix = 'samsa-test-'): { dir: string; remove(): void }
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** The port of one of a broker's listeners, by name (PLAINTEXT, SASL_SSL, …); fails the test when it has none. */
+export function listenerPort(b: RunningBroker, name: string): number {
+  const l = b.listeners.find((x) => x.name === name);
+  if (l === undefined) throw new Error(`the broker has no listener ${name}`);
+  return l.port;
+}

@@ -72,6 +72,11 @@ export class RawConnection {
     return codec.decode(r, version);
   }
 
+  /** Whether the broker closes the connection within a second. */
+  async closedByBroker(): Promise<boolean> {
+    return until('the broker to close the connection', () => this.closed, { timeoutMs: 1000, intervalMs: 10 }).catch(() => false);
+  }
+
   destroy(): void {
     this.socket.destroy();
   }

@@ -18,6 +18,7 @@ import { ApiKey, ErrorCode, messages, sasl } from '../../src/protocol/index.ts';
 import { RawConnection } from '../helpers/raw-connection.ts';
 import { kafkaTool, killAllChildren } from '../helpers/processes.ts';
 import { until } from '../helpers/until.ts';
+import { listenerPort } from '../helpers/broker.ts';
 
 const SCRAM_LIFETIME_MS = 1500;
 const PLAIN_LIFETIME_MS = 1200;
@@ -26,11 +27,7 @@ let broker: RunningBroker;
 const lines: string[] = [];
 const clusters: Cluster[] = [];
 
-function portOf(name: string): number {
-  const l = broker.listeners.find((x) => x.name === name);
-  assert.ok(l, `listener ${name}`);
-  return l.port;
-}
+const portOf = (name: string): number => listenerPort(broker, name);
 
 function cluster(listener: string, extra: Record<string, unknown> = {}): Cluster {
   const c = new Cluster({ bootstrapServers: [`127.0.0.1:${portOf(listener)}`], clientId: 'reauth-test', requestTimeoutMs: 5000, ...extra });

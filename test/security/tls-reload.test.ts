@@ -22,6 +22,7 @@ import { makeServerStore, makeTestCerts, type TestCerts } from '../helpers/certs
 import { killAllChildren, run } from '../helpers/processes.ts';
 import { samsa } from '../helpers/samsa-cli.ts';
 import { until } from '../helpers/until.ts';
+import { listenerPort } from '../helpers/broker.ts';
 
 let certs: TestCerts;
 let broker: RunningBroker;
@@ -29,11 +30,7 @@ let liveStore: string;
 const lines: string[] = [];
 const clusters: Cluster[] = [];
 
-function portOf(name: string): number {
-  const l = broker.listeners.find((x) => x.name === name);
-  assert.ok(l, `listener ${name}`);
-  return l.port;
-}
+const portOf = (name: string): number => listenerPort(broker, name);
 
 function cluster(listener: string, extra: Record<string, unknown> = {}): Cluster {
   const c = new Cluster({ bootstrapServers: [`127.0.0.1:${portOf(listener)}`], clientId: 'tls-reload-test', requestTimeoutMs: 5000, ...extra });

@@ -10,12 +10,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { Admin, Cluster, Consumer, Producer, type ClientOptions } from '../../src/client/index.ts';
-import { ApiKey, ErrorCode, Reader, Writer, messages, readResponseHeader, requestCodec, requestHeaderVersion, responseCodec } from '../../src/protocol/index.ts';
+import { ApiKey, ErrorCode, Reader, messages, readResponseHeader, responseCodec } from '../../src/protocol/index.ts';
 import { mapDn, parseMappingRules, subjectDn } from '../../src/security/index.ts';
 import { startBroker, type RunningBroker } from '../../src/index.ts';
-import { until } from '../helpers/until.ts';
+import { listenerPort } from '../helpers/broker.ts';
+import { RawConnection } from '../helpers/raw-connection.ts';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.ts';
 import { samsa } from '../helpers/samsa-cli.ts';
 
@@ -27,11 +27,7 @@ let broker: RunningBroker;
 let mtls: RunningBroker;
 const logLines: string[] = [];
 
-function portOf(b: RunningBroker, name: string): number {
-  const l = b.listeners.find((x) => x.name === name);
-  assert.ok(l, `listener ${name}`);
-  return l.port;
-}
+const portOf = listenerPort;
 
 before(async () => {
   certs = makeTestCerts();
@@ -172,70 +168,6 @@ test('SASL/PLAIN: a wrong password is refused with SASL_AUTHENTICATION_FAILED an
     await assert.rejects(cluster.refreshMetadata([]));
   });
 });
-
-/** A raw connection: frames out, size-prefixed answers in, and whether the broker closed it. */
-class RawConnection {
-  private readonly socket: Socket;
-  private buffer = Buffer.alloc(0);
-  closed = false;
-  private nextCorrelationId = 1;
-
-  private constructor(socket: Socket) {
-    this.socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-    });
-    socket.on('close', () => {
-      this.closed = true;
-    });
-    socket.on('error', () => undefined);
-  }
-
-  static open(port: number): Promise<RawConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(new RawConnection(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  request(apiKey: number, version: number, body: unknown): Buffer {
-    const codec = requestCodec(apiKey)!;
-    const w = new Writer();
-    const sizeAt = w.reserve(4);
-    messages.RequestHeader.encode(w, {
-      ...messages.RequestHeader.defaults(), requestApiKey: apiKey, requestApiVersion: version, correlationId: this.nextCorrelationId++, clientId: 'raw',
-    }, requestHeaderVersion(apiKey, version));
-    codec.encode(w, body, version);
-    w.patchInt32(sizeAt, w.length - 4);
-    return w.toBuffer();
-  }
-
-  send(...frames: Buffer[]): void {
-    this.socket.write(Buffer.concat(frames));
-  }
-
-  /** The next size-prefixed answer's payload, or null once the broker closed without one. */
-  async next(): Promise<Buffer | null> {
-    // Woken by each read and by the close; bounded in time, so a broker that never answers fails the test.
-    return until('an answer or the close', () => {
-      if (this.buffer.length >= 4 && this.buffer.length >= 4 + this.buffer.readInt32BE(0)) {
-        const size = this.buffer.readInt32BE(0);
-        const frame = this.buffer.subarray(4, 4 + size);
-        this.buffer = this.buffer.subarray(4 + size);
-        return { frame };
-      }
-      return this.closed ? { frame: null } : null;
-    }, { timeoutMs: 5000, intervalMs: 5 }).then((r) => r.frame);
-  }
-
-  async closedByBroker(): Promise<boolean> {
-    return until('the broker to close the connection', () => this.closed, { timeoutMs: 1000, intervalMs: 10 }).catch(() => false);
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-}
 
 function decode<T>(frame: Buffer, codec: { apiKey: number; decode(r: Reader, version: number): T }, version: number): T {
   const r = new Reader(frame);

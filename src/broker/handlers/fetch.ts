@@ -28,6 +28,12 @@ const READ_COMMITTED = 1;
 /** Long polls re-read after each wake-up; this bounds the loop whatever the appends do. */
 const WAKEUPS_MAX = 1000;
 
+/** Whether followers serve consumers here (a replica selector is configured), and the consumer's client.rack. */
+interface RackReads {
+  readonly followerReads: boolean;
+  readonly clientRack: string;
+}
+
 interface Read {
   target: SessionPartition;
   out: PartitionOut;
@@ -164,9 +170,11 @@ function readAllowed(
 ): Read[] {
   let bytesLeft = request.maxBytes;
   let anyRecords = false;
+  // replica.selector.class (KIP-392): read once per pass, not per partition.
+  const rack: RackReads = { followerReads: broker.config.rackAwareReplicaSelector, clientRack: request.rackId };
   return targets.map((target) => {
     if (!allowed(target)) return { target, out: unauthorized(target), bytes: 0 };
-    const out = readPartition(broker, target, Math.min(target.partitionMaxBytes, Math.max(bytesLeft, 0)), !anyRecords, checks, readCommitted, request.rackId);
+    const out = readPartition(broker, target, Math.min(target.partitionMaxBytes, Math.max(bytesLeft, 0)), !anyRecords, checks, readCommitted, rack);
     const bytes = out.records === null ? 0 : out.records.length;
     bytesLeft -= bytes;
     if (bytes > 0) anyRecords = true;
@@ -183,7 +191,7 @@ function unauthorized(target: SessionPartition): PartitionOut {
 
 function readPartition(
   broker: BrokerContext, target: SessionPartition, maxBytes: number, minOneMessage: boolean, checks: Map<SessionPartition, FetchValidation> | null,
-  readCommitted: boolean, clientRack: string,
+  readCommitted: boolean, rack: RackReads,
 ): PartitionOut {
   const out = messages.defaultFetchResponsePartitionData();
   out.partitionIndex = target.partition;
@@ -213,15 +221,14 @@ function readPartition(
     out.divergingEpoch = { ...out.divergingEpoch, epoch: check.epoch, endOffset: BigInt(check.endOffset) };
     return out;
   }
-  const followerReads = broker.config.rackAwareReplicaSelector;
-  const errorCode = follower ? ErrorCode.NONE : partitionErrorCode(partition, target, followerReads);
+  const errorCode = follower ? ErrorCode.NONE : partitionErrorCode(partition, target, rack.followerReads);
   if (errorCode !== ErrorCode.NONE) {
     out.errorCode = errorCode;
     return out;
   }
-  if (!follower && followerReads && partition.isLeader) {
+  if (!follower && rack.followerReads && partition.isLeader) {
     // A consumer in another rack than this leader goes to an in-sync replica in its own rack (KIP-392).
-    const preferred = preferredReadReplica(partition, clientRack, broker.image(), broker.nodeId);
+    const preferred = preferredReadReplica(partition, rack.clientRack, broker.image(), broker.nodeId);
     if (preferred !== null) {
       out.preferredReadReplica = preferred;
       return out;

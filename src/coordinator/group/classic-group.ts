@@ -58,7 +58,37 @@ export interface CommittedOffset {
 
 export const EMPTY_ASSIGNMENT: Buffer = Buffer.alloc(0);
 
-export class ClassicGroup {
+/** A group's committed offsets (topic → partition → offset), the same for classic and consumer groups, so the offset paths serve both. */
+export class GroupOffsets {
+  readonly offsets: Map<string, Map<number, CommittedOffset>>;
+
+  constructor(offsets = new Map<string, Map<number, CommittedOffset>>()) {
+    this.offsets = offsets;
+  }
+
+  offset(topic: string, partition: number): CommittedOffset | undefined {
+    return this.offsets.get(topic)?.get(partition);
+  }
+
+  putOffset(topic: string, partition: number, committed: CommittedOffset): void {
+    let byPartition = this.offsets.get(topic);
+    if (byPartition === undefined) this.offsets.set(topic, byPartition = new Map());
+    byPartition.set(partition, committed);
+  }
+
+  removeOffset(topic: string, partition: number): boolean {
+    const byPartition = this.offsets.get(topic);
+    if (byPartition === undefined || !byPartition.delete(partition)) return false;
+    if (byPartition.size === 0) this.offsets.delete(topic);
+    return true;
+  }
+
+  hasOffsets(): boolean {
+    return this.offsets.size > 0;
+  }
+}
+
+export class ClassicGroup extends GroupOffsets {
   readonly groupId: string;
   state: GroupStateName = 'Empty';
   /** When the group last changed state (Kafka's currentStateTimestamp); null when unknown (old records). */
@@ -77,12 +107,11 @@ export class ClassicGroup {
   readonly pendingSyncMembers = new Set<string>();
   /** Topics the members subscribe to, when the consumer protocol's metadata could be read; null when unknown. */
   subscribedTopics: ReadonlySet<string> | null = null;
-  /** topic → partition → offset. */
-  readonly offsets = new Map<string, Map<number, CommittedOffset>>();
   /** Protocol name → how many members support it. */
   private readonly protocolVotes = new Map<string, number>();
 
   constructor(groupId: string, nowMs: number | null) {
+    super();
     this.groupId = groupId;
     this.stateTimestampMs = nowMs;
   }
@@ -264,27 +293,6 @@ export class ClassicGroup {
 
   isSubscribedToTopic(topic: string): boolean {
     return this.subscribedTopics === null || this.subscribedTopics.has(topic);
-  }
-
-  offset(topic: string, partition: number): CommittedOffset | undefined {
-    return this.offsets.get(topic)?.get(partition);
-  }
-
-  putOffset(topic: string, partition: number, committed: CommittedOffset): void {
-    let byPartition = this.offsets.get(topic);
-    if (byPartition === undefined) this.offsets.set(topic, byPartition = new Map());
-    byPartition.set(partition, committed);
-  }
-
-  removeOffset(topic: string, partition: number): boolean {
-    const byPartition = this.offsets.get(topic);
-    if (byPartition === undefined || !byPartition.delete(partition)) return false;
-    if (byPartition.size === 0) this.offsets.delete(topic);
-    return true;
-  }
-
-  hasOffsets(): boolean {
-    return this.offsets.size > 0;
   }
 }
 

@@ -10,7 +10,7 @@
  * replays the same records, so a reloaded group is the group that answered.
  * Timers (session, revocation) are not state: they live with the coordinator.
  */
-import type { CommittedOffset } from './classic-group.ts';
+import { GroupOffsets, type CommittedOffset } from './classic-group.ts';
 
 /** Kafka's MemberState byte values, as ConsumerGroupCurrentMemberAssignmentValue stores them. */
 export const MemberState = { STABLE: 0, UNREVOKED_PARTITIONS: 1, UNRELEASED_PARTITIONS: 2, UNKNOWN: 127 } as const;
@@ -59,7 +59,7 @@ export function newMember(memberId: string): ConsumerMember {
   };
 }
 
-export class ConsumerGroup {
+export class ConsumerGroup extends GroupOffsets {
   readonly groupId: string;
   groupEpoch = 0;
   assignmentEpoch = 0;
@@ -73,12 +73,10 @@ export class ConsumerGroup {
   subscriptionMetadata: ReadonlyMap<string, TopicMetadata> = new Map();
   /** "topicId:partition" → epoch of the member that holds it (assigned or pending revocation). */
   private readonly partitionEpochs = new Map<string, number>();
-  /** topic → partition → offset; shared by a group and its clones (offsets change only through their own path). */
-  readonly offsets: Map<string, Map<number, CommittedOffset>>;
-
+  /** Offsets (GroupOffsets) are shared by a group and its clones: they change only through their own path. */
   constructor(groupId: string, offsets = new Map<string, Map<number, CommittedOffset>>()) {
+    super(offsets);
     this.groupId = groupId;
-    this.offsets = offsets;
   }
 
   /** A copy to replay the next records onto; offsets are shared. */
@@ -197,29 +195,6 @@ export class ConsumerGroup {
         }
       }
     }
-  }
-
-  // ---- offsets (the classic group's API, so the offset paths serve both) ----------------------
-
-  offset(topic: string, partition: number): CommittedOffset | undefined {
-    return this.offsets.get(topic)?.get(partition);
-  }
-
-  putOffset(topic: string, partition: number, committed: CommittedOffset): void {
-    let byPartition = this.offsets.get(topic);
-    if (byPartition === undefined) this.offsets.set(topic, byPartition = new Map());
-    byPartition.set(partition, committed);
-  }
-
-  removeOffset(topic: string, partition: number): boolean {
-    const byPartition = this.offsets.get(topic);
-    if (byPartition === undefined || !byPartition.delete(partition)) return false;
-    if (byPartition.size === 0) this.offsets.delete(topic);
-    return true;
-  }
-
-  hasOffsets(): boolean {
-    return this.offsets.size > 0;
   }
 }
 
